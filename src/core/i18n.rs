@@ -1,0 +1,205 @@
+//! Strings and locale choice. Each shipped locale is one JSON file in `locales/`; adding a
+//! language is adding a file and a line to [`SHIPPED`]. Plural categories, numbers and dates
+//! come from the browser's `Intl` and are passed in, so this module stays pure.
+
+use serde::Deserialize;
+
+/// Every locale compiled into the bundle, with its strings.
+pub const SHIPPED: &[(&str, &str)] = &[
+    ("en", include_str!("../../locales/en.json")),
+    ("nb", include_str!("../../locales/nb.json")),
+];
+
+/// The locale used when nothing the page says matches a shipped one.
+pub const FALLBACK: &str = "en";
+
+/// Forms of a message that counts something, keyed by CLDR plural category.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Plural {
+    pub zero: Option<String>,
+    pub one: Option<String>,
+    pub two: Option<String>,
+    pub few: Option<String>,
+    pub many: Option<String>,
+    pub other: String,
+}
+
+impl Plural {
+    /// The form for a CLDR category as `Intl.PluralRules#select` names it; `other` when absent.
+    pub fn select(&self, category: &str) -> &str {
+        let form = match category {
+            "zero" => &self.zero,
+            "one" => &self.one,
+            "two" => &self.two,
+            "few" => &self.few,
+            "many" => &self.many,
+            _ => &None,
+        };
+        form.as_deref().unwrap_or(&self.other)
+    }
+}
+
+/// Every string the widgets show. A locale file lacking a key, or with one too many, fails to
+/// load, and the test below fails for it.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Messages {
+    pub points: Plural,
+    pub points_to_next_tier: Plural,
+    pub top_tier: String,
+    pub badge_label: String,
+    pub rewards_title: String,
+    pub no_rewards_yet: Plural,
+    pub reward_cost: Plural,
+    pub redeem: String,
+    pub redeeming: String,
+    pub coupon_title: String,
+    pub copy: String,
+    pub copied: String,
+    pub expires: String,
+    pub close: String,
+    pub guest_cta: Plural,
+    pub guest_cta_no_bonus: String,
+    pub stale_balance: String,
+    pub insufficient_points: String,
+    pub redeem_failed: String,
+    pub signed_out: String,
+}
+
+impl Messages {
+    /// The strings of a shipped locale (`resolve` first); English for anything else.
+    pub fn for_locale(locale: &str) -> Self {
+        let source = SHIPPED
+            .iter()
+            .find(|(tag, _)| *tag == locale)
+            .or_else(|| SHIPPED.iter().find(|(tag, _)| *tag == FALLBACK))
+            .map(|(_, json)| *json)
+            .unwrap_or("{}");
+        serde_json::from_str(source).unwrap_or_else(|e| panic!("locales/{locale}.json: {e}"))
+    }
+}
+
+/// Fills `{name}` placeholders; unknown placeholders stay visible so a typo is noticed.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        match after.find('}') {
+            Some(end) => {
+                let name = &after[..end];
+                match values.iter().find(|(key, _)| *key == name) {
+                    Some((_, value)) => out.push_str(value),
+                    None => out.push_str(&rest[start..start + end + 2]),
+                }
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The shipped locale for the first candidate that has one, in the order given (element
+/// attribute, script tag, `<html lang>`, `navigator.languages`); [`FALLBACK`] otherwise.
+/// Region and script subtags are dropped (`nb-NO` → `nb`), and the macrolanguage `no` means
+/// Bokmål, as Norwegian shops use it.
+pub fn resolve<'a>(candidates: impl IntoIterator<Item = &'a str>) -> &'static str {
+    for candidate in candidates {
+        let language = candidate
+            .trim()
+            .split(['-', '_'])
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let language = match language.as_str() {
+            "no" => "nb",
+            other => other,
+        };
+        if let Some((tag, _)) = SHIPPED.iter().find(|(tag, _)| *tag == language) {
+            return tag;
+        }
+        // Nynorsk readers read Bokmål far better than English.
+        if language == "nn" {
+            return "nb";
+        }
+    }
+    FALLBACK
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shipped_locale_has_every_key() {
+        for (tag, json) in SHIPPED {
+            let parsed: Result<Messages, _> = serde_json::from_str(json);
+            assert!(parsed.is_ok(), "locales/{tag}.json: {}", parsed.unwrap_err());
+        }
+    }
+
+    #[test]
+    fn every_placeholder_in_a_locale_is_one_english_has() {
+        let en = serde_json::to_string(&serde_json::from_str::<serde_json::Value>(SHIPPED[0].1).unwrap()).unwrap();
+        for (tag, json) in SHIPPED {
+            for name in json.split('{').skip(1).filter_map(|s| s.split_once('}')).map(|(n, _)| n) {
+                if !name.contains(['"', ':', '\n']) {
+                    assert!(en.contains(&format!("{{{name}}}")), "locales/{tag}.json uses unknown {{{name}}}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn locale_candidates_fall_back_by_language_then_to_english() {
+        let cases: &[(&[&str], &str)] = &[
+            (&["nb"], "nb"),
+            (&["nb-NO"], "nb"),
+            (&["NB_no"], "nb"),
+            (&["no"], "nb"),
+            (&["nn-NO"], "nb"),
+            (&["", "  ", "nb"], "nb"),
+            (&["de-DE", "en-GB"], "en"),
+            (&["xx", "nb"], "nb"),
+            (&["zz"], "en"),
+            (&[], "en"),
+        ];
+        for (candidates, expected) in cases {
+            assert_eq!(resolve(candidates.iter().copied()), *expected, "{candidates:?}");
+        }
+    }
+
+    #[test]
+    fn plural_forms_follow_the_category_with_other_as_fallback() {
+        let m = Messages::for_locale("en");
+        assert_eq!(m.points.select("one"), "{count} point");
+        assert_eq!(m.points.select("other"), "{count} points");
+        assert_eq!(m.points.select("few"), "{count} points");
+        assert_eq!(m.points.select("bogus"), "{count} points");
+    }
+
+    #[test]
+    fn placeholders_are_filled_and_unknown_ones_stay_visible() {
+        let m = Messages::for_locale("nb");
+        assert_eq!(
+            fill(m.points_to_next_tier.select("other"), &[("count", "250"), ("tier", "Gull")]),
+            "250 til Gull"
+        );
+        assert_eq!(fill("{a} og {b}", &[("a", "1")]), "1 og {b}");
+        assert_eq!(fill("open { brace", &[]), "open { brace");
+        assert_eq!(fill("{count}{count}", &[("count", "{count}")]), "{count}{count}");
+        assert_eq!(fill("ø{x}å", &[("x", "æ")]), "øæå");
+    }
+
+    #[test]
+    fn an_unknown_locale_gets_english_strings() {
+        assert_eq!(Messages::for_locale("xx"), Messages::for_locale("en"));
+    }
+}

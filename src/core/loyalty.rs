@@ -1,0 +1,355 @@
+//! The loyalty programme as the badge sees it: wire types of `/api/v1/loyalty/*`, and the rules
+//! the badge derives from them (progress to the next tier, what can be redeemed now).
+
+use serde::{Deserialize, Serialize};
+
+/// Longest text the badge accepts from the network in one field; longer means broken or hostile.
+pub const MAX_TEXT_LEN: usize = 200;
+/// Most rewards one status may list; a programme with more is misconfigured.
+pub const MAX_REWARDS: usize = 100;
+
+/// A level of the programme, reached by earning `min_points` qualifying points.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tier {
+    pub id: String,
+    /// Shown to the shopper as is ("Sølv").
+    pub name: String,
+    pub min_points: u64,
+}
+
+/// Something the shopper can buy with points.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reward {
+    pub id: String,
+    /// Shown to the shopper as is ("100 kr rabatt").
+    pub name: String,
+    /// Price in points.
+    pub cost: u64,
+}
+
+/// `GET /api/v1/loyalty/{customer_id}`: one signed-in shopper's standing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoyaltyStatus {
+    pub customer_id: String,
+    /// First name, for a greeting; may be absent.
+    #[serde(default)]
+    pub first_name: Option<String>,
+    /// Spendable balance; redeeming lowers it.
+    pub points: u64,
+    /// Points earned over the qualifying period; tiers follow these, so redeeming never demotes.
+    pub tier_points: u64,
+    pub tier: Tier,
+    /// `None` at the top tier.
+    pub next_tier: Option<Tier>,
+    /// Qualifying points still missing for `next_tier` (0 at the top).
+    pub points_to_next: u64,
+    /// Every reward of the programme, affordable or not, cheapest first.
+    pub rewards: Vec<Reward>,
+}
+
+/// `GET /api/v1/loyalty/program`: what a guest is offered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Program {
+    pub name: String,
+    /// Points granted on joining.
+    pub signup_bonus: u64,
+    /// Where the shop's own sign-up form lives (absolute http(s) or same-origin path).
+    #[serde(default)]
+    pub signup_url: Option<String>,
+    pub tiers: Vec<Tier>,
+}
+
+/// `POST /api/v1/loyalty/{customer_id}/redeem` body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedeemRequest {
+    pub reward_id: String,
+}
+
+/// A single-use discount code paid out for a reward.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coupon {
+    pub code: String,
+    pub reward_id: String,
+    pub reward_name: String,
+    /// RFC 3339 instant after which the shop refuses the code.
+    pub expires_at: String,
+}
+
+/// Answer to a redemption: the coupon, and the standing after paying for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedeemResponse {
+    pub coupon: Coupon,
+    pub status: LoyaltyStatus,
+}
+
+/// Why a status or programme from the network was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InvalidLoyalty {
+    /// Not JSON of the expected shape; the text is serde's, naming line and column.
+    Shape(String),
+    /// A text field is empty or longer than [`MAX_TEXT_LEN`].
+    Text(&'static str),
+    /// The numbers contradict each other.
+    Inconsistent(&'static str),
+    TooManyRewards(usize),
+}
+
+impl std::fmt::Display for InvalidLoyalty {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Shape(e) => write!(f, "unexpected JSON: {e}"),
+            Self::Text(field) => write!(f, "field `{field}` is empty or too long"),
+            Self::Inconsistent(why) => write!(f, "inconsistent numbers: {why}"),
+            Self::TooManyRewards(n) => write!(f, "{n} rewards listed, at most {MAX_REWARDS} allowed"),
+        }
+    }
+}
+
+impl std::error::Error for InvalidLoyalty {}
+
+fn check_text(value: &str, field: &'static str) -> Result<(), InvalidLoyalty> {
+    let len = value.chars().count();
+    if value.trim().is_empty() || len > MAX_TEXT_LEN {
+        Err(InvalidLoyalty::Text(field))
+    } else {
+        Ok(())
+    }
+}
+
+impl LoyaltyStatus {
+    /// Parses and checks a status as received from the network.
+    pub fn from_json(body: &str) -> Result<Self, InvalidLoyalty> {
+        let status: Self =
+            serde_json::from_str(body).map_err(|e| InvalidLoyalty::Shape(e.to_string()))?;
+        status.validate()?;
+        Ok(status)
+    }
+
+    pub fn validate(&self) -> Result<(), InvalidLoyalty> {
+        check_text(&self.customer_id, "customer_id")?;
+        check_text(&self.tier.name, "tier.name")?;
+        if let Some(name) = &self.first_name {
+            check_text(name, "first_name")?;
+        }
+        if let Some(next) = &self.next_tier {
+            check_text(&next.name, "next_tier.name")?;
+            if next.min_points <= self.tier.min_points {
+                return Err(InvalidLoyalty::Inconsistent("next tier starts below the current one"));
+            }
+        }
+        if self.rewards.len() > MAX_REWARDS {
+            return Err(InvalidLoyalty::TooManyRewards(self.rewards.len()));
+        }
+        for reward in &self.rewards {
+            check_text(&reward.id, "rewards[].id")?;
+            check_text(&reward.name, "rewards[].name")?;
+        }
+        Ok(())
+    }
+
+    /// Where the shopper stands between the current tier and the next.
+    pub fn progress(&self) -> TierProgress {
+        TierProgress::new(
+            self.tier_points,
+            self.tier.min_points,
+            self.next_tier.as_ref().map(|t| t.min_points),
+        )
+    }
+
+    /// Rewards the balance pays for now, cheapest first.
+    pub fn redeemable(&self) -> Vec<&Reward> {
+        let mut rewards: Vec<&Reward> = self.rewards.iter().filter(|r| r.cost <= self.points).collect();
+        rewards.sort_by_key(|r| r.cost);
+        rewards
+    }
+
+    /// The cheapest reward still out of reach, to say how far away it is.
+    pub fn next_reward(&self) -> Option<&Reward> {
+        self.rewards.iter().filter(|r| r.cost > self.points).min_by_key(|r| r.cost)
+    }
+}
+
+impl Program {
+    pub fn from_json(body: &str) -> Result<Self, InvalidLoyalty> {
+        let program: Self =
+            serde_json::from_str(body).map_err(|e| InvalidLoyalty::Shape(e.to_string()))?;
+        check_text(&program.name, "name")?;
+        Ok(program)
+    }
+}
+
+impl RedeemResponse {
+    pub fn from_json(body: &str) -> Result<Self, InvalidLoyalty> {
+        let response: Self =
+            serde_json::from_str(body).map_err(|e| InvalidLoyalty::Shape(e.to_string()))?;
+        check_text(&response.coupon.code, "coupon.code")?;
+        check_text(&response.coupon.reward_name, "coupon.reward_name")?;
+        response.status.validate()?;
+        Ok(response)
+    }
+}
+
+/// Progress from the current tier's threshold towards the next one.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TierProgress {
+    /// 0.0 at the current tier's threshold, 1.0 at the next (always 1.0 at the top tier).
+    pub fraction: f64,
+    /// Qualifying points still missing; 0 at the top tier.
+    pub points_to_next: u64,
+    pub at_top: bool,
+}
+
+impl TierProgress {
+    pub fn new(tier_points: u64, current_min: u64, next_min: Option<u64>) -> Self {
+        match next_min {
+            Some(next) if next > current_min => {
+                let span = next - current_min;
+                let done = tier_points.saturating_sub(current_min).min(span);
+                Self {
+                    fraction: done as f64 / span as f64,
+                    points_to_next: next.saturating_sub(tier_points),
+                    at_top: false,
+                }
+            }
+            _ => Self {
+                fraction: 1.0,
+                points_to_next: 0,
+                at_top: true,
+            },
+        }
+    }
+
+    /// Whole percent for `aria-valuenow` and the bar's width, never rounding up to 100 early.
+    pub fn percent(&self) -> u8 {
+        (self.fraction * 100.0).floor().clamp(0.0, 100.0) as u8
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tier(id: &str, name: &str, min_points: u64) -> Tier {
+        Tier {
+            id: id.into(),
+            name: name.into(),
+            min_points,
+        }
+    }
+
+    fn reward(id: &str, cost: u64) -> Reward {
+        Reward {
+            id: id.into(),
+            name: format!("Reward {id}"),
+            cost,
+        }
+    }
+
+    fn status(points: u64, rewards: Vec<Reward>) -> LoyaltyStatus {
+        LoyaltyStatus {
+            customer_id: "c-1001".into(),
+            first_name: Some("Ingrid".into()),
+            points,
+            tier_points: 1250,
+            tier: tier("silver", "Sølv", 500),
+            next_tier: Some(tier("gold", "Gull", 1500)),
+            points_to_next: 250,
+            rewards,
+        }
+    }
+
+    #[test]
+    fn progress_between_tiers_follows_qualifying_points() {
+        let cases = [
+            // (tier_points, current_min, next_min, fraction, points_to_next, at_top)
+            (1250, 500, Some(1500), 0.75, 250, false),
+            (500, 500, Some(1500), 0.0, 1000, false),
+            (1499, 500, Some(1500), 0.999, 1, false),
+            // More than the next threshold (server not yet promoted): full bar, nothing missing.
+            (2000, 500, Some(1500), 1.0, 0, false),
+            // Below the current threshold (demoted data): empty bar, never negative.
+            (100, 500, Some(1500), 0.0, 1400, false),
+            (0, 0, Some(500), 0.0, 500, false),
+            (9000, 1500, None, 1.0, 0, true),
+            // A next tier that does not lie above the current one is treated as the top.
+            (700, 500, Some(500), 1.0, 0, true),
+            (700, 500, Some(100), 1.0, 0, true),
+            (u64::MAX, 0, Some(u64::MAX), 1.0, 0, false),
+        ];
+        for (tier_points, current, next, fraction, to_next, at_top) in cases {
+            let p = TierProgress::new(tier_points, current, next);
+            assert!((p.fraction - fraction).abs() < 1e-9, "{tier_points}/{current}/{next:?}: {p:?}");
+            assert_eq!(p.points_to_next, to_next, "{tier_points}/{current}/{next:?}");
+            assert_eq!(p.at_top, at_top, "{tier_points}/{current}/{next:?}");
+        }
+    }
+
+    #[test]
+    fn percent_never_shows_a_full_bar_before_the_tier_is_reached() {
+        assert_eq!(TierProgress::new(1499, 500, Some(1500)).percent(), 99);
+        assert_eq!(TierProgress::new(1250, 500, Some(1500)).percent(), 75);
+        assert_eq!(TierProgress::new(1500, 500, Some(1500)).percent(), 100);
+        assert_eq!(TierProgress::new(0, 0, None).percent(), 100);
+    }
+
+    #[test]
+    fn only_affordable_rewards_are_redeemable_cheapest_first() {
+        let s = status(1000, vec![reward("b", 1000), reward("c", 1001), reward("a", 250)]);
+        let ids: Vec<&str> = s.redeemable().iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b"]);
+        assert_eq!(s.next_reward().map(|r| r.id.as_str()), Some("c"));
+        assert!(status(0, vec![reward("a", 1)]).redeemable().is_empty());
+        assert_eq!(status(5000, vec![reward("a", 1)]).next_reward(), None);
+    }
+
+    #[test]
+    fn a_status_from_the_reference_api_parses() {
+        let body = r#"{"customer_id":"c-1001","first_name":"Ingrid","points":1250,"tier_points":1250,
+            "tier":{"id":"silver","name":"Sølv","min_points":500},
+            "next_tier":{"id":"gold","name":"Gull","min_points":1500},"points_to_next":250,
+            "rewards":[{"id":"r-50","name":"50 kr rabatt","cost":500}]}"#;
+        let s = LoyaltyStatus::from_json(body).unwrap();
+        assert_eq!(s.points, 1250);
+        assert_eq!(s.tier.name, "Sølv");
+        assert_eq!(s.progress().points_to_next, 250);
+    }
+
+    #[test]
+    fn malformed_or_hostile_statuses_are_refused_with_a_reason() {
+        let valid = serde_json::to_value(status(10, vec![reward("a", 5)])).unwrap();
+        let with = |pointer: &str, value: serde_json::Value| {
+            let mut v = valid.clone();
+            *v.pointer_mut(pointer).unwrap() = value;
+            v.to_string()
+        };
+        let long = "x".repeat(MAX_TEXT_LEN + 1);
+        let cases: Vec<(String, &str)> = vec![
+            ("".into(), "unexpected JSON"),
+            ("<html>502</html>".into(), "unexpected JSON"),
+            ("null".into(), "unexpected JSON"),
+            (r#"{"customer_id":"c"}"#.into(), "unexpected JSON"),
+            (with("/points", serde_json::json!(-5)), "unexpected JSON"),
+            (with("/points", serde_json::json!(1e308)), "unexpected JSON"),
+            (with("/points", serde_json::json!("1250")), "unexpected JSON"),
+            (with("/tier/name", serde_json::json!("")), "tier.name"),
+            (with("/tier/name", serde_json::json!(long)), "tier.name"),
+            (with("/rewards/0/name", serde_json::json!("   ")), "rewards[].name"),
+            (with("/next_tier/min_points", serde_json::json!(100)), "inconsistent"),
+            (with("/rewards", serde_json::json!(vec![serde_json::to_value(reward("a", 1)).unwrap(); 101])), "101 rewards"),
+        ];
+        for (body, expected) in cases {
+            let err = LoyaltyStatus::from_json(&body).expect_err(&body).to_string();
+            assert!(err.contains(expected), "{body:.80}: got `{err}`, wanted `{expected}`");
+        }
+    }
+
+    #[test]
+    fn markup_in_names_is_kept_as_text_not_refused() {
+        // Views render text nodes, so a script in a name is harmless text; refusing it would
+        // hide a shop's odd but honest reward names.
+        let mut s = status(10, vec![]);
+        s.tier.name = "<img src=x onerror=alert(1)>".into();
+        let parsed = LoyaltyStatus::from_json(&serde_json::to_string(&s).unwrap()).unwrap();
+        assert_eq!(parsed.tier.name, "<img src=x onerror=alert(1)>");
+    }
+}

@@ -58,6 +58,7 @@ pub struct Messages {
     pub copy: String,
     pub copied: String,
     pub expires: String,
+    pub loading: String,
     pub close: String,
     pub guest_cta: Plural,
     pub guest_cta_no_bonus: String,

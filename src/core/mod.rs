@@ -4,5 +4,6 @@
 pub mod config;
 pub mod i18n;
 pub mod loyalty;
+pub mod retry;
 pub mod url;
 pub mod wire;

@@ -1,0 +1,103 @@
+# Shared by the build, start and test scripts: paths, logging, and the toolchain bootstrap.
+# Sourced, not run. Every step is idempotent and cached, so a second run costs seconds.
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Outside the work tree on purpose: a fresh clone on the same machine (CI does exactly that)
+# reuses the bootstrapped compiler and wasm-bindgen instead of spending ten minutes on them.
+CACHE="${LOJAL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lojal-toolchain}"
+WASM_TARGET=wasm32-unknown-unknown
+WASM_TARGET_DIR="$ROOT/target/wasm"
+DIST="$ROOT/pkg/dist"
+
+log() { printf '\033[1mlojal:\033[0m %s\n' "$*" >&2; }
+die() { printf 'lojal: error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_updated=
+apt_update_once() {
+  [ -n "$apt_updated" ] && return
+  log "apt-get update"
+  as_root apt-get update -qq >/dev/null
+  apt_updated=1
+}
+
+# Debian's rustc-web 1.96, unpacked (not installed) into the cache, for machines whose rustup
+# has no wasm32 standard library and cannot download one. std is built from source with
+# -Zbuild-std; RUSTC_BOOTSTRAP unlocks that flag on this stable compiler.
+DEBIAN_RUST_VERSION=1.96.0+dfsg1-1~deb12u2
+DEBIAN_RUST_PACKAGES=(
+  "rustc-web=$DEBIAN_RUST_VERSION" "libstd-rust-web-dev=$DEBIAN_RUST_VERSION"
+  libstd-rust-web-1.96 "rust-web-src=$DEBIAN_RUST_VERSION" libllvm22 lld-22 liblld-22
+)
+
+bootstrap_debian_rust() {
+  local root="$CACHE/rustc-web-$DEBIAN_RUST_VERSION"
+  if [ ! -x "$root/usr/bin/rustc" ]; then
+    log "no $WASM_TARGET std in rustup: unpacking Debian's rustc-web into $root (once)"
+    command -v apt-get >/dev/null || die "rustup lacks $WASM_TARGET and this is not a Debian machine: run 'rustup target add $WASM_TARGET'"
+    apt_update_once
+    local debs; debs="$(mktemp -d)"
+    (cd "$debs" && apt-get download "${DEBIAN_RUST_PACKAGES[@]}" >/dev/null 2>&1) \
+      || (cd "$debs" && as_root apt-get download "${DEBIAN_RUST_PACKAGES[@]}") \
+      || die "apt-get download of ${DEBIAN_RUST_PACKAGES[*]} failed"
+    rm -rf "$root.partial" && mkdir -p "$root.partial"
+    for deb in "$debs"/*.deb; do dpkg -x "$deb" "$root.partial"; done
+    rm -rf "$debs" "$root" && mv "$root.partial" "$root"
+  fi
+  export RUSTC="$root/usr/bin/rustc"
+  export LD_LIBRARY_PATH="$root/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  export RUSTC_BOOTSTRAP=1
+  export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$root/usr/lib/llvm-22/bin/wasm-ld"
+  WASM_BUILD_STD=(-Zbuild-std=std,panic_abort)
+}
+
+# Sets WASM_BUILD_STD and, for the Debian path, RUSTC and friends. Only the wasm build sees them:
+# callers run it in a subshell so native builds and `cargo test` keep the rustup toolchain.
+use_wasm_toolchain() {
+  WASM_BUILD_STD=()
+  if [ -z "${LOJAL_FORCE_DEBIAN_RUST:-}" ] && rustup target list --installed 2>/dev/null | grep -qx "$WASM_TARGET"; then
+    return
+  fi
+  bootstrap_debian_rust
+}
+
+# wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
+ensure_wasm_bindgen() {
+  local version
+  version="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock")"
+  [ -n "$version" ] || die "wasm-bindgen is not in Cargo.lock"
+  local root="$CACHE/wasm-bindgen-$version"
+  if [ ! -x "$root/bin/wasm-bindgen" ]; then
+    log "installing wasm-bindgen-cli $version into $root (once, several minutes)"
+    # Not --locked: one dependency version that 0.2.130's lock file names is gone from crates.io.
+    cargo install wasm-bindgen-cli --version "$version" --root "$root.partial" --quiet
+    rm -rf "$root" && mv "$root.partial" "$root"
+  fi
+  WASM_BINDGEN="$root/bin/wasm-bindgen"
+  export WASM_BINDGEN_TEST_RUNNER="$root/bin/wasm-bindgen-test-runner"
+}
+
+# playwright-core drives the browser, binaryen provides a wasm-opt new enough for rustc 1.96.
+ensure_node_modules() {
+  command -v npm >/dev/null || die "npm is missing: install Node.js 20 or newer"
+  if [ ! -f "$ROOT/node_modules/.package-lock.json" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
+    log "npm ci"
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+CHROMIUM="${LOJAL_CHROMIUM:-/usr/bin/chromium}"
+ensure_chromium() {
+  if [ ! -x "$CHROMIUM" ]; then
+    log "installing Debian's chromium"
+    apt_update_once
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+  [ -x "$CHROMIUM" ] || die "no Chromium at $CHROMIUM"
+  export LOJAL_CHROMIUM="$CHROMIUM"
+}

@@ -1,0 +1,227 @@
+//! The HTTP client every widget uses: base URL, timeout, retries with backoff for requests that
+//! are safe to repeat, and typed errors that name the endpoint and the status.
+
+use crate::core::retry::{Outcome, RetryPolicy, parse_retry_after};
+use crate::core::url;
+use crate::core::wire::{ErrorBody, IDEMPOTENCY_HEADER};
+use gloo_net::http::{Request, RequestBuilder, Response};
+use gloo_timers::callback::Timeout;
+use gloo_timers::future::TimeoutFuture;
+use std::cell::Cell;
+use std::rc::Rc;
+use web_sys::AbortController;
+
+/// How long one attempt may take before it is abandoned.
+pub const DEFAULT_TIMEOUT_MS: u32 = 8_000;
+
+/// A request that did not produce the expected answer.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ApiError {
+    /// No answer at all: offline, refused, reset, or blocked by CORS.
+    Network { endpoint: String },
+    /// No answer within the timeout.
+    Timeout { endpoint: String, after_ms: u32 },
+    /// The server answered with an error status. `code` is the API's machine-readable code when
+    /// the body was a lojal error body.
+    Status {
+        endpoint: String,
+        status: u16,
+        code: Option<String>,
+        message: String,
+    },
+    /// The server answered 2xx with a body the widget cannot use.
+    Body { endpoint: String, problem: String },
+}
+
+impl ApiError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Status { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Network { endpoint } => write!(f, "{endpoint}: no answer (offline, refused or blocked by CORS)"),
+            Self::Timeout { endpoint, after_ms } => write!(f, "{endpoint}: no answer within {after_ms} ms"),
+            Self::Status {
+                endpoint,
+                status,
+                message,
+                ..
+            } => write!(f, "{endpoint}: HTTP {status}: {message}"),
+            Self::Body { endpoint, problem } => write!(f, "{endpoint}: unusable answer: {problem}"),
+        }
+    }
+}
+
+/// One shop API, as the page configured it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiClient {
+    base: String,
+    timeout_ms: u32,
+    retry: RetryPolicy,
+}
+
+impl ApiClient {
+    pub fn new(base: impl Into<String>) -> Self {
+        Self {
+            base: base.into(),
+            timeout_ms: DEFAULT_TIMEOUT_MS,
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    /// GETs `path` (below the base) and hands the body to `parse`. Retried on transient failure.
+    pub async fn get<T, E: std::fmt::Display>(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+        parse: impl Fn(&str) -> Result<T, E>,
+    ) -> Result<T, ApiError> {
+        let url = url::join(&self.base, path);
+        let endpoint = format!("GET {url}");
+        let body = self
+            .send(&endpoint, true, || {
+                headers.iter().fold(Request::get(&url), |r, (k, v)| r.header(k, v))
+            }, None)
+            .await?;
+        parse(&body).map_err(|e| ApiError::Body {
+            endpoint,
+            problem: e.to_string(),
+        })
+    }
+
+    /// POSTs JSON. With an idempotency key the server applies it once however often it
+    /// arrives, so transient failures are retried; without one it is sent exactly once.
+    pub async fn post<T, E: std::fmt::Display>(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+        json: String,
+        idempotency_key: Option<&str>,
+        parse: impl Fn(&str) -> Result<T, E>,
+    ) -> Result<T, ApiError> {
+        let url = url::join(&self.base, path);
+        let endpoint = format!("POST {url}");
+        let builder = || {
+            let request = headers
+                .iter()
+                .fold(Request::post(&url), |r, (k, v)| r.header(k, v))
+                .header("content-type", "application/json");
+            match idempotency_key {
+                Some(key) => request.header(IDEMPOTENCY_HEADER, key),
+                None => request,
+            }
+        };
+        let body = self.send(&endpoint, idempotency_key.is_some(), builder, Some(&json)).await?;
+        parse(&body).map_err(|e| ApiError::Body {
+            endpoint,
+            problem: e.to_string(),
+        })
+    }
+
+    async fn send(
+        &self,
+        endpoint: &str,
+        safe: bool,
+        build: impl Fn() -> RequestBuilder,
+        body: Option<&str>,
+    ) -> Result<String, ApiError> {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let (outcome, error) = match self.attempt(endpoint, build(), body).await {
+                Ok(text) => return Ok(text),
+                Err(failure) => failure,
+            };
+            let jitter = js_sys::Math::random();
+            match self.retry.delay_before_retry(attempts, outcome, safe, jitter) {
+                Some(ms) => TimeoutFuture::new(ms).await,
+                None => return Err(error),
+            }
+        }
+    }
+
+    async fn attempt(
+        &self,
+        endpoint: &str,
+        builder: RequestBuilder,
+        body: Option<&str>,
+    ) -> Result<String, (Outcome, ApiError)> {
+        let network = || {
+            (
+                Outcome::Network,
+                ApiError::Network {
+                    endpoint: endpoint.to_owned(),
+                },
+            )
+        };
+        let controller = AbortController::new().map_err(|_| network())?;
+        let timed_out = Rc::new(Cell::new(false));
+        let timer = {
+            let (controller, timed_out) = (controller.clone(), timed_out.clone());
+            Timeout::new(self.timeout_ms, move || {
+                timed_out.set(true);
+                controller.abort();
+            })
+        };
+        let builder = builder.abort_signal(Some(&controller.signal()));
+        let request = match body {
+            Some(json) => builder.body(json.to_owned()),
+            None => builder.build(),
+        }
+        .map_err(|_| network())?;
+        let result = async {
+            let response = request.send().await?;
+            let text = response.text().await?;
+            Ok::<(Response, String), gloo_net::Error>((response, text))
+        }
+        .await;
+        timer.cancel();
+        let (response, text) = match result {
+            Ok(answer) => answer,
+            Err(_) if timed_out.get() => {
+                return Err((
+                    Outcome::Timeout,
+                    ApiError::Timeout {
+                        endpoint: endpoint.to_owned(),
+                        after_ms: self.timeout_ms,
+                    },
+                ));
+            }
+            Err(_) => return Err(network()),
+        };
+        let status = response.status();
+        if (200..300).contains(&status) {
+            return Ok(text);
+        }
+        let retry_after_secs = response.headers().get("retry-after").as_deref().and_then(parse_retry_after);
+        let (code, message) = match ErrorBody::parse(&text) {
+            Some(body) => (Some(body.error.code), body.error.message),
+            None => (None, response.status_text()),
+        };
+        Err((
+            Outcome::Status {
+                status,
+                retry_after_secs,
+            },
+            ApiError::Status {
+                endpoint: endpoint.to_owned(),
+                status,
+                code,
+                message,
+            },
+        ))
+    }
+}

@@ -1,0 +1,145 @@
+//! Custom-element glue. `lojal.js` (beside this file, shipped as is) defines the elements and
+//! forwards their lifecycle here: [`mount`] on connect, [`Mounted::attribute_changed`] on every
+//! observed attribute change, and `free()` on disconnect, which unmounts the view and disposes of
+//! its reactive state. One wasm instance serves every element on the page.
+
+use crate::api::ApiClient;
+use crate::core::{config, i18n};
+use crate::widgets;
+use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+use std::any::Any;
+use std::collections::BTreeMap;
+use wasm_bindgen::prelude::*;
+use web_sys::{CssStyleSheet, CustomEvent, CustomEventInit, HtmlElement, ShadowRoot};
+
+/// One custom element as its widget sees it: live attributes, the page's defaults, the host.
+#[derive(Clone)]
+pub struct Host {
+    element: SendWrapper<HtmlElement>,
+    attributes: ArcRwSignal<BTreeMap<String, String>>,
+    page_api: Option<String>,
+    /// Locale candidates after the element's own attribute: script tag, `<html lang>`,
+    /// `navigator.languages`, read once at mount.
+    page_locales: Vec<String>,
+}
+
+impl Host {
+    /// An attribute's current value; re-runs the caller when it changes.
+    pub fn attribute(&self, name: &str) -> Option<String> {
+        self.attributes.with(|a| a.get(name).cloned())
+    }
+
+    /// The shipped locale to use now: `locale` attribute first, then the page's candidates.
+    pub fn locale(&self) -> &'static str {
+        let own = self.attribute("locale");
+        i18n::resolve(own.iter().chain(&self.page_locales).map(String::as_str))
+    }
+
+    /// The API this element talks to: its `api` attribute, else the script tag's `data-api`.
+    pub fn api(&self) -> ApiClient {
+        ApiClient::new(config::api_base(self.attribute("api").as_deref(), self.page_api.as_deref()))
+    }
+
+    /// The tag name, for console messages.
+    pub fn tag(&self) -> String {
+        self.element.tag_name().to_ascii_lowercase()
+    }
+
+    /// Dispatches `lojal:<name>` on the element; it bubbles out of the shadow root so a theme can
+    /// listen on `document`.
+    pub fn emit(&self, name: &str, detail: &JsValue) {
+        let init = CustomEventInit::new();
+        init.set_bubbles(true);
+        init.set_composed(true);
+        init.set_detail(detail);
+        if let Ok(event) = CustomEvent::new_with_event_init_dict(&format!("lojal:{name}"), &init) {
+            let _ = self.element.dispatch_event(&event);
+        }
+    }
+
+    /// Whether an event's path runs through this element (a click inside the widget).
+    pub fn contains_event(&self, event: &web_sys::Event) -> bool {
+        event.composed_path().includes(self.element.as_ref(), 0)
+    }
+
+    /// Logs one `lojal: <tag> …` error to the console.
+    pub fn console_error(&self, message: &str) {
+        web_sys::console::error_1(&format!("lojal: <{}> {message}", self.tag()).into());
+    }
+}
+
+/// A mounted widget. Dropping it (JS: `free()`) unmounts the view and ends its reactive state.
+#[wasm_bindgen]
+pub struct Mounted {
+    attributes: ArcRwSignal<BTreeMap<String, String>>,
+    _view: Box<dyn Any>,
+}
+
+#[wasm_bindgen]
+impl Mounted {
+    /// Called from `attributeChangedCallback`; `None` means the attribute was removed.
+    pub fn attribute_changed(&self, name: String, value: Option<String>) {
+        self.attributes.update(|a| {
+            match value {
+                Some(v) => a.insert(name, v),
+                None => a.remove(&name),
+            };
+        });
+    }
+}
+
+/// Renders the widget for `tag` into `root`, the element's shadow root.
+#[wasm_bindgen]
+pub fn mount(
+    tag: &str,
+    element: HtmlElement,
+    root: ShadowRoot,
+    page_api: Option<String>,
+    page_locale: Option<String>,
+) -> Result<Mounted, JsError> {
+    let widget = widgets::by_tag(tag).ok_or_else(|| JsError::new(&format!("lojal: no widget is called <{tag}>")))?;
+
+    let sheet = CssStyleSheet::new().map_err(|_| JsError::new("lojal: constructable stylesheets are unsupported"))?;
+    let _ = sheet.replace_sync(widget.css);
+    root.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
+    // The loader's placeholder goes; the widget draws its own skeleton in the same box.
+    root.replace_children_with_node_0();
+    let document = element.owner_document().ok_or_else(|| JsError::new("lojal: element has no document"))?;
+    let container: HtmlElement = document
+        .create_element("div")
+        .map_err(|_| JsError::new("lojal: cannot create a container"))?
+        .unchecked_into();
+    container.set_class_name("lojal-root");
+    let _ = root.append_child(&container);
+
+    let mut attributes = BTreeMap::new();
+    let names = element.get_attribute_names();
+    for name in names.iter().filter_map(|n| n.as_string()) {
+        if let Some(value) = element.get_attribute(&name) {
+            attributes.insert(name, value);
+        }
+    }
+    let attributes = ArcRwSignal::new(attributes);
+    let host = Host {
+        element: SendWrapper::new(element),
+        attributes: attributes.clone(),
+        page_api,
+        page_locales: page_locales(page_locale, &document),
+    };
+    let render = widget.render;
+    let view = leptos::mount::mount_to(container, move || render(host));
+    Ok(Mounted {
+        attributes,
+        _view: Box::new(view),
+    })
+}
+
+fn page_locales(script_locale: Option<String>, document: &web_sys::Document) -> Vec<String> {
+    let html_lang = document.document_element().and_then(|html| html.get_attribute("lang"));
+    let navigator = web_sys::window()
+        .map(|w| w.navigator().languages())
+        .map(|list| list.iter().filter_map(|l| l.as_string()).collect::<Vec<_>>())
+        .unwrap_or_default();
+    script_locale.into_iter().chain(html_lang).chain(navigator).collect()
+}

@@ -1,0 +1,78 @@
+//! The browser's `Intl` for numbers, plural categories and dates, joined with the locale's
+//! strings. Built once per locale; a widget re-renders with a new one when `locale` changes.
+
+use crate::core::i18n::{Messages, Plural, fill};
+use js_sys::{Array, Date, Function, Intl, Object, Reflect};
+use send_wrapper::SendWrapper;
+use std::sync::Arc;
+use wasm_bindgen::JsValue;
+
+/// Strings and formatters of one locale. Cheap to clone; equal when the locale is.
+#[derive(Clone)]
+pub struct Texts(Arc<SendWrapper<Inner>>);
+
+struct Inner {
+    locale: &'static str,
+    messages: Messages,
+    number: Function,
+    date: Function,
+    plural: Intl::PluralRules,
+}
+
+impl PartialEq for Texts {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.locale == other.0.locale
+    }
+}
+
+impl Texts {
+    pub fn new(locale: &'static str) -> Self {
+        let locales = Array::of1(&JsValue::from_str(locale));
+        let date_options = Object::new();
+        // `long` month names read naturally in every shipped language ("22. desember 2026").
+        let _ = Reflect::set(&date_options, &"dateStyle".into(), &"long".into());
+        Self(Arc::new(SendWrapper::new(Inner {
+            locale,
+            messages: Messages::for_locale(locale),
+            number: Intl::NumberFormat::new(&locales, &Object::new()).format(),
+            date: Intl::DateTimeFormat::new(&locales, &date_options).format(),
+            plural: Intl::PluralRules::new(&locales, &Object::new()),
+        })))
+    }
+
+    pub fn locale(&self) -> &'static str {
+        self.0.locale
+    }
+
+    pub fn messages(&self) -> &Messages {
+        &self.0.messages
+    }
+
+    /// `1250` → `"1 250"` in nb, `"1,250"` in en.
+    pub fn number(&self, n: u64) -> String {
+        self.0
+            .number
+            .call1(&JsValue::NULL, &JsValue::from_f64(n as f64))
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_else(|| n.to_string())
+    }
+
+    /// Picks the plural form for `n` and fills `{count}` with the formatted number, plus `extra`.
+    pub fn count(&self, message: &Plural, n: u64, extra: &[(&str, &str)]) -> String {
+        let category = String::from(self.0.plural.select(n as f64));
+        let number = self.number(n);
+        let mut values = vec![("count", number.as_str())];
+        values.extend_from_slice(extra);
+        fill(message.select(&category), &values)
+    }
+
+    /// An RFC 3339 instant as a long local date; `None` when the string is not a date.
+    pub fn date(&self, rfc3339: &str) -> Option<String> {
+        let date = Date::new(&JsValue::from_str(rfc3339));
+        if date.get_time().is_nan() {
+            return None;
+        }
+        self.0.date.call1(&JsValue::NULL, &date).ok()?.as_string()
+    }
+}

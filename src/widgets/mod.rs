@@ -1,0 +1,25 @@
+//! Every widget, one module each, and the table the mount layer looks tags up in.
+
+pub mod badge;
+pub mod intl;
+
+use crate::mount::Host;
+use leptos::prelude::*;
+
+/// What the mount layer needs to know of a widget.
+pub struct Widget {
+    pub tag: &'static str,
+    /// Stylesheet adopted by the element's shadow root.
+    pub css: &'static str,
+    pub render: fn(Host) -> AnyView,
+}
+
+pub const ALL: &[Widget] = &[Widget {
+    tag: badge::TAG,
+    css: badge::CSS,
+    render: |host| view! { <badge::Badge host /> }.into_any(),
+}];
+
+pub fn by_tag(tag: &str) -> Option<&'static Widget> {
+    ALL.iter().find(|w| w.tag.eq_ignore_ascii_case(tag))
+}

@@ -101,3 +101,17 @@ ensure_chromium() {
   [ -x "$CHROMIUM" ] || die "no Chromium at $CHROMIUM"
   export LOJAL_CHROMIUM="$CHROMIUM"
 }
+
+# wasm-bindgen-test drives Chromium through chromedriver, with the flags of tests/webdriver.json.
+run_wasm_browser_tests() {
+  ensure_chromium
+  ensure_wasm_bindgen
+  (
+    use_wasm_toolchain
+    cd "$ROOT"
+    export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
+    export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/tests/webdriver.json"
+    export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$WASM_BINDGEN_TEST_RUNNER"
+    CARGO_TARGET_DIR="$WASM_TARGET_DIR" cargo test --target "$WASM_TARGET" --test browser "${WASM_BUILD_STD[@]}"
+  )
+}

@@ -52,8 +52,13 @@ impl ApiError {
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Network { endpoint } => write!(f, "{endpoint}: no answer (offline, refused or blocked by CORS)"),
-            Self::Timeout { endpoint, after_ms } => write!(f, "{endpoint}: no answer within {after_ms} ms"),
+            Self::Network { endpoint } => write!(
+                f,
+                "{endpoint}: no answer (offline, refused or blocked by CORS)"
+            ),
+            Self::Timeout { endpoint, after_ms } => {
+                write!(f, "{endpoint}: no answer within {after_ms} ms")
+            }
             Self::Status {
                 endpoint,
                 status,
@@ -92,9 +97,16 @@ impl ApiClient {
         let url = url::join(&self.base, path);
         let endpoint = format!("GET {url}");
         let body = self
-            .send(&endpoint, true, || {
-                headers.iter().fold(Request::get(&url), |r, (k, v)| r.header(k, v))
-            }, None)
+            .send(
+                &endpoint,
+                true,
+                || {
+                    headers
+                        .iter()
+                        .fold(Request::get(&url), |r, (k, v)| r.header(k, v))
+                },
+                None,
+            )
             .await?;
         parse(&body).map_err(|e| ApiError::Body {
             endpoint,
@@ -124,7 +136,9 @@ impl ApiClient {
                 None => request,
             }
         };
-        let body = self.send(&endpoint, idempotency_key.is_some(), builder, Some(&json)).await?;
+        let body = self
+            .send(&endpoint, idempotency_key.is_some(), builder, Some(&json))
+            .await?;
         parse(&body).map_err(|e| ApiError::Body {
             endpoint,
             problem: e.to_string(),
@@ -146,7 +160,10 @@ impl ApiClient {
                 Err(failure) => failure,
             };
             let jitter = js_sys::Math::random();
-            match self.retry.delay_before_retry(attempts, outcome, safe, jitter) {
+            match self
+                .retry
+                .delay_before_retry(attempts, outcome, safe, jitter)
+            {
                 Some(ms) => TimeoutFuture::new(ms).await,
                 None => return Err(error),
             }
@@ -206,7 +223,11 @@ impl ApiClient {
         if (200..300).contains(&status) {
             return Ok(text);
         }
-        let retry_after_secs = response.headers().get("retry-after").as_deref().and_then(parse_retry_after);
+        let retry_after_secs = response
+            .headers()
+            .get("retry-after")
+            .as_deref()
+            .and_then(parse_retry_after);
         let (code, message) = match ErrorBody::parse(&text) {
             Some(body) => (Some(body.error.code), body.error.message),
             None => (None, response.status_text()),

@@ -35,7 +35,10 @@ impl std::error::Error for InvalidIdentity {}
 impl Identity {
     /// Reads `customer-id` and `customer-sig`. A blank id means a guest (themes often render
     /// `customer-id=""` for visitors who are not logged in).
-    pub fn from_attributes(id: Option<&str>, signature: Option<&str>) -> Result<Self, InvalidIdentity> {
+    pub fn from_attributes(
+        id: Option<&str>,
+        signature: Option<&str>,
+    ) -> Result<Self, InvalidIdentity> {
         let id = id.map(str::trim).unwrap_or_default();
         if id.is_empty() {
             return Ok(Self::Guest);
@@ -82,7 +85,11 @@ mod tests {
         let upper = SIG.to_ascii_uppercase();
         let not_hex = SIG.replace('0', "g");
         let too_long = "x".repeat(129);
-        let cases: Vec<(Option<&str>, Option<&str>, Result<Identity, InvalidIdentity>)> = vec![
+        let cases: Vec<(
+            Option<&str>,
+            Option<&str>,
+            Result<Identity, InvalidIdentity>,
+        )> = vec![
             (None, None, Ok(Identity::Guest)),
             (Some(""), Some(SIG), Ok(Identity::Guest)),
             (Some("   "), None, Ok(Identity::Guest)),
@@ -90,19 +97,36 @@ mod tests {
             (Some(" c-1001 "), Some(&upper), Ok(customer("c-1001"))),
             (Some("c-1001"), None, Err(InvalidIdentity::Signature)),
             (Some("c-1001"), Some("abc"), Err(InvalidIdentity::Signature)),
-            (Some("c-1001"), Some(&not_hex), Err(InvalidIdentity::Signature)),
+            (
+                Some("c-1001"),
+                Some(&not_hex),
+                Err(InvalidIdentity::Signature),
+            ),
             (Some("c\n1001"), Some(SIG), Err(InvalidIdentity::CustomerId)),
             (Some(&too_long), Some(SIG), Err(InvalidIdentity::CustomerId)),
         ];
         for (id, sig, expected) in cases {
-            assert_eq!(Identity::from_attributes(id, sig), expected, "{id:?} {sig:?}");
+            assert_eq!(
+                Identity::from_attributes(id, sig),
+                expected,
+                "{id:?} {sig:?}"
+            );
         }
     }
 
     #[test]
     fn the_element_overrides_the_script_tag_which_overrides_the_default() {
-        assert_eq!(api_base(Some("https://a.example/api/"), Some("https://b.example/api")), "https://a.example/api");
-        assert_eq!(api_base(Some(" "), Some("https://b.example/api")), "https://b.example/api");
+        assert_eq!(
+            api_base(
+                Some("https://a.example/api/"),
+                Some("https://b.example/api")
+            ),
+            "https://a.example/api"
+        );
+        assert_eq!(
+            api_base(Some(" "), Some("https://b.example/api")),
+            "https://b.example/api"
+        );
         assert_eq!(api_base(None, None), "/api/v1");
     }
 }

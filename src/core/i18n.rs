@@ -142,17 +142,32 @@ mod tests {
     fn every_shipped_locale_has_every_key() {
         for (tag, json) in SHIPPED {
             let parsed: Result<Messages, _> = serde_json::from_str(json);
-            assert!(parsed.is_ok(), "locales/{tag}.json: {}", parsed.unwrap_err());
+            assert!(
+                parsed.is_ok(),
+                "locales/{tag}.json: {}",
+                parsed.unwrap_err()
+            );
         }
     }
 
     #[test]
     fn every_placeholder_in_a_locale_is_one_english_has() {
-        let en = serde_json::to_string(&serde_json::from_str::<serde_json::Value>(SHIPPED[0].1).unwrap()).unwrap();
+        let en = serde_json::to_string(
+            &serde_json::from_str::<serde_json::Value>(SHIPPED[0].1).unwrap(),
+        )
+        .unwrap();
         for (tag, json) in SHIPPED {
-            for name in json.split('{').skip(1).filter_map(|s| s.split_once('}')).map(|(n, _)| n) {
+            for name in json
+                .split('{')
+                .skip(1)
+                .filter_map(|s| s.split_once('}'))
+                .map(|(n, _)| n)
+            {
                 if !name.contains(['"', ':', '\n']) {
-                    assert!(en.contains(&format!("{{{name}}}")), "locales/{tag}.json uses unknown {{{name}}}");
+                    assert!(
+                        en.contains(&format!("{{{name}}}")),
+                        "locales/{tag}.json uses unknown {{{name}}}"
+                    );
                 }
             }
         }
@@ -173,7 +188,11 @@ mod tests {
             (&[], "en"),
         ];
         for (candidates, expected) in cases {
-            assert_eq!(resolve(candidates.iter().copied()), *expected, "{candidates:?}");
+            assert_eq!(
+                resolve(candidates.iter().copied()),
+                *expected,
+                "{candidates:?}"
+            );
         }
     }
 
@@ -190,12 +209,18 @@ mod tests {
     fn placeholders_are_filled_and_unknown_ones_stay_visible() {
         let m = Messages::for_locale("nb");
         assert_eq!(
-            fill(m.points_to_next_tier.select("other"), &[("count", "250"), ("tier", "Gull")]),
+            fill(
+                m.points_to_next_tier.select("other"),
+                &[("count", "250"), ("tier", "Gull")]
+            ),
             "250 til Gull"
         );
         assert_eq!(fill("{a} og {b}", &[("a", "1")]), "1 og {b}");
         assert_eq!(fill("open { brace", &[]), "open { brace");
-        assert_eq!(fill("{count}{count}", &[("count", "{count}")]), "{count}{count}");
+        assert_eq!(
+            fill("{count}{count}", &[("count", "{count}")]),
+            "{count}{count}"
+        );
         assert_eq!(fill("ø{x}å", &[("x", "æ")]), "øæå");
     }
 

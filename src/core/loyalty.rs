@@ -100,7 +100,9 @@ impl std::fmt::Display for InvalidLoyalty {
             Self::Shape(e) => write!(f, "unexpected JSON: {e}"),
             Self::Text(field) => write!(f, "field `{field}` is empty or too long"),
             Self::Inconsistent(why) => write!(f, "inconsistent numbers: {why}"),
-            Self::TooManyRewards(n) => write!(f, "{n} rewards listed, at most {MAX_REWARDS} allowed"),
+            Self::TooManyRewards(n) => {
+                write!(f, "{n} rewards listed, at most {MAX_REWARDS} allowed")
+            }
         }
     }
 }
@@ -134,7 +136,9 @@ impl LoyaltyStatus {
         if let Some(next) = &self.next_tier {
             check_text(&next.name, "next_tier.name")?;
             if next.min_points <= self.tier.min_points {
-                return Err(InvalidLoyalty::Inconsistent("next tier starts below the current one"));
+                return Err(InvalidLoyalty::Inconsistent(
+                    "next tier starts below the current one",
+                ));
             }
         }
         if self.rewards.len() > MAX_REWARDS {
@@ -158,14 +162,21 @@ impl LoyaltyStatus {
 
     /// Rewards the balance pays for now, cheapest first.
     pub fn redeemable(&self) -> Vec<&Reward> {
-        let mut rewards: Vec<&Reward> = self.rewards.iter().filter(|r| r.cost <= self.points).collect();
+        let mut rewards: Vec<&Reward> = self
+            .rewards
+            .iter()
+            .filter(|r| r.cost <= self.points)
+            .collect();
         rewards.sort_by_key(|r| r.cost);
         rewards
     }
 
     /// The cheapest reward still out of reach, to say how far away it is.
     pub fn next_reward(&self) -> Option<&Reward> {
-        self.rewards.iter().filter(|r| r.cost > self.points).min_by_key(|r| r.cost)
+        self.rewards
+            .iter()
+            .filter(|r| r.cost > self.points)
+            .min_by_key(|r| r.cost)
     }
 }
 
@@ -278,8 +289,14 @@ mod tests {
         ];
         for (tier_points, current, next, fraction, to_next, at_top) in cases {
             let p = TierProgress::new(tier_points, current, next);
-            assert!((p.fraction - fraction).abs() < 1e-9, "{tier_points}/{current}/{next:?}: {p:?}");
-            assert_eq!(p.points_to_next, to_next, "{tier_points}/{current}/{next:?}");
+            assert!(
+                (p.fraction - fraction).abs() < 1e-9,
+                "{tier_points}/{current}/{next:?}: {p:?}"
+            );
+            assert_eq!(
+                p.points_to_next, to_next,
+                "{tier_points}/{current}/{next:?}"
+            );
             assert_eq!(p.at_top, at_top, "{tier_points}/{current}/{next:?}");
         }
     }
@@ -294,7 +311,10 @@ mod tests {
 
     #[test]
     fn only_affordable_rewards_are_redeemable_cheapest_first() {
-        let s = status(1000, vec![reward("b", 1000), reward("c", 1001), reward("a", 250)]);
+        let s = status(
+            1000,
+            vec![reward("b", 1000), reward("c", 1001), reward("a", 250)],
+        );
         let ids: Vec<&str> = s.redeemable().iter().map(|r| r.id.as_str()).collect();
         assert_eq!(ids, ["a", "b"]);
         assert_eq!(s.next_reward().map(|r| r.id.as_str()), Some("c"));
@@ -330,16 +350,36 @@ mod tests {
             (r#"{"customer_id":"c"}"#.into(), "unexpected JSON"),
             (with("/points", serde_json::json!(-5)), "unexpected JSON"),
             (with("/points", serde_json::json!(1e308)), "unexpected JSON"),
-            (with("/points", serde_json::json!("1250")), "unexpected JSON"),
+            (
+                with("/points", serde_json::json!("1250")),
+                "unexpected JSON",
+            ),
             (with("/tier/name", serde_json::json!("")), "tier.name"),
             (with("/tier/name", serde_json::json!(long)), "tier.name"),
-            (with("/rewards/0/name", serde_json::json!("   ")), "rewards[].name"),
-            (with("/next_tier/min_points", serde_json::json!(100)), "inconsistent"),
-            (with("/rewards", serde_json::json!(vec![serde_json::to_value(reward("a", 1)).unwrap(); 101])), "101 rewards"),
+            (
+                with("/rewards/0/name", serde_json::json!("   ")),
+                "rewards[].name",
+            ),
+            (
+                with("/next_tier/min_points", serde_json::json!(100)),
+                "inconsistent",
+            ),
+            (
+                with(
+                    "/rewards",
+                    serde_json::json!(vec![serde_json::to_value(reward("a", 1)).unwrap(); 101]),
+                ),
+                "101 rewards",
+            ),
         ];
         for (body, expected) in cases {
-            let err = LoyaltyStatus::from_json(&body).expect_err(&body).to_string();
-            assert!(err.contains(expected), "{body:.80}: got `{err}`, wanted `{expected}`");
+            let err = LoyaltyStatus::from_json(&body)
+                .expect_err(&body)
+                .to_string();
+            assert!(
+                err.contains(expected),
+                "{body:.80}: got `{err}`, wanted `{expected}`"
+            );
         }
     }
 

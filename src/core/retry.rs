@@ -9,7 +9,10 @@ pub enum Outcome {
     /// No answer within the client's timeout.
     Timeout,
     /// An HTTP status, with the `Retry-After` seconds if the server sent them.
-    Status { status: u16, retry_after_secs: Option<u32> },
+    Status {
+        status: u16,
+        retry_after_secs: Option<u32>,
+    },
 }
 
 /// How many times, and how patiently, a request is tried.
@@ -39,7 +42,13 @@ impl RetryPolicy {
     /// that already failed; `safe` says whether repeating the request cannot do harm (a GET, or
     /// a POST carrying an idempotency key); `jitter` in `[0, 1)` spreads retries of many
     /// shoppers so a recovering server is not hit in lockstep.
-    pub fn delay_before_retry(&self, attempts_made: u32, outcome: Outcome, safe: bool, jitter: f64) -> Option<u32> {
+    pub fn delay_before_retry(
+        &self,
+        attempts_made: u32,
+        outcome: Outcome,
+        safe: bool,
+        jitter: f64,
+    ) -> Option<u32> {
         if !safe || attempts_made >= self.attempts {
             return None;
         }
@@ -100,20 +109,31 @@ mod tests {
             (1, status(408), true, 0.5, Some(400)),
         ];
         for (made, outcome, safe, jitter, expected) in cases {
-            assert_eq!(POLICY.delay_before_retry(made, outcome, safe, jitter), expected, "{made} {outcome:?}");
+            assert_eq!(
+                POLICY.delay_before_retry(made, outcome, safe, jitter),
+                expected,
+                "{made} {outcome:?}"
+            );
         }
     }
 
     #[test]
     fn answers_that_a_retry_cannot_change_are_final() {
         for code in [400, 401, 403, 404, 409, 413, 422, 501] {
-            assert_eq!(POLICY.delay_before_retry(1, status(code), true, 0.5), None, "{code}");
+            assert_eq!(
+                POLICY.delay_before_retry(1, status(code), true, 0.5),
+                None,
+                "{code}"
+            );
         }
     }
 
     #[test]
     fn an_unsafe_request_is_never_repeated() {
-        assert_eq!(POLICY.delay_before_retry(1, Outcome::Network, false, 0.5), None);
+        assert_eq!(
+            POLICY.delay_before_retry(1, Outcome::Network, false, 0.5),
+            None
+        );
         assert_eq!(POLICY.delay_before_retry(1, status(503), false, 0.5), None);
     }
 
@@ -123,10 +143,16 @@ mod tests {
             status: 503,
             retry_after_secs: Some(secs),
         };
-        assert_eq!(POLICY.delay_before_retry(1, after(2), true, 0.5), Some(2000));
+        assert_eq!(
+            POLICY.delay_before_retry(1, after(2), true, 0.5),
+            Some(2000)
+        );
         assert_eq!(POLICY.delay_before_retry(1, after(0), true, 0.5), Some(0));
         assert_eq!(POLICY.delay_before_retry(1, after(6), true, 0.5), None);
-        assert_eq!(POLICY.delay_before_retry(1, after(u32::MAX), true, 0.5), None);
+        assert_eq!(
+            POLICY.delay_before_retry(1, after(u32::MAX), true, 0.5),
+            None
+        );
     }
 
     #[test]

@@ -48,9 +48,15 @@ mod tests {
     #[test]
     fn only_http_links_and_same_origin_paths_are_safe() {
         let cases = [
-            ("https://shop.example/bli-medlem", Some("https://shop.example/bli-medlem")),
+            (
+                "https://shop.example/bli-medlem",
+                Some("https://shop.example/bli-medlem"),
+            ),
             ("HTTPS://SHOP.EXAMPLE/", Some("HTTPS://SHOP.EXAMPLE/")),
-            ("http://127.0.0.1:8080/join", Some("http://127.0.0.1:8080/join")),
+            (
+                "http://127.0.0.1:8080/join",
+                Some("http://127.0.0.1:8080/join"),
+            ),
             ("  /account/register  ", Some("/account/register")),
             ("/", Some("/")),
             ("javascript:alert(1)", None),
@@ -82,7 +88,13 @@ mod tests {
 
     #[test]
     fn join_tolerates_a_trailing_slash() {
-        assert_eq!(join("http://x/api/v1/", "/loyalty/program"), "http://x/api/v1/loyalty/program");
-        assert_eq!(join("/api/v1", "/loyalty/program"), "/api/v1/loyalty/program");
+        assert_eq!(
+            join("http://x/api/v1/", "/loyalty/program"),
+            "http://x/api/v1/loyalty/program"
+        );
+        assert_eq!(
+            join("/api/v1", "/loyalty/program"),
+            "/api/v1/loyalty/program"
+        );
     }
 }

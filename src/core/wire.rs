@@ -44,14 +44,20 @@ mod tests {
 
     #[test]
     fn an_error_body_round_trips() {
-        let body = ErrorBody::new("insufficient_points", "Reward costs 500 points, balance is 120");
+        let body = ErrorBody::new(
+            "insufficient_points",
+            "Reward costs 500 points, balance is 120",
+        );
         let json = serde_json::to_string(&body).unwrap();
         assert_eq!(ErrorBody::parse(&json), Some(body));
     }
 
     #[test]
     fn an_html_error_page_is_not_an_error_body() {
-        assert_eq!(ErrorBody::parse("<html><body>502 Bad Gateway</body></html>"), None);
+        assert_eq!(
+            ErrorBody::parse("<html><body>502 Bad Gateway</body></html>"),
+            None
+        );
         assert_eq!(ErrorBody::parse(r#"{"error":"flat string"}"#), None);
     }
 }

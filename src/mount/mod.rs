@@ -38,7 +38,10 @@ impl Host {
 
     /// The API this element talks to: its `api` attribute, else the script tag's `data-api`.
     pub fn api(&self) -> ApiClient {
-        ApiClient::new(config::api_base(self.attribute("api").as_deref(), self.page_api.as_deref()))
+        ApiClient::new(config::api_base(
+            self.attribute("api").as_deref(),
+            self.page_api.as_deref(),
+        ))
     }
 
     /// The tag name, for console messages.
@@ -98,14 +101,18 @@ pub fn mount(
     page_api: Option<String>,
     page_locale: Option<String>,
 ) -> Result<Mounted, JsError> {
-    let widget = widgets::by_tag(tag).ok_or_else(|| JsError::new(&format!("lojal: no widget is called <{tag}>")))?;
+    let widget = widgets::by_tag(tag)
+        .ok_or_else(|| JsError::new(&format!("lojal: no widget is called <{tag}>")))?;
 
-    let sheet = CssStyleSheet::new().map_err(|_| JsError::new("lojal: constructable stylesheets are unsupported"))?;
+    let sheet = CssStyleSheet::new()
+        .map_err(|_| JsError::new("lojal: constructable stylesheets are unsupported"))?;
     let _ = sheet.replace_sync(widget.css);
     root.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
     // The loader's placeholder goes; the widget draws its own skeleton in the same box.
     root.replace_children_with_node_0();
-    let document = element.owner_document().ok_or_else(|| JsError::new("lojal: element has no document"))?;
+    let document = element
+        .owner_document()
+        .ok_or_else(|| JsError::new("lojal: element has no document"))?;
     let container: HtmlElement = document
         .create_element("div")
         .map_err(|_| JsError::new("lojal: cannot create a container"))?
@@ -136,10 +143,20 @@ pub fn mount(
 }
 
 fn page_locales(script_locale: Option<String>, document: &web_sys::Document) -> Vec<String> {
-    let html_lang = document.document_element().and_then(|html| html.get_attribute("lang"));
+    let html_lang = document
+        .document_element()
+        .and_then(|html| html.get_attribute("lang"));
     let navigator = web_sys::window()
         .map(|w| w.navigator().languages())
-        .map(|list| list.iter().filter_map(|l| l.as_string()).collect::<Vec<_>>())
+        .map(|list| {
+            list.iter()
+                .filter_map(|l| l.as_string())
+                .collect::<Vec<_>>()
+        })
         .unwrap_or_default();
-    script_locale.into_iter().chain(html_lang).chain(navigator).collect()
+    script_locale
+        .into_iter()
+        .chain(html_lang)
+        .chain(navigator)
+        .collect()
 }

@@ -39,17 +39,31 @@ enum Standing {
 #[derive(Clone, Debug, PartialEq)]
 enum Shown {
     Loading,
-    Member { status: LoyaltyStatus, stale: bool },
+    Member {
+        status: LoyaltyStatus,
+        stale: bool,
+    },
     Guest(Program),
     /// The API failed and nothing is known: the badge keeps its box but shows nothing.
     Unavailable,
 }
 
-async fn load(api: ApiClient, identity: Result<Identity, InvalidIdentity>, host: Host) -> Result<Standing, ApiError> {
+async fn load(
+    api: ApiClient,
+    identity: Result<Identity, InvalidIdentity>,
+    host: Host,
+) -> Result<Standing, ApiError> {
     match identity {
         Ok(Identity::Customer { id, signature }) => {
             let path = format!("/loyalty/{}", path_segment(&id));
-            match api.get(&path, &[(SIGNATURE_HEADER, &signature)], LoyaltyStatus::from_json).await {
+            match api
+                .get(
+                    &path,
+                    &[(SIGNATURE_HEADER, &signature)],
+                    LoyaltyStatus::from_json,
+                )
+                .await
+            {
                 Ok(status) => return Ok(Standing::Member(status)),
                 // A forged or outdated signature, or a shopper the programme does not know yet:
                 // both are best served by the guest offer.
@@ -62,7 +76,9 @@ async fn load(api: ApiClient, identity: Result<Identity, InvalidIdentity>, host:
         Ok(Identity::Guest) => {}
         Err(invalid) => host.console_error(&format!("{invalid}; showing the guest offer")),
     }
-    api.get("/loyalty/program", &[], Program::from_json).await.map(Standing::Guest)
+    api.get("/loyalty/program", &[], Program::from_json)
+        .await
+        .map(Standing::Guest)
 }
 
 fn new_idempotency_key() -> String {
@@ -143,14 +159,22 @@ pub fn Badge(
     };
     let shown = Memo::new(move |_| {
         let id = current_id();
-        let last = last_member.get().filter(|s| Some(&s.customer_id) == id.as_ref());
+        let last = last_member
+            .get()
+            .filter(|s| Some(&s.customer_id) == id.as_ref());
         match standing.get() {
             // A status of the previous shopper (attributes just changed) is never shown.
             Some(Ok(Standing::Member(status))) if Some(&status.customer_id) == id.as_ref() => {
-                Shown::Member { status, stale: false }
+                Shown::Member {
+                    status,
+                    stale: false,
+                }
             }
             Some(Ok(Standing::Guest(program))) => Shown::Guest(program),
-            Some(Err(_)) => last.map_or(Shown::Unavailable, |status| Shown::Member { status, stale: true }),
+            Some(Err(_)) => last.map_or(Shown::Unavailable, |status| Shown::Member {
+                status,
+                stale: true,
+            }),
             _ => Shown::Loading,
         }
     });
@@ -240,7 +264,13 @@ pub fn Badge(
                 .unwrap_or_default();
                 let path = format!("/loyalty/{}/redeem", path_segment(&id));
                 let result = api
-                    .post(&path, &[(SIGNATURE_HEADER, &signature)], body, Some(&key), RedeemResponse::from_json)
+                    .post(
+                        &path,
+                        &[(SIGNATURE_HEADER, &signature)],
+                        body,
+                        Some(&key),
+                        RedeemResponse::from_json,
+                    )
                     .await;
                 pending.set(None);
                 match result {
@@ -278,13 +308,19 @@ pub fn Badge(
     };
 
     let copy_code = move |_| {
-        let Some(c) = coupon.get_untracked() else { return };
-        let Some(window) = web_sys::window() else { return };
+        let Some(c) = coupon.get_untracked() else {
+            return;
+        };
+        let Some(window) = web_sys::window() else {
+            return;
+        };
         let promise = window.navigator().clipboard().write_text(&c.code);
         spawn_local(async move {
             if wasm_bindgen_futures::JsFuture::from(promise).await.is_ok() {
                 copied.set(true);
-            } else if let (Some(el), Ok(Some(selection))) = (code.get_untracked(), window.get_selection()) {
+            } else if let (Some(el), Ok(Some(selection))) =
+                (code.get_untracked(), window.get_selection())
+            {
                 // No clipboard permission: select the code so the shopper can copy it by hand.
                 let _ = selection.select_all_children(&el);
             }
@@ -293,9 +329,11 @@ pub fn Badge(
 
     let member_view = move || {
         let points = move || {
-            status
-                .get()
-                .map(|s| texts.get().count(&texts.get().messages().points, s.points, &[]))
+            status.get().map(|s| {
+                texts
+                    .get()
+                    .count(&texts.get().messages().points, s.points, &[])
+            })
         };
         let tier = move || status.get().map(|s| s.tier.name);
         let percent = move || status.get().map_or(0, |s| s.progress().percent());
@@ -303,9 +341,11 @@ pub fn Badge(
             let (s, t) = (status.get()?, texts.get());
             let p = s.progress();
             Some(match &s.next_tier {
-                Some(next) if !p.at_top => {
-                    t.count(&t.messages().points_to_next_tier, p.points_to_next, &[("tier", &next.name)])
-                }
+                Some(next) if !p.at_top => t.count(
+                    &t.messages().points_to_next_tier,
+                    p.points_to_next,
+                    &[("tier", &next.name)],
+                ),
                 _ => t.messages().top_tier.clone(),
             })
         };
@@ -401,12 +441,18 @@ pub fn Badge(
     };
 
     let rewards_view = move || {
-        let Some(s) = status.get() else { return ().into_any() };
+        let Some(s) = status.get() else {
+            return ().into_any();
+        };
         let t = texts.get();
         let redeemable: Vec<Reward> = s.redeemable().into_iter().cloned().collect();
         if redeemable.is_empty() {
             let hint = s.next_reward().map(|r| {
-                t.count(&t.messages().no_rewards_yet, r.cost - s.points, &[("reward", &r.name)])
+                t.count(
+                    &t.messages().no_rewards_yet,
+                    r.cost - s.points,
+                    &[("reward", &r.name)],
+                )
             });
             return view! { <p class="hint">{hint}</p> }.into_any();
         }

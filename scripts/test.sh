@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# `npm test`: every check the project has, cheapest first. Installs what it needs.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+log "format and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+log "native tests: the pure core without any browser crate, then the reference API"
+cargo test -p lojal --no-default-features --quiet
+cargo test -p shop-api --quiet
+
+log "wasm-bindgen tests: DOM behaviour in headless Chromium"
+run_wasm_browser_tests
+
+bash "$ROOT/scripts/build.sh"
+
+log "browser tests: Playwright in Chromium against the demo and a real shop-api"
+node --test --test-concurrency=1 --test-reporter=spec tests/e2e/

@@ -1,0 +1,202 @@
+//! DOM behaviour in a real browser (wasm-bindgen-test in headless Chromium): the `Intl`
+//! formatting the widgets rely on, and a badge mounted into a shadow root, with `fetch`
+//! replaced by canned answers so each state can be reached on purpose.
+#![cfg(target_arch = "wasm32")]
+
+use gloo_timers::future::TimeoutFuture;
+use lojal::core::i18n::Messages;
+use lojal::mount::{Mounted, mount};
+use lojal::widgets::intl::Texts;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+use web_sys::{HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const STATUS: &str = r#"{"customer_id":"c-1001","first_name":"Ingrid","points":1250,"tier_points":1250,
+  "tier":{"id":"silver","name":"Sølv","min_points":500},"next_tier":{"id":"gold","name":"Gull","min_points":1500},
+  "points_to_next":250,"rewards":[{"id":"r-ship","name":"Gratis frakt","cost":300}]}"#;
+const SIG: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Replaces `window.fetch` with one answering every request with `status` and `body`.
+fn answer_fetch_with(status: u16, body: &str) {
+    let fetch = js_sys::Function::new_with_args(
+        "status, body",
+        "window.fetch = () => Promise.resolve(new Response(body, { status, headers: { 'content-type': 'application/json' } }));",
+    );
+    fetch
+        .call2(&JsValue::NULL, &status.into(), &body.into())
+        .unwrap();
+}
+
+fn new_host(attributes: &[(&str, &str)]) -> (HtmlElement, ShadowRoot) {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let host: HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    for (name, value) in attributes {
+        host.set_attribute(name, value).unwrap();
+    }
+    document.body().unwrap().append_child(&host).unwrap();
+    let root = host
+        .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
+        .unwrap();
+    (host, root)
+}
+
+fn mount_badge(attributes: &[(&str, &str)], api: &str) -> (HtmlElement, ShadowRoot, Mounted) {
+    let (host, root) = new_host(attributes);
+    let mounted = mount(
+        "lojal-badge",
+        host.clone(),
+        root.clone(),
+        Some(api.into()),
+        Some("nb".into()),
+    )
+    .unwrap();
+    (host, root, mounted)
+}
+
+/// Waits up to `ms` for `selector` to match inside `root`.
+async fn wait_for(root: &ShadowRoot, selector: &str, ms: u32) -> web_sys::Element {
+    for _ in 0..ms / 20 {
+        if let Ok(Some(el)) = root.query_selector(selector) {
+            return el;
+        }
+        TimeoutFuture::new(20).await;
+    }
+    panic!(
+        "`{selector}` did not appear within {ms} ms: {}",
+        root.inner_html()
+    );
+}
+
+fn text(el: &web_sys::Element) -> String {
+    el.text_content()
+        .unwrap_or_default()
+        .replace(['\u{a0}', '\u{202f}'], " ")
+}
+
+#[wasm_bindgen_test]
+fn numbers_plurals_and_dates_come_from_the_browsers_intl() {
+    let nb = Texts::new("nb");
+    let en = Texts::new("en");
+    assert_eq!(nb.number(1250).replace('\u{a0}', " "), "1 250");
+    assert_eq!(en.number(1250), "1,250");
+    let points = &Messages::for_locale("en").points;
+    assert_eq!(en.count(points, 1, &[]), "1 point");
+    assert_eq!(en.count(points, 2, &[]), "2 points");
+    assert_eq!(
+        nb.date("2026-12-22T10:00:00Z").as_deref(),
+        Some("22. desember 2026")
+    );
+    assert_eq!(nb.date("not a date"), None);
+}
+
+#[wasm_bindgen_test]
+fn an_unknown_tag_is_refused_with_a_message() {
+    let (host, root) = new_host(&[]);
+    let error = mount("lojal-nope", host, root, None, None)
+        .err()
+        .expect("must be refused");
+    let message: JsValue = error.into();
+    let message = js_sys::Reflect::get(&message, &"message".into())
+        .unwrap()
+        .as_string()
+        .unwrap();
+    assert_eq!(message, "lojal: no widget is called <lojal-nope>");
+}
+
+#[wasm_bindgen_test]
+async fn a_member_badge_renders_and_clicks_and_keys_work_inside_the_shadow_root() {
+    answer_fetch_with(200, STATUS);
+    let (_host, root, mounted) = mount_badge(
+        &[("customer-id", "c-1001"), ("customer-sig", SIG)],
+        "/api/v1",
+    );
+    let points = wait_for(&root, "[part=points]", 2_000).await;
+    assert_eq!(text(&points), "1 250 poeng");
+
+    let trigger: HtmlElement = root
+        .query_selector("[part=trigger]")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    trigger.click();
+    let popover = wait_for(&root, "[part=popover]", 1_000).await;
+    assert_eq!(
+        trigger.get_attribute("aria-expanded").as_deref(),
+        Some("true")
+    );
+
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key("Escape");
+    init.set_bubbles(true);
+    let escape =
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    popover.dispatch_event(&escape).unwrap();
+    TimeoutFuture::new(50).await;
+    assert!(
+        root.query_selector("[part=popover]").unwrap().is_none(),
+        "Escape must close the popover"
+    );
+    assert_eq!(
+        trigger.get_attribute("aria-expanded").as_deref(),
+        Some("false")
+    );
+
+    // Unmounting (the element left the page) takes the view with it.
+    drop(mounted);
+    assert!(root.query_selector("[part=badge]").unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+async fn locale_changes_re_render_without_a_new_request() {
+    answer_fetch_with(200, STATUS);
+    let (_host, root, mounted) = mount_badge(
+        &[("customer-id", "c-1001"), ("customer-sig", SIG)],
+        "/api/v1",
+    );
+    wait_for(&root, "[part=points]", 2_000).await;
+    // Any request from now on would fail loudly.
+    answer_fetch_with(500, "{}");
+    mounted.attribute_changed("locale".into(), Some("en".into()));
+    TimeoutFuture::new(50).await;
+    assert_eq!(
+        text(&root.query_selector("[part=points]").unwrap().unwrap()),
+        "1,250 points"
+    );
+    assert_eq!(
+        text(&root.query_selector("[part=next]").unwrap().unwrap()),
+        "250 points to Gull"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_badge_shows_a_skeleton_then_keeps_its_box_empty_when_the_api_is_broken() {
+    answer_fetch_with(200, "<html>this is not JSON</html>");
+    let (_host, root, _mounted) = mount_badge(
+        &[("customer-id", "c-1001"), ("customer-sig", SIG)],
+        "/api/v1",
+    );
+    assert!(
+        root.query_selector("[part=skeleton]").unwrap().is_some(),
+        "loading starts with a skeleton"
+    );
+    wait_for(&root, ".unavailable", 3_000).await;
+    assert!(root.query_selector("[part=points]").unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+async fn a_hostile_signup_url_never_reaches_an_href() {
+    answer_fetch_with(
+        200,
+        r#"{"name":"Klubb","signup_bonus":100,"signup_url":"javascript:alert(1)","tiers":[]}"#,
+    );
+    let (_host, root, _mounted) = mount_badge(&[], "/api/v1");
+    let cta = wait_for(&root, "[part=cta]", 2_000).await;
+    assert_eq!(
+        cta.tag_name(),
+        "P",
+        "an unsafe link is shown as text, not as a link"
+    );
+    assert_eq!(text(&cta), "★Bli medlem og få 100 poeng");
+}

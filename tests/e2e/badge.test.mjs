@@ -1,0 +1,208 @@
+// <lojal-badge> end to end: the demo page, the real reference API, Debian's Chromium.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startShop, launch, openPage, api, demoSignature, plain, ARTIFACTS } from './harness.mjs';
+
+let browser;
+before(async () => (browser = await launch()));
+after(async () => browser?.close());
+
+/** Each test gets its own server and database, so balances never leak between tests. */
+async function withShop(fn) {
+  const shop = await startShop();
+  try {
+    await fn(shop);
+  } finally {
+    await shop.stop();
+  }
+}
+
+const points = (page) => page.locator('lojal-badge [part=points]');
+
+test('the seeded shopper sees her real balance, tier and progress from the API', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, shop.url);
+    const signature = await demoSignature(page, 'c-1001');
+    const { status, body } = await api(shop, '/loyalty/c-1001', { signature });
+    assert.equal(status, 200);
+
+    await points(page).waitFor();
+    assert.equal(plain(await points(page).textContent()), `${body.points.toLocaleString('nb-NO').replace(/\s/g, ' ')} poeng`);
+    assert.equal(plain(await points(page).textContent()), '1 250 poeng');
+    assert.equal(await page.locator('lojal-badge [part=tier]').textContent(), 'Sølv');
+    assert.equal(plain(await page.locator('lojal-badge [part=next]').textContent()), '250 til Gull');
+    const width = await page.locator('lojal-badge .fill').evaluate((el) => el.style.inlineSize);
+    assert.equal(width, '75%');
+    assert.deepEqual(page.pageErrors, []);
+    assert.deepEqual(page.consoleErrors, []);
+    await page.screenshot({ path: join(ARTIFACTS, 'badge-member.png') });
+  }));
+
+test('a shopper redeems a reward with the keyboard alone and gets a coupon and a lower balance', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, shop.url);
+    await points(page).waitFor();
+
+    // Tab from the last link before the badge, as a keyboard user would.
+    await page.locator('nav a').last().focus();
+    await page.keyboard.press('Tab');
+    const focusedPart = () => page.evaluate(() => document.activeElement?.shadowRoot?.activeElement?.getAttribute('part'));
+    assert.equal(await focusedPart(), 'trigger');
+    await page.keyboard.press('Enter');
+
+    const popover = page.locator('lojal-badge [part=popover]');
+    await popover.waitFor();
+    assert.equal(await page.locator('lojal-badge [part=trigger]').getAttribute('aria-expanded'), 'true');
+    const rewards = await page.locator('lojal-badge [part=reward] .reward-name').allTextContents();
+    // 1 250 points pay for free shipping (300), 50 kr (500) and 100 kr (1000), not 250 kr (2500).
+    assert.deepEqual(rewards, ['Gratis frakt', '50 kr rabatt', '100 kr rabatt']);
+
+    // Focus is on the heading; Tab past the close button to the first Redeem, then Enter.
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    assert.equal(await focusedPart(), 'redeem');
+    await page.keyboard.press('Enter');
+
+    const code = page.locator('lojal-badge [part=code]');
+    await code.waitFor();
+    assert.match(await code.textContent(), /^LOJAL-[A-Z2-9]{4}-[A-Z2-9]{4}$/);
+    await page.waitForFunction(() => {
+      const el = document.querySelector('lojal-badge').shadowRoot.querySelector('[part=points]');
+      return el && el.textContent.replace(/\s/g, ' ') === '950 poeng';
+    });
+    assert.match(plain(await page.locator('lojal-badge .expires').textContent()), /^Gyldig til \d+\. \w+ \d{4}$/);
+
+    // The server agrees: 300 points paid once, tier unchanged.
+    const signature = await demoSignature(page, 'c-1001');
+    const { body } = await api(shop, '/loyalty/c-1001', { signature });
+    assert.equal(body.points, 950);
+    assert.equal(body.tier.name, 'Sølv');
+    await page.screenshot({ path: join(ARTIFACTS, 'badge-coupon.png') });
+
+    // Escape closes and gives focus back to the badge.
+    await page.keyboard.press('Escape');
+    await popover.waitFor({ state: 'detached' });
+    assert.equal(await focusedPart(), 'trigger');
+    assert.deepEqual(page.pageErrors, []);
+  }));
+
+test('a double click on Redeem pays once', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, shop.url);
+    await points(page).waitFor();
+    await page.locator('lojal-badge [part=trigger]').click();
+    const posts = [];
+    page.on('request', (r) => r.method() === 'POST' && posts.push(r.url()));
+    await page.locator('lojal-badge [part=redeem]').first().dblclick();
+    await page.locator('lojal-badge [part=code]').waitFor();
+    await page.waitForTimeout(300);
+    assert.equal(posts.length, 1, `expected one redeem request, saw ${posts.length}`);
+    const signature = await demoSignature(page, 'c-1001');
+    const { body } = await api(shop, '/loyalty/c-1001', { signature });
+    assert.equal(body.points, 950);
+  }));
+
+test('a guest sees the sign-up bonus with a link to the shop’s sign-up page', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, shop.url);
+    await points(page).waitFor();
+    await page.selectOption('#shopper', { label: 'Gjest (ikke innlogget)' });
+    const cta = page.locator('lojal-badge [part=cta]');
+    await cta.waitFor();
+    assert.equal(plain(await cta.textContent()), '★Bli medlem og få 100 poeng');
+    assert.equal(await cta.getAttribute('href'), '/bli-medlem');
+    assert.equal(await points(page).count(), 0, 'no balance may stay visible after signing out');
+    await page.screenshot({ path: join(ARTIFACTS, 'badge-guest.png') });
+  }));
+
+test('a forged signature gets the guest offer, a 401 from the API and one clear console error', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, shop.url);
+    await points(page).waitFor();
+    const statuses = [];
+    page.on('response', (r) => r.url().includes('/loyalty/c-1003') && statuses.push(r.status()));
+    await page.selectOption('#shopper', { label: 'Forfalsket signatur' });
+    await page.locator('lojal-badge [part=cta]').waitFor();
+    assert.deepEqual(statuses, [401]);
+    const errors = page.consoleErrors.filter((e) => e.startsWith('lojal: <lojal-badge>'));
+    assert.equal(errors.length, 1, errors.join('\n'));
+    assert.match(errors[0], /GET http:\/\/127\.0\.0\.1:\d+\/api\/v1\/loyalty\/c-1003: HTTP 401/);
+
+    // And straight to the API, as an attacker would.
+    const forged = await api(shop, '/loyalty/c-1003', { signature: await demoSignature(page, 'c-1001') });
+    assert.equal(forged.status, 401);
+    assert.equal(forged.body.error.code, 'invalid_signature');
+  }));
+
+test('with the API down the page still renders and scrolls, and the badge keeps its box', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, null, { viewport: { width: 390, height: 700 } });
+    await page.route('**/api/v1/**', (route) => route.abort('connectionrefused'));
+    await page.goto(shop.url);
+    await page.locator('.product').first().waitFor();
+    // Retries end and the badge settles in its "unavailable" state.
+    await page.locator('lojal-badge .unavailable').waitFor({ timeout: 15_000 });
+    const box = await page.locator('lojal-badge').boundingBox();
+    assert.ok(box.width > 100 && box.height > 30, `badge box ${JSON.stringify(box)}`);
+    await page.mouse.wheel(0, 2000);
+    await page.waitForFunction(() => window.scrollY > 0);
+    assert.deepEqual(page.pageErrors, []);
+    const errors = page.consoleErrors.filter((e) => e.startsWith('lojal: <lojal-badge>'));
+    assert.equal(errors.length, 1, errors.join('\n'));
+    assert.match(errors[0], /GET http:\/\/127\.0\.0\.1:\d+\/api\/v1\/loyalty\/c-1001: no answer/);
+    await page.screenshot({ path: join(ARTIFACTS, 'badge-api-down.png'), fullPage: true });
+  }));
+
+test('when the API goes away after a load the last known balance stays, marked as not updated', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, shop.url);
+    await points(page).waitFor();
+    await shop.stop();
+    // Pointing the badge at the (now dead) API by its absolute URL makes it load again.
+    await page.evaluate(() => document.querySelector('lojal-badge').setAttribute('api', `${location.origin}/api/v1`));
+    await page.locator('lojal-badge [part=trigger].stale').waitFor({ timeout: 15_000 });
+    assert.equal(plain(await points(page).textContent()), '1 250 poeng');
+    assert.equal(await page.locator('lojal-badge [part=next]').textContent(), 'Ikke oppdatert');
+  }));
+
+test('attributes are live: locale and shopper changes re-render, removal cleans up', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, shop.url);
+    await points(page).waitFor();
+    await page.selectOption('#locale', 'en');
+    await page.waitForFunction(() =>
+      document.querySelector('lojal-badge').shadowRoot.querySelector('[part=points]')?.textContent === '1,250 points');
+    assert.equal(await page.locator('lojal-badge [part=next]').textContent(), '250 points to Gull');
+
+    await page.selectOption('#shopper', { label: /^Kari/ });
+    await page.waitForFunction(() =>
+      document.querySelector('lojal-badge').shadowRoot.querySelector('[part=points]')?.textContent === '4,200 points');
+    assert.equal(await page.locator('lojal-badge [part=next]').textContent(), 'Top tier');
+
+    // Removed and put back (a theme re-rendering its header): one working badge, no errors.
+    await page.evaluate(() => {
+      const badge = document.querySelector('lojal-badge');
+      const parent = badge.parentNode;
+      badge.remove();
+      parent.prepend(badge);
+    });
+    await page.waitForFunction(() =>
+      document.querySelector('lojal-badge').shadowRoot.querySelectorAll('[part=points]').length === 1);
+    assert.deepEqual(page.pageErrors, []);
+  }));
+
+test('the loader included twice defines the elements once', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, shop.url);
+    await points(page).waitFor();
+    await page.evaluate(async () => {
+      await import('/lojal/lojal.js?again');
+    });
+    await page.evaluate(() => {
+      const extra = document.createElement('lojal-badge');
+      document.body.append(extra);
+    });
+    await page.locator('lojal-badge >> nth=1').locator('[part=cta]').waitFor();
+    assert.deepEqual(page.pageErrors, []);
+  }));

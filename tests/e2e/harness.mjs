@@ -1,0 +1,88 @@
+// Shared by the end-to-end tests: a real shop-api on a free loopback port with a fresh SQLite
+// file, and Debian's Chromium driven by playwright-core.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const ARTIFACTS = join(ROOT, 'target', 'e2e');
+mkdirSync(ARTIFACTS, { recursive: true });
+
+const SERVER = join(ROOT, 'target', 'release', 'shop-api');
+
+/** Starts the reference API (and demo) on 127.0.0.1 with an empty database. */
+export async function startShop() {
+  const dir = mkdtempSync(join(tmpdir(), 'lojal-e2e-'));
+  const child = spawn(
+    SERVER,
+    ['--addr', '127.0.0.1:0', '--db', join(dir, 'shop.sqlite'), '--www', join(ROOT, 'www'), '--dist', join(ROOT, 'pkg', 'dist')],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOJAL_SHOP_SECRET: 'e2e-secret' } },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`shop-api did not start in 15 s: ${stderr}`)), 15_000);
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const match = out.match(/listening on (http:\/\/[^\s]+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1].replace(/\/$/, ''));
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`shop-api exited with ${code}: ${stderr}`)));
+  });
+  return {
+    url,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGKILL');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Asks the API directly, as the shop would, to compare with what the widget shows. */
+export async function api(shop, path, { signature, method = 'GET', body } = {}) {
+  const headers = { 'content-type': 'application/json' };
+  if (signature) headers['x-lojal-signature'] = signature;
+  const response = await fetch(`${shop.url}/api/v1${path}`, { method, headers, body: body && JSON.stringify(body) });
+  return { status: response.status, body: await response.json() };
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.LOJAL_CHROMIUM || '/usr/bin/chromium',
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+}
+
+/** A page that records console errors and uncaught exceptions for the test to check. */
+export async function openPage(browser, url, options = {}) {
+  const context = await browser.newContext({ locale: 'nb-NO', ...options });
+  const page = await context.newPage();
+  page.consoleErrors = [];
+  page.pageErrors = [];
+  page.on('console', (m) => m.type() === 'error' && page.consoleErrors.push(m.text()));
+  page.on('pageerror', (e) => page.pageErrors.push(String(e)));
+  if (url) await page.goto(url);
+  return page;
+}
+
+/** The signature the demo page rendered for a shopper (taken from the demo's own switcher). */
+export async function demoSignature(page, customerId) {
+  return page.$eval(`#shopper option[value="${customerId}"]`, (o) => o.dataset.sig);
+}
+
+/** Normalises the narrow and ordinary no-break spaces Intl puts between thousands. */
+export const plain = (text) => text.replace(/[\u00a0\u202f]/g, ' ').trim();

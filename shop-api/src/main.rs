@@ -1,1 +1,110 @@
-fn main() {}
+//! `shop-api`: serve the reference API and the demo storefront, or sign a customer id.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use shop_api::{AppState, Options, app, db::Db, identity::ShopSecret, parse_origins};
+
+/// The demo's secret. A real shop sets its own; the server says so loudly when it is missing.
+const DEMO_SECRET: &str = "lojal-demo-secret";
+
+#[derive(Parser)]
+#[command(version, about = "lojal's reference shop API and demo storefront")]
+struct Cli {
+    /// Address to listen on; port 0 picks a free one (printed on start).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// SQLite file, created and migrated on start.
+    #[arg(long, default_value = "shop-api/data/shop.sqlite")]
+    db: PathBuf,
+    /// The demo storefront's static files.
+    #[arg(long, default_value = "www")]
+    www: PathBuf,
+    /// The built widget bundle, served under /lojal/.
+    #[arg(long, default_value = "pkg/dist")]
+    dist: PathBuf,
+    /// Other origins allowed to call the API, comma-separated (https://shop.example,…).
+    #[arg(long, env = "LOJAL_ALLOWED_ORIGINS", default_value = "")]
+    allowed_origins: String,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the customer-sig a theme renders for a customer id (HMAC-SHA256 under LOJAL_SHOP_SECRET).
+    Sign { customer_id: String },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let secret = shop_secret();
+    if let Some(Command::Sign { customer_id }) = &cli.command {
+        println!("{}", secret.sign(customer_id));
+        return ExitCode::SUCCESS;
+    }
+    match serve(cli, secret) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("shop-api: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn shop_secret() -> ShopSecret {
+    match std::env::var("LOJAL_SHOP_SECRET") {
+        Ok(secret) if !secret.is_empty() => ShopSecret::new(secret),
+        _ => {
+            eprintln!(
+                "shop-api: warning: LOJAL_SHOP_SECRET is not set; using the public demo secret. \
+                 Anyone can forge customer signatures with it: set your own before going live."
+            );
+            ShopSecret::new(DEMO_SECRET)
+        }
+    }
+}
+
+#[tokio::main]
+async fn serve(cli: Cli, secret: ShopSecret) -> Result<(), Box<dyn std::error::Error>> {
+    let allowed_origins = parse_origins(&cli.allowed_origins)?;
+    let db = Db::open(&cli.db).map_err(|e| format!("{}: {e}", cli.db.display()))?;
+    if !cli.dist.join("lojal.js").is_file() {
+        eprintln!(
+            "shop-api: warning: {} has no lojal.js; run `npm run build` for the widgets",
+            cli.dist.display()
+        );
+    }
+    let options = Options {
+        www: Some(cli.www),
+        dist: Some(cli.dist),
+        allowed_origins,
+    };
+    let router = app(AppState { db, secret }, &options);
+    let listener = tokio::net::TcpListener::bind(cli.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", cli.addr))?;
+    // Tests and scripts read this line to learn the port.
+    println!("listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler installs");
+        tokio::select! {
+            _ = interrupt => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}

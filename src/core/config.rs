@@ -85,11 +85,12 @@ mod tests {
         let upper = SIG.to_ascii_uppercase();
         let not_hex = SIG.replace('0', "g");
         let too_long = "x".repeat(129);
-        let cases: Vec<(
-            Option<&str>,
-            Option<&str>,
+        type Case<'a> = (
+            Option<&'a str>,
+            Option<&'a str>,
             Result<Identity, InvalidIdentity>,
-        )> = vec![
+        );
+        let cases: Vec<Case> = vec![
             (None, None, Ok(Identity::Guest)),
             (Some(""), Some(SIG), Ok(Identity::Guest)),
             (Some("   "), None, Ok(Identity::Guest)),

@@ -12,14 +12,14 @@ pub fn safe_link(raw: &str) -> Option<&str> {
         return (!url.starts_with("//")).then_some(url);
     }
     let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    let has_host = |rest: &str| rest.len() > 0 && !rest.starts_with('/');
-    if lower.starts_with("https://") && has_host(&url[8..]) {
-        Some(url)
-    } else if lower.starts_with("http://") && has_host(&url[7..]) {
-        Some(url)
+    let rest = if lower.starts_with("https://") {
+        &url[8..]
+    } else if lower.starts_with("http://") {
+        &url[7..]
     } else {
-        None
-    }
+        return None;
+    };
+    (!rest.is_empty() && !rest.starts_with('/')).then_some(url)
 }
 
 /// Percent-encodes `segment` so it stays one path segment (RFC 3986 unreserved kept as is).

@@ -1,0 +1,121 @@
+//! lojal's reference shop API: what the widgets expect from a shop, on axum and SQLite.
+//!
+//! `app` builds the whole service (JSON API under `/api/v1`, the demo storefront and the widget
+//! bundle) so the tests drive exactly what `main` serves.
+
+pub mod coupon;
+pub mod db;
+pub mod error;
+pub mod identity;
+pub mod loyalty;
+pub mod site;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::routing::{any, get, post};
+use serde_json::{Value, json};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::identity::ShopSecret;
+
+/// Requests to the API are a few hundred bytes; anything over this is refused with 413.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: Db,
+    pub secret: ShopSecret,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Db")
+    }
+}
+
+/// Where the static parts come from, and which other origins may call the API.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub www: Option<PathBuf>,
+    pub dist: Option<PathBuf>,
+    pub allowed_origins: Vec<HeaderValue>,
+}
+
+pub fn app(state: AppState, options: &Options) -> Router {
+    let mut router = Router::new().nest("/api/v1", api(state.clone(), &options.allowed_origins));
+    // Anything else under /api is an API miss, answered in JSON rather than by the static site.
+    router = router
+        .route("/api", any(error::not_found))
+        .route("/api/{*rest}", any(error::not_found));
+    if let (Some(www), Some(dist)) = (&options.www, &options.dist) {
+        router = router.merge(site::router(state, www, dist));
+    }
+    router
+}
+
+fn api(state: AppState, allowed_origins: &[HeaderValue]) -> Router {
+    let router = Router::new()
+        .route("/health", get(health))
+        .route("/loyalty/program", get(loyalty::program))
+        .route("/loyalty/{customer_id}", get(loyalty::status))
+        .route("/loyalty/{customer_id}/redeem", post(loyalty::redeem))
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // Balances are personal: no shared cache may keep them.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
+    if allowed_origins.is_empty() {
+        // Same origin only: browsers refuse cross-origin reads without CORS headers.
+        return router;
+    }
+    router.layer(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(allowed_origins.iter().cloned()))
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([
+                header::CONTENT_TYPE,
+                HeaderName::from_static(lojal::core::wire::SIGNATURE_HEADER),
+                HeaderName::from_static(lojal::core::wire::IDEMPOTENCY_HEADER),
+            ])
+            .max_age(Duration::from_secs(600)),
+    )
+}
+
+async fn health(State(state): State<AppState>) -> Result<axum::Json<Value>, ApiError> {
+    state
+        .db
+        .run(|conn| {
+            let version = db::schema_version(conn)?;
+            Ok(axum::Json(
+                json!({ "status": "ok", "schema_version": version }),
+            ))
+        })
+        .await
+}
+
+/// Parses `LOJAL_ALLOWED_ORIGINS`: comma-separated origins such as `https://shop.example`.
+pub fn parse_origins(list: &str) -> Result<Vec<HeaderValue>, String> {
+    list.split(',')
+        .map(|origin| origin.trim().trim_end_matches('/'))
+        .filter(|origin| !origin.is_empty())
+        .map(|origin| {
+            let host = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"))
+                .filter(|host| !host.is_empty() && !host.contains(['/', '?', '#', '*']));
+            host.and_then(|_| HeaderValue::from_str(origin).ok())
+                .ok_or_else(|| format!("not an origin (scheme://host[:port]): {origin:?}"))
+        })
+        .collect()
+}

@@ -70,6 +70,17 @@ impl std::fmt::Display for ApiError {
     }
 }
 
+/// Resolves a relative base such as `/api/v1` against the page, so every error message names
+/// the full URL a merchant can paste into a browser or curl.
+fn absolute(base: String) -> String {
+    let page = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.base_uri().ok().flatten());
+    page.and_then(|page| web_sys::Url::new_with_base(&base, &page).ok())
+        .map(|url| url.href())
+        .unwrap_or(base)
+}
+
 /// One shop API, as the page configured it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ApiClient {
@@ -81,7 +92,7 @@ pub struct ApiClient {
 impl ApiClient {
     pub fn new(base: impl Into<String>) -> Self {
         Self {
-            base: base.into(),
+            base: absolute(base.into()),
             timeout_ms: DEFAULT_TIMEOUT_MS,
             retry: RetryPolicy::default(),
         }

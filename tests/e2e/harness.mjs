@@ -39,7 +39,9 @@ export async function startShop() {
   return {
     url,
     async stop() {
-      if (child.exitCode === null) {
+      // A killed child keeps exitCode null (it has a signalCode instead): check both, or a
+      // second stop() would wait for an exit that already happened.
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGKILL');
         await exited;

@@ -229,12 +229,9 @@ pub fn Badge(
             }
         }
     });
-    // Coming back online retries a failed load.
-    let online = window_event_listener(ev::online, move |_| {
-        if matches!(standing.get_untracked(), Some(Err(_))) {
-            standing.refetch();
-        }
-    });
+    // Back online: the balance may have changed meanwhile (or the last load failed), so ask again.
+    // Should that fail too, the last balance stays, marked as not updated.
+    let online = window_event_listener(ev::online, move |_| standing.refetch());
     on_cleanup(move || {
         outside.remove();
         online.remove();

@@ -1,0 +1,222 @@
+// What <lojal-badge> costs a page: the bytes it adds, the time until its content is in the DOM,
+// the layout shift it causes and the JS heap it leaves, measured on the demo page served by a
+// real shop-api in Debian's Chromium. Prints a table and writes target/bench/report.{json,md}.
+// Numbers never fail the run (machines differ too much); only errors do.
+// Usage: node tests/bench/bench.mjs [--runs N]   (scripts/bench.sh builds first)
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
+import { ROOT, startShop, launch } from '../e2e/harness.mjs';
+
+const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '15' } } });
+const RUNS = Number(args.runs);
+if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs wants a whole number ≥ 1, got '${args.runs}'`);
+
+const DIST = join(ROOT, 'pkg', 'dist');
+const OUT = join(ROOT, 'target', 'bench');
+// Everything a page with a badge loads from the bundle: the loader, wasm-bindgen's glue, the wasm.
+const FILES = ['lojal.js', 'lojal_wasm.js', 'lojal_wasm_bg.wasm'];
+const DIST_PATH = '/lojal/'; // where shop-api serves pkg/dist (see www/index.html)
+const READY = 'lojal:badge:ready'; // performance.mark in src/widgets/badge/mod.rs
+const READY_TIMEOUT_MS = 20_000;
+// Shifts caused by the badge's first paint land right after the mark; half a second covers
+// them without counting whatever the rest of the page might do later.
+const SETTLE_MS = 500;
+const MODES = [
+  { name: 'no throttling', cpuRate: 1 },
+  { name: 'CPU 4× slower', cpuRate: 4 },
+];
+
+// ---- 1. Transfer sizes: what a CDN would send, at the strongest common compression settings.
+
+function sizes() {
+  const rows = FILES.map((file) => {
+    const bytes = readFileSync(join(DIST, file));
+    return {
+      file,
+      kind: file.endsWith('.wasm') ? 'wasm' : 'js',
+      raw: bytes.length,
+      gzip: gzipSync(bytes, { level: 9 }).length,
+      brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+    };
+  });
+  const sum = (file, kind) => {
+    const of = rows.filter((r) => !kind || r.kind === kind);
+    return { file, kind: kind ?? 'all', ...Object.fromEntries(['raw', 'gzip', 'brotli'].map((k) => [k, of.reduce((a, r) => a + r[k], 0)])) };
+  };
+  return [...rows, sum('all js', 'js'), sum('all wasm', 'wasm'), sum('total')];
+}
+
+// ---- 2./3. One page load in a fresh context: timings, layout shift, heap.
+
+// Runs before any page script, so no shift (and no early mark) can slip past the observer.
+function observeShifts() {
+  window.__lojalShifts = [];
+  window.__lojalShiftObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if (!e.hadRecentInput) window.__lojalShifts.push({ at: e.startTime, value: e.value });
+  });
+  window.__lojalShiftObserver.observe({ type: 'layout-shift', buffered: true });
+}
+
+async function loadOnce(browser, url, cpuRate) {
+  // A fresh context has an empty HTTP cache and no compiled-wasm cache: every run is a first visit.
+  const context = await browser.newContext({ locale: 'nb-NO' });
+  try {
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await page.addInitScript(observeShifts);
+
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+    await cdp.send('Performance.enable');
+    if (cpuRate !== 1) await cdp.send('Emulation.setCPUThrottlingRate', { rate: cpuRate });
+
+    await page.goto(url, { waitUntil: 'commit' });
+    // The mark carries its own timestamp, so how often we poll does not change the measurement.
+    const ready = await page
+      .waitForFunction((name) => performance.getEntriesByName(name, 'mark')[0]?.startTime, READY, {
+        timeout: READY_TIMEOUT_MS,
+        polling: 50,
+      })
+      .then((handle) => handle.jsonValue())
+      .catch((e) => {
+        const why = errors.length ? ` Page errors: ${errors.join(' | ')}` : '';
+        throw new Error(`'${READY}' was not marked within ${READY_TIMEOUT_MS / 1000} s on ${url} (CPU ${cpuRate}×): ${e.message.split('\n')[0].replace(/\.$/, '')}.${why}`);
+      });
+
+    const seen = await page.evaluate(
+      async ({ until, prefix }) => {
+        await new Promise((r) => setTimeout(r, Math.max(0, until - performance.now())));
+        // takeRecords: shifts already queued but not yet handed to the callback count too.
+        for (const e of window.__lojalShiftObserver.takeRecords()) {
+          if (!e.hadRecentInput) window.__lojalShifts.push({ at: e.startTime, value: e.value });
+        }
+        const bundle = performance
+          .getEntriesByType('resource')
+          .map((e) => ({ path: new URL(e.name).pathname, responseEnd: e.responseEnd }))
+          .filter((e) => e.path.startsWith(prefix));
+        return { cls: window.__lojalShifts.filter((s) => s.at <= until).reduce((a, s) => a + s.value, 0), bundle };
+      },
+      { until: ready + SETTLE_MS, prefix: DIST_PATH },
+    );
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    if (errors.length) throw new Error(`the demo page reported errors: ${errors.join(' | ')}`);
+
+    // Sizes above are only honest if the page loads exactly these files from the bundle.
+    const loaded = seen.bundle.map((e) => e.path.slice(DIST_PATH.length)).sort();
+    if (loaded.join() !== [...FILES].sort().join()) {
+      throw new Error(`the page loaded ${loaded.join(', ') || 'nothing'} from ${DIST_PATH}, the size table counts ${FILES.join(', ')}`);
+    }
+    const end = (file) => seen.bundle.find((e) => e.path === DIST_PATH + file).responseEnd;
+    return {
+      readyMs: ready,
+      loaderEndMs: end('lojal.js'),
+      wasmEndMs: end('lojal_wasm_bg.wasm'),
+      cls: seen.cls,
+      heapBytes: metrics.find((m) => m.name === 'JSHeapUsedSize').value,
+    };
+  } finally {
+    await context.close();
+  }
+}
+
+// ---- Statistics and output.
+
+function stats(samples) {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (q) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]; // nearest rank
+  const mid = s.length >> 1;
+  return { median: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2, min: s[0], max: s[s.length - 1], p90: at(0.9) };
+}
+
+const METRICS = [
+  ['readyMs', 'navigation → badge ready (ms)', (v) => v.toFixed(1)],
+  ['loaderEndMs', 'navigation → lojal.js responseEnd (ms)', (v) => v.toFixed(1)],
+  ['wasmEndMs', 'navigation → wasm responseEnd (ms)', (v) => v.toFixed(1)],
+  ['cls', `layout shift until ready + ${SETTLE_MS} ms`, (v) => v.toFixed(4)],
+  ['heapBytes', 'JS heap used after load (KiB)', (v) => (v / 1024).toFixed(0)],
+];
+
+function timingRows(results) {
+  return results.flatMap(({ mode, summary }) =>
+    METRICS.map(([key, label, fmt]) => ({
+      mode: mode.name,
+      metric: label,
+      ...Object.fromEntries(Object.entries(summary[key]).map(([k, v]) => [k, fmt(v)])),
+    })),
+  );
+}
+
+function markdown(report, sizeRows, rows) {
+  const table = (objs) => {
+    const keys = Object.keys(objs[0]);
+    return [`| ${keys.join(' | ')} |`, `|${keys.map(() => ' --- ').join('|')}|`, ...objs.map((o) => `| ${keys.map((k) => o[k]).join(' | ')} |`)].join('\n');
+  };
+  const m = report.machine;
+  return `# lojal benchmark
+
+${report.date} · ${m.cpu} × ${m.cpus} · ${m.os} · Node ${m.node} · Chromium ${m.chromium} · ${report.runs} runs per mode
+
+## Transfer size (bytes)
+
+${table(sizeRows)}
+
+## Demo page, fresh context and cache disabled each run
+
+${table(rows)}
+
+Times count from navigation start. The heap is V8's used JS heap (no forced GC); the wasm
+linear memory is an ArrayBuffer outside it. CPU throttling slows the renderer's main thread.
+`;
+}
+
+async function main() {
+  const sizeRows = sizes();
+  const shop = await startShop();
+  const browser = await launch();
+  try {
+    const results = [];
+    for (const mode of MODES) {
+      // One discarded load first: it pays for process start-up and the server's cold caches.
+      await loadOnce(browser, shop.url, mode.cpuRate);
+      const samples = [];
+      for (let i = 0; i < RUNS; i++) samples.push(await loadOnce(browser, shop.url, mode.cpuRate));
+      const summary = Object.fromEntries(METRICS.map(([key]) => [key, stats(samples.map((s) => s[key]))]));
+      results.push({ mode, summary, samples });
+    }
+
+    const report = {
+      date: new Date().toISOString(),
+      machine: {
+        cpu: os.cpus()[0]?.model ?? 'unknown',
+        cpus: os.cpus().length,
+        os: `${os.type()} ${os.release()} ${os.arch()}`,
+        node: process.version,
+        chromium: browser.version(),
+      },
+      runs: RUNS,
+      settleMs: SETTLE_MS,
+      sizes: sizeRows,
+      loads: results.map(({ mode, summary, samples }) => ({ mode: mode.name, cpuRate: mode.cpuRate, summary, samples })),
+    };
+    const rows = timingRows(results);
+    mkdirSync(OUT, { recursive: true });
+    writeFileSync(join(OUT, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+    writeFileSync(join(OUT, 'report.md'), markdown(report, sizeRows, rows));
+
+    console.log(`\n${report.machine.cpu} × ${report.machine.cpus}, Node ${report.machine.node}, Chromium ${report.machine.chromium}, ${RUNS} runs per mode`);
+    console.table(sizeRows);
+    console.table(rows);
+    console.log(`report: ${join(OUT, 'report.md')} and report.json`);
+  } finally {
+    await browser.close();
+    await shop.stop();
+  }
+}
+
+await main();

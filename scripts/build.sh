@@ -21,9 +21,32 @@ rm -rf "$DIST" && mkdir -p "$DIST"
 "$ROOT/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-reference-types --enable-multivalue --enable-mutable-globals \
   "$DIST/lojal_wasm_bg.wasm" -o "$DIST/lojal_wasm_bg.wasm"
+
+# Content-hashed names, so a CDN can cache the wasm and its glue forever; only the small loader,
+# whose name merchants paste, is revalidated. Each rename is checked to have hit exactly once.
+hash_of() { sha256sum "$1" | cut -c1-12; }
+rename_reference() { # file, old name, new name
+  [ "$(grep -c -F "'$2'" "$1")" = 1 ] || die "expected one reference to '$2' in $1"
+  sed -i "s|'$2'|'$3'|" "$1"
+}
+wasm_name="lojal_wasm_bg.$(hash_of "$DIST/lojal_wasm_bg.wasm").wasm"
+mv "$DIST/lojal_wasm_bg.wasm" "$DIST/$wasm_name"
+rename_reference "$DIST/lojal_wasm.js" lojal_wasm_bg.wasm "$wasm_name"
+glue_name="lojal_wasm.$(hash_of "$DIST/lojal_wasm.js").js"
+mv "$DIST/lojal_wasm.js" "$DIST/$glue_name"
 cp "$ROOT/src/mount/lojal.js" "$DIST/lojal.js"
+rename_reference "$DIST/lojal.js" ./lojal_wasm.js "./$glue_name"
+
+# What theme developers and their tools read: the element manifest and the TypeScript types
+# generated from it, and the tag a merchant pastes.
+cp "$ROOT/pkg/custom-elements.json" "$DIST/custom-elements.json"
+cp "$ROOT/LICENSE" "$ROOT/pkg/LICENSE"
+node "$ROOT/scripts/types.mjs" "$ROOT/pkg/custom-elements.json" > "$DIST/lojal.d.ts"
+cat > "$DIST/snippet.html" <<'HTML'
+<script type="module" src="https://YOUR-CDN/lojal/lojal.js" data-api="https://YOUR-SHOP/api/v1" data-locale="nb" async></script>
+HTML
 
 log "building the reference server"
 (cd "$ROOT" && cargo build --release --quiet -p shop-api)
 
-log "bundle: $(du -b "$DIST/lojal_wasm_bg.wasm" | cut -f1) bytes wasm, $(cat "$DIST"/*.js | wc -c) bytes js"
+log "bundle: $(du -b "$DIST/$wasm_name" | cut -f1) bytes wasm ($wasm_name), $(cat "$DIST"/*.js | wc -c) bytes js"

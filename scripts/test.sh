@@ -11,6 +11,9 @@ log "native tests: the pure core without any browser crate, then the reference A
 cargo test -p lojal --no-default-features --quiet
 cargo test -p shop-api --quiet
 
+log "package manifest: custom-elements.json against the loader and the widgets' source"
+node --test --test-reporter=spec tests/package/
+
 log "wasm-bindgen tests: DOM behaviour in headless Chromium"
 run_wasm_browser_tests
 

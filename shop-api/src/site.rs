@@ -20,18 +20,59 @@ use crate::identity::ShopSecret;
 /// Demo pages are small; anything bigger is served untouched.
 const MAX_TEMPLATE_BYTES: usize = 1 << 20;
 
+/// The policy a careful shop sends: no inline script, no eval, only wasm compilation allowed.
+/// The demo runs under it so every browser test proves the widgets do too.
+pub const CONTENT_SECURITY_POLICY: &str =
+    "script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'self'";
+
+/// Content-hashed files never change under their name; a year is what CDNs use.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
 pub fn router(state: AppState, www: &Path, dist: &Path) -> Router {
     let pages = Router::new()
         .fallback_service(ServeDir::new(www).append_index_html_on_directories(true))
-        .layer(middleware::from_fn_with_state(state, sign_customer_ids));
-    Router::new()
+        .layer(middleware::from_fn_with_state(state, sign_customer_ids))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ));
+    let bundle = Router::new()
         .nest_service("/lojal", ServeDir::new(dist))
+        .layer(middleware::from_fn(cache_hashed_files));
+    Router::new()
+        .merge(bundle)
         .merge(pages)
         // The demo is rebuilt often; browsers must revalidate instead of running an old bundle.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-cache"),
         ))
+}
+
+async fn cache_hashed_files(request: Request, next: Next) -> Response {
+    let hashed = is_content_hashed(request.uri().path());
+    let mut response = next.run(request).await;
+    if hashed && response.status().is_success() {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
+    }
+    response
+}
+
+/// `name.<12 hex digits>.js|wasm`, the names `scripts/build.sh` gives the wasm and its glue.
+fn is_content_hashed(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or_default();
+    let mut pieces = file.rsplit('.');
+    let (Some(extension), Some(hash), Some(_stem)) = (pieces.next(), pieces.next(), pieces.next())
+    else {
+        return false;
+    };
+    matches!(extension, "js" | "wasm")
+        && hash.len() == 12
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 async fn sign_customer_ids(
@@ -102,6 +143,18 @@ fn is_customer_id(id: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_content_hashed_bundle_files_are_immutable() {
+        assert!(is_content_hashed("/lojal/lojal_wasm_bg.0123456789ab.wasm"));
+        assert!(is_content_hashed("/lojal/lojal_wasm.0123456789ab.js"));
+        assert!(!is_content_hashed("/lojal/lojal.js"));
+        assert!(!is_content_hashed("/lojal/lojal_wasm_bg.wasm"));
+        assert!(!is_content_hashed("/lojal/x.0123456789AB.js"));
+        assert!(!is_content_hashed("/lojal/x.0123456789a.js"));
+        assert!(!is_content_hashed("/lojal/0123456789ab.js"));
+        assert!(!is_content_hashed("/lojal/x.0123456789ab.css"));
+    }
 
     #[test]
     fn signatures_are_filled_in_and_malformed_placeholders_kept() {

@@ -46,7 +46,16 @@ fn shop_with(mut options: Options) -> Shop {
     .unwrap();
     let dist = dir.path().join("dist");
     std::fs::create_dir_all(&dist).unwrap();
-    std::fs::write(dist.join("lojal_wasm_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    std::fs::write(
+        dist.join("lojal_wasm_bg.0123456789ab.wasm"),
+        b"\0asm\x01\0\0\0",
+    )
+    .unwrap();
+    std::fs::write(
+        dist.join("lojal.js"),
+        "import('./lojal_wasm.0123456789ab.js')",
+    )
+    .unwrap();
     options.www.get_or_insert(www);
     options.dist.get_or_insert(dist);
     let state = AppState {
@@ -507,9 +516,22 @@ async fn the_demo_pages_carry_real_signatures_and_the_bundle_its_mime_type() {
     let script = get(&shop.router, "/demo.js", None).await;
     assert!(script.text().contains("{{sig:c-1001}}"));
 
-    let wasm = get(&shop.router, "/lojal/lojal_wasm_bg.wasm", None).await;
+    assert_eq!(
+        page.headers[header::CONTENT_SECURITY_POLICY],
+        shop_api::site::CONTENT_SECURITY_POLICY
+    );
+
+    // The hashed wasm may be cached for good; the loader, whose name merchants paste, may not.
+    let wasm = get(&shop.router, "/lojal/lojal_wasm_bg.0123456789ab.wasm", None).await;
     assert_eq!(wasm.status, StatusCode::OK);
     assert_eq!(wasm.headers[header::CONTENT_TYPE], "application/wasm");
+    assert_eq!(
+        wasm.headers[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    let loader = get(&shop.router, "/lojal/lojal.js", None).await;
+    assert_eq!(loader.status, StatusCode::OK);
+    assert_eq!(loader.headers[header::CACHE_CONTROL], "no-cache");
     assert_eq!(
         get(&shop.router, "/nope.html", None).await.status,
         StatusCode::NOT_FOUND

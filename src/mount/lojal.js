@@ -1,39 +1,59 @@
-// lojal loader: the one script a merchant pastes.
+// lojal loader: the one script a merchant pastes,
 //   <script type="module" src="https://cdn.example/lojal/lojal.js" data-api="https://shop.example/api/v1" data-locale="nb" async></script>
+// and the module a theme developer imports (`import { defineLojal } from 'lojal'`).
 // It defines the custom elements straight away and fetches the wasm only when the first lojal
 // element connects, so a page without widgets pays for this file alone. Loaded twice (a theme
-// and an app both adding the tag), the first copy wins and the second does nothing.
+// and an app both adding the tag), the first copy defines the elements and later copies only
+// update the shared settings. No inline script, no eval: it runs under
+// `script-src 'self' 'wasm-unsafe-eval'`.
 
-const registry = (globalThis.__lojal ??= { defined: false });
+// Shared by every copy of this file on the page (a second copy is a second module instance).
+const registry = (globalThis.__lojal ??= { defined: false, page: { api: null, locale: null } });
+registry.page ??= { api: null, locale: null }; // set by an older copy of this file
 
-if (!registry.defined) {
-  registry.defined = true;
+// The build replaces this name with the content-hashed glue next to this file.
+const loadGlue = () => import('./lojal_wasm.js');
 
-  const script = [...document.querySelectorAll('script[src]')].find((s) => s.src === import.meta.url);
-  const page = {
-    api: script?.dataset.api || null,
-    locale: script?.dataset.locale || null,
-  };
-
-  // Reserves each widget's final box before the wasm arrives, so nothing on the page shifts.
-  // Keep in step with the `:host` sizes in the widget's own CSS.
-  const placeholder = new CSSStyleSheet();
-  placeholder.replaceSync(`
+// Reserves each widget's final box before the wasm arrives, so nothing on the page shifts.
+// Keep in step with the `:host` sizes in the widget's own CSS.
+const PLACEHOLDER_CSS = `
     :host { display: inline-block; vertical-align: middle; }
     :host(lojal-badge) { inline-size: 15rem; block-size: 3.25rem; }
     .placeholder { box-sizing: border-box; block-size: 100%; border-radius: 0.75rem;
       background: color-mix(in srgb, currentColor 6%, transparent); }
-  `);
+  `;
+
+// Every element and the attributes it observes. custom-elements.json documents the same
+// lists, and a test fails when the two differ.
+const widgets = {
+  'lojal-badge': ['customer-id', 'customer-sig', 'locale', 'api', 'signup-url'],
+};
+
+/**
+ * Defines every lojal element (once per page) and sets the page-wide defaults: `api`, the base
+ * URL of the shop's lojal API, and `locale`. Elements read them when they connect; their own
+ * `api` and `locale` attributes win. Calling it again only updates the defaults.
+ */
+export function defineLojal(options = {}) {
+  for (const key of ['api', 'locale']) {
+    if (options[key] != null) registry.page[key] = String(options[key]);
+  }
+  // Server-side rendering imports modules without a DOM: there is nothing to define there.
+  if (registry.defined || typeof customElements === 'undefined') return;
+  registry.defined = true;
+
+  const placeholder = new CSSStyleSheet();
+  placeholder.replaceSync(PLACEHOLDER_CSS);
 
   let wasm = null;
   const loadWasm = () =>
-    (wasm ??= import('./lojal_wasm.js').then(async (module) => {
+    (wasm ??= loadGlue().then(async (module) => {
       await module.default();
       return module;
     }));
-
-  const widgets = {
-    'lojal-badge': ['customer-id', 'customer-sig', 'locale', 'api', 'signup-url'],
+  // A failed download may succeed on the next connect (the shopper came back online).
+  const forgetFailedLoad = () => {
+    wasm = null;
   };
 
   for (const [tag, attributes] of Object.entries(widgets)) {
@@ -58,9 +78,13 @@ if (!registry.defined) {
             .then((module) => {
               // Removed or already mounted while the wasm was on its way.
               if (!this.isConnected || this.#mounted) return;
-              this.#mounted = module.mount(tag, this, root, page.api, page.locale);
+              const { api, locale } = registry.page;
+              this.#mounted = module.mount(tag, this, root, api, locale);
             })
-            .catch((error) => console.error(`lojal: <${tag}> could not start: ${error}`));
+            .catch((error) => {
+              forgetFailedLoad();
+              console.error(`lojal: <${tag}> could not start: ${error}`);
+            });
         }
 
         disconnectedCallback() {
@@ -75,3 +99,8 @@ if (!registry.defined) {
     );
   }
 }
+
+// The merchant's script tag configures and defines everything by itself.
+const script =
+  typeof document === 'undefined' ? null : [...document.querySelectorAll('script[src]')].find((s) => s.src === import.meta.url);
+if (script) defineLojal({ api: script.dataset.api, locale: script.dataset.locale });

@@ -3,7 +3,7 @@
 // real shop-api in Debian's Chromium. Prints a table and writes target/bench/report.{json,md}.
 // Numbers never fail the run (machines differ too much); only errors do.
 // Usage: node tests/bench/bench.mjs [--runs N]   (scripts/bench.sh builds first)
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -16,8 +16,12 @@ if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs wants a whole n
 
 const DIST = join(ROOT, 'pkg', 'dist');
 const OUT = join(ROOT, 'target', 'bench');
-// Everything a page with a badge loads from the bundle: the loader, wasm-bindgen's glue, the wasm.
-const FILES = ['lojal.js', 'lojal_wasm.js', 'lojal_wasm_bg.wasm'];
+// Everything a page with a badge loads from the bundle: the loader, wasm-bindgen's glue, the wasm
+// (the last two under content-hashed names).
+const WASM_FILE = readdirSync(DIST).find((f) => /^lojal_wasm_bg\.[0-9a-f]+\.wasm$/.test(f));
+const GLUE_FILE = readdirSync(DIST).find((f) => /^lojal_wasm\.[0-9a-f]+\.js$/.test(f));
+if (!WASM_FILE || !GLUE_FILE) throw new Error(`no built bundle in ${DIST}: run scripts/build.sh`);
+const FILES = ['lojal.js', GLUE_FILE, WASM_FILE];
 const DIST_PATH = '/lojal/'; // where shop-api serves pkg/dist (see www/index.html)
 const READY = 'lojal:badge:ready'; // performance.mark in src/widgets/badge/mod.rs
 const READY_TIMEOUT_MS = 20_000;
@@ -116,7 +120,7 @@ async function loadOnce(browser, url, cpuRate) {
     return {
       readyMs: ready,
       loaderEndMs: end('lojal.js'),
-      wasmEndMs: end('lojal_wasm_bg.wasm'),
+      wasmEndMs: end(WASM_FILE),
       cls: seen.cls,
       heapBytes: metrics.find((m) => m.name === 'JSHeapUsedSize').value,
     };

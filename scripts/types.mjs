@@ -1,0 +1,53 @@
+// Writes the package's TypeScript declarations (dist/lojal.d.ts) to stdout from
+// custom-elements.json, so the types, the manifest and the docs pages cannot tell different
+// stories. Usage: node scripts/types.mjs pkg/custom-elements.json > pkg/dist/lojal.d.ts
+import { readFileSync } from 'node:fs';
+
+const manifest = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const declarations = manifest.modules.flatMap((m) => m.declarations);
+const elements = declarations.filter((d) => d.customElement);
+
+const quote = (s) => JSON.stringify(s);
+const doc = (text, indent = '') => (text ? `${indent}/** ${text.replaceAll('*/', '*\\/')} */\n` : '');
+
+let out = `// Generated from custom-elements.json by scripts/types.mjs. Do not edit.
+
+/** Page-wide defaults for every lojal element; an element's own attributes win. */
+export interface LojalOptions {
+  /** Base URL of the shop's lojal API, e.g. "https://shop.example/api/v1". */
+  api?: string;
+  /** BCP 47 locale such as "nb", "et" or "en-GB". */
+  locale?: string;
+}
+
+${doc(declarations.find((d) => d.name === 'defineLojal')?.description)}export declare function defineLojal(options?: LojalOptions): void;
+`;
+
+for (const element of elements) {
+  out += `
+${doc(element.summary)}export interface ${element.name} extends HTMLElement {}
+
+/** The attributes of <${element.tagName}>, for frameworks that type their templates. */
+export interface ${element.name.replace(/Element$/, '')}Attributes {
+${element.attributes.map((a) => `${doc(a.description, '  ')}  ${quote(a.name)}?: ${a.type?.text ?? 'string'};`).join('\n')}
+}
+`;
+}
+
+const events = elements.flatMap((e) => e.events ?? []);
+out += `
+/** Every event a lojal element dispatches; they bubble out of the shadow root. */
+export interface LojalEventMap {
+${events.map((e) => `${doc(e.description, '  ')}  ${quote(e.name)}: ${e.type.text};`).join('\n')}
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+${elements.map((e) => `    ${quote(e.tagName)}: ${e.name};`).join('\n')}
+  }
+  interface HTMLElementEventMap extends LojalEventMap {}
+  interface DocumentEventMap extends LojalEventMap {}
+}
+`;
+
+process.stdout.write(out);

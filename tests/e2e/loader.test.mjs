@@ -1,0 +1,72 @@
+// The loader as merchants use it: a tag on every page of the theme, a strict CSP, elements that
+// appear late. Debian's Chromium against a real shop-api.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startShop, launch, openPage } from './harness.mjs';
+
+let browser;
+before(async () => (browser = await launch()));
+after(async () => browser?.close());
+
+async function withShop(fn) {
+  const shop = await startShop();
+  try {
+    await fn(shop);
+  } finally {
+    await shop.stop();
+  }
+}
+
+const bundleRequests = (page) => {
+  const seen = [];
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.startsWith('/lojal/')) seen.push(path);
+  });
+  return seen;
+};
+
+test('a page without lojal elements loads the small loader only; an element added later brings the wasm once', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser);
+    const seen = bundleRequests(page);
+    await page.goto(`${shop.url}/bli-medlem/`, { waitUntil: 'networkidle' });
+    assert.deepEqual(seen, ['/lojal/lojal.js'], 'only the loader before any element exists');
+    assert.equal(await page.evaluate(() => typeof customElements.get('lojal-badge')), 'function');
+
+    // The theme's own script adds two badges after load, as a mini-cart drawer would.
+    await page.evaluate(() => {
+      for (let i = 0; i < 2; i++) document.querySelector('main').append(document.createElement('lojal-badge'));
+    });
+    await page.locator('lojal-badge >> nth=1').locator('[part=cta]').waitFor();
+    await page.locator('lojal-badge >> nth=0').locator('[part=cta]').waitFor();
+    const wasm = seen.filter((p) => p.endsWith('.wasm'));
+    assert.equal(wasm.length, 1, `one wasm download for every element: ${seen}`);
+    assert.match(wasm[0], /^\/lojal\/lojal_wasm_bg\.[0-9a-f]{12}\.wasm$/, 'the wasm name carries its content hash');
+    assert.deepEqual(page.pageErrors, []);
+    assert.deepEqual(page.consoleErrors, []);
+  }));
+
+test('the demo works under script-src \'self\' \'wasm-unsafe-eval\', and the policy is really enforced', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser);
+    await page.addInitScript(() => {
+      window.__violations = [];
+      document.addEventListener('securitypolicyviolation', (e) =>
+        window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+    });
+    const response = await page.goto(shop.url);
+    assert.match(response.headers()['content-security-policy'], /script-src 'self' 'wasm-unsafe-eval'/);
+    await page.locator('lojal-badge [part=points]').waitFor();
+    assert.deepEqual(await page.evaluate(() => window.__violations), [], 'the widgets need nothing the policy forbids');
+
+    // The same page refuses an inline script, so a widget that needed one would have failed above.
+    await page.evaluate(() => {
+      const script = document.createElement('script');
+      script.textContent = 'window.__inlineRan = true';
+      document.head.append(script);
+    });
+    await page.waitForFunction(() => window.__violations.length > 0);
+    assert.equal(await page.evaluate(() => window.__inlineRan), undefined);
+    assert.match((await page.evaluate(() => window.__violations))[0], /^script-src/);
+  }));

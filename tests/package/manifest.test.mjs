@@ -1,0 +1,82 @@
+// custom-elements.json must tell the truth about the code, or editors, docs pages and the
+// TypeScript types (all generated from it) lie to theme developers. This compares it with the
+// loader's element table and with each widget's Rust source: tags, observed attributes, `part`
+// names in the views, `--lojal-*` properties in the CSS, and `host.emit("…")` events.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const manifest = JSON.parse(readFileSync(join(ROOT, 'pkg', 'custom-elements.json'), 'utf8'));
+const elements = manifest.modules.flatMap((m) => m.declarations).filter((d) => d.customElement);
+
+/** The loader's `const widgets = { 'tag': ['attr', …], … }` table. */
+function loaderTable() {
+  const source = readFileSync(join(ROOT, 'src', 'mount', 'lojal.js'), 'utf8');
+  const block = source.match(/const widgets = \{([\s\S]*?)\n\};/);
+  assert.ok(block, 'src/mount/lojal.js has no `const widgets = { … };` table');
+  const table = {};
+  for (const [, tag, list] of block[1].matchAll(/'([a-z-]+)':\s*\[([^\]]*)\]/g)) {
+    table[tag] = [...list.matchAll(/'([^']+)'/g)].map((m) => m[1]);
+  }
+  return table;
+}
+
+function walk(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? walk(path) : [path];
+  });
+}
+
+/** The Rust file that declares `TAG = "<tag>"`, and its CSS; a `mod.rs` brings its folder. */
+function widgetSources(tag) {
+  const widgetsDir = join(ROOT, 'src', 'widgets');
+  const all = walk(widgetsDir);
+  const owner = all.find((f) => f.endsWith('.rs') && readFileSync(f, 'utf8').includes(`TAG: &str = "${tag}"`));
+  assert.ok(owner, `no widget under src/widgets declares TAG "${tag}"`);
+  const files = owner.endsWith('mod.rs') ? all.filter((f) => f.startsWith(dirname(owner))) : [owner];
+  const rust = files.filter((f) => f.endsWith('.rs')).map((f) => readFileSync(f, 'utf8')).join('\n');
+  // Stylesheets the widget includes, wherever they live.
+  const cssFiles = [...rust.matchAll(/include_str!\("([^"]+\.css)"\)/g)].map((m) => join(dirname(owner), m[1]));
+  const css = [...new Set([...cssFiles, ...files.filter((f) => f.endsWith('.css'))])]
+    .map((f) => readFileSync(f, 'utf8'))
+    .join('\n');
+  return { rust, css };
+}
+
+const sorted = (xs) => [...new Set(xs)].sort();
+
+test('the manifest and the loader define the same elements with the same attributes', () => {
+  const table = loaderTable();
+  assert.deepEqual(sorted(elements.map((e) => e.tagName)), sorted(Object.keys(table)));
+  for (const element of elements) {
+    assert.deepEqual(
+      sorted(element.attributes.map((a) => a.name)),
+      sorted(table[element.tagName]),
+      `<${element.tagName}> attributes`,
+    );
+  }
+});
+
+for (const element of elements) {
+  test(`<${element.tagName}>: parts, custom properties and events match its source`, () => {
+    const { rust, css } = widgetSources(element.tagName);
+    const parts = [...rust.matchAll(/\bpart="([a-z\- ]+)"/g)].flatMap((m) => m[1].split(/\s+/));
+    assert.deepEqual(sorted((element.cssParts ?? []).map((p) => p.name)), sorted(parts), 'parts');
+    const properties = [...css.matchAll(/--lojal-[a-z0-9-]+/g)].map((m) => m[0]);
+    assert.deepEqual(sorted((element.cssProperties ?? []).map((p) => p.name)), sorted(properties), 'custom properties');
+    const events = [...rust.matchAll(/\.emit\(\s*"([a-z-]+)"/g)].map((m) => `lojal:${m[1]}`);
+    assert.deepEqual(sorted((element.events ?? []).map((e) => e.name)), sorted(events), 'events');
+    for (const item of [...element.attributes, ...(element.events ?? []), ...(element.cssParts ?? []), ...(element.cssProperties ?? [])]) {
+      assert.ok(item.description?.length > 3, `${element.tagName} ${item.name} needs a description`);
+    }
+  });
+}
+
+test('every element the manifest lists is exported as a custom-element definition', () => {
+  const exported = manifest.modules.flatMap((m) => m.exports ?? []).filter((e) => e.kind === 'custom-element-definition');
+  assert.deepEqual(sorted(exported.map((e) => e.name)), sorted(elements.map((e) => e.tagName)));
+});

@@ -13,12 +13,12 @@ mkdirSync(ARTIFACTS, { recursive: true });
 
 const SERVER = join(ROOT, 'target', 'release', 'shop-api');
 
-/** Starts the reference API (and demo) on 127.0.0.1 with an empty database. */
-export async function startShop() {
+/** Starts the reference API (and demo, or the site in `www`) on 127.0.0.1 with an empty database. */
+export async function startShop({ www = join(ROOT, 'www') } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'lojal-e2e-'));
   const child = spawn(
     SERVER,
-    ['--addr', '127.0.0.1:0', '--db', join(dir, 'shop.sqlite'), '--www', join(ROOT, 'www'), '--dist', join(ROOT, 'pkg', 'dist')],
+    ['--addr', '127.0.0.1:0', '--db', join(dir, 'shop.sqlite'), '--www', www, '--dist', join(ROOT, 'pkg', 'dist')],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOJAL_SHOP_SECRET: 'e2e-secret' } },
   );
   let stderr = '';

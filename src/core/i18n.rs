@@ -8,7 +8,26 @@ use serde::Deserialize;
 pub const SHIPPED: &[(&str, &str)] = &[
     ("en", include_str!("../../locales/en.json")),
     ("nb", include_str!("../../locales/nb.json")),
+    ("nn", include_str!("../../locales/nn.json")),
+    ("et", include_str!("../../locales/et.json")),
+    ("sv", include_str!("../../locales/sv.json")),
+    ("da", include_str!("../../locales/da.json")),
+    ("fi", include_str!("../../locales/fi.json")),
 ];
+
+/// The locales to hand `Intl` for a shipped locale, best first. Browsers' ICU data often lacks
+/// Nynorsk; Bokmål numbers and dates are what a Nynorsk reader would write anyway.
+pub fn intl_locales(locale: &str) -> &'static [&'static str] {
+    match locale {
+        "nn" => &["nn", "nb"],
+        "nb" => &["nb"],
+        "et" => &["et"],
+        "sv" => &["sv"],
+        "da" => &["da"],
+        "fi" => &["fi"],
+        _ => &["en"],
+    }
+}
 
 /// The locale used when nothing the page says matches a shipped one.
 pub const FALLBACK: &str = "en";
@@ -126,10 +145,6 @@ pub fn resolve<'a>(candidates: impl IntoIterator<Item = &'a str>) -> &'static st
         if let Some((tag, _)) = SHIPPED.iter().find(|(tag, _)| *tag == language) {
             return tag;
         }
-        // Nynorsk readers read Bokmål far better than English.
-        if language == "nn" {
-            return "nb";
-        }
     }
     FALLBACK
 }
@@ -180,7 +195,11 @@ mod tests {
             (&["nb-NO"], "nb"),
             (&["NB_no"], "nb"),
             (&["no"], "nb"),
-            (&["nn-NO"], "nb"),
+            (&["nn-NO"], "nn"),
+            (&["et-EE"], "et"),
+            (&["sv-FI", "fi"], "sv"),
+            (&["fi-FI"], "fi"),
+            (&["da"], "da"),
             (&["", "  ", "nb"], "nb"),
             (&["de-DE", "en-GB"], "en"),
             (&["xx", "nb"], "nb"),
@@ -222,6 +241,39 @@ mod tests {
             "{count}{count}"
         );
         assert_eq!(fill("ø{x}å", &[("x", "æ")]), "øæå");
+    }
+
+    #[test]
+    fn the_languages_of_our_markets_ship_and_each_has_an_intl_locale() {
+        let mut tags: Vec<_> = SHIPPED.iter().map(|(tag, _)| *tag).collect();
+        tags.sort_unstable();
+        assert_eq!(tags, ["da", "en", "et", "fi", "nb", "nn", "sv"]);
+        for tag in tags {
+            assert_eq!(intl_locales(tag)[0], tag);
+        }
+    }
+
+    #[test]
+    fn no_two_locales_share_a_translation_by_accident() {
+        // A file copied from another language and never translated shows up here. Bokmål and
+        // Nynorsk share many words, so only a large overlap counts.
+        for (i, (a, a_json)) in SHIPPED.iter().enumerate() {
+            for (b, b_json) in &SHIPPED[i + 1..] {
+                let a_messages: serde_json::Value = serde_json::from_str(a_json).unwrap();
+                let b_messages: serde_json::Value = serde_json::from_str(b_json).unwrap();
+                let same = a_messages
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .filter(|(key, value)| b_messages[key.as_str()] == **value)
+                    .count();
+                let total = a_messages.as_object().unwrap().len();
+                assert!(
+                    same * 4 < total * 3,
+                    "locales/{a}.json and locales/{b}.json agree on {same} of {total} strings"
+                );
+            }
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The browser's `Intl` for numbers, plural categories and dates, joined with the locale's
 //! strings. Built once per locale; a widget re-renders with a new one when `locale` changes.
 
-use crate::core::i18n::{Messages, Plural, fill};
+use crate::core::i18n::{self, Messages, Plural, fill};
 use js_sys::{Array, Date, Function, Intl, Object, Reflect};
 use send_wrapper::SendWrapper;
 use std::sync::Arc;
@@ -27,7 +27,10 @@ impl PartialEq for Texts {
 
 impl Texts {
     pub fn new(locale: &'static str) -> Self {
-        let locales = Array::of1(&JsValue::from_str(locale));
+        let locales: Array = i18n::intl_locales(locale)
+            .iter()
+            .map(|l| JsValue::from_str(l))
+            .collect();
         let date_options = Object::new();
         // `long` month names read naturally in every shipped language ("22. desember 2026").
         let _ = Reflect::set(&date_options, &"dateStyle".into(), &"long".into());

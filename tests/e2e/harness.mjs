@@ -1,7 +1,7 @@
 // Shared by the end-to-end tests: a real shop-api on a free loopback port with a fresh SQLite
 // file, and Debian's Chromium driven by playwright-core.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,3 +88,17 @@ export async function demoSignature(page, customerId) {
 
 /** Normalises the narrow and ordinary no-break spaces Intl puts between thousands. */
 export const plain = (text) => text.replace(/[\u00a0\u202f]/g, ' ').trim();
+
+const AXE_SOURCE = readFileSync(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+const WCAG_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+/**
+ * WCAG 2.2 AA violations axe-core finds on the page (open shadow roots included), as
+ * "rule: target" lines, so a failing assertion says what to fix. The page must have been opened
+ * with `bypassCSP: true`: axe is injected as an inline script, which the demo's policy forbids.
+ */
+export async function axeViolations(page) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE_SOURCE });
+  const results = await page.evaluate((tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }), WCAG_AA);
+  return results.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${JSON.stringify(n.target)} ${n.failureSummary?.split('\n')[1]?.trim() ?? ''}`));
+}

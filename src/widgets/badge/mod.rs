@@ -346,6 +346,15 @@ pub fn Badge(
                 _ => t.messages().top_tier.clone(),
             })
         };
+        let progress_text = move || {
+            if stale() {
+                texts.get().messages().stale_balance.clone()
+            } else {
+                next().unwrap_or_default()
+            }
+        };
+        // Starts with the visible text, in its order (WCAG 2.5.3 Label in Name: a voice-control
+        // user says what she sees), then says what the button opens.
         let label = move || {
             let t = texts.get();
             fill(
@@ -353,7 +362,7 @@ pub fn Badge(
                 &[
                     ("points", &points().unwrap_or_default()),
                     ("tier", &tier().unwrap_or_default()),
-                    ("progress", &next().unwrap_or_default()),
+                    ("progress", &progress_text()),
                 ],
             )
         };
@@ -370,17 +379,18 @@ pub fn Badge(
                 class:stale=stale
                 on:click=toggle
             >
+                // The spaces keep the words apart in the text assistive tech reads.
                 <span class="row">
                     <span class="points" part="points">{points}</span>
+                    " "
                     <span class="tier" part="tier">{tier}</span>
                 </span>
+                " "
                 <span class="row">
                     <span class="bar" part="progress" aria-hidden="true">
                         <span class="fill" style:inline-size=move || format!("{}%", percent())></span>
                     </span>
-                    <span class="next" part="next">
-                        {move || if stale() { texts.get().messages().stale_balance.clone() } else { next().unwrap_or_default() }}
-                    </span>
+                    <span class="next" part="next">{progress_text}</span>
                 </span>
             </button>
         }

@@ -1,0 +1,93 @@
+// Every shopper: axe-core (WCAG 2.2 AA) on the demo page with each widget in each state, and
+// each shipped language rendered by the real widget. Debian's Chromium, a real shop-api.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { ARTIFACTS, startShop, launch, openPage, axeViolations, plain } from './harness.mjs';
+
+let browser;
+before(async () => (browser = await launch()));
+after(async () => browser?.close());
+
+/** Each test gets its own server and database: one redeems, the next expects the seed balance. */
+async function withShop(fn) {
+  const shop = await startShop();
+  try {
+    await fn(shop);
+  } finally {
+    await shop.stop();
+  }
+}
+
+const badge = (page) => page.locator('#badge');
+
+test('the badge has no WCAG 2.2 AA violations while loading, ready, open, with a coupon, as a guest and after an API error', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, null, { bypassCSP: true });
+    // Loading: hold the balance back until the check has run.
+    let release;
+    const held = new Promise((r) => (release = r));
+    await page.route('**/api/v1/loyalty/c-*', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(shop.url);
+    await badge(page).locator('[part=skeleton]').waitFor();
+    assert.deepEqual(await axeViolations(page), [], 'loading');
+    release();
+
+    await badge(page).locator('[part=points]').waitFor();
+    assert.deepEqual(await axeViolations(page), [], 'ready');
+
+    await badge(page).locator('[part=trigger]').click();
+    await badge(page).locator('[part=popover]').waitFor();
+    assert.deepEqual(await axeViolations(page), [], 'popover open');
+
+    await badge(page).locator('[part=redeem]').first().click();
+    await badge(page).locator('[part=code]').waitFor();
+    assert.deepEqual(await axeViolations(page), [], 'coupon shown');
+    await page.keyboard.press('Escape');
+
+    await page.selectOption('#shopper', { label: 'Gjest (ikke innlogget)' });
+    await badge(page).locator('[part=cta]').waitFor();
+    assert.deepEqual(await axeViolations(page), [], 'guest');
+
+    await page.unroute('**/api/v1/loyalty/c-*');
+    await page.route('**/api/v1/loyalty/**', (route) => route.fulfill({ status: 503, body: 'down' }));
+    await page.selectOption('#shopper', { label: 'Mart – Bronse, 300 poeng' });
+    await page.waitForFunction(() => !document.querySelector('#badge').shadowRoot.querySelector('[part=skeleton]'));
+    assert.deepEqual(await axeViolations(page), [], 'API error');
+    assert.deepEqual(page.pageErrors, []);
+  }));
+
+const LANGUAGES = [
+  ['nb', '1 250 poeng', 'Sølv'],
+  ['nn', '1 250 poeng', 'Sølv'], // Chromium has no Nynorsk number data: Bokmål's is used
+  ['sv', '1 250 poäng', 'Sølv'],
+  ['da', '1.250 point', 'Sølv'],
+  ['fi', '1 250 pistettä', 'Sølv'],
+  ['et', '1250 punkti', 'Sølv'],
+  ['en', '1,250 points', 'Sølv'],
+];
+
+test('the badge speaks every shipped language, with the browser’s number formats', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, shop.url);
+    await badge(page).locator('[part=points]').waitFor();
+    for (const [locale, points] of LANGUAGES) {
+      await page.selectOption('#locale', locale);
+      await page.waitForFunction(
+        ([want]) => document.querySelector('#badge').shadowRoot.querySelector('[part=points]')?.textContent.replace(/[\u00a0\u202f]/g, ' ') === want,
+        [points],
+      );
+      assert.equal(await badge(page).locator('[part=badge]').getAttribute('lang'), locale);
+      assert.equal(plain(await badge(page).locator('[part=points]').textContent()), points, locale);
+    }
+    await page.selectOption('#locale', 'et');
+    await badge(page).locator('[part=trigger]').click();
+    await badge(page).locator('[part=popover]').waitFor();
+    assert.match(await badge(page).locator('#rewards-title').textContent(), /Preemiad, mida saad lunastada/);
+    await page.screenshot({ path: join(ARTIFACTS, 'badge-et.png') });
+    assert.deepEqual(page.pageErrors, []);
+    assert.deepEqual(page.consoleErrors, []);
+  }));

@@ -11,13 +11,13 @@ log "native tests: the pure core without any browser crate, then the reference A
 cargo test -p lojal --no-default-features --quiet
 cargo test -p shop-api --quiet
 
-log "package manifest: custom-elements.json against the loader and the widgets' source"
-node --test --test-reporter=spec tests/package/
-
 log "wasm-bindgen tests: DOM behaviour in headless Chromium"
 run_wasm_browser_tests
 
 bash "$ROOT/scripts/build.sh"
+
+log "package checks: custom-elements.json against the code, and the size budget"
+node --test --test-reporter=spec tests/package/
 
 log "browser tests: Playwright in Chromium against the demo and a real shop-api"
 node --test --test-concurrency=1 --test-reporter=spec tests/e2e/

@@ -70,3 +70,32 @@ test('the demo works under script-src \'self\' \'wasm-unsafe-eval\', and the pol
     assert.equal(await page.evaluate(() => window.__inlineRan), undefined);
     assert.match((await page.evaluate(() => window.__violations))[0], /^script-src/);
   }));
+
+// Every demo page with widgets, loaded while the API takes 1.5 s to answer: the placeholders
+// reserve each widget's final box, so nothing on the page moves when content arrives.
+const PAGES_WITH_WIDGETS = ['/'];
+
+for (const path of PAGES_WITH_WIDGETS) {
+  test(`no layout shift on ${path} while the widgets load from a slow API`, () =>
+    withShop(async (shop) => {
+      const page = await openPage(browser);
+      await page.addInitScript(() => {
+        window.__shifts = [];
+        new PerformanceObserver((list) => {
+          for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shifts.push(e.value);
+        }).observe({ type: 'layout-shift', buffered: true });
+      });
+      await page.route('**/api/v1/**', async (route) => {
+        await new Promise((r) => setTimeout(r, 1500));
+        await route.continue();
+      });
+      await page.goto(shop.url + path);
+      await page.waitForLoadState('networkidle');
+      await page.waitForTimeout(500);
+      const rendered = await page.evaluate(() =>
+        [...document.querySelectorAll('*')].filter((e) => e.localName.startsWith('lojal-') && e.shadowRoot?.querySelector('[part]')).length);
+      assert.ok(rendered > 0, 'the widgets rendered');
+      assert.deepEqual(await page.evaluate(() => window.__shifts), []);
+      assert.deepEqual(page.pageErrors, []);
+    }));
+}

@@ -17,6 +17,8 @@ log "building the widget bundle (wasm)"
 raw="$WASM_TARGET_DIR/$WASM_TARGET/wasm-release/lojal.wasm"
 rm -rf "$DIST" && mkdir -p "$DIST"
 "$WASM_BINDGEN" --target web --no-typescript --out-dir "$DIST" --out-name lojal_wasm "$raw"
+# wasm-opt drops the function names; the benchmark's twiggy table needs them.
+cp "$DIST/lojal_wasm_bg.wasm" "$WASM_TARGET_DIR/lojal_named.wasm"
 # The feature flags name what rustc 1.96 emits for wasm32 by default.
 "$ROOT/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-reference-types --enable-multivalue --enable-mutable-globals \

@@ -82,6 +82,18 @@ ensure_wasm_bindgen() {
   export WASM_BINDGEN_TEST_RUNNER="$root/bin/wasm-bindgen-test-runner"
 }
 
+# twiggy (wasm code-size profiler) for the benchmark's "what costs the most bytes" table.
+TWIGGY_VERSION=0.8.0
+ensure_twiggy() {
+  local root="$CACHE/twiggy-$TWIGGY_VERSION"
+  if [ ! -x "$root/bin/twiggy" ]; then
+    log "installing twiggy $TWIGGY_VERSION into $root (once)"
+    cargo install twiggy --version "$TWIGGY_VERSION" --root "$root.partial" --quiet
+    rm -rf "$root" && mv "$root.partial" "$root"
+  fi
+  export LOJAL_TWIGGY="$root/bin/twiggy"
+}
+
 # playwright-core drives the browser, binaryen provides a wasm-opt new enough for rustc 1.96.
 ensure_node_modules() {
   command -v npm >/dev/null || die "npm is missing: install Node.js 20 or newer"

@@ -7,6 +7,7 @@ import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { execFileSync } from 'node:child_process';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import { ROOT, startShop, launch } from '../e2e/harness.mjs';
 
@@ -129,6 +130,35 @@ async function loadOnce(browser, url, cpuRate) {
   }
 }
 
+// ---- 4. What the wasm bytes are spent on: twiggy over the named (pre-wasm-opt) module.
+
+const NAMED_WASM = join(ROOT, 'target', 'wasm', 'lojal_named_opt.wasm'); // see scripts/bench.sh
+
+/** The crate an item's demangled name belongs to (the first path segment; approximate for
+ *  generic code, which is counted where its type lives). */
+function crateOf(name) {
+  if (/^(data|elem|type|table|global|import|export)\b|section|^code\[/.test(name)) return '(wasm sections and data)';
+  // Names look like `<serde_json[40aedea8d362a009]::de::Deserializer<…>>::parse`.
+  const m = name.match(/([A-Za-z_][A-Za-z0-9_]*)(?:\[[0-9a-f]+\])?::/);
+  return m ? m[1] : '(unnamed)';
+}
+
+function twiggy() {
+  const bin = process.env.LOJAL_TWIGGY;
+  if (!bin) return null; // scripts/bench.sh installs it; a bare `node bench.mjs` may not have it
+  const items = JSON.parse(execFileSync(bin, ['top', '-n', '1000000', '-f', 'json', NAMED_WASM], { maxBuffer: 1 << 28, encoding: 'utf8' }))
+    // The names kept for this table are not shipped.
+    .filter((i) => !/"(function names|name)" (sub)?section|custom section/.test(i.name));
+  const total = items.reduce((a, i) => a + i.shallow_size, 0);
+  const pct = (n) => ((100 * n) / total).toFixed(1);
+  const short = (name) => name.replace(/\[[0-9a-f]{16}\]/g, '').slice(0, 100);
+  const functions = items.slice(0, 10).map((i) => ({ item: short(i.name), bytes: i.shallow_size, '%': pct(i.shallow_size) }));
+  const byCrate = new Map();
+  for (const i of items) byCrate.set(crateOf(i.name), (byCrate.get(crateOf(i.name)) ?? 0) + i.shallow_size);
+  const crates = [...byCrate].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([crate, bytes]) => ({ crate, bytes, '%': pct(bytes) }));
+  return { totalBytes: total, functions, crates };
+}
+
 // ---- Statistics and output.
 
 function stats(samples) {
@@ -156,7 +186,7 @@ function timingRows(results) {
   );
 }
 
-function markdown(report, sizeRows, rows) {
+function markdown(report, sizeRows, rows, code) {
   const table = (objs) => {
     const keys = Object.keys(objs[0]);
     return [`| ${keys.join(' | ')} |`, `|${keys.map(() => ' --- ').join('|')}|`, ...objs.map((o) => `| ${keys.map((k) => o[k]).join(' | ')} |`)].join('\n');
@@ -176,7 +206,17 @@ ${table(rows)}
 
 Times count from navigation start. The heap is V8's used JS heap (no forced GC); the wasm
 linear memory is an ArrayBuffer outside it. CPU throttling slows the renderer's main thread.
-`;
+${code ? `
+## Where the wasm bytes go (twiggy on the shipped optimisation with names kept: ${code.totalBytes} bytes)
+
+Top 10 items:
+
+${table(code.functions.map((f) => ({ ...f, item: `\`${f.item.replaceAll('|', '\\|')}\`` })))}
+
+Top 10 crates (an item counts for the first crate its name mentions):
+
+${table(code.crates)}
+` : ''}`;
 }
 
 async function main() {
@@ -208,14 +248,20 @@ async function main() {
       sizes: sizeRows,
       loads: results.map(({ mode, summary, samples }) => ({ mode: mode.name, cpuRate: mode.cpuRate, summary, samples })),
     };
+    const code = twiggy();
+    report.wasmCode = code;
     const rows = timingRows(results);
     mkdirSync(OUT, { recursive: true });
     writeFileSync(join(OUT, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-    writeFileSync(join(OUT, 'report.md'), markdown(report, sizeRows, rows));
+    writeFileSync(join(OUT, 'report.md'), markdown(report, sizeRows, rows, code));
 
     console.log(`\n${report.machine.cpu} × ${report.machine.cpus}, Node ${report.machine.node}, Chromium ${report.machine.chromium}, ${RUNS} runs per mode`);
     console.table(sizeRows);
     console.table(rows);
+    if (code) {
+      console.table(code.functions);
+      console.table(code.crates);
+    }
     console.log(`report: ${join(OUT, 'report.md')} and report.json`);
   } finally {
     await browser.close();

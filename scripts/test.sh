@@ -10,6 +10,9 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 log "native tests: the pure core without any browser crate, then the reference API"
 cargo test -p lojal --no-default-features --quiet
 cargo test -p shop-api --quiet
+# Every fuzz input saved so far (seed corpus and past crashes) through the fuzz targets' checks.
+cargo fmt --manifest-path fuzz/Cargo.toml --check
+CARGO_TARGET_DIR="$ROOT/target/fuzz-replay" cargo test --manifest-path fuzz/Cargo.toml --lib --quiet
 
 log "wasm-bindgen tests: DOM behaviour in headless Chromium"
 run_wasm_browser_tests

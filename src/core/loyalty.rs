@@ -92,6 +92,8 @@ pub enum InvalidLoyalty {
     /// The numbers contradict each other.
     Inconsistent(&'static str),
     TooManyRewards(usize),
+    /// The answer is about another shopper than the one asked for.
+    OtherCustomer,
 }
 
 impl std::fmt::Display for InvalidLoyalty {
@@ -100,6 +102,7 @@ impl std::fmt::Display for InvalidLoyalty {
             Self::Shape(e) => write!(f, "unexpected JSON: {e}"),
             Self::Text(field) => write!(f, "field `{field}` is empty or too long"),
             Self::Inconsistent(why) => write!(f, "inconsistent numbers: {why}"),
+            Self::OtherCustomer => f.write_str("the answer is about another customer"),
             Self::TooManyRewards(n) => {
                 write!(f, "{n} rewards listed, at most {MAX_REWARDS} allowed")
             }
@@ -124,6 +127,16 @@ impl LoyaltyStatus {
         let status: Self =
             serde_json::from_str(body).map_err(|e| InvalidLoyalty::Shape(e.to_string()))?;
         status.validate()?;
+        Ok(status)
+    }
+
+    /// Parses a status and checks it is the one asked for: an answer about someone else (a
+    /// misrouted cache, a confused proxy) must never reach the screen.
+    pub fn from_json_for(body: &str, customer_id: &str) -> Result<Self, InvalidLoyalty> {
+        let status = Self::from_json(body)?;
+        if status.customer_id != customer_id {
+            return Err(InvalidLoyalty::OtherCustomer);
+        }
         Ok(status)
     }
 
@@ -190,6 +203,15 @@ impl Program {
 }
 
 impl RedeemResponse {
+    /// [`RedeemResponse::from_json`], and the balance in it must be the redeeming shopper's.
+    pub fn from_json_for(body: &str, customer_id: &str) -> Result<Self, InvalidLoyalty> {
+        let response = Self::from_json(body)?;
+        if response.status.customer_id != customer_id {
+            return Err(InvalidLoyalty::OtherCustomer);
+        }
+        Ok(response)
+    }
+
     pub fn from_json(body: &str) -> Result<Self, InvalidLoyalty> {
         let response: Self =
             serde_json::from_str(body).map_err(|e| InvalidLoyalty::Shape(e.to_string()))?;
@@ -320,6 +342,23 @@ mod tests {
         assert_eq!(s.next_reward().map(|r| r.id.as_str()), Some("c"));
         assert!(status(0, vec![reward("a", 1)]).redeemable().is_empty());
         assert_eq!(status(5000, vec![reward("a", 1)]).next_reward(), None);
+    }
+
+    #[test]
+    fn an_answer_about_another_customer_is_refused() {
+        let body = r#"{"customer_id":"c-1002","points":1,"tier_points":1,
+            "tier":{"id":"b","name":"Bronse","min_points":0},"next_tier":null,"points_to_next":0,
+            "rewards":[]}"#;
+        assert_eq!(
+            LoyaltyStatus::from_json_for(body, "c-1001"),
+            Err(InvalidLoyalty::OtherCustomer)
+        );
+        assert_eq!(
+            LoyaltyStatus::from_json_for(body, "c-1002")
+                .unwrap()
+                .customer_id,
+            "c-1002"
+        );
     }
 
     #[test]

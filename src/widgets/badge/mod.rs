@@ -57,11 +57,9 @@ async fn load(
         Ok(Identity::Customer { id, signature }) => {
             let path = format!("/loyalty/{}", path_segment(&id));
             match api
-                .get(
-                    &path,
-                    &[(SIGNATURE_HEADER, &signature)],
-                    LoyaltyStatus::from_json,
-                )
+                .get(&path, &[(SIGNATURE_HEADER, &signature)], |body| {
+                    LoyaltyStatus::from_json_for(body, &id)
+                })
                 .await
             {
                 Ok(status) => return Ok(Standing::Member(status)),
@@ -266,7 +264,7 @@ pub fn Badge(
                         &[(SIGNATURE_HEADER, &signature)],
                         body,
                         Some(&key),
-                        RedeemResponse::from_json,
+                        |answer| RedeemResponse::from_json_for(answer, &id),
                     )
                     .await;
                 pending.set(None);

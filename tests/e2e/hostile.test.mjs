@@ -1,0 +1,102 @@
+// The badge fed every case of the hostile-data corpus (tests/fixtures/hostile) in place of the
+// real API's answer: no script runs, no unsafe URL reaches an href or src, the page stays usable,
+// and refused data gives exactly one console error that names the endpoint.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startShop, launch, openPage, api, demoSignature } from './harness.mjs';
+import { hostileCases } from '../fixtures/hostile/cases.mjs';
+
+let browser;
+let shop;
+let valid;
+before(async () => {
+  browser = await launch();
+  shop = await startShop();
+  const page = await openPage(browser, shop.url);
+  const signature = await demoSignature(page, 'c-1001');
+  await page.context().close();
+  valid = {
+    status: (await api(shop, '/loyalty/c-1001', { signature })).body,
+    program: (await api(shop, '/loyalty/program')).body,
+  };
+});
+after(async () => {
+  await browser?.close();
+  await shop?.stop();
+});
+
+/** Every href/src in the document and in every open shadow root. */
+function unsafeUrlsOnPage() {
+  const found = [];
+  const visit = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      for (const attr of ['href', 'src', 'action', 'formaction', 'xlink:href']) {
+        const value = el.getAttribute(attr);
+        if (value != null && /^\s*(javascript|data|vbscript):|^\s*\/\//i.test(value.replace(/[\t\n\r]/g, ''))) found.push(`${el.localName}[${attr}=${value}]`);
+      }
+      if (el.shadowRoot) visit(el.shadowRoot);
+    }
+  };
+  visit(document);
+  return found;
+}
+
+async function check(page, kase, endpointPath) {
+  await page.waitForTimeout(300); // an injected <img onerror> would have fired by now
+  assert.equal(await page.evaluate(() => window.__pwned), undefined, 'no injected script ran');
+  assert.deepEqual(await page.evaluate(unsafeUrlsOnPage), [], 'no unsafe URL in an href or src');
+  assert.deepEqual(page.pageErrors, [], 'no uncaught exception');
+  // The page around the widget still works.
+  await page.selectOption('#locale', 'en');
+  assert.ok(await page.evaluate(() => (window.scrollTo(0, 400), window.scrollY > 0)), 'the page scrolls');
+  const lojalErrors = page.consoleErrors.filter((m) => m.startsWith('lojal:'));
+  if (kase.expect === 'reject') {
+    assert.equal(lojalErrors.length, 1, `one console error, got: ${lojalErrors.join(' | ')}`);
+    assert.match(lojalErrors[0], new RegExp(`GET \\S*${endpointPath.replace(/\//g, '\\/')}`), 'it names the endpoint');
+  }
+}
+
+const fulfil = (route, { status, contentType, body }) => route.fulfill({ status, headers: { 'content-type': contentType }, body });
+
+test('a signed-in shopper’s status: every hostile case', async (t) => {
+  for (const kase of hostileCases({ ...valid.status })) {
+    await t.test(kase.name, async () => {
+      const page = await openPage(browser);
+      try {
+        const response = kase.response();
+        await page.route('**/api/v1/loyalty/c-1001', (route) => fulfil(route, response));
+        await page.goto(shop.url);
+        await page.waitForFunction(() => !document.querySelector('#badge')?.shadowRoot?.querySelector('[part=skeleton]'));
+        if (kase.expect === 'reject') {
+          assert.equal(await page.locator('#badge [part=points]').count(), 0, 'nothing from the refused body is shown');
+        }
+        if (kase.payload) {
+          // Shown, and shown as the characters it is made of.
+          assert.equal(await page.locator('#badge [part=tier]').textContent(), `${valid.status.tier.name}${kase.payload}`);
+        }
+        await check(page, kase, '/api/v1/loyalty/c-1001');
+      } finally {
+        await page.context().close();
+      }
+    });
+  }
+});
+
+test('a guest’s programme offer: every hostile case', async (t) => {
+  for (const kase of hostileCases({ ...valid.program })) {
+    await t.test(kase.name, async () => {
+      const page = await openPage(browser);
+      try {
+        const response = kase.response();
+        await page.route('**/api/v1/loyalty/program', (route) => fulfil(route, response));
+        await page.goto(shop.url);
+        await page.locator('#badge [part=points]').waitFor();
+        await page.selectOption('#shopper', { label: 'Gjest (ikke innlogget)' });
+        await page.waitForFunction(() => !document.querySelector('#badge')?.shadowRoot?.querySelector('[part=points], [part=skeleton]'));
+        await check(page, kase, '/api/v1/loyalty/program');
+      } finally {
+        await page.context().close();
+      }
+    });
+  }
+});

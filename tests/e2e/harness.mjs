@@ -102,3 +102,9 @@ export async function axeViolations(page) {
   const results = await page.evaluate((tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }), WCAG_AA);
   return results.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${JSON.stringify(n.target)} ${n.failureSummary?.split('\n')[1]?.trim() ?? ''}`));
 }
+
+/** For page.waitForFunction: the badge has mounted and is no longer loading. */
+export function settled() {
+  const root = document.querySelector('#badge')?.shadowRoot;
+  return Boolean(root?.querySelector('[part=badge]') && !root.querySelector('[part=skeleton]'));
+}

@@ -3,7 +3,7 @@
 // and refused data gives exactly one console error that names the endpoint.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startShop, launch, openPage, api, demoSignature } from './harness.mjs';
+import { startShop, launch, openPage, api, demoSignature, settled } from './harness.mjs';
 import { hostileCases } from '../fixtures/hostile/cases.mjs';
 
 let browser;
@@ -66,7 +66,7 @@ test('a signed-in shopper’s status: every hostile case', async (t) => {
         const response = kase.response();
         await page.route('**/api/v1/loyalty/c-1001', (route) => fulfil(route, response));
         await page.goto(shop.url);
-        await page.waitForFunction(() => !document.querySelector('#badge')?.shadowRoot?.querySelector('[part=skeleton]'));
+        await page.waitForFunction(settled);
         if (kase.expect === 'reject') {
           assert.equal(await page.locator('#badge [part=points]').count(), 0, 'nothing from the refused body is shown');
         }
@@ -92,7 +92,10 @@ test('a guest’s programme offer: every hostile case', async (t) => {
         await page.goto(shop.url);
         await page.locator('#badge [part=points]').waitFor();
         await page.selectOption('#shopper', { label: 'Gjest (ikke innlogget)' });
-        await page.waitForFunction(() => !document.querySelector('#badge')?.shadowRoot?.querySelector('[part=points], [part=skeleton]'));
+        await page.waitForFunction(() => {
+          const root = document.querySelector('#badge')?.shadowRoot;
+          return root?.querySelector('[part=badge]') && !root.querySelector('[part=points], [part=skeleton]');
+        });
         await check(page, kase, '/api/v1/loyalty/program');
       } finally {
         await page.context().close();

@@ -21,6 +21,7 @@ if (!registry.defined) {
   placeholder.replaceSync(`
     :host { display: inline-block; vertical-align: middle; }
     :host(lojal-badge) { inline-size: 15rem; block-size: 3.25rem; }
+    :host(lojal-carousel) { display: block; block-size: 24.75rem; }
     .placeholder { box-sizing: border-box; block-size: 100%; border-radius: 0.75rem;
       background: color-mix(in srgb, currentColor 6%, transparent); }
   `);
@@ -34,6 +35,25 @@ if (!registry.defined) {
 
   const widgets = {
     'lojal-badge': ['customer-id', 'customer-sig', 'locale', 'api', 'signup-url'],
+    'lojal-carousel': ['source', 'endpoint', 'product-id', 'intent', 'limit', 'title', 'locale', 'api', 'auto-rotate'],
+  };
+
+  // The page reports what the shopper looks at: `lojal.viewed({ id, title, url, image, price,
+  // in_stock, rating })`, in the reference API's product shape. Kept in this browser only, newest
+  // first; a `recently-viewed` rail reads it (through the same checks as any API's JSON) with no
+  // server at all. Snapshots are small: anything over 4 KB is not kept.
+  const VIEWED_KEY = 'lojal:recently-viewed';
+  const api = (globalThis.lojal ??= {});
+  api.viewed = (product) => {
+    try {
+      const snapshot = JSON.stringify(product);
+      if (!product?.id || snapshot.length > 4096) return;
+      const kept = JSON.parse(localStorage.getItem(VIEWED_KEY) || '[]');
+      const list = (Array.isArray(kept) ? kept : []).filter((p) => p?.id !== product.id);
+      localStorage.setItem(VIEWED_KEY, JSON.stringify([JSON.parse(snapshot), ...list].slice(0, 20)));
+    } catch (error) {
+      console.warn(`lojal: lojal.viewed() could not keep the product: ${error}`);
+    }
   };
 
   for (const [tag, attributes] of Object.entries(widgets)) {

@@ -6,6 +6,7 @@
 
 pub mod mapping;
 pub mod price;
+pub mod rail;
 pub mod wire;
 
 /// One product as a card shows it. Built only by the mapping, so every field is already safe.

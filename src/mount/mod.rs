@@ -83,6 +83,16 @@ impl Host {
         event.composed_path().includes(self.element.as_ref(), 0)
     }
 
+    /// Marks `lojal:<widget>:ready` (`lojal:badge:ready` for `<lojal-badge>`) on the page's
+    /// performance timeline: the moment the widget first shows something other than loading.
+    pub fn mark_ready(&self) {
+        let tag = self.tag();
+        let widget = tag.strip_prefix("lojal-").unwrap_or(&tag);
+        if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = performance.mark(&format!("lojal:{widget}:ready"));
+        }
+    }
+
     /// Logs one `lojal: <tag> …` warning to the console.
     pub fn console_warn(&self, message: &str) {
         web_sys::console::warn_1(&format!("lojal: <{}> {message}", self.tag()).into());

@@ -19,7 +19,7 @@ const OUT = join(ROOT, 'target', 'bench');
 // Everything a page with a badge loads from the bundle: the loader, wasm-bindgen's glue, the wasm.
 const FILES = ['lojal.js', 'lojal_wasm.js', 'lojal_wasm_bg.wasm'];
 const DIST_PATH = '/lojal/'; // where shop-api serves pkg/dist (see www/index.html)
-const READY = 'lojal:badge:ready'; // performance.mark in src/widgets/badge/mod.rs
+const READY = 'lojal:badge:ready'; // Host::mark_ready in src/mount/mod.rs
 const READY_TIMEOUT_MS = 20_000;
 // Shifts caused by the badge's first paint land right after the mark; half a second covers
 // them without counting whatever the rest of the page might do later.

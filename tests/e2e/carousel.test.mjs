@@ -35,13 +35,22 @@ async function serveFixtures(page) {
 const rail = (page, id) => page.locator(`#${id}`);
 const texts = (locator) => locator.evaluateAll((els) => els.map((e) => e.textContent.replace(/[\u00a0\u202f]/g, ' ').trim()));
 
-/** Adds a rail to the page, as a merchant would write it. */
-async function addRail(page, attributes) {
-  await page.evaluate((attributes) => {
-    const element = document.createElement('lojal-carousel');
-    for (const [k, v] of Object.entries(attributes)) element.setAttribute(k, v);
-    document.querySelector('main').append(element);
-  }, attributes);
+/** Adds a rail to the page, as a merchant would write it; `mapping` goes in a child script block. */
+async function addRail(page, attributes, mapping) {
+  await page.evaluate(
+    ([attributes, mapping]) => {
+      const element = document.createElement('lojal-carousel');
+      for (const [k, v] of Object.entries(attributes)) element.setAttribute(k, v);
+      if (mapping) {
+        const script = document.createElement('script');
+        script.type = 'application/json';
+        script.textContent = JSON.stringify(mapping);
+        element.append(script);
+      }
+      document.querySelector('main').append(element);
+    },
+    [attributes, mapping],
+  );
   const added = rail(page, attributes.id);
   await added.locator('[part=card]').first().waitFor();
   return added;
@@ -193,12 +202,12 @@ test('a WooCommerce Store API product list renders through the woocommerce prese
   const page = await openPage(browser, null, { viewport: { width: 1280, height: 900 } });
   await serveFixtures(page);
   await page.goto(`${shop.url}/product.html?id=p-setesdal`);
-  const woo = await addRail(page, {
-    id: 'woo',
-    source: 'woocommerce',
-    endpoint: '/fixtures/woocommerce-products.json',
-    intent: 'popular',
-  });
+  // The mapping in a <script type="application/json"> block inside the element.
+  const woo = await addRail(
+    page,
+    { id: 'woo', endpoint: '/fixtures/woocommerce-products.json', intent: 'popular' },
+    { preset: 'woocommerce' },
+  );
   // Entities in names are decoded to text; this shop counts whole kroner (currency_minor_unit 0).
   assert.deepEqual(await texts(woo.locator('[part=name]')), [
     'Setesdal-genser – marineblå',
@@ -393,5 +402,40 @@ test('an empty result hides the rail entirely; a failing one too, with one conso
   const errors = page.consoleErrors.filter((e) => e.startsWith('lojal: <lojal-carousel>'));
   assert.equal(errors.length, 1, errors.join('\n'));
   assert.match(errors[0], /GET http:\/\/127\.0\.0\.1:\d+\/api\/v1\/recommendations\?product_id=p-setesdal&intent=bought-together&limit=8: HTTP 404/);
+  await page.context().close();
+});
+
+test('auto-rotation only when asked, with a pause button that stops it', async () => {
+  const page = await openPage(browser, `${shop.url}/product.html?id=p-setesdal`, { viewport: { width: 1000, height: 900 } });
+  // A mapping kept in the page and named by id.
+  await page.evaluate(() => {
+    const script = document.createElement('script');
+    script.type = 'application/json';
+    script.id = 'rail-mapping';
+    script.textContent = '{"preset": "lojal", "image_srcset": null}';
+    document.body.append(script);
+  });
+  const rotating = await addRail(page, { id: 'rotating', source: '#rail-mapping', intent: 'popular', 'auto-rotate': '3' });
+  const still = rail(page, 'popular');
+  await page.mouse.move(0, 0);
+  const left = (r) => r.locator('[part=rail]').evaluate((el) => el.scrollLeft);
+  assert.equal(await rotating.locator('img').first().getAttribute('srcset'), null, 'the mapping by id was used');
+  assert.equal(await rotating.locator('[part=rail]').getAttribute('aria-live'), 'off');
+  assert.equal(await still.locator('[part=rail]').getAttribute('aria-live'), 'polite');
+  assert.equal(await still.locator('[part=rotate]').count(), 0, 'no rotation, no pause button by default');
+  await page.waitForTimeout(3800);
+  assert.ok((await left(rotating)) > 0, 'moved by itself');
+  assert.equal(await left(still), 0, 'a rail without auto-rotate never moves');
+
+  const pause = rotating.locator('[part=rotate]');
+  assert.equal(await pause.getAttribute('aria-label'), 'Stopp automatisk bla');
+  await pause.click();
+  assert.equal(await pause.getAttribute('aria-pressed'), 'true');
+  assert.equal(await pause.getAttribute('aria-label'), 'Start automatisk bla');
+  await page.mouse.click(5, 600);
+  const paused = await left(rotating);
+  await page.waitForTimeout(3800);
+  assert.equal(await left(rotating), paused, 'paused');
+  assert.deepEqual(page.pageErrors, []);
   await page.context().close();
 });

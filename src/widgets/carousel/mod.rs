@@ -145,12 +145,6 @@ async fn load(
     Ok(report(mapped, &format!("GET {absolute}")))
 }
 
-fn mark_ready() {
-    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
-        let _ = performance.mark("lojal:carousel:ready");
-    }
-}
-
 fn detail(product: &Product, position: usize, intent: Intent) -> JsValue {
     let detail = js_sys::Object::new();
     for (key, value) in [
@@ -255,17 +249,10 @@ pub fn Carousel(
         let host = host.clone();
         move || load(host.clone(), settings.get(), mapping.get(), endpoint.get())
     });
-    let shown = Memo::new({
-        let host = host.clone();
-        move |_| match products.get() {
-            None => Shown::Loading,
-            Some(Ok(list)) if !list.is_empty() => Shown::Products(list),
-            Some(Ok(_)) => Shown::Empty,
-            Some(Err(e)) => {
-                host.console_error(&e);
-                Shown::Empty
-            }
-        }
+    let shown = Memo::new(move |_| match products.get() {
+        None => Shown::Loading,
+        Some(Ok(list)) if !list.is_empty() => Shown::Products(list),
+        Some(_) => Shown::Empty,
     });
     let title = Memo::new({
         let host = host.clone();
@@ -297,10 +284,13 @@ pub fn Carousel(
     Effect::new({
         let host = host.clone();
         move |_| {
+            if let Some(Err(e)) = products.get() {
+                host.console_error(&e);
+            }
             let state = shown.get();
             host.set_flag("empty", state == Shown::Empty);
             if state != Shown::Loading {
-                mark_ready();
+                host.mark_ready();
             }
         }
     });
@@ -319,6 +309,8 @@ pub fn Carousel(
     Effect::new({
         let host = host.clone();
         move |_| {
+            // A new locale re-renders the cards: watch the new ones.
+            texts.track();
             let Shown::Products(list) = shown.get() else {
                 observer.set_value(None);
                 return;
@@ -516,6 +508,7 @@ pub fn Carousel(
     };
 
     let rail_view = move || {
+        texts.track();
         match shown.get() {
         Shown::Products(list) => {
             let total = list.len();

@@ -575,7 +575,7 @@ impl Mapping {
                         .and_then(|n| u32::try_from(n).ok()),
                 }),
                 None => {
-                    note("rating", p, &format!("must be a number 0–{scale}"));
+                    note("rating", p, "must be a number from 0 to `rating_scale`");
                     None
                 }
             }

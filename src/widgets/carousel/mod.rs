@@ -440,7 +440,8 @@ pub fn Carousel(
                 label.split(',').next().unwrap_or_default().to_owned()
             };
             let (whole, half) = r.stars();
-            let percent = (f32::from(whole) + if half { 0.5 } else { 0.0 }) * 20.0;
+            // Whole numbers only: formatting floats would pull Rust's float printing into the bundle.
+            let percent = u32::from(whole) * 20 + if half { 10 } else { 0 };
             (label, format!("--stars: {percent}%"), r.count)
         });
         let label = fill(

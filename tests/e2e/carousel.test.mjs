@@ -120,8 +120,15 @@ test('the product page shows bought-together recommendations from the reference 
   assert.ok(soldOut >= 0, 'the seed data has a sold-out companion');
   assert.equal(await slides.nth(soldOut).locator('[part=sold-out]').textContent(), 'Utsolgt');
   assert.equal(await rails.locator('[part=sold-out]').count(), 1);
+  await slides.nth(soldOut).locator('[part=card]').focus();
+  await page.waitForTimeout(600);
+  await rails.screenshot({ path: join(ARTIFACTS, 'carousel-sold-out.png') });
+  // On a phone: the same rail, two cards and a bit of the next in view.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await rails.locator('[part=rail]').evaluate((el) => el.scrollTo({ left: 0, behavior: 'instant' }));
   await rails.scrollIntoViewIfNeeded();
-  await page.screenshot({ path: join(ARTIFACTS, 'carousel-sold-out.png') });
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(ARTIFACTS, 'carousel-mobile.png') });
   await page.context().close();
 });
 

@@ -20,8 +20,12 @@ export interface LojalOptions {
   locale?: string;
 }
 
-${doc(declarations.find((d) => d.name === 'defineLojal')?.description)}export declare function defineLojal(options?: LojalOptions): void;
 `;
+
+for (const fn of declarations.filter((d) => d.kind === 'function')) {
+  const params = (fn.parameters ?? []).map((p) => `${p.name}${p.optional ? '?' : ''}: ${p.type.text}`).join(', ');
+  out += `\n${doc(fn.description)}export declare function ${fn.name}(${params}): ${fn.return?.type?.text ?? 'void'};\n`;
+}
 
 for (const element of elements) {
   out += `

@@ -200,3 +200,17 @@ async fn a_hostile_signup_url_never_reaches_an_href() {
     );
     assert_eq!(text(&cta), "★Bli medlem og få 100 poeng");
 }
+
+#[wasm_bindgen_test]
+fn prices_are_formatted_by_intl_in_the_products_currency() {
+    let plain = |s: String| s.replace(['\u{a0}', '\u{202f}'], " ");
+    let nb = Texts::new("nb");
+    let en = Texts::new("en");
+    assert_eq!(plain(nb.money(1899.0, "NOK")), "1 899 kr");
+    assert_eq!(plain(nb.money(349.5, "NOK")), "349,50 kr");
+    assert_eq!(plain(en.money(1899.0, "NOK")), "NOK 1,899");
+    assert_eq!(plain(nb.money(1500.0, "JPY")), "1 500 JPY");
+    assert_eq!(plain(en.money(12.5, "EUR")), "€12.50");
+    assert_eq!(nb.tenths(4.67), "4,7");
+    assert_eq!(en.tenths(4.0), "4");
+}

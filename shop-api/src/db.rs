@@ -19,6 +19,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_demo_data",
         include_str!("../migrations/0002_demo_data.sql"),
     ),
+    (
+        "0003_catalog",
+        include_str!("../migrations/0003_catalog.sql"),
+    ),
 ];
 
 /// How long a connection waits for another writer before giving up with "database is locked".

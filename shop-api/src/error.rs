@@ -13,6 +13,8 @@ pub enum ApiError {
     InvalidSignature,
     UnknownCustomer,
     UnknownReward,
+    UnknownProduct,
+    InvalidQuery(String),
     InsufficientPoints { message: String },
     InvalidIdempotencyKey,
     IdempotencyKeyReused,
@@ -39,6 +41,8 @@ impl ApiError {
                 "unknown_reward",
                 "no such reward, or it is no longer offered".into(),
             ),
+            UnknownProduct => (StatusCode::NOT_FOUND, "unknown_product", "no such product".into()),
+            InvalidQuery(detail) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_query", detail.clone()),
             InsufficientPoints { message } => (StatusCode::CONFLICT, "insufficient_points", message.clone()),
             InvalidIdempotencyKey => (
                 StatusCode::UNPROCESSABLE_ENTITY,

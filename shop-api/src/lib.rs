@@ -3,6 +3,7 @@
 //! `app` builds the whole service (JSON API under `/api/v1`, the demo storefront and the widget
 //! bundle) so the tests drive exactly what `main` serves.
 
+pub mod catalog;
 pub mod coupon;
 pub mod db;
 pub mod error;
@@ -66,6 +67,8 @@ fn api(state: AppState, allowed_origins: &[HeaderValue]) -> Router {
         .route("/loyalty/program", get(loyalty::program))
         .route("/loyalty/{customer_id}", get(loyalty::status))
         .route("/loyalty/{customer_id}/redeem", post(loyalty::redeem))
+        .route("/recommendations", get(catalog::recommendations))
+        .route("/products/{product_id}", get(catalog::product))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(state)

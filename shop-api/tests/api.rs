@@ -154,7 +154,7 @@ async fn health_reports_the_schema_version() {
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(
         answer.json(),
-        json!({ "status": "ok", "schema_version": 2 })
+        json!({ "status": "ok", "schema_version": 3 })
     );
 }
 
@@ -470,7 +470,7 @@ fn migrations_run_once_and_keep_data_across_restarts() {
     let path = dir.path().join("shop.sqlite");
     drop(Db::open(&path).unwrap());
     let mut conn = rusqlite::Connection::open(&path).unwrap();
-    assert_eq!(schema_version(&conn).unwrap(), 2);
+    assert_eq!(schema_version(&conn).unwrap(), 3);
     let journal: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();

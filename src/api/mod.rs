@@ -72,7 +72,7 @@ impl std::fmt::Display for ApiError {
 
 /// Resolves a relative base such as `/api/v1` against the page, so every error message names
 /// the full URL a merchant can paste into a browser or curl.
-fn absolute(base: String) -> String {
+pub fn absolute(base: String) -> String {
     let page = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.base_uri().ok().flatten());
@@ -105,7 +105,18 @@ impl ApiClient {
         headers: &[(&str, &str)],
         parse: impl Fn(&str) -> Result<T, E>,
     ) -> Result<T, ApiError> {
-        let url = url::join(&self.base, path);
+        self.get_url(&url::join(&self.base, path), headers, parse)
+            .await
+    }
+
+    /// GETs a full URL (or a path on the page's origin), with this client's timeout and retries.
+    pub async fn get_url<T, E: std::fmt::Display>(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        parse: impl Fn(&str) -> Result<T, E>,
+    ) -> Result<T, ApiError> {
+        let url = absolute(url.to_owned());
         let endpoint = format!("GET {url}");
         let body = self
             .send(

@@ -85,6 +85,23 @@ pub struct Messages {
     pub insufficient_points: String,
     pub redeem_failed: String,
     pub signed_out: String,
+    pub carousel: String,
+    pub slide: String,
+    pub slide_label: String,
+    pub previous: String,
+    pub next: String,
+    pub pause_rotation: String,
+    pub start_rotation: String,
+    pub sold_out: String,
+    pub price_from: String,
+    pub price_before: String,
+    pub rating_label: Plural,
+    pub loading_products: String,
+    pub title_related: String,
+    pub title_bought_together: String,
+    pub title_popular: String,
+    pub title_back_in_stock: String,
+    pub title_recently_viewed: String,
 }
 
 impl Messages {

@@ -1,9 +1,12 @@
 //! The pure core: wire types, config parsing, formatting rules and arithmetic that every widget
 //! relies on. Nothing here imports a browser crate, so it is tested natively with `cargo test`.
 
+pub mod catalog;
 pub mod config;
 pub mod i18n;
 pub mod loyalty;
+pub mod pointer;
 pub mod retry;
+pub mod text;
 pub mod url;
 pub mod wire;

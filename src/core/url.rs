@@ -22,6 +22,69 @@ pub fn safe_link(raw: &str) -> Option<&str> {
     (!rest.is_empty() && !rest.starts_with('/')).then_some(url)
 }
 
+/// Longest URL a product may carry into a view; real ones are a few hundred bytes.
+pub const MAX_URL_BYTES: usize = 2048;
+
+/// A product's link or image URL from a shop's JSON, made safe to put in `href`, `src` or
+/// `srcset`: absolute http(s) stays; a protocol-relative `//cdn.example/x` (Shopify sends its
+/// images so) becomes `https://cdn.example/x`; a path `/x` stays relative to the page, or joins
+/// `origin` when the JSON came from another origin than the page's. Everything else
+/// (`javascript:`, `data:`, `relative/path`, controls, spaces) gives `None`.
+pub fn safe_resource(raw: &str, origin: Option<&str>) -> Option<String> {
+    let url = raw.trim();
+    if url.len() > MAX_URL_BYTES || url.contains(char::is_whitespace) {
+        return None;
+    }
+    let absolute = if let Some(rest) = url.strip_prefix("//") {
+        format!("https://{rest}")
+    } else if url.starts_with('/') {
+        match origin.and_then(safe_link) {
+            Some(origin) => format!("{}{url}", origin.trim_end_matches('/')),
+            None => url.to_owned(),
+        }
+    } else {
+        url.to_owned()
+    };
+    safe_link(&absolute).map(str::to_owned)
+}
+
+/// A `srcset` whose every candidate is a [`safe_resource`] with a `123w` or `1.5x` descriptor;
+/// unsafe or malformed candidates are dropped, and `None` is returned when none is left.
+pub fn safe_srcset(raw: &str, origin: Option<&str>) -> Option<String> {
+    if raw.len() > 8 * MAX_URL_BYTES {
+        return None;
+    }
+    let candidates: Vec<String> = raw
+        .split(',')
+        .filter_map(|candidate| {
+            let mut parts = candidate.split_whitespace();
+            let url = safe_resource(parts.next()?, origin)?;
+            let descriptor = parts.next();
+            if parts.next().is_some() {
+                return None;
+            }
+            match descriptor {
+                None => Some(url),
+                Some(d) if is_descriptor(d) => Some(format!("{url} {d}")),
+                Some(_) => None,
+            }
+        })
+        .take(16)
+        .collect();
+    (!candidates.is_empty()).then(|| candidates.join(", "))
+}
+
+fn is_descriptor(d: &str) -> bool {
+    let (number, unit) = d.split_at(d.len().saturating_sub(1));
+    match unit {
+        "w" => {
+            !number.is_empty() && number.len() <= 5 && number.bytes().all(|b| b.is_ascii_digit())
+        }
+        "x" => number.len() <= 5 && number.parse::<f32>().is_ok_and(|x| x > 0.0),
+        _ => false,
+    }
+}
+
 /// Percent-encodes `segment` so it stays one path segment (RFC 3986 unreserved kept as is).
 pub fn path_segment(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
@@ -75,6 +138,92 @@ mod tests {
         ];
         for (raw, expected) in cases {
             assert_eq!(safe_link(raw), expected, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn product_urls_keep_http_and_paths_and_protocol_relative_becomes_https() {
+        let long = format!("https://shop.example/{}", "a".repeat(MAX_URL_BYTES));
+        let cases: &[(&str, Option<&str>, Option<&str>)] = &[
+            (
+                "https://shop.example/p/1",
+                None,
+                Some("https://shop.example/p/1"),
+            ),
+            (
+                "http://shop.example/p/1",
+                None,
+                Some("http://shop.example/p/1"),
+            ),
+            (
+                "//cdn.shopify.com/s/files/1/x.jpg?v=1",
+                None,
+                Some("https://cdn.shopify.com/s/files/1/x.jpg?v=1"),
+            ),
+            ("/products/lue", None, Some("/products/lue")),
+            (
+                "/products/lue",
+                Some("https://api.example"),
+                Some("https://api.example/products/lue"),
+            ),
+            (
+                "/products/lue",
+                Some("https://api.example/"),
+                Some("https://api.example/products/lue"),
+            ),
+            (
+                "/products/lue",
+                Some("javascript:alert(1)"),
+                Some("/products/lue"),
+            ),
+            ("  /img/a.png ", None, Some("/img/a.png")),
+            ("javascript:alert(1)", None, None),
+            ("JAVASCRIPT:alert(1)", Some("https://a.example"), None),
+            ("data:image/svg+xml;base64,PHN2Zz4=", None, None),
+            ("data:text/html,<script>alert(1)</script>", None, None),
+            ("blob:https://shop.example/123", None, None),
+            ("vbscript:x", None, None),
+            ("products/lue", None, None),
+            ("/\\evil.example", None, None),
+            ("///evil.example", None, None),
+            ("https://shop.example/a b", None, None),
+            ("https://shop.example/\u{0}", None, None),
+            ("", None, None),
+            (&long, None, None),
+        ];
+        for (raw, origin, expected) in cases {
+            assert_eq!(
+                safe_resource(raw, *origin).as_deref(),
+                *expected,
+                "{raw:?} from {origin:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn srcset_candidates_are_checked_one_by_one() {
+        let cases: &[(&str, Option<&str>)] = &[
+            (
+                "https://s.example/a-800.jpg 800w, https://s.example/a-324x324.jpg 324w",
+                Some("https://s.example/a-800.jpg 800w, https://s.example/a-324x324.jpg 324w"),
+            ),
+            (
+                "//cdn.example/a.jpg 1x,//cdn.example/b.jpg 2x",
+                Some("https://cdn.example/a.jpg 1x, https://cdn.example/b.jpg 2x"),
+            ),
+            (
+                "/a.png 320w, javascript:alert(1) 640w, data:x 1x",
+                Some("/a.png 320w"),
+            ),
+            ("/a.png 320w, /b.png 640w extra", Some("/a.png 320w")),
+            ("/a.png w, /b.png -1x, /c.png 0x, /d.png 12345678w", None),
+            ("/a.png", Some("/a.png")),
+            ("javascript:alert(1) 1x", None),
+            ("", None),
+            (" , , ", None),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(safe_srcset(raw, None).as_deref(), *expected, "{raw:?}");
         }
     }
 

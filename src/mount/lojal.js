@@ -19,6 +19,7 @@ const loadGlue = () => import('./lojal_wasm.js');
 const PLACEHOLDER_CSS = `
     :host { display: inline-block; vertical-align: middle; }
     :host(lojal-badge) { inline-size: 15rem; block-size: 3.25rem; }
+    :host(lojal-carousel) { display: block; block-size: 24.75rem; }
     .placeholder { box-sizing: border-box; block-size: 100%; border-radius: 0.75rem;
       background: color-mix(in srgb, currentColor 6%, transparent); }
   `;
@@ -27,7 +28,25 @@ const PLACEHOLDER_CSS = `
 // lists, and a test fails when the two differ.
 const widgets = {
   'lojal-badge': ['customer-id', 'customer-sig', 'locale', 'api', 'signup-url'],
+  'lojal-carousel': ['source', 'endpoint', 'product-id', 'intent', 'limit', 'title', 'locale', 'api', 'auto-rotate'],
 };
+
+// The page reports what the shopper looks at: `viewed({ id, title, url, image, price, in_stock,
+// rating })` (also `window.lojal.viewed`), in the reference API's product shape. Kept in this
+// browser only, newest first; a `recently-viewed` rail reads it (through the same checks as any
+// API's JSON) with no server at all. Snapshots are small: anything over 4 KB is not kept.
+const VIEWED_KEY = 'lojal:recently-viewed';
+export function viewed(product) {
+  try {
+    const snapshot = JSON.stringify(product);
+    if (!product?.id || snapshot.length > 4096) return;
+    const kept = JSON.parse(localStorage.getItem(VIEWED_KEY) || '[]');
+    const list = (Array.isArray(kept) ? kept : []).filter((p) => p?.id !== product.id);
+    localStorage.setItem(VIEWED_KEY, JSON.stringify([JSON.parse(snapshot), ...list].slice(0, 20)));
+  } catch (error) {
+    console.warn(`lojal: viewed() could not keep the product: ${error}`);
+  }
+}
 
 /**
  * Defines every lojal element (once per page) and sets the page-wide defaults: `api`, the base
@@ -41,6 +60,7 @@ export function defineLojal(options = {}) {
   // Server-side rendering imports modules without a DOM: there is nothing to define there.
   if (registry.defined || typeof customElements === 'undefined') return;
   registry.defined = true;
+  (globalThis.lojal ??= {}).viewed ??= viewed;
 
   const placeholder = new CSSStyleSheet();
   placeholder.replaceSync(PLACEHOLDER_CSS);

@@ -38,10 +38,27 @@ impl Host {
 
     /// The API this element talks to: its `api` attribute, else the script tag's `data-api`.
     pub fn api(&self) -> ApiClient {
-        ApiClient::new(config::api_base(
-            self.attribute("api").as_deref(),
-            self.page_api.as_deref(),
-        ))
+        ApiClient::new(self.api_base())
+    }
+
+    /// The API base as configured (element `api`, then the script tag's `data-api`), unresolved.
+    pub fn api_base(&self) -> String {
+        config::api_base(self.attribute("api").as_deref(), self.page_api.as_deref())
+    }
+
+    /// The custom element itself.
+    pub fn element(&self) -> &HtmlElement {
+        &self.element
+    }
+
+    /// Sets or removes a boolean attribute on the element, so the page's CSS (and the widget's
+    /// own `:host([…])` rules) can follow the widget's state.
+    pub fn set_flag(&self, name: &str, on: bool) {
+        let _ = if on {
+            self.element.set_attribute(name, "")
+        } else {
+            self.element.remove_attribute(name)
+        };
     }
 
     /// The tag name, for console messages.
@@ -64,6 +81,21 @@ impl Host {
     /// Whether an event's path runs through this element (a click inside the widget).
     pub fn contains_event(&self, event: &web_sys::Event) -> bool {
         event.composed_path().includes(self.element.as_ref(), 0)
+    }
+
+    /// Marks `lojal:<widget>:ready` (`lojal:badge:ready` for `<lojal-badge>`) on the page's
+    /// performance timeline: the moment the widget first shows something other than loading.
+    pub fn mark_ready(&self) {
+        let tag = self.tag();
+        let widget = tag.strip_prefix("lojal-").unwrap_or(&tag);
+        if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = performance.mark(&format!("lojal:{widget}:ready"));
+        }
+    }
+
+    /// Logs one `lojal: <tag> …` warning to the console.
+    pub fn console_warn(&self, message: &str) {
+        web_sys::console::warn_1(&format!("lojal: <{}> {message}", self.tag()).into());
     }
 
     /// Logs one `lojal: <tag> …` error to the console.

@@ -4,6 +4,7 @@
 use crate::core::i18n::{self, Messages, Plural, fill};
 use js_sys::{Array, Date, Function, Intl, Object, Reflect};
 use send_wrapper::SendWrapper;
+use std::cell::RefCell;
 use std::sync::Arc;
 use wasm_bindgen::JsValue;
 
@@ -17,6 +18,10 @@ struct Inner {
     number: Function,
     date: Function,
     plural: Intl::PluralRules,
+    /// One `Intl.NumberFormat` per currency seen, built on first use: a rail of 200 cards
+    /// formats 400 prices in two or three currencies at most.
+    money: RefCell<Vec<(String, Function)>>,
+    tenths: Function,
 }
 
 impl PartialEq for Texts {
@@ -34,12 +39,16 @@ impl Texts {
         let date_options = Object::new();
         // `long` month names read naturally in every shipped language ("22. desember 2026").
         let _ = Reflect::set(&date_options, &"dateStyle".into(), &"long".into());
+        let tenths_options = Object::new();
+        let _ = Reflect::set(&tenths_options, &"maximumFractionDigits".into(), &1.into());
         Self(Arc::new(SendWrapper::new(Inner {
             locale,
             messages: Messages::for_locale(locale),
             number: Intl::NumberFormat::new(&locales, &Object::new()).format(),
             date: Intl::DateTimeFormat::new(&locales, &date_options).format(),
             plural: Intl::PluralRules::new(&locales, &Object::new()),
+            money: RefCell::new(Vec::new()),
+            tenths: Intl::NumberFormat::new(&locales, &tenths_options).format(),
         })))
     }
 
@@ -56,6 +65,44 @@ impl Texts {
         self.0
             .number
             .call1(&JsValue::NULL, &JsValue::from_f64(n as f64))
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_else(|| n.to_string())
+    }
+
+    /// A price in major units of `currency` in this locale: `1 899 kr`, `NOK 1,899`, `349,50 kr`.
+    /// Whole amounts drop their decimals, as Norwegian shops print them.
+    pub fn money(&self, major: f64, currency: &str) -> String {
+        let mut cache = self.0.money.borrow_mut();
+        let format = match cache.iter().find(|(c, _)| c == currency) {
+            Some((_, f)) => f.clone(),
+            None => {
+                let options = Object::new();
+                for (key, value) in [
+                    ("style", "currency"),
+                    ("currency", currency),
+                    ("trailingZeroDisplay", "stripIfInteger"),
+                ] {
+                    let _ = Reflect::set(&options, &key.into(), &value.into());
+                }
+                let locales = Array::of1(&JsValue::from_str(self.0.locale));
+                let f = Intl::NumberFormat::new(&locales, &options).format();
+                cache.push((currency.to_owned(), f.clone()));
+                f
+            }
+        };
+        format
+            .call1(&JsValue::NULL, &JsValue::from_f64(major))
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_else(|| format!("{major} {currency}"))
+    }
+
+    /// A number with at most one decimal: `4,5` in nb, `4.5` in en.
+    pub fn tenths(&self, n: f64) -> String {
+        self.0
+            .tenths
+            .call1(&JsValue::NULL, &JsValue::from_f64(n))
             .ok()
             .and_then(|v| v.as_string())
             .unwrap_or_else(|| n.to_string())

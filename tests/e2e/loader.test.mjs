@@ -73,7 +73,7 @@ test('the demo works under script-src \'self\' \'wasm-unsafe-eval\', and the pol
 
 // Every demo page with widgets, loaded while the API takes 1.5 s to answer: the placeholders
 // reserve each widget's final box, so nothing on the page moves when content arrives.
-const PAGES_WITH_WIDGETS = ['/'];
+const PAGES_WITH_WIDGETS = ['/', '/product.html'];
 
 for (const path of PAGES_WITH_WIDGETS) {
   test(`no layout shift on ${path} while the widgets load from a slow API`, () =>

@@ -86,12 +86,6 @@ fn new_idempotency_key() -> String {
         .unwrap_or_else(|| format!("k{}", (js_sys::Math::random() * 1e16) as u64))
 }
 
-fn mark_ready() {
-    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
-        let _ = performance.mark("lojal:badge:ready");
-    }
-}
-
 /// The badge, its popover and its guest offer.
 #[component]
 pub fn Badge(
@@ -181,12 +175,15 @@ pub fn Badge(
         _ => None,
     });
     let stale = move || matches!(shown.get(), Shown::Member { stale: true, .. });
-    Effect::new(move |was_ready: Option<bool>| {
-        let ready = shown.get() != Shown::Loading;
-        if ready && was_ready != Some(true) {
-            mark_ready();
+    Effect::new({
+        let host = host.clone();
+        move |was_ready: Option<bool>| {
+            let ready = shown.get() != Shown::Loading;
+            if ready && was_ready != Some(true) {
+                host.mark_ready();
+            }
+            ready
         }
-        ready
     });
 
     let focus_trigger = move || {

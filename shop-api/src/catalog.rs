@@ -1,0 +1,207 @@
+//! `/api/v1/recommendations` and `/api/v1/products/{id}`: the demo shop's catalogue, and
+//! recommendations computed from its own order history in SQLite.
+//!
+//! - `bought-together`: products in the same orders as the given one, by how many orders.
+//! - `popular`: most units ordered in the last [`RECENT_DAYS`] days, all-time sales breaking ties
+//!   and filling the rail when few orders are recent.
+//! - `back-in-stock`: products restocked in the last [`RESTOCK_DAYS`] days that are in stock now.
+//! - `related`: the same category, best sellers first.
+//!
+//! `recently-viewed` is kept in the shopper's browser and never reaches the server.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use lojal::core::catalog::Intent;
+use lojal::core::catalog::wire::{Recommendations, WireImage, WirePrice, WireProduct, WireRating};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+pub const DEFAULT_LIMIT: usize = 12;
+pub const MAX_LIMIT: usize = 50;
+/// What "popular now" looks back on.
+pub const RECENT_DAYS: u32 = 30;
+/// How long a restocked product counts as "back in stock".
+pub const RESTOCK_DAYS: u32 = 30;
+
+#[derive(Debug, Deserialize)]
+pub struct RecommendationParams {
+    pub product_id: Option<String>,
+    pub intent: Option<String>,
+    pub limit: Option<String>,
+}
+
+pub async fn recommendations(
+    State(state): State<AppState>,
+    Query(params): Query<RecommendationParams>,
+) -> Result<Json<Recommendations>, ApiError> {
+    let (product_id, intent, limit) = check(params)?;
+    state
+        .db
+        .run(move |conn| recommend(conn, product_id.as_deref(), intent, limit).map(Json))
+        .await
+}
+
+pub async fn product(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<WireProduct>, ApiError> {
+    state
+        .db
+        .run(move |conn| {
+            let sql = format!("SELECT {COLUMNS} FROM products p WHERE p.id = ?1");
+            conn.query_row(&sql, [&id], wire_product)
+                .optional()?
+                .map(Json)
+                .ok_or(ApiError::UnknownProduct)
+        })
+        .await
+}
+
+fn check(params: RecommendationParams) -> Result<(Option<String>, Intent, usize), ApiError> {
+    let invalid = |message: String| Err(ApiError::InvalidQuery(message));
+    let raw_intent = params.intent.as_deref().unwrap_or("related");
+    let Some(intent) = Intent::parse(raw_intent) else {
+        return invalid(format!(
+            "intent must be one of related, bought-together, popular, back-in-stock; got {raw_intent:?}"
+        ));
+    };
+    if intent == Intent::RecentlyViewed {
+        return invalid(BROWSER_ONLY.into());
+    }
+    let limit = match params.limit.as_deref().map(str::trim) {
+        None | Some("") => DEFAULT_LIMIT,
+        Some(raw) => match raw.parse::<usize>() {
+            Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+            _ => return invalid(format!("limit must be an integer from 1 to {MAX_LIMIT}")),
+        },
+    };
+    let product_id = params
+        .product_id
+        .map(|id| id.trim().to_owned())
+        .filter(|id| !id.is_empty());
+    if product_id.as_ref().is_some_and(|id| id.len() > 128) {
+        return invalid("product_id is longer than 128 bytes".into());
+    }
+    if product_id.is_none() && matches!(intent, Intent::BoughtTogether | Intent::Related) {
+        return invalid(format!("intent {} needs a product_id", intent.as_str()));
+    }
+    Ok((product_id, intent, limit))
+}
+
+const BROWSER_ONLY: &str = "recently-viewed is kept in the shopper's browser, not on the server";
+
+/// The columns [`wire_product`] reads, with `p` the products table.
+const COLUMNS: &str = "p.id, p.title, p.price, p.compare_at, p.currency, p.minor_unit, p.stock, \
+                       p.rating, p.rating_count, p.image, p.image_alt";
+
+pub fn recommend(
+    conn: &Connection,
+    product_id: Option<&str>,
+    intent: Intent,
+    limit: usize,
+) -> Result<Recommendations, ApiError> {
+    if let Some(id) = product_id {
+        let known: Option<String> = conn
+            .query_row("SELECT id FROM products WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?;
+        if known.is_none() {
+            return Err(ApiError::UnknownProduct);
+        }
+    }
+    let this = SqlValue::from(product_id.unwrap_or("").to_owned());
+    let limit = SqlValue::from(limit as i64);
+    let (sql, values) = match intent {
+        Intent::BoughtTogether => (
+            format!(
+            "SELECT {COLUMNS} FROM order_lines mine
+             JOIN order_lines other ON other.order_id = mine.order_id AND other.product_id <> mine.product_id
+             JOIN products p ON p.id = other.product_id
+             WHERE mine.product_id = ?1
+             GROUP BY p.id
+             ORDER BY COUNT(*) DESC, p.stock > 0 DESC, p.title
+             LIMIT ?2"
+            ),
+            vec![this, limit],
+        ),
+        Intent::Popular => (
+            format!(
+            "SELECT {COLUMNS} FROM products p
+             LEFT JOIN order_lines l ON l.product_id = p.id
+             LEFT JOIN orders o ON o.id = l.order_id
+             WHERE p.id <> ?1
+             GROUP BY p.id
+             HAVING SUM(l.quantity) > 0
+             ORDER BY SUM(CASE WHEN o.created_at >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?3)
+                               THEN l.quantity ELSE 0 END) DESC,
+                      SUM(l.quantity) DESC, p.title
+             LIMIT ?2"
+            ),
+            vec![this, limit, SqlValue::from(format!("-{RECENT_DAYS} days"))],
+        ),
+        Intent::BackInStock => (
+            format!(
+            "SELECT {COLUMNS} FROM restock_events r
+             JOIN products p ON p.id = r.product_id
+             WHERE r.restocked_at >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?3)
+               AND p.stock > 0 AND p.id <> ?1
+             GROUP BY p.id
+             ORDER BY MAX(r.restocked_at) DESC, p.title
+             LIMIT ?2"
+            ),
+            vec![this, limit, SqlValue::from(format!("-{RESTOCK_DAYS} days"))],
+        ),
+        Intent::Related => (
+            format!(
+            "SELECT {COLUMNS} FROM products p
+             JOIN products mine ON mine.id = ?1 AND mine.category = p.category AND p.id <> mine.id
+             LEFT JOIN order_lines l ON l.product_id = p.id
+             GROUP BY p.id
+             ORDER BY p.stock > 0 DESC, COALESCE(SUM(l.quantity), 0) DESC, p.title
+             LIMIT ?2"
+            ),
+            vec![this, limit],
+        ),
+        Intent::RecentlyViewed => return Err(ApiError::InvalidQuery(BROWSER_ONLY.into())),
+    };
+    let products = conn
+        .prepare(&sql)?
+        .query_map(params_from_iter(values), wire_product)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Recommendations {
+        intent: intent.as_str().to_owned(),
+        product_id: product_id.map(str::to_owned),
+        products,
+    })
+}
+
+fn wire_product(row: &Row) -> rusqlite::Result<WireProduct> {
+    let id: String = row.get(0)?;
+    let image: Option<String> = row.get(9)?;
+    let rating: Option<f64> = row.get(7)?;
+    Ok(WireProduct {
+        url: format!("/product.html?id={}", lojal::core::url::path_segment(&id)),
+        image: image.map(|base| WireImage {
+            src: format!("{base}-640.png"),
+            srcset: Some(format!("{base}-320.png 320w, {base}-640.png 640w")),
+            alt: row.get(10).unwrap_or_default(),
+        }),
+        title: row.get(1)?,
+        price: WirePrice {
+            amount: row.get(2)?,
+            compare_at: row.get(3)?,
+            currency: row.get(4)?,
+            minor_unit: row.get(5)?,
+            max: None,
+        },
+        in_stock: row.get::<_, i64>(6)? > 0,
+        rating: rating.map(|average| WireRating {
+            average: average as f32,
+            count: row.get(8).unwrap_or(0),
+        }),
+        id,
+    })
+}

@@ -1,0 +1,275 @@
+//! `GET /api/v1/recommendations` and `GET /api/v1/products/{id}` on a fresh seeded SQLite file:
+//! each intent against counts taken straight from the order history, the errors, and the wire
+//! shape read back through the widgets' own `lojal` mapping preset.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use lojal::core::catalog::mapping::{Context, Mapping};
+use serde_json::Value;
+use shop_api::db::Db;
+use shop_api::identity::ShopSecret;
+use shop_api::{AppState, Options, app};
+use std::path::PathBuf;
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+struct Shop {
+    router: Router,
+    db_path: PathBuf,
+    _dir: TempDir,
+}
+
+fn shop() -> Shop {
+    let dir = TempDir::new().unwrap();
+    let db_path = dir.path().join("shop.sqlite");
+    let state = AppState {
+        db: Db::open(&db_path).unwrap(),
+        secret: ShopSecret::new("test-secret"),
+    };
+    Shop {
+        router: app(state, &Options::default()),
+        db_path,
+        _dir: dir,
+    }
+}
+
+impl Shop {
+    async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let request = Request::get(path).body(Body::empty()).unwrap();
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        let json = serde_json::from_slice(&body)
+            .unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {body:?}"));
+        (status, json)
+    }
+
+    async fn ids(&self, query: &str) -> Vec<String> {
+        let (status, body) = self.get(&format!("/api/v1/recommendations?{query}")).await;
+        assert_eq!(status, StatusCode::OK, "{query}: {body}");
+        body["products"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    fn sql(&self, sql: &str) {
+        rusqlite::Connection::open(&self.db_path)
+            .unwrap()
+            .execute_batch(sql)
+            .unwrap();
+    }
+
+    fn column(&self, sql: &str) -> Vec<(String, i64)> {
+        let conn = rusqlite::Connection::open(&self.db_path).unwrap();
+        let mut statement = conn.prepare(sql).unwrap();
+        statement
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn bought_together_ranks_products_by_how_many_orders_they_share() {
+    let shop = shop();
+    let ids = shop
+        .ids("product_id=p-setesdal&intent=bought-together&limit=50")
+        .await;
+    // The same counts, straight from the order history.
+    let shared = shop.column(
+        "SELECT other.product_id, COUNT(*) FROM order_lines mine
+         JOIN order_lines other ON other.order_id = mine.order_id
+         WHERE mine.product_id = 'p-setesdal' AND other.product_id <> 'p-setesdal'
+         GROUP BY other.product_id",
+    );
+    assert_eq!(ids.len(), shared.len());
+    assert!(!ids.contains(&"p-setesdal".to_owned()));
+    let counts: Vec<i64> = ids
+        .iter()
+        .map(|id| shared.iter().find(|(p, _)| p == id).unwrap().1)
+        .collect();
+    assert!(
+        counts.windows(2).all(|w| w[0] >= w[1]),
+        "{ids:?} {counts:?}"
+    );
+    // The seed data makes the sweater's companions meaningful: the hat, the wool wash, the mittens.
+    assert_eq!(ids[..3], ["p-marius", "p-ullvask", "p-selbu"]);
+
+    // One more order with the sweater and knitting needles moves the needles up.
+    let before = ids.iter().position(|id| id == "p-pinner").unwrap();
+    let mut orders = String::new();
+    for n in 0..20 {
+        orders.push_str(&format!(
+            "INSERT INTO orders VALUES ('t-{n}', NULL, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));
+             INSERT INTO order_lines VALUES ('t-{n}', 'p-setesdal', 1), ('t-{n}', 'p-pinner', 1);"
+        ));
+    }
+    shop.sql(&orders);
+    let after = shop
+        .ids("product_id=p-setesdal&intent=bought-together&limit=3")
+        .await;
+    assert!(before > 0);
+    assert_eq!(after[0], "p-pinner");
+    assert_eq!(after.len(), 3, "limit");
+}
+
+#[tokio::test]
+async fn popular_follows_recent_orders_before_old_ones() {
+    let shop = shop();
+    let ids = shop.ids("intent=popular&limit=50").await;
+    let recent = shop.column(
+        "SELECT l.product_id, SUM(l.quantity) FROM order_lines l JOIN orders o ON o.id = l.order_id
+         WHERE o.created_at >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-30 days')
+         GROUP BY l.product_id ORDER BY 2 DESC",
+    );
+    assert_eq!(
+        ids[0], recent[0].0,
+        "the most ordered product this month leads"
+    );
+    assert_eq!(
+        ids.len(),
+        14,
+        "every product that ever sold, the rest after the recent ones"
+    );
+
+    // A huge order long ago does not make a product popular now; a modest recent one does.
+    shop.sql(
+        "INSERT INTO orders VALUES ('old', NULL, strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-200 days'));
+         INSERT INTO order_lines VALUES ('old', 'p-pannebaand', 900);
+         INSERT INTO orders VALUES ('new', NULL, strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-1 days'));
+         INSERT INTO order_lines VALUES ('new', 'p-pinner', 90);",
+    );
+    let ids = shop.ids("intent=popular&limit=3").await;
+    assert_eq!(ids[0], "p-pinner");
+    assert!(!ids.contains(&"p-pannebaand".to_owned()), "{ids:?}");
+    // On a product page the product itself is left out.
+    let ids = shop.ids("intent=popular&product_id=p-pinner&limit=3").await;
+    assert!(!ids.contains(&"p-pinner".to_owned()));
+}
+
+#[tokio::test]
+async fn back_in_stock_lists_recent_restocks_that_are_in_stock_newest_first() {
+    let shop = shop();
+    let ids = shop.ids("intent=back-in-stock").await;
+    // Restocked 2, 5 and 9 days ago; the mittens' restock 75 days ago is old news.
+    assert_eq!(ids, ["p-alpakka", "p-islender", "p-barnelue"]);
+    // A restock that sold out again is not shown.
+    shop.sql(
+        "INSERT INTO restock_events (product_id, quantity, restocked_at)
+           VALUES ('p-lusekofte', 3, strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-1 days'));",
+    );
+    assert_eq!(shop.ids("intent=back-in-stock").await[0], "p-alpakka");
+    shop.sql("UPDATE products SET stock = 3 WHERE id = 'p-lusekofte';");
+    assert_eq!(shop.ids("intent=back-in-stock").await[0], "p-lusekofte");
+}
+
+#[tokio::test]
+async fn related_means_the_same_category() {
+    let shop = shop();
+    let ids = shop.ids("product_id=p-setesdal&intent=related").await;
+    // The other sweaters, the one in stock first.
+    assert_eq!(ids, ["p-islender", "p-lusekofte"]);
+    assert_eq!(
+        shop.ids("product_id=p-setesdal").await,
+        ids,
+        "related is the default"
+    );
+}
+
+#[tokio::test]
+async fn the_wire_shape_is_what_the_lojal_preset_reads() {
+    let shop = shop();
+    let (status, body) = shop
+        .get("/api/v1/recommendations?product_id=p-setesdal&intent=bought-together&limit=50")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["intent"], "bought-together");
+    assert_eq!(body["product_id"], "p-setesdal");
+    let marius = &body["products"][0];
+    assert_eq!(marius["title"], "Marius-lue");
+    assert_eq!(marius["url"], "/product.html?id=p-marius");
+    assert_eq!(marius["price"]["amount"], 34900);
+    assert_eq!(marius["price"]["compare_at"], 44900);
+    assert_eq!(marius["price"]["currency"], "NOK");
+    assert_eq!(marius["price"]["minor_unit"], 2);
+    assert_eq!(marius["image"]["src"], "/img/products/p-marius-640.png");
+    assert_eq!(
+        marius["image"]["srcset"],
+        "/img/products/p-marius-320.png 320w, /img/products/p-marius-640.png 640w"
+    );
+    let mapped = Mapping::preset("lojal")
+        .unwrap()
+        .apply(
+            &body,
+            &Context {
+                limit: 50,
+                ..Context::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(mapped.warnings, vec![]);
+    assert_eq!(
+        mapped.products.len(),
+        body["products"].as_array().unwrap().len()
+    );
+    let sold_out = mapped
+        .products
+        .iter()
+        .find(|p| p.id == "p-lusekofte")
+        .unwrap();
+    assert!(!sold_out.in_stock);
+}
+
+#[tokio::test]
+async fn one_product_by_id_and_unknown_ones_are_404() {
+    let shop = shop();
+    let (status, body) = shop.get("/api/v1/products/p-fana").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["title"], "Garnpakke: Fana");
+    assert_eq!(body["rating"]["count"], 12);
+    let (status, body) = shop.get("/api/v1/products/p-nope").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "unknown_product");
+}
+
+#[tokio::test]
+async fn bad_queries_get_json_errors() {
+    let shop = shop();
+    let cases = [
+        (
+            "product_id=p-nope&intent=bought-together",
+            404,
+            "unknown_product",
+        ),
+        ("product_id=p-setesdal&intent=upsell", 422, "invalid_query"),
+        (
+            "product_id=p-setesdal&intent=recently-viewed",
+            422,
+            "invalid_query",
+        ),
+        ("intent=bought-together", 422, "invalid_query"),
+        ("intent=related&product_id=", 422, "invalid_query"),
+        ("intent=popular&limit=0", 422, "invalid_query"),
+        ("intent=popular&limit=51", 422, "invalid_query"),
+        ("intent=popular&limit=ti", 422, "invalid_query"),
+        ("intent=popular&limit=-1", 422, "invalid_query"),
+    ];
+    for (query, status, code) in cases {
+        let (got, body) = shop.get(&format!("/api/v1/recommendations?{query}")).await;
+        assert_eq!(got.as_u16(), status, "{query}: {body}");
+        assert_eq!(body["error"]["code"], code, "{query}");
+    }
+    let long = "x".repeat(200);
+    let (got, _) = shop
+        .get(&format!(
+            "/api/v1/recommendations?intent=popular&product_id={long}"
+        ))
+        .await;
+    assert_eq!(got, StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -1,0 +1,691 @@
+//! The mapping and its presets on fixtures written from the platforms' documentation
+//! (`tests/fixtures/`), and on hostile items: nothing unsafe reaches a [`Product`], and nothing
+//! panics.
+
+use super::*;
+use crate::core::catalog::wire::{Recommendations, WireImage, WirePrice, WireProduct, WireRating};
+use serde_json::json;
+
+const SHOPIFY: &str = include_str!("../../../../tests/fixtures/shopify-recommendations.json");
+const WOOCOMMERCE: &str = include_str!("../../../../tests/fixtures/woocommerce-products.json");
+const HOSTILE: &str = include_str!("../../../../tests/fixtures/hostile-products.json");
+
+fn context(limit: usize) -> Context {
+    Context {
+        limit,
+        ..Context::default()
+    }
+}
+
+fn nok(amount: i64, exponent: u8) -> Price {
+    Price {
+        currency: "NOK".into(),
+        exponent,
+        amount,
+        max: None,
+        compare_at: None,
+    }
+}
+
+/// What must hold for every product, whatever the shop sent.
+fn assert_safe(product: &Product) {
+    let safe = |u: &str| {
+        (u.starts_with("https://") || u.starts_with("http://") || u.starts_with('/'))
+            && !u.starts_with("//")
+            && !u.contains(|c: char| c.is_control() || c.is_whitespace() || c == '\\')
+            && u.len() <= url::MAX_URL_BYTES
+    };
+    assert!(safe(&product.url), "url {:?}", product.url);
+    if let Some(image) = &product.image {
+        assert!(safe(&image.src), "image {:?}", image.src);
+        for candidate in image.srcset.iter().flat_map(|s| s.split(", ")) {
+            let url = candidate.split(' ').next().unwrap_or_default();
+            assert!(safe(url), "srcset candidate {candidate:?}");
+        }
+        assert!(image.alt.chars().count() <= MAX_ALT_CHARS + 1);
+    }
+    for text in [&product.title, &product.id] {
+        assert!(!text.is_empty());
+        assert!(!text.contains(|c: char| c.is_control()), "{text:?}");
+        assert!(
+            !text.contains(['\u{202e}', '\u{202d}', '\u{2066}', '\u{2067}', '\u{2068}']),
+            "{text:?}"
+        );
+    }
+    assert!(product.title.chars().count() <= MAX_TITLE_CHARS + 1);
+    assert_eq!(product.price.currency.len(), 3);
+    assert!(
+        product
+            .price
+            .currency
+            .bytes()
+            .all(|b| b.is_ascii_uppercase())
+    );
+    assert!(product.price.exponent <= price::MAX_EXPONENT);
+    assert!((0..=price::MAX_MINOR).contains(&product.price.amount));
+    assert!(product.price.max.is_none_or(|m| m > product.price.amount));
+    assert!(
+        product
+            .price
+            .compare_at
+            .is_none_or(|c| c > product.price.amount)
+    );
+    if let Some(r) = &product.rating {
+        assert!((0.0..=5.0).contains(&r.average), "{r:?}");
+    }
+}
+
+#[test]
+fn the_shopify_preset_reads_recommendations_products_json() {
+    let mapping = Mapping::preset("shopify").unwrap();
+    let context = Context {
+        currency: Some("NOK".into()),
+        ..context(10)
+    };
+    let mapped = mapping.apply_body(SHOPIFY, &context).unwrap();
+    assert_eq!(mapped.warnings, vec![]);
+    let products = &mapped.products;
+    assert_eq!(products.len(), 4);
+    products.iter().for_each(assert_safe);
+
+    let lue = &products[0];
+    assert_eq!(lue.id, "8012345678901");
+    assert_eq!(lue.title, "Marius-lue");
+    assert!(lue.url.starts_with("/products/marius-lue?pr_prod_strat="));
+    let image = lue.image.as_ref().unwrap();
+    // Shopify sends protocol-relative image URLs.
+    assert_eq!(
+        image.src,
+        "https://cdn.shopify.com/s/files/1/0612/3456/7890/files/marius-lue.png?v=1727777777"
+    );
+    assert_eq!(image.alt, "Rød Marius-lue på en hvit bakgrunn");
+    assert_eq!(image.srcset, None);
+    assert_eq!(
+        lue.price,
+        Price {
+            compare_at: Some(44900),
+            ..nok(34900, 2)
+        }
+    );
+    assert!(lue.in_stock);
+    assert_eq!(lue.rating, None);
+
+    // A product with variants at different prices shows a range; `compare_at_price: null`
+    // and `media[0].alt: null` are simply absent.
+    let votter = &products[1];
+    assert_eq!(
+        votter.price,
+        Price {
+            max: Some(52900),
+            ..nok(44900, 2)
+        }
+    );
+    assert_eq!(votter.image.as_ref().unwrap().alt, "");
+    assert!(!products[2].in_stock, "available: false is sold out");
+    assert_eq!(products[3].image, None, "featured_image: null");
+}
+
+#[test]
+fn shopify_amounts_are_hundredths_even_for_currencies_without_minor_units() {
+    // Shopify writes 1 500 yen as 150000: the preset's minor-unit count is fixed at 2.
+    let mapping =
+        Mapping::from_config(r#"{"preset": "shopify", "price": {"currency": "JPY"}}"#).unwrap();
+    let mapped = mapping.apply_body(SHOPIFY, &context(1)).unwrap();
+    let price = &mapped.products[0].price;
+    assert_eq!(
+        (price.currency.as_str(), price.amount, price.exponent),
+        ("JPY", 34900, 2)
+    );
+    assert_eq!(price.major(price.amount), 349.0);
+}
+
+#[test]
+fn without_a_currency_shopify_items_are_skipped_with_one_warning_each() {
+    let mapped = Mapping::preset("shopify")
+        .unwrap()
+        .apply_body(SHOPIFY, &context(10))
+        .unwrap();
+    assert_eq!(mapped.products, vec![]);
+    assert_eq!(mapped.warnings.len(), 4);
+    assert_eq!(
+        mapped.warnings[0].to_string(),
+        "item 0 (id \"8012345678901\"): `price.currency` is not in the mapping, and the page \
+         names no currency; skipped"
+    );
+}
+
+#[test]
+fn the_woocommerce_preset_reads_the_store_api_product_list() {
+    let mapping = Mapping::preset("woocommerce").unwrap();
+    let mapped = mapping.apply_body(WOOCOMMERCE, &context(10)).unwrap();
+    assert_eq!(mapped.warnings, vec![]);
+    let products = &mapped.products;
+    assert_eq!(products.len(), 4);
+    products.iter().for_each(assert_safe);
+
+    let genser = &products[0];
+    assert_eq!(genser.id, "412");
+    // Names arrive with HTML entities.
+    assert_eq!(genser.title, "Setesdal-genser – marineblå");
+    assert_eq!(
+        genser.url,
+        "https://strikk.example/produkt/setesdal-genser/"
+    );
+    // This shop is set to whole kroner: currency_minor_unit 0, "1899" is 1 899 kr.
+    assert_eq!(
+        genser.price,
+        Price {
+            compare_at: Some(2199),
+            ..nok(1899, 0)
+        }
+    );
+    assert_eq!(genser.price.major(genser.price.amount), 1899.0);
+    let image = genser.image.as_ref().unwrap();
+    assert_eq!(
+        image.src,
+        "https://strikk.example/wp-content/uploads/2026/10/setesdal-genser.png"
+    );
+    assert_eq!(
+        image.srcset.as_deref(),
+        Some(
+            "https://strikk.example/wp-content/uploads/2026/10/setesdal-genser.png 640w, \
+             https://strikk.example/wp-content/uploads/2026/10/setesdal-genser-324x405.png 324w, \
+             https://strikk.example/wp-content/uploads/2026/10/setesdal-genser-100x125.png 100w"
+        )
+    );
+    assert_eq!(image.alt, "Marineblå Setesdal-genser med lus");
+    let rating = genser.rating.as_ref().unwrap();
+    assert!((rating.average - 4.67).abs() < 1e-6);
+    assert_eq!(rating.count, Some(12));
+
+    let garn = &products[1];
+    assert_eq!(garn.title, "Garnpakke «Fana»");
+    assert_eq!(
+        garn.price,
+        Price {
+            max: Some(749),
+            ..nok(549, 0)
+        },
+        "a variable product's price_range"
+    );
+    assert!(!products[2].in_stock);
+    assert_eq!(products[3].title, "Strikkepinner & målband");
+    assert_eq!(products[3].image, None, "images: []");
+    assert_eq!(
+        products[3].rating, None,
+        "average_rating \"0\" means no reviews"
+    );
+}
+
+#[test]
+fn the_lojal_preset_reads_what_the_reference_api_writes() {
+    let wire = Recommendations {
+        intent: "bought-together".into(),
+        product_id: Some("p-setesdal".into()),
+        products: vec![WireProduct {
+            id: "p-marius".into(),
+            title: "Marius-lue".into(),
+            url: "/product.html?id=p-marius".into(),
+            image: Some(WireImage {
+                src: "/img/products/p-marius-640.png".into(),
+                srcset: Some(
+                    "/img/products/p-marius-320.png 320w, /img/products/p-marius-640.png 640w"
+                        .into(),
+                ),
+                alt: "Rød Marius-lue".into(),
+            }),
+            price: WirePrice {
+                amount: 34900,
+                currency: "NOK".into(),
+                minor_unit: 2,
+                compare_at: Some(44900),
+                max: None,
+            },
+            in_stock: true,
+            rating: Some(WireRating {
+                average: 4.5,
+                count: 31,
+            }),
+        }],
+    };
+    let body = serde_json::to_string(&wire).unwrap();
+    let mapped = Mapping::preset("lojal")
+        .unwrap()
+        .apply_body(&body, &context(12))
+        .unwrap();
+    assert_eq!(mapped.warnings, vec![]);
+    assert_eq!(
+        mapped.products,
+        vec![Product {
+            id: "p-marius".into(),
+            title: "Marius-lue".into(),
+            url: "/product.html?id=p-marius".into(),
+            image: Some(Image {
+                src: "/img/products/p-marius-640.png".into(),
+                srcset: Some(
+                    "/img/products/p-marius-320.png 320w, /img/products/p-marius-640.png 640w"
+                        .into()
+                ),
+                alt: "Rød Marius-lue".into(),
+            }),
+            price: Price {
+                compare_at: Some(44900),
+                ..nok(34900, 2)
+            },
+            in_stock: true,
+            rating: Some(Rating {
+                average: 4.5,
+                count: Some(31)
+            }),
+        }]
+    );
+}
+
+#[test]
+fn hostile_items_are_neutralised_or_skipped_one_warning_each() {
+    let mapping = Mapping::preset("woocommerce").unwrap();
+    let mapped = mapping.apply_body(HOSTILE, &context(200)).unwrap();
+    mapped.products.iter().for_each(assert_safe);
+    let shown: Vec<(&str, &str)> = mapped
+        .products
+        .iter()
+        .map(|p| (p.id.as_str(), p.title.as_str()))
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            // Text stays text: the view puts it in a text node, where it is harmless.
+            ("1", "<script>alert(1)</script>Genser"),
+            ("5", "Vare 5"),
+            ("6", "Vare 6"),
+            ("13", "Vare 13"),
+            ("14", "Vare 14"),
+            ("15", "<b>Fet</b> lue"),
+            ("16", "Genser kr 001"),
+            ("18", "Vare 18"),
+            ("23", "Vare 23"),
+        ]
+    );
+    let by_id = |id: &str| mapped.products.iter().find(|p| p.id == id).unwrap();
+    assert_eq!(by_id("5").image, None, "a data: image is dropped");
+    let six = by_id("6").image.clone().unwrap();
+    assert_eq!(
+        six.srcset.as_deref(),
+        Some("https://strikk.example/img/6-2x.png 2x")
+    );
+    assert_eq!(six.alt, "<img src=x onerror=alert(1)>");
+    assert_eq!(by_id("13").url, "https://evil.example/phish");
+    assert_eq!(by_id("14").rating, None, "a rating of 99 of 5 is dropped");
+
+    let warnings: Vec<(usize, Option<&str>, &str, bool)> = mapped
+        .warnings
+        .iter()
+        .map(|w| (w.index, w.id.as_deref(), w.field.as_str(), w.skipped))
+        .collect();
+    assert_eq!(
+        warnings,
+        vec![
+            (1, Some("2"), "`url` (/permalink)", true),
+            (2, Some("3"), "`url` (/permalink)", true),
+            (3, Some("4"), "`url` (/permalink)", true),
+            (4, Some("5"), "`image` (/images/0/src)", false),
+            (6, Some("7"), "`price.amount` (/prices/price)", true),
+            (7, Some("8"), "`title` (/name)", true),
+            (8, None, "`id` (/id)", true),
+            (
+                9,
+                Some("10"),
+                "`price.minor_unit` (/prices/currency_minor_unit)",
+                true
+            ),
+            (
+                10,
+                Some("11"),
+                "`price.currency` (/prices/currency_code)",
+                true
+            ),
+            (
+                11,
+                Some("12"),
+                "`price.minor_unit` (/prices/currency_minor_unit)",
+                true
+            ),
+            (13, Some("14"), "`rating` (/average_rating)", false),
+            (16, None, "`id` (/id)", true),
+            (17, None, "`id` (/id)", true),
+            (18, None, "`id` (/id)", true),
+            (19, Some("17"), "`price.amount` (/prices/price)", true),
+            (22, Some("19"), "`title` (/name)", true),
+            (23, Some("20"), "`title` (/name)", true),
+            (24, Some("21"), "`title` (/name)", true),
+            (25, Some("22"), "`url` (/permalink)", true),
+        ]
+    );
+    assert_eq!(
+        mapped.warnings[0].to_string(),
+        "item 1 (id \"2\"): `url` (/permalink) is not an http(s) URL or a path; skipped"
+    );
+}
+
+#[test]
+fn huge_strings_are_cut_or_refused_and_nothing_panics() {
+    let huge = "x".repeat(1_000_000);
+    let body = json!([
+        { "id": 1, "name": huge, "permalink": "/p/1", "prices": {"price": "100", "currency_code": "NOK", "currency_minor_unit": 2}},
+        { "id": 2, "name": "Lang lenke", "permalink": format!("https://a.example/{huge}"), "prices": {"price": "100", "currency_code": "NOK", "currency_minor_unit": 2}},
+        { "id": huge, "name": "Lang id", "permalink": "/p/3", "prices": {"price": "100", "currency_code": "NOK", "currency_minor_unit": 2}},
+        { "id": 4, "name": "Langt bilde", "permalink": "/p/4", "images": [{"src": format!("/{huge}"), "srcset": huge, "alt": huge}], "prices": {"price": "100", "currency_code": "NOK", "currency_minor_unit": 2}},
+        { "id": 5, "name": "Stor pris", "permalink": "/p/5", "prices": {"price": "9".repeat(400), "currency_code": "NOK", "currency_minor_unit": 2}}
+    ]);
+    let mapped = Mapping::preset("woocommerce")
+        .unwrap()
+        .apply(&body, &context(10))
+        .unwrap();
+    mapped.products.iter().for_each(assert_safe);
+    let ids: Vec<&str> = mapped.products.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, ["1", "4"]);
+    assert_eq!(
+        mapped.products[0].title.chars().count(),
+        MAX_TITLE_CHARS + 1
+    );
+    assert_eq!(mapped.products[1].image, None);
+    let skipped: Vec<&str> = mapped
+        .warnings
+        .iter()
+        .filter(|w| w.skipped)
+        .map(|w| w.field.as_str())
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            "`url` (/permalink)",
+            "`id` (/id)",
+            "`price.amount` (/prices/price)"
+        ]
+    );
+}
+
+#[test]
+fn deep_nesting_and_oversized_bodies_are_refused_whole_without_panicking() {
+    let mapping = Mapping::preset("woocommerce").unwrap();
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    assert!(matches!(
+        mapping.apply_body(&deep, &context(10)),
+        Err(ResponseError::NotJson(_))
+    ));
+    let deep_object = format!("{}1{}", r#"{"a":"#.repeat(5_000), "}".repeat(5_000));
+    assert!(matches!(
+        mapping.apply_body(&deep_object, &context(10)),
+        Err(ResponseError::NotJson(_))
+    ));
+    let big = format!("[\"{}\"]", "x".repeat(MAX_BODY_BYTES));
+    assert_eq!(
+        mapping.apply_body(&big, &context(10)),
+        Err(ResponseError::TooLarge(big.len()))
+    );
+    assert!(matches!(
+        mapping.apply_body("<html>502 Bad Gateway</html>", &context(10)),
+        Err(ResponseError::NotJson(_))
+    ));
+    // Nesting the parser allows, inside an item, is a wrong type for that field.
+    let nested_title = format!("{}\"Lue\"{}", "[".repeat(100), "]".repeat(100));
+    let body = format!(
+        r#"[{{"id": 1, "name": {nested_title}, "permalink": "/p/1", "prices": {{"price": "1", "currency_code": "NOK", "currency_minor_unit": 2}}}}]"#
+    );
+    let mapped = mapping.apply_body(&body, &context(10)).unwrap();
+    assert_eq!(mapped.products, vec![]);
+    assert_eq!(mapped.warnings[0].problem, "must be a string");
+}
+
+#[test]
+fn a_list_pointer_that_names_no_array_fails_the_whole_response() {
+    let mapping = Mapping::preset("shopify").unwrap();
+    for body in [
+        r#"{"products": {"0": {}}}"#,
+        r#"{"items": []}"#,
+        "[]",
+        "null",
+    ] {
+        assert_eq!(
+            mapping.apply_body(body, &context(10)),
+            Err(ResponseError::NoList("/products".into())),
+            "{body}"
+        );
+    }
+    let empty = mapping
+        .apply_body(r#"{"products": []}"#, &context(10))
+        .unwrap();
+    assert_eq!(empty, Mapped::default());
+}
+
+#[test]
+fn limits_the_current_product_and_duplicates_shape_the_rail() {
+    let items: Vec<Value> = (0..5000)
+        .map(|i| json!({"id": i % 300, "title": format!("Vare {i}"), "url": format!("/p/{i}"), "price": {"amount": 100, "currency": "NOK", "minor_unit": 2}, "in_stock": true}))
+        .collect();
+    let body = json!({ "products": items });
+    let mapping = Mapping::preset("lojal").unwrap();
+    let mapped = mapping
+        .apply(
+            &body,
+            &Context {
+                exclude_id: Some("0".into()),
+                ..context(10_000)
+            },
+        )
+        .unwrap();
+    assert_eq!(mapped.products.len(), MAX_PRODUCTS);
+    assert_eq!(
+        mapped.products[0].id, "1",
+        "the page's own product is left out"
+    );
+    let few = mapping.apply(&body, &context(3)).unwrap();
+    assert_eq!(few.products.len(), 3);
+    // Never more than MAX_ITEMS_SCANNED items are looked at: 300 distinct ids, all in the first
+    // thousand, so a rail of 1000 asked still stops at MAX_PRODUCTS.
+    assert!(mapped.warnings.is_empty());
+}
+
+#[test]
+fn a_custom_mapping_reads_decimal_prices_with_a_fixed_currency() {
+    let config = r#"{
+        "path": "/feeds/anbefalt.json?vare={product_id}",
+        "list": "/data/items",
+        "id": "/sku",
+        "title": "/navn",
+        "url": "/lenke",
+        "image": "/bilde/url",
+        "in_stock": "/lager",
+        "rating": "/score",
+        "rating_scale": 10,
+        "price": { "amount": "/pris", "compare_at": "/førpris", "format": "decimal", "minor_unit": 2, "currency": "NOK" }
+    }"#;
+    let mapping = Mapping::from_config(config).unwrap();
+    let body = json!({"data": {"items": [
+        {"sku": "NS-1", "navn": "Fana-kofte", "lenke": "/p/fana", "bilde": {"url": "//bilder.example/fana.jpg"}, "lager": "outofstock", "score": 9, "pris": "1899.00", "førpris": "2199.5"},
+        {"sku": "NS-2", "navn": "Lue", "lenke": "/p/lue", "lager": 3, "pris": 349, "førpris": null}
+    ]}});
+    let mapped = mapping
+        .apply(
+            &body,
+            &Context {
+                origin: Some("https://api.strikk.example".into()),
+                ..context(10)
+            },
+        )
+        .unwrap();
+    assert_eq!(mapped.warnings, vec![]);
+    let fana = &mapped.products[0];
+    assert_eq!(fana.url, "https://api.strikk.example/p/fana");
+    assert_eq!(
+        fana.image.as_ref().unwrap().src,
+        "https://bilder.example/fana.jpg"
+    );
+    assert!(!fana.in_stock);
+    assert_eq!(fana.rating.as_ref().unwrap().average, 4.5);
+    assert_eq!(
+        fana.price,
+        Price {
+            compare_at: Some(219950),
+            ..nok(189900, 2)
+        }
+    );
+    assert!(mapped.products[1].in_stock);
+    assert_eq!(mapped.products[1].price, nok(34900, 2));
+    assert_eq!(
+        mapping.request_url(
+            "/api/v1",
+            None,
+            &Query {
+                product_id: Some("NS 1/ø"),
+                intent: Intent::Related,
+                limit: 4
+            }
+        ),
+        Ok("/api/v1/feeds/anbefalt.json?vare=NS%201%2F%C3%B8".into())
+    );
+}
+
+#[test]
+fn request_urls_follow_the_preset_or_the_endpoint() {
+    let query = |intent, limit| Query {
+        product_id: Some("p-setesdal"),
+        intent,
+        limit,
+    };
+    let lojal = Mapping::preset("lojal").unwrap();
+    assert_eq!(
+        lojal.request_url("/api/v1", None, &query(Intent::BoughtTogether, 8)),
+        Ok("/api/v1/recommendations?product_id=p-setesdal&intent=bought-together&limit=8".into())
+    );
+    assert_eq!(
+        lojal.request_url(
+            "/api/v1",
+            Some("https://recs.example/r?p={product_id}&n={limit}&i={intent}"),
+            &Query {
+                product_id: Some("a b&c"),
+                ..query(Intent::Popular, 3)
+            }
+        ),
+        Ok("https://recs.example/r?p=a%20b%26c&n=3&i=popular".into())
+    );
+    let shopify = Mapping::preset("shopify").unwrap();
+    assert_eq!(
+        shopify.request_url("", None, &query(Intent::BoughtTogether, 4)),
+        Ok(
+            "/recommendations/products.json?product_id=p-setesdal&limit=4&intent=complementary"
+                .into()
+        )
+    );
+    assert_eq!(
+        shopify.request_url("", None, &query(Intent::Popular, 4)),
+        Err(RequestError::UnsupportedIntent("popular"))
+    );
+    let woo = Mapping::preset("woocommerce").unwrap();
+    assert_eq!(
+        woo.request_url(
+            "https://strikk.example",
+            None,
+            &Query {
+                product_id: None,
+                ..query(Intent::Popular, 12)
+            }
+        ),
+        Ok("https://strikk.example/wp-json/wc/store/v1/products?per_page=12&orderby=popularity&exclude=".into())
+    );
+    let custom = Mapping::from_config(
+        r#"{"list": "", "id": "/id", "title": "/t", "url": "/u", "price": {"amount": "/p", "format": "minor", "minor_unit": 2}}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        custom.request_url("/api/v1", None, &query(Intent::Related, 4)),
+        Err(RequestError::NoEndpoint)
+    );
+    assert_eq!(
+        custom.request_url(
+            "/api/v1",
+            Some("/static/recs.json"),
+            &query(Intent::Related, 4)
+        ),
+        Ok("/static/recs.json".into())
+    );
+}
+
+#[test]
+fn presets_can_be_overridden_key_by_key() {
+    let mapping = Mapping::from_config(
+        r#"{"preset": "woocommerce", "image_srcset": null, "list": "/items"}"#,
+    )
+    .unwrap();
+    let body = format!(r#"{{"items": {WOOCOMMERCE}}}"#);
+    let mapped = mapping.apply_body(&body, &context(1)).unwrap();
+    assert_eq!(mapped.products[0].image.as_ref().unwrap().srcset, None);
+    assert_eq!(
+        Mapping::from_config(" Shopify ").map(|m| m.path),
+        Mapping::preset("shopify").map(|m| m.path)
+    );
+}
+
+#[test]
+fn mistakes_in_a_mapping_are_reported_when_it_is_read() {
+    let base = r#""list": "", "id": "/id", "title": "/t", "url": "/u""#;
+    let price = r#""price": {"amount": "/p", "format": "minor", "minor_unit": 2}"#;
+    let too_long = format!("{{\"list\": \"{}\"}}", "x".repeat(MAX_CONFIG_BYTES));
+    let cases: Vec<(String, &str)> = vec![
+        (
+            "magento".into(),
+            "no preset is called \"magento\" (there are lojal, shopify, woocommerce)",
+        ),
+        (
+            format!("{{{base}, {price}, \"titel\": \"/t\"}}"),
+            "unknown field `titel`",
+        ),
+        (format!("{{{base}}}"), "missing field `price`"),
+        (
+            format!(
+                "{{\"list\": \"products\", \"id\": \"/id\", \"title\": \"/t\", \"url\": \"/u\", {price}}}"
+            ),
+            "mapping `list`: a JSON Pointer is empty or starts with '/'",
+        ),
+        (
+            format!("{{{base}, \"image\": \"/a~2\", {price}}}"),
+            "mapping `image`: '~' in a JSON Pointer",
+        ),
+        (
+            format!(
+                "{{{base}, \"price\": {{\"amount\": \"/p\", \"format\": \"cents\", \"minor_unit\": 2}}}}"
+            ),
+            "unknown variant `cents`",
+        ),
+        (
+            format!(
+                "{{{base}, \"price\": {{\"amount\": \"/p\", \"format\": \"minor\", \"minor_unit\": 7}}}}"
+            ),
+            "`price.minor_unit`: minor-unit count must be an integer 0–4",
+        ),
+        (
+            format!(
+                "{{{base}, \"price\": {{\"amount\": \"/p\", \"format\": \"minor\", \"minor_unit\": 2, \"currency\": \"kroner\"}}}}"
+            ),
+            "`price.currency`: currency must be a three-letter ISO 4217 code",
+        ),
+        (
+            format!("{{{base}, {price}, \"intents\": {{\"upsell\": \"x\"}}}}"),
+            "`intents` names no intent \"upsell\"",
+        ),
+        (
+            format!("{{{base}, {price}, \"rating_scale\": 0}}"),
+            "`rating_scale` must be above 0",
+        ),
+        ("{\"preset\": 5}".into(), "`preset` must be a name"),
+        ("{not json".into(), "the mapping is not valid"),
+        (too_long, "longer than 16384 bytes"),
+    ];
+    for (config, expected) in cases {
+        let error = Mapping::from_config(&config).unwrap_err().to_string();
+        assert!(
+            error.contains(expected),
+            "{config}\n→ {error}\nexpected {expected}"
+        );
+    }
+}

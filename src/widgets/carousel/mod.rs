@@ -1,0 +1,622 @@
+//! `<lojal-carousel>`: a rail of recommended products read from any shop's JSON API through a
+//! mapping (see `core::catalog::mapping`), or from the shopper's own recently viewed products.
+//!
+//! Attributes: `source` (preset name, mapping JSON, or `#id` of a `<script type="application/json">`;
+//! a child `<script type="application/json">` works too; default `lojal`), `endpoint` (full URL,
+//! with `{product_id}`, `{intent}`, `{limit}`), `product-id`, `intent` (`related`,
+//! `bought-together`, `popular`, `back-in-stock`, `recently-viewed`), `limit`, `title`, `locale`,
+//! `api`, `auto-rotate` (seconds; off by default).
+//! Events: `lojal:recommendation-view` (once per slide seen) and `lojal:recommendation-click`,
+//! `detail` `{ productId, position, intent, url }`.
+//! Parts: `carousel`, `title`, `controls`, `rotate`, `prev`, `next`, `rail`, `slide`, `card`,
+//! `image`, `name`, `price`, `compare-at`, `sold-out`, `rating`, `skeleton`.
+//! Custom properties: `--lojal-accent`, `--lojal-radius`, `--lojal-font`, `--lojal-surface`,
+//! `--lojal-text`, `--lojal-card-width`.
+//! The element carries `empty` when there is nothing to recommend (it is then hidden).
+
+use crate::api::{self, ApiError};
+use crate::core::catalog::mapping::{Context, Mapped, Mapping, Query};
+use crate::core::catalog::rail::{self, RailSettings};
+use crate::core::catalog::{Intent, Product};
+use crate::core::i18n::fill;
+use crate::mount::Host;
+use crate::widgets::intl::Texts;
+use leptos::ev;
+use leptos::html;
+use leptos::prelude::*;
+use std::collections::HashSet;
+use std::time::Duration;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{Element, HtmlElement, IntersectionObserver, IntersectionObserverEntry};
+
+pub const TAG: &str = "lojal-carousel";
+pub const CSS: &str = include_str!("carousel.css");
+
+/// Cards drawn while loading: enough to fill a wide rail.
+const SKELETON_CARDS: usize = 6;
+/// A slide counts as seen when this much of it is in view.
+const SEEN_RATIO: f64 = 0.6;
+
+/// The mapping text this element asks for: `source` (a preset, JSON, or `#id` of a script
+/// element), else a child `<script type="application/json">`, else the `lojal` preset.
+fn mapping_text(host: &Host) -> String {
+    let element = host.element();
+    let source = host.attribute("source").map(|s| s.trim().to_owned());
+    let script_text = |script: Option<Element>| script.and_then(|s| s.text_content());
+    match source.as_deref() {
+        Some(id) if id.starts_with('#') => {
+            let document = element.owner_document();
+            script_text(document.and_then(|d| d.get_element_by_id(&id[1..]))).unwrap_or_default()
+        }
+        Some(s) if !s.is_empty() => s.to_owned(),
+        _ => script_text(
+            element
+                .query_selector(":scope > script[type='application/json']")
+                .ok()
+                .flatten(),
+        )
+        .unwrap_or_else(|| "lojal".to_owned()),
+    }
+}
+
+/// The active currency of a Shopify storefront (`Shopify.currency.active`), which Shopify's
+/// product JSON does not carry.
+fn page_currency() -> Option<String> {
+    let window = web_sys::window()?;
+    let shopify = js_sys::Reflect::get(&window, &"Shopify".into()).ok()?;
+    let currency = js_sys::Reflect::get(&shopify, &"currency".into()).ok()?;
+    js_sys::Reflect::get(&currency, &"active".into())
+        .ok()?
+        .as_string()
+}
+
+fn page_origin() -> Option<String> {
+    web_sys::window()?.location().origin().ok()
+}
+
+fn stored_recently_viewed() -> String {
+    web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(rail::RECENTLY_VIEWED_KEY).ok().flatten())
+        .unwrap_or_else(|| "[]".to_owned())
+}
+
+/// What the rail shows.
+#[derive(Clone, Debug, PartialEq)]
+enum Shown {
+    Loading,
+    Products(Vec<Product>),
+    /// Nothing to recommend, or the source failed: the element hides itself.
+    Empty,
+}
+
+async fn load(
+    host: Host,
+    settings: RailSettings,
+    mapping: Result<Mapping, String>,
+    endpoint: Option<String>,
+) -> Result<Vec<Product>, String> {
+    let context = Context {
+        origin: None,
+        currency: page_currency(),
+        exclude_id: settings.product_id.clone(),
+        limit: settings.limit,
+    };
+    let report = |mapped: Mapped, from: &str| {
+        for warning in &mapped.warnings {
+            host.console_warn(&format!("{from}: {warning}"));
+        }
+        mapped.products
+    };
+    if settings.intent == Intent::RecentlyViewed {
+        let mapping =
+            Mapping::from_config(rail::RECENTLY_VIEWED_MAPPING).map_err(|e| e.to_string())?;
+        let mapped = mapping
+            .apply_body(&stored_recently_viewed(), &context)
+            .map_err(|e| format!("localStorage {}: {e}", rail::RECENTLY_VIEWED_KEY))?;
+        return Ok(report(
+            mapped,
+            &format!("localStorage {}", rail::RECENTLY_VIEWED_KEY),
+        ));
+    }
+    let mapping = mapping?;
+    let query = Query {
+        product_id: settings.product_id.as_deref(),
+        intent: settings.intent,
+        limit: settings.limit,
+    };
+    let url = mapping
+        .request_url(&host.api_base(), endpoint.as_deref(), &query)
+        .map_err(|e| e.to_string())?;
+    let absolute = api::absolute(url);
+    // Paths in JSON from another origin are paths on that origin, not on the page's.
+    let origin = rail::origin_of(&absolute)
+        .filter(|o| Some(o.to_ascii_lowercase()) != page_origin().map(|p| p.to_ascii_lowercase()))
+        .map(str::to_owned);
+    let context = Context { origin, ..context };
+    let mapped = host
+        .api()
+        .get_url(&absolute, &[("accept", "application/json")], |body| {
+            mapping.apply_body(body, &context)
+        })
+        .await
+        .map_err(|e: ApiError| e.to_string())?;
+    Ok(report(mapped, &format!("GET {absolute}")))
+}
+
+fn detail(product: &Product, position: usize, intent: Intent) -> JsValue {
+    let detail = js_sys::Object::new();
+    for (key, value) in [
+        ("productId", JsValue::from_str(&product.id)),
+        ("position", JsValue::from_f64(position as f64)),
+        ("intent", JsValue::from_str(intent.as_str())),
+        ("url", JsValue::from_str(&product.url)),
+    ] {
+        let _ = js_sys::Reflect::set(&detail, &key.into(), &value);
+    }
+    detail.into()
+}
+
+/// Emits `lojal:recommendation-view` once per slide that is at least [`SEEN_RATIO`] in view.
+struct SeenObserver {
+    observer: IntersectionObserver,
+    _callback: Closure<dyn FnMut(js_sys::Array, IntersectionObserver)>,
+}
+
+impl SeenObserver {
+    fn watch(rail: &HtmlElement, on_seen: impl Fn(usize) + 'static) -> Option<Self> {
+        let mut seen = HashSet::new();
+        let callback = Closure::<dyn FnMut(js_sys::Array, IntersectionObserver)>::new(
+            move |entries: js_sys::Array, observer: IntersectionObserver| {
+                for entry in entries.iter() {
+                    let entry: IntersectionObserverEntry = entry.unchecked_into();
+                    if !entry.is_intersecting() || entry.intersection_ratio() < SEEN_RATIO {
+                        continue;
+                    }
+                    let target = entry.target();
+                    observer.unobserve(&target);
+                    let index = target
+                        .get_attribute("data-index")
+                        .and_then(|i| i.parse::<usize>().ok());
+                    if let Some(index) = index.filter(|i| seen.insert(*i)) {
+                        on_seen(index);
+                    }
+                }
+            },
+        );
+        let options = web_sys::IntersectionObserverInit::new();
+        options.set_threshold(&JsValue::from_f64(SEEN_RATIO));
+        let observer =
+            IntersectionObserver::new_with_options(callback.as_ref().unchecked_ref(), &options)
+                .ok()?;
+        let slides = rail.query_selector_all(".slide").ok()?;
+        for i in 0..slides.length() {
+            if let Some(slide) = slides.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                observer.observe(&slide);
+            }
+        }
+        Some(Self {
+            observer,
+            _callback: callback,
+        })
+    }
+}
+
+impl Drop for SeenObserver {
+    fn drop(&mut self) {
+        self.observer.disconnect();
+    }
+}
+
+/// The rail, its controls and its cards.
+#[component]
+pub fn Carousel(
+    /// The custom element: attributes, page defaults, events.
+    host: Host,
+) -> impl IntoView {
+    let texts = Memo::new({
+        let host = host.clone();
+        move |_| Texts::new(host.locale())
+    });
+    let settings = Memo::new({
+        let host = host.clone();
+        move |_| {
+            let (settings, problems) = RailSettings::from_attributes(
+                host.attribute("intent").as_deref(),
+                host.attribute("limit").as_deref(),
+                host.attribute("product-id").as_deref(),
+                host.attribute("auto-rotate").as_deref(),
+            );
+            for problem in problems {
+                host.console_warn(&problem);
+            }
+            settings
+        }
+    });
+    let mapping = Memo::new({
+        let host = host.clone();
+        move |_| {
+            host.attribute("source");
+            Mapping::from_config(&mapping_text(&host)).map_err(|e| e.to_string())
+        }
+    });
+    let endpoint = Memo::new({
+        let host = host.clone();
+        move |_| host.attribute("endpoint")
+    });
+    let products = LocalResource::new({
+        let host = host.clone();
+        move || load(host.clone(), settings.get(), mapping.get(), endpoint.get())
+    });
+    let shown = Memo::new(move |_| match products.get() {
+        None => Shown::Loading,
+        Some(Ok(list)) if !list.is_empty() => Shown::Products(list),
+        Some(_) => Shown::Empty,
+    });
+    let title = Memo::new({
+        let host = host.clone();
+        move |_| {
+            host.attribute("title")
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| {
+                    let t = texts.get();
+                    let m = t.messages();
+                    match settings.get().intent {
+                        Intent::Related => m.title_related.clone(),
+                        Intent::BoughtTogether => m.title_bought_together.clone(),
+                        Intent::Popular => m.title_popular.clone(),
+                        Intent::BackInStock => m.title_back_in_stock.clone(),
+                        Intent::RecentlyViewed => m.title_recently_viewed.clone(),
+                    }
+                })
+        }
+    });
+
+    let rail_ref = NodeRef::<html::Div>::new();
+    let at_start = RwSignal::new(true);
+    let at_end = RwSignal::new(false);
+    let rotating = RwSignal::new(true);
+    let hovered = RwSignal::new(false);
+    let focused = RwSignal::new(false);
+
+    Effect::new({
+        let host = host.clone();
+        move |_| {
+            if let Some(Err(e)) = products.get() {
+                host.console_error(&e);
+            }
+            let state = shown.get();
+            host.set_flag("empty", state == Shown::Empty);
+            if state != Shown::Loading {
+                host.mark_ready();
+            }
+        }
+    });
+
+    let update_edges = move || {
+        if let Some(rail) = rail_ref.get_untracked() {
+            let left = f64::from(rail.scroll_left());
+            let room = f64::from(rail.scroll_width() - rail.client_width());
+            at_start.set(left <= 1.0);
+            at_end.set(left >= room - 1.0);
+        }
+    };
+
+    // Once the cards are in the DOM: edge state for the buttons, and the view events.
+    let observer = StoredValue::new_local(None::<SeenObserver>);
+    Effect::new({
+        let host = host.clone();
+        move |_| {
+            // A new locale re-renders the cards: watch the new ones.
+            texts.track();
+            let Shown::Products(list) = shown.get() else {
+                observer.set_value(None);
+                return;
+            };
+            let intent = settings.get_untracked().intent;
+            let host = host.clone();
+            request_animation_frame(move || {
+                update_edges();
+                let Some(rail) = rail_ref.get_untracked() else {
+                    return;
+                };
+                let rail: &HtmlElement = &rail;
+                let watch = SeenObserver::watch(rail, move |index| {
+                    if let Some(product) = list.get(index) {
+                        host.emit("recommendation-view", &detail(product, index + 1, intent));
+                    }
+                });
+                observer.set_value(watch);
+            });
+        }
+    });
+    on_cleanup(move || observer.set_value(None));
+
+    let scroll_page = move |direction: f64| {
+        if let Some(rail) = rail_ref.get_untracked() {
+            let options = web_sys::ScrollToOptions::new();
+            options.set_left(direction * f64::from(rail.client_width()) * 0.9);
+            rail.scroll_by_with_scroll_to_options(&options);
+        }
+    };
+    let slides = move || -> Vec<HtmlElement> {
+        rail_ref
+            .get_untracked()
+            .and_then(|rail| rail.query_selector_all(".card").ok())
+            .map(|list| {
+                (0..list.length())
+                    .filter_map(|i| list.item(i)?.dyn_into::<HtmlElement>().ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let focus_card = move |card: &HtmlElement| {
+        let _ = card.focus();
+        let options = web_sys::ScrollIntoViewOptions::new();
+        options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+        options.set_inline(web_sys::ScrollLogicalPosition::Nearest);
+        card.scroll_into_view_with_scroll_into_view_options(&options);
+    };
+    let on_keydown = move |ev: ev::KeyboardEvent| {
+        let cards = slides();
+        let Some(active) = host_active_index(&cards) else {
+            return;
+        };
+        let target = match ev.key().as_str() {
+            "ArrowRight" => (active + 1).min(cards.len().saturating_sub(1)),
+            "ArrowLeft" => active.saturating_sub(1),
+            "Home" => 0,
+            "End" => cards.len().saturating_sub(1),
+            _ => return,
+        };
+        ev.prevent_default();
+        if let Some(card) = cards.get(target) {
+            focus_card(card);
+        }
+    };
+
+    // Auto-rotation only when the merchant asks for it, and never while the shopper points at
+    // or works in the rail.
+    let rotation = StoredValue::new_local(None::<IntervalHandle>);
+    Effect::new(move |_| {
+        if let Some(handle) = rotation.get_value() {
+            handle.clear();
+        }
+        rotation.set_value(None);
+        let seconds = settings.get().rotate_seconds;
+        let has_products = matches!(shown.get(), Shown::Products(_));
+        let (Some(seconds), true) = (seconds, has_products) else {
+            return;
+        };
+        let handle = set_interval_with_handle(
+            move || {
+                if !rotating.get_untracked() || hovered.get_untracked() || focused.get_untracked() {
+                    return;
+                }
+                if at_end.get_untracked() {
+                    if let Some(rail) = rail_ref.get_untracked() {
+                        rail.set_scroll_left(0);
+                    }
+                } else {
+                    scroll_page(1.0);
+                }
+            },
+            Duration::from_secs(u64::from(seconds)),
+        );
+        rotation.set_value(handle.ok());
+    });
+    on_cleanup(move || {
+        if let Some(handle) = rotation.get_value() {
+            handle.clear();
+        }
+    });
+    let rotates = move || settings.get().rotate_seconds.is_some();
+
+    let card_view = move |(index, product, total): (usize, Product, usize)| {
+        let t = texts.get_untracked();
+        let m = t.messages();
+        let intent = settings.get_untracked().intent;
+        let price = &product.price;
+        let now = t.money(price.major(price.amount), &price.currency);
+        let now = if price.max.is_some() {
+            fill(&m.price_from, &[("price", &now)])
+        } else {
+            now
+        };
+        let was = price
+            .compare_at
+            .map(|c| t.money(price.major(c), &price.currency));
+        let rating = product.rating.clone().map(|r| {
+            let label = t.count(
+                &m.rating_label,
+                u64::from(r.count.unwrap_or(0)),
+                &[("rating", &t.tenths(f64::from(r.average)))],
+            );
+            let label = if r.count.is_some() {
+                label
+            } else {
+                label.split(',').next().unwrap_or_default().to_owned()
+            };
+            let (whole, half) = r.stars();
+            // Whole numbers only: formatting floats would pull Rust's float printing into the bundle.
+            let percent = u32::from(whole) * 20 + if half { 10 } else { 0 };
+            (label, format!("--stars: {percent}%"), r.count)
+        });
+        let label = fill(
+            &m.slide_label,
+            &[
+                ("index", &(index + 1).to_string()),
+                ("total", &total.to_string()),
+            ],
+        );
+        let click = {
+            let host = host.clone();
+            let product = product.clone();
+            move |_| host.emit("recommendation-click", &detail(&product, index + 1, intent))
+        };
+        let image = product.image.clone();
+        view! {
+            <div
+                class="slide"
+                part="slide"
+                role="group"
+                aria-roledescription=m.slide.clone()
+                aria-label=label
+                data-index=index.to_string()
+            >
+                <a class="card" part="card" href=product.url.clone() on:click=click>
+                    <span class="media">
+                        {image.map(|image| view! {
+                            <img
+                                part="image"
+                                src=image.src
+                                srcset=image.srcset
+                                sizes="(max-width: 40rem) 45vw, 12rem"
+                                alt=image.alt
+                                width="640"
+                                height="800"
+                                loading="lazy"
+                                decoding="async"
+                            />
+                        })}
+                        {(!product.in_stock).then(|| view! {
+                            <span class="sold-out" part="sold-out">{m.sold_out.clone()}</span>
+                        })}
+                    </span>
+                    <span class="name" part="name">{product.title.clone()}</span>
+                    <span class="price" part="price">
+                        <span class="now" class:sale=was.is_some()>{now}</span>
+                        {was.map(|was| view! {
+                            <s class="was" part="compare-at">
+                                <span class="sr-only">{m.price_before.clone()} " "</span>
+                                {was}
+                            </s>
+                        })}
+                    </span>
+                    <span class="rating-row">
+                        {rating.map(|(label, style, count)| view! {
+                            <span class="rating" part="rating" role="img" aria-label=label>
+                                <span class="stars" style=style aria-hidden="true">"★★★★★"</span>
+                                {count.map(|c| view! { <span class="count" aria-hidden="true">"(" {c} ")"</span> })}
+                            </span>
+                        })}
+                    </span>
+                </a>
+            </div>
+        }
+    };
+
+    let rail_view = move || {
+        texts.track();
+        match shown.get() {
+        Shown::Products(list) => {
+            let total = list.len();
+            list.into_iter()
+                .enumerate()
+                .map(|(i, p)| card_view((i, p, total)))
+                .collect_view()
+                .into_any()
+        }
+        _ => (0..SKELETON_CARDS)
+            .map(|_| {
+                view! {
+                    <div class="slide" aria-hidden="true">
+                        <div class="card skeleton" part="skeleton">
+                            <span class="media"></span>
+                            <span class="name"><span class="line"></span><span class="line short"></span></span>
+                            <span class="price"><span class="line short"></span></span>
+                            <span class="rating-row"></span>
+                        </div>
+                    </div>
+                }
+            })
+            .collect_view()
+            .into_any(),
+    }
+    };
+
+    view! {
+        <section
+            class="carousel"
+            part="carousel"
+            lang=move || texts.get().locale()
+            aria-roledescription=move || texts.get().messages().carousel.clone()
+            aria-label=move || title.get()
+            aria-busy=move || (shown.get() == Shown::Loading).to_string()
+            on:mouseenter=move |_| hovered.set(true)
+            on:mouseleave=move |_| hovered.set(false)
+            on:focusin=move |_| focused.set(true)
+            on:focusout=move |_| focused.set(false)
+        >
+            <div class="head">
+                <h2 class="title" part="title">{move || title.get()}</h2>
+                <div class="controls" part="controls" class:hidden=move || at_start.get() && at_end.get()>
+                    <Show when=rotates>
+                        <button
+                            class="rotate"
+                            part="rotate"
+                            type="button"
+                            aria-pressed=move || (!rotating.get()).to_string()
+                            aria-label=move || {
+                                let m = texts.get();
+                                if rotating.get() { m.messages().pause_rotation.clone() } else { m.messages().start_rotation.clone() }
+                            }
+                            on:click=move |_| rotating.update(|r| *r = !*r)
+                        >
+                            {move || if rotating.get() { "❚❚" } else { "▶" }}
+                        </button>
+                    </Show>
+                    <button
+                        class="prev"
+                        part="prev"
+                        type="button"
+                        aria-controls="rail"
+                        aria-label=move || texts.get().messages().previous.clone()
+                        aria-disabled=move || at_start.get().to_string()
+                        on:click=move |_| scroll_page(-1.0)
+                    >
+                        <span aria-hidden="true">"‹"</span>
+                    </button>
+                    <button
+                        class="next"
+                        part="next"
+                        type="button"
+                        aria-controls="rail"
+                        aria-label=move || texts.get().messages().next.clone()
+                        aria-disabled=move || at_end.get().to_string()
+                        on:click=move |_| scroll_page(1.0)
+                    >
+                        <span aria-hidden="true">"›"</span>
+                    </button>
+                </div>
+            </div>
+            <div
+                class="rail"
+                part="rail"
+                id="rail"
+                node_ref=rail_ref
+                aria-live=move || if rotates() && rotating.get() { "off" } else { "polite" }
+                on:scroll=move |_| update_edges()
+                on:keydown=on_keydown
+            >
+                {rail_view}
+            </div>
+            <Show when=move || shown.get() == Shown::Loading>
+                <span class="sr-only" role="status">{move || texts.get().messages().loading_products.clone()}</span>
+            </Show>
+        </section>
+    }
+}
+
+/// The index of the card that has focus inside the shadow root, if any.
+fn host_active_index(cards: &[HtmlElement]) -> Option<usize> {
+    let root = cards.first()?.get_root_node();
+    let root: web_sys::ShadowRoot = root.dyn_into().ok()?;
+    let active = root.active_element()?;
+    cards.iter().position(|c| {
+        let c: &Element = c;
+        *c == active
+    })
+}

@@ -1,0 +1,448 @@
+// <lojal-carousel> end to end: the demo's product page against the real reference API, and the
+// same widget pointed by mapping config at Shopify- and WooCommerce-shaped JSON served locally.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startShop, launch, openPage, api, plain, ROOT, ARTIFACTS } from './harness.mjs';
+
+const FIXTURES = join(ROOT, 'tests', 'fixtures');
+const PNG = readFileSync(join(ROOT, 'www', 'img', 'products', 'p-marius-320.png'));
+
+let browser;
+let shop;
+before(async () => {
+  browser = await launch();
+  // The rails only read: one server for the whole file.
+  shop = await startShop();
+});
+after(async () => {
+  await shop?.stop();
+  await browser?.close();
+});
+
+/** Serves tests/fixtures under /fixtures/, and the shops' image CDNs from one local picture. */
+async function serveFixtures(page) {
+  await page.route('**/fixtures/*.json', (route) => {
+    const name = new URL(route.request().url()).pathname.split('/').pop();
+    route.fulfill({ contentType: 'application/json', body: readFileSync(join(FIXTURES, name)) });
+  });
+  await page.route(/^https:\/\/(cdn\.shopify\.com|strikk\.example)\//, (route) =>
+    route.fulfill({ contentType: 'image/png', body: PNG }),
+  );
+}
+
+const rail = (page, id) => page.locator(`#${id}`);
+const texts = (locator) => locator.evaluateAll((els) => els.map((e) => e.textContent.replace(/[\u00a0\u202f]/g, ' ').trim()));
+
+/** Adds a rail to the page, as a merchant would write it; `mapping` goes in a child script block. */
+async function addRail(page, attributes, mapping) {
+  await page.evaluate(
+    ([attributes, mapping]) => {
+      const element = document.createElement('lojal-carousel');
+      for (const [k, v] of Object.entries(attributes)) element.setAttribute(k, v);
+      if (mapping) {
+        const script = document.createElement('script');
+        script.type = 'application/json';
+        script.textContent = JSON.stringify(mapping);
+        element.append(script);
+      }
+      document.querySelector('main').append(element);
+    },
+    [attributes, mapping],
+  );
+  const added = rail(page, attributes.id);
+  await added.locator('[part=card]').first().waitFor();
+  return added;
+}
+
+test('the product page shows bought-together recommendations from the reference API', async () => {
+  const page = await openPage(browser, null, { viewport: { width: 1280, height: 900 } });
+  // Hold the API back a moment to see the loading skeleton keep the final height.
+  let release;
+  const held = new Promise((r) => (release = r));
+  await page.route('**/api/v1/recommendations?*intent=bought-together*', async (route) => {
+    await held;
+    route.continue();
+  });
+  await page.goto(`${shop.url}/product.html?id=p-setesdal`);
+  const rails = rail(page, 'bought-together');
+  await rails.locator('[part=skeleton]').first().waitFor();
+  const loadingHeight = (await rails.boundingBox()).height;
+  await page.screenshot({ path: join(ARTIFACTS, 'carousel-loading.png') });
+  release();
+
+  await rails.locator('[part=card]').first().waitFor();
+  const { body } = await api(shop, '/recommendations?product_id=p-setesdal&intent=bought-together&limit=8');
+  assert.deepEqual(await texts(rails.locator('[part=name]')), body.products.map((p) => p.title));
+  assert.equal(body.products[0].title, 'Marius-lue');
+  assert.equal((await rails.boundingBox()).height, loadingHeight, 'the skeleton has the final height');
+
+  const first = rails.locator('[part=card]').first();
+  assert.equal(await first.getAttribute('href'), '/product.html?id=p-marius');
+  assert.equal(plain(await first.locator('.now').textContent()), '349 kr');
+  assert.equal(plain(await first.locator('[part=compare-at]').textContent()), 'Før 449 kr');
+  assert.equal(await first.locator('img').getAttribute('loading'), 'lazy');
+  assert.equal(
+    await first.locator('img').getAttribute('srcset'),
+    '/img/products/p-marius-320.png 320w, /img/products/p-marius-640.png 640w',
+  );
+  assert.match(await first.locator('[part=rating]').getAttribute('aria-label'), /^4,6 av 5 stjerner, 31 vurderinger$/);
+
+  // The WAI-ARIA carousel pattern.
+  const region = rails.locator('[part=carousel]');
+  assert.equal(await region.getAttribute('aria-roledescription'), 'karusell');
+  assert.equal(await region.getAttribute('aria-label'), 'Kjøpes ofte sammen');
+  const slides = rails.locator('[part=slide]');
+  assert.equal(await slides.count(), 8);
+  assert.equal(await slides.nth(2).getAttribute('aria-label'), '3 av 8');
+  assert.equal(await slides.nth(2).getAttribute('role'), 'group');
+  assert.equal(await slides.nth(2).getAttribute('aria-roledescription'), 'lysbilde');
+
+  // "Popular now" beside it, without the page's own product.
+  const popular = rail(page, 'popular');
+  await popular.locator('[part=card]').first().waitFor();
+  const popularTitles = await texts(popular.locator('[part=name]'));
+  assert.equal(popularTitles.length, 12);
+  assert.ok(!popularTitles.includes('Setesdal-genser'));
+  assert.equal(await popular.locator('[part=title]').textContent(), 'Populært nå');
+
+  assert.deepEqual(page.pageErrors, []);
+  assert.deepEqual(page.consoleErrors, []);
+  await page.screenshot({ path: join(ARTIFACTS, 'carousel-product.png'), fullPage: true });
+
+  // The hat's companions include the sold-out lusekofte: badged, not hidden.
+  await page.unrouteAll();
+  await page.goto(`${shop.url}/product.html?id=p-marius`);
+  await rails.locator('[part=card]').first().waitFor();
+  const hat = await api(shop, '/recommendations?product_id=p-marius&intent=bought-together&limit=8');
+  const soldOut = hat.body.products.findIndex((p) => !p.in_stock);
+  assert.ok(soldOut >= 0, 'the seed data has a sold-out companion');
+  assert.equal(await slides.nth(soldOut).locator('[part=sold-out]').textContent(), 'Utsolgt');
+  assert.equal(await rails.locator('[part=sold-out]').count(), 1);
+  await slides.nth(soldOut).locator('[part=card]').focus();
+  await page.waitForTimeout(600);
+  await rails.screenshot({ path: join(ARTIFACTS, 'carousel-sold-out.png') });
+  // On a phone: the same rail, two cards and a bit of the next in view.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await rails.locator('[part=rail]').evaluate((el) => el.scrollTo({ left: 0, behavior: 'instant' }));
+  await rails.scrollIntoViewIfNeeded();
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(ARTIFACTS, 'carousel-mobile.png') });
+  await page.context().close();
+});
+
+test('buttons and arrow keys move the rail', async () => {
+  const page = await openPage(browser, `${shop.url}/product.html?id=p-setesdal`, { viewport: { width: 800, height: 900 } });
+  const rails = rail(page, 'popular');
+  await rails.locator('[part=card]').first().waitFor();
+  const scrollLeft = () => rails.locator('[part=rail]').evaluate((el) => el.scrollLeft);
+  const settle = () => page.waitForTimeout(700);
+
+  assert.equal(await rails.locator('[part=prev]').getAttribute('aria-disabled'), 'true');
+  await rails.locator('[part=next]').click();
+  await settle();
+  const afterNext = await scrollLeft();
+  assert.ok(afterNext > 300, `next scrolled to ${afterNext}`);
+  assert.equal(await rails.locator('[part=prev]').getAttribute('aria-disabled'), 'false');
+  await rails.locator('[part=prev]').click();
+  await settle();
+  assert.equal(await scrollLeft(), 0);
+
+  // Arrow keys move focus card by card, and the rail follows.
+  await rails.locator('[part=card]').first().focus();
+  for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
+  await settle();
+  const focused = () =>
+    page.evaluate(() => {
+      const root = document.getElementById('popular').shadowRoot;
+      return [...root.querySelectorAll('.card')].indexOf(root.activeElement);
+    });
+  assert.equal(await focused(), 5);
+  assert.ok((await scrollLeft()) > 0, 'the rail scrolled to the focused card');
+  await page.keyboard.press('End');
+  await settle();
+  assert.equal(await focused(), 11);
+  assert.equal(await rails.locator('[part=next]').getAttribute('aria-disabled'), 'true');
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await focused(), 10);
+  await page.keyboard.press('Home');
+  await settle();
+  assert.equal(await focused(), 0);
+  assert.equal(await scrollLeft(), 0);
+  await page.screenshot({ path: join(ARTIFACTS, 'carousel-keyboard.png') });
+  await page.context().close();
+});
+
+test('a Shopify-shaped recommendations JSON renders through the shopify preset', async () => {
+  const page = await openPage(browser, null, { viewport: { width: 1280, height: 900 } });
+  await serveFixtures(page);
+  await page.goto(`${shop.url}/product.html?id=p-setesdal`);
+  const shopify = await addRail(page, {
+    id: 'shopify',
+    source: '{"preset": "shopify", "price": {"currency": "NOK"}}',
+    endpoint: '/fixtures/shopify-recommendations.json',
+    'product-id': '8012345600000',
+    intent: 'bought-together',
+    title: 'Passer godt sammen med',
+  });
+  assert.deepEqual(await texts(shopify.locator('[part=name]')), ['Marius-lue', 'Selbuvotter', 'Ullsokker, 3-pk', 'Gavekort']);
+  assert.deepEqual(await texts(shopify.locator('.now')), ['349 kr', 'fra 449 kr', '299 kr', 'fra 500 kr']);
+  assert.deepEqual(await texts(shopify.locator('[part=compare-at]')), ['Før 449 kr']);
+  const links = await shopify.locator('[part=card]').evaluateAll((els) => els.map((a) => a.getAttribute('href')));
+  assert.match(links[0], /^\/products\/marius-lue\?pr_prod_strat=/);
+  assert.deepEqual(links.slice(1), ['/products/selbuvotter', '/products/ullsokker-3-pk', '/products/gavekort']);
+  // Shopify's protocol-relative image URLs load over https.
+  assert.equal(
+    await shopify.locator('img').first().getAttribute('src'),
+    'https://cdn.shopify.com/s/files/1/0612/3456/7890/files/marius-lue.png?v=1727777777',
+  );
+  assert.equal(await shopify.locator('img').first().getAttribute('alt'), 'Rød Marius-lue på en hvit bakgrunn');
+  assert.equal(await shopify.locator('[part=slide]').nth(2).locator('[part=sold-out]').textContent(), 'Utsolgt');
+  assert.deepEqual(page.pageErrors, []);
+  await shopify.scrollIntoViewIfNeeded();
+  await shopify.screenshot({ path: join(ARTIFACTS, 'carousel-shopify.png') });
+  await page.context().close();
+});
+
+test('a WooCommerce Store API product list renders through the woocommerce preset', async () => {
+  const page = await openPage(browser, null, { viewport: { width: 1280, height: 900 } });
+  await serveFixtures(page);
+  await page.goto(`${shop.url}/product.html?id=p-setesdal`);
+  // The mapping in a <script type="application/json"> block inside the element.
+  const woo = await addRail(
+    page,
+    { id: 'woo', endpoint: '/fixtures/woocommerce-products.json', intent: 'popular' },
+    { preset: 'woocommerce' },
+  );
+  // Entities in names are decoded to text; this shop counts whole kroner (currency_minor_unit 0).
+  assert.deepEqual(await texts(woo.locator('[part=name]')), [
+    'Setesdal-genser – marineblå',
+    'Garnpakke «Fana»',
+    'Lusekofte',
+    'Strikkepinner & målband',
+  ]);
+  assert.deepEqual(await texts(woo.locator('.now')), ['1 899 kr', 'fra 549 kr', '2 299 kr', '129 kr']);
+  assert.deepEqual(await texts(woo.locator('[part=compare-at]')), ['Før 2 199 kr']);
+  const links = await woo.locator('[part=card]').evaluateAll((els) => els.map((a) => a.getAttribute('href')));
+  assert.deepEqual(links, [
+    'https://strikk.example/produkt/setesdal-genser/',
+    'https://strikk.example/produkt/garnpakke-fana/',
+    'https://strikk.example/produkt/lusekofte/',
+    'https://strikk.example/produkt/strikkepinner/',
+  ]);
+  assert.match(await woo.locator('img').first().getAttribute('srcset'), /setesdal-genser\.png 640w, .*-324x405\.png 324w/);
+  assert.equal(await woo.locator('[part=rating]').first().getAttribute('aria-label'), '4,7 av 5 stjerner, 12 vurderinger');
+  assert.equal(await woo.locator('[part=slide]').nth(3).locator('img').count(), 0, 'no image, no broken picture');
+  assert.deepEqual(page.pageErrors, []);
+  await woo.scrollIntoViewIfNeeded();
+  await woo.screenshot({ path: join(ARTIFACTS, 'carousel-woocommerce.png') });
+  await page.context().close();
+});
+
+test('hostile JSON: nothing unsafe reaches the page, one warning per broken item', async () => {
+  const page = await openPage(browser, null, { viewport: { width: 1280, height: 900 } });
+  const warnings = [];
+  page.on('console', (m) => m.type() === 'warning' && m.text().startsWith('lojal: <lojal-carousel>') && warnings.push(m.text()));
+  let alerted = false;
+  page.on('dialog', (d) => {
+    alerted = true;
+    d.dismiss();
+  });
+  await serveFixtures(page);
+  await page.goto(`${shop.url}/product.html?id=p-setesdal`);
+  const hostile = await addRail(page, {
+    id: 'hostile',
+    source: 'woocommerce',
+    endpoint: '/fixtures/hostile-products.json',
+    intent: 'popular',
+    limit: '50',
+  });
+  assert.equal(await hostile.locator('[part=card]').count(), 9);
+  const unsafe = await page.evaluate(() => {
+    const root = document.getElementById('hostile').shadowRoot;
+    const urls = [...root.querySelectorAll('[href], [src], [srcset]')].flatMap((el) => [
+      el.getAttribute('href'),
+      el.getAttribute('src'),
+      ...(el.getAttribute('srcset') ?? '').split(',').map((c) => c.trim().split(' ')[0]),
+    ]);
+    return {
+      scripts: root.querySelectorAll('script, iframe, object, embed').length,
+      handlers: [...root.querySelectorAll('*')].flatMap((el) => [...el.attributes].filter((a) => a.name.startsWith('on'))).length,
+      bad: urls.filter((u) => u && !/^(https?:\/\/|\/(?!\/))/.test(u)),
+    };
+  });
+  assert.deepEqual(unsafe, { scripts: 0, handlers: 0, bad: [] });
+  assert.equal(await hostile.locator('[part=name]').first().textContent(), '<script>alert(1)</script>Genser');
+  assert.equal(warnings.length, 19, warnings.join('\n'));
+  assert.match(warnings[0], /hostile-products\.json: item 1 \(id "2"\): `url` \(\/permalink\) is not an http\(s\) URL or a path; skipped$/);
+  assert.equal(alerted, false);
+  assert.deepEqual(page.pageErrors, []);
+  await page.context().close();
+});
+
+test('200 products in one rail: only the images in view load', async () => {
+  const page = await openPage(browser, null, { viewport: { width: 1280, height: 900 } });
+  const products = Array.from({ length: 200 }, (_, i) => ({
+    id: `v-${i}`,
+    title: `Vare ${i + 1}`,
+    url: `/product.html?id=v-${i}`,
+    image: { src: `/img/products/p-alpakka-640.png?n=${i}`, srcset: null, alt: '' },
+    price: { amount: 10000 + i * 100, currency: 'NOK', minor_unit: 2, compare_at: null, max: null },
+    in_stock: true,
+    rating: null,
+  }));
+  await page.route('**/fixtures/many.json', (route) =>
+    route.fulfill({ contentType: 'application/json', body: JSON.stringify({ products }) }),
+  );
+  const loaded = new Set();
+  page.on('request', (r) => {
+    const n = new URL(r.url()).searchParams.get('n');
+    if (r.resourceType() === 'image' && n !== null) loaded.add(Number(n));
+  });
+  await page.goto(`${shop.url}/product.html?id=p-setesdal`);
+  const many = await addRail(page, { id: 'many', endpoint: '/fixtures/many.json', intent: 'popular', limit: '200' });
+  await many.scrollIntoViewIfNeeded();
+  assert.equal(await many.locator('[part=slide]').count(), 200);
+  assert.equal(await many.locator('[part=slide]').last().getAttribute('aria-label'), '200 av 200');
+  await page.waitForTimeout(1500);
+  const first = loaded.size;
+  assert.ok(first >= 6, `the visible cards load their images (${first})`);
+  assert.ok(first <= 30, `only images near the view load, not all 200 (${first}: ${[...loaded].sort((a, b) => a - b)})`);
+  assert.ok([...loaded].every((n) => n < 40), `${[...loaded]}`);
+
+  // Scrolling far along loads the images there, and still not everything.
+  await many.locator('[part=rail]').evaluate((el) => (el.style.scrollBehavior = 'auto', el.scrollLeft = el.scrollWidth / 2));
+  await page.waitForTimeout(1500);
+  assert.ok([...loaded].some((n) => n > 80 && n < 120), `images in the middle loaded: ${[...loaded]}`);
+  assert.ok(loaded.size < 80, `${loaded.size} images loaded`);
+  // Scrolling stays cheap: a long task would show up as a slow frame here.
+  const frame = await page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const el = document.getElementById('many').shadowRoot.querySelector('.rail');
+        const start = performance.now();
+        let frames = 0;
+        const step = () => {
+          el.scrollLeft += 200;
+          if (++frames < 30) requestAnimationFrame(step);
+          else resolve((performance.now() - start) / frames);
+        };
+        requestAnimationFrame(step);
+      }),
+  );
+  assert.ok(frame < 100, `average frame while scrolling: ${frame} ms`);
+  await many.screenshot({ path: join(ARTIFACTS, 'carousel-200.png') });
+  await page.context().close();
+});
+
+test('recently viewed works with no server, from what the pages reported', async () => {
+  const page = await openPage(browser, null, { viewport: { width: 1280, height: 900 } });
+  for (const id of ['p-marius', 'p-selbu', 'p-fana']) {
+    await page.goto(`${shop.url}/product.html?id=${id}`);
+    await page.waitForFunction((id) => (localStorage.getItem('lojal:recently-viewed') ?? '').includes(id), id);
+  }
+  // No API from here on: the rail reads only this browser's storage.
+  await page.route('**/api/v1/**', (route) => route.abort('connectionrefused'));
+  await page.goto(`${shop.url}/product.html?id=p-fana`);
+  const recent = rail(page, 'recently-viewed');
+  await recent.locator('[part=card]').first().waitFor();
+  assert.deepEqual(await texts(recent.locator('[part=name]')), ['Selbuvotter', 'Marius-lue']);
+  assert.equal(await recent.locator('[part=title]').textContent(), 'Sist sett');
+  assert.equal(await recent.locator('[part=card]').first().getAttribute('href'), '/product.html?id=p-selbu');
+  await recent.scrollIntoViewIfNeeded();
+  await recent.screenshot({ path: join(ARTIFACTS, 'carousel-recently-viewed.png') });
+  await page.context().close();
+});
+
+test('view events fire once per slide seen, click events name the product', async () => {
+  const page = await openPage(browser, null, { viewport: { width: 800, height: 900 } });
+  await page.addInitScript(() => {
+    window.seen = [];
+    document.addEventListener('lojal:recommendation-view', (e) => window.seen.push(e.detail));
+    document.addEventListener('lojal:recommendation-click', (e) => (window.clicked = e.detail));
+    // Stay on the page to read the event (the card is a plain link and would navigate).
+    document.addEventListener('click', (e) => e.preventDefault(), true);
+  });
+  await page.goto(`${shop.url}/product.html?id=p-setesdal`);
+  const rails = rail(page, 'bought-together');
+  await rails.locator('[part=card]').first().waitFor();
+  await page.waitForTimeout(300);
+  // Below the fold nothing counts as seen.
+  assert.deepEqual(await page.evaluate(() => window.seen.filter((d) => d.intent === 'bought-together')), []);
+  await rails.scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => window.seen.length > 0);
+  await page.waitForTimeout(300);
+  const before = await page.evaluate(() => window.seen.filter((d) => d.intent === 'bought-together'));
+  assert.ok(before.length >= 2 && before.length <= 5, JSON.stringify(before));
+  assert.deepEqual(before[0], { productId: 'p-marius', position: 1, intent: 'bought-together', url: '/product.html?id=p-marius' });
+
+  // Back and forth: each slide is reported once.
+  for (const part of ['next', 'next', 'prev', 'prev', 'next']) {
+    await rails.locator(`[part=${part}]`).click();
+    await page.waitForTimeout(600);
+  }
+  const all = await page.evaluate(() => window.seen.filter((d) => d.intent === 'bought-together').map((d) => d.position));
+  assert.ok(all.length > before.length, `${all}`);
+  assert.equal(new Set(all).size, all.length, `no slide twice: ${all}`);
+
+  await rails.locator('[part=card]').nth(1).click();
+  const clicked = await page.evaluate(() => window.clicked);
+  assert.equal(clicked.position, 2);
+  assert.equal(clicked.intent, 'bought-together');
+  await page.context().close();
+});
+
+test('an empty result hides the rail entirely; a failing one too, with one console error', async () => {
+  const page = await openPage(browser, null, { viewport: { width: 1280, height: 900 } });
+  await page.route('**/api/v1/recommendations?*intent=popular*', (route) =>
+    route.fulfill({ contentType: 'application/json', body: '{"intent":"popular","product_id":null,"products":[]}' }),
+  );
+  await page.route('**/api/v1/recommendations?*intent=bought-together*', (route) =>
+    route.fulfill({ status: 404, contentType: 'application/json', body: '{"error":{"code":"unknown_product","message":"no such product"}}' }),
+  );
+  await page.goto(`${shop.url}/product.html?id=p-setesdal`);
+  await page.waitForFunction(() => document.getElementById('popular').hasAttribute('empty'));
+  await page.waitForFunction(() => document.getElementById('bought-together').hasAttribute('empty'));
+  assert.equal(await rail(page, 'popular').boundingBox(), null, 'no box at all');
+  assert.equal(await rail(page, 'bought-together').boundingBox(), null);
+  const errors = page.consoleErrors.filter((e) => e.startsWith('lojal: <lojal-carousel>'));
+  assert.equal(errors.length, 1, errors.join('\n'));
+  assert.match(errors[0], /GET http:\/\/127\.0\.0\.1:\d+\/api\/v1\/recommendations\?product_id=p-setesdal&intent=bought-together&limit=8: HTTP 404/);
+  await page.context().close();
+});
+
+test('auto-rotation only when asked, with a pause button that stops it', async () => {
+  const page = await openPage(browser, `${shop.url}/product.html?id=p-setesdal`, { viewport: { width: 1000, height: 900 } });
+  // A mapping kept in the page and named by id.
+  await page.evaluate(() => {
+    const script = document.createElement('script');
+    script.type = 'application/json';
+    script.id = 'rail-mapping';
+    script.textContent = '{"preset": "lojal", "image_srcset": null}';
+    document.body.append(script);
+  });
+  const rotating = await addRail(page, { id: 'rotating', source: '#rail-mapping', intent: 'popular', 'auto-rotate': '3' });
+  const still = rail(page, 'popular');
+  await page.mouse.move(0, 0);
+  const left = (r) => r.locator('[part=rail]').evaluate((el) => el.scrollLeft);
+  assert.equal(await rotating.locator('img').first().getAttribute('srcset'), null, 'the mapping by id was used');
+  assert.equal(await rotating.locator('[part=rail]').getAttribute('aria-live'), 'off');
+  assert.equal(await still.locator('[part=rail]').getAttribute('aria-live'), 'polite');
+  assert.equal(await still.locator('[part=rotate]').count(), 0, 'no rotation, no pause button by default');
+  await page.waitForTimeout(3800);
+  assert.ok((await left(rotating)) > 0, 'moved by itself');
+  assert.equal(await left(still), 0, 'a rail without auto-rotate never moves');
+
+  const pause = rotating.locator('[part=rotate]');
+  assert.equal(await pause.getAttribute('aria-label'), 'Stopp automatisk bla');
+  await pause.click();
+  assert.equal(await pause.getAttribute('aria-pressed'), 'true');
+  assert.equal(await pause.getAttribute('aria-label'), 'Start automatisk bla');
+  await page.mouse.click(5, 600);
+  const paused = await left(rotating);
+  await page.waitForTimeout(3800);
+  assert.equal(await left(rotating), paused, 'paused');
+  assert.deepEqual(page.pageErrors, []);
+  await page.context().close();
+});

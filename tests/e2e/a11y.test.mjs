@@ -91,3 +91,38 @@ test('the badge speaks every shipped language, with the browser’s number forma
     assert.deepEqual(page.pageErrors, []);
     assert.deepEqual(page.consoleErrors, []);
   }));
+
+test('the carousels have no WCAG 2.2 AA violations while loading, ready, moved by keyboard, in English and when empty', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, null, { bypassCSP: true });
+    let release;
+    const held = new Promise((r) => (release = r));
+    await page.route('**/api/v1/recommendations**', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(`${shop.url}/product.html`);
+    await page.locator('#bought-together [part=skeleton]').first().waitFor();
+    assert.deepEqual(await axeViolations(page), [], 'loading');
+    release();
+
+    await page.locator('#bought-together [part=slide]').first().waitFor();
+    await page.locator('#popular [part=slide]').first().waitFor();
+    assert.deepEqual(await axeViolations(page), [], 'ready');
+
+    await page.locator('#bought-together [part=card]').first().focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await page.locator('#bought-together [part=next]').click();
+    assert.deepEqual(await axeViolations(page), [], 'moved');
+
+    await page.evaluate(() => document.querySelectorAll('lojal-carousel').forEach((c) => c.setAttribute('locale', 'en')));
+    await page.locator('#bought-together [part=title]', { hasText: 'Frequently bought together' }).first().waitFor();
+    assert.deepEqual(await axeViolations(page), [], 'English');
+
+    await page.evaluate(() => document.querySelector('#popular').setAttribute('product-id', 'no-such-product'));
+    await page.evaluate(() => document.querySelector('#bought-together').setAttribute('product-id', 'no-such-product'));
+    await page.waitForFunction(() => document.querySelector('#bought-together').hasAttribute('empty'));
+    assert.deepEqual(await axeViolations(page), [], 'empty');
+    assert.deepEqual(page.pageErrors, []);
+  }));

@@ -2,8 +2,10 @@
 //! relies on. Nothing here imports a browser crate, so it is tested natively with `cargo test`.
 
 pub mod config;
+pub mod feedback;
 pub mod i18n;
 pub mod loyalty;
+pub mod outbox;
 pub mod retry;
 pub mod url;
 pub mod wire;

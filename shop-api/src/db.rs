@@ -19,6 +19,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_demo_data",
         include_str!("../migrations/0002_demo_data.sql"),
     ),
+    (
+        "0004_feedback",
+        include_str!("../migrations/0004_feedback.sql"),
+    ),
 ];
 
 /// How long a connection waits for another writer before giving up with "database is locked".
@@ -149,6 +153,11 @@ pub fn migrate(conn: &mut Connection) -> Result<usize, DbError> {
         applied += 1;
     }
     Ok(applied)
+}
+
+/// The schema version this server migrates to: the number of migrations it knows.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.len() as i64
 }
 
 pub fn schema_version(conn: &Connection) -> Result<i64, DbError> {

@@ -356,7 +356,8 @@ pub fn blank_to_none(text: Option<String>) -> Option<String> {
     text.filter(|t| !t.trim().is_empty())
 }
 
-fn is_id(value: &str) -> bool {
+/// A product, customer or order id: 1–128 characters, not blank, no control characters.
+pub fn is_id(value: &str) -> bool {
     !value.trim().is_empty()
         && char_count(value) <= MAX_ID_CHARS
         && !value.chars().any(char::is_control)

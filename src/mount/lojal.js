@@ -21,6 +21,7 @@ if (!registry.defined) {
   placeholder.replaceSync(`
     :host { display: inline-block; vertical-align: middle; }
     :host(lojal-badge) { inline-size: 15rem; block-size: 3.25rem; }
+    :host(lojal-nps), :host(lojal-csat), :host(lojal-review) { display: block; }
     .placeholder { box-sizing: border-box; block-size: 100%; border-radius: 0.75rem;
       background: color-mix(in srgb, currentColor 6%, transparent); }
   `);
@@ -32,8 +33,13 @@ if (!registry.defined) {
       return module;
     }));
 
+  const prompt = ['customer-id', 'customer-sig', 'locale', 'api', 'trigger', 'delay-seconds',
+    'scroll-percent', 'order-id', 'campaign'];
   const widgets = {
     'lojal-badge': ['customer-id', 'customer-sig', 'locale', 'api', 'signup-url'],
+    'lojal-nps': [...prompt, 'question'],
+    'lojal-csat': [...prompt, 'question', 'variant'],
+    'lojal-review': [...prompt, 'product-id', 'product-name', 'moderation-note'],
   };
 
   for (const [tag, attributes] of Object.entries(widgets)) {
@@ -73,5 +79,17 @@ if (!registry.defined) {
         }
       },
     );
+  }
+
+  // Answers an earlier page could not deliver (offline, the API down) wait in localStorage:
+  // send them now, even from a page without any prompt on it.
+  try {
+    if (Object.keys(localStorage).some((key) => key.startsWith('lojal:outbox:'))) {
+      loadWasm()
+        .then((module) => module.flushOutbox())
+        .catch((error) => console.error(`lojal: outbox: could not start: ${error}`));
+    }
+  } catch {
+    // No storage for this page (a sandboxed frame): nothing can be waiting either.
   }
 }

@@ -1,8 +1,10 @@
 //! Every widget, one module each, and the table the mount layer looks tags up in.
 
 pub mod badge;
+pub mod feedback;
 pub mod intl;
 
+use crate::core::feedback::PromptType;
 use crate::mount::Host;
 use leptos::prelude::*;
 
@@ -14,11 +16,28 @@ pub struct Widget {
     pub render: fn(Host) -> AnyView,
 }
 
-pub const ALL: &[Widget] = &[Widget {
-    tag: badge::TAG,
-    css: badge::CSS,
-    render: |host| view! { <badge::Badge host /> }.into_any(),
-}];
+pub const ALL: &[Widget] = &[
+    Widget {
+        tag: badge::TAG,
+        css: badge::CSS,
+        render: |host| view! { <badge::Badge host /> }.into_any(),
+    },
+    Widget {
+        tag: feedback::NPS_TAG,
+        css: feedback::CSS,
+        render: |host| view! { <feedback::Prompt host kind=PromptType::Nps /> }.into_any(),
+    },
+    Widget {
+        tag: feedback::CSAT_TAG,
+        css: feedback::CSS,
+        render: |host| view! { <feedback::Prompt host kind=PromptType::Csat /> }.into_any(),
+    },
+    Widget {
+        tag: feedback::REVIEW_TAG,
+        css: feedback::CSS,
+        render: |host| view! { <feedback::Prompt host kind=PromptType::Review /> }.into_any(),
+    },
+];
 
 pub fn by_tag(tag: &str) -> Option<&'static Widget> {
     ALL.iter().find(|w| w.tag.eq_ignore_ascii_case(tag))

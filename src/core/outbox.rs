@@ -25,6 +25,23 @@ pub const BACKOFF: RetryPolicy = RetryPolicy {
     max_delay_ms: 300_000,
 };
 
+/// An idempotency key from 16 random bytes: a version-4 UUID (`xxxxxxxx-xxxx-4xxx-yxxx-…`),
+/// as `crypto.randomUUID()` makes, built from `crypto.getRandomValues()` so it works on shops
+/// still served over plain http, where `randomUUID` does not exist.
+pub fn uuid_v4(mut random: [u8; 16]) -> String {
+    random[6] = (random[6] & 0x0f) | 0x40;
+    random[8] = (random[8] & 0x3f) | 0x80;
+    let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
 /// One request waiting to be delivered.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
@@ -287,6 +304,16 @@ mod tests {
         let old = r#"{"key":"k1234567","url":"/api/v1/feedback","body":"{}","created_at_ms":5}"#;
         let parsed = Entry::parse(old).unwrap();
         assert_eq!((parsed.attempts, parsed.next_attempt_at_ms), (0, 0.0));
+    }
+
+    #[test]
+    fn idempotency_keys_are_version_4_uuids() {
+        assert_eq!(uuid_v4([0; 16]), "00000000-0000-4000-8000-000000000000");
+        assert_eq!(uuid_v4([0xff; 16]), "ffffffff-ffff-4fff-bfff-ffffffffffff");
+        let key = uuid_v4(*b"lojal-feedback!!");
+        assert_eq!(key, "6c6f6a61-6c2d-4665-a564-6261636b2121");
+        // Fits the server's rule for keys: 8 to 100 of A-Z a-z 0-9 - _.
+        assert!(key.len() == 36 && key.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'));
     }
 
     #[test]

@@ -30,7 +30,7 @@ use crate::core::feedback::{
     PromptType, Trigger, campaign as campaign_of, char_count, remembered_key, scrolled_percent,
 };
 use crate::core::i18n::fill;
-use crate::core::outbox::Entry;
+use crate::core::outbox::{Entry, uuid_v4};
 use crate::core::url::path_segment;
 use crate::core::wire::SIGNATURE_HEADER;
 use crate::mount::Host;
@@ -65,11 +65,19 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
+/// A fresh idempotency key from the browser's cryptographic random source.
 fn new_idempotency_key() -> String {
-    web_sys::window()
+    let mut random = [0u8; 16];
+    let filled = web_sys::window()
         .and_then(|w| w.crypto().ok())
-        .map(|c| c.random_uuid())
-        .unwrap_or_else(|| format!("k{}", (js_sys::Math::random() * 1e16) as u64))
+        .is_some_and(|c| c.get_random_values_with_u8_array(&mut random).is_ok());
+    if !filled {
+        // No Web Crypto at all (very old browsers): still unique enough for one shopper's answers.
+        for (i, byte) in random.iter_mut().enumerate() {
+            *byte = (js_sys::Math::random() * 256.0) as u8 ^ (i as u8);
+        }
+    }
+    uuid_v4(random)
 }
 
 fn page_url() -> Option<String> {

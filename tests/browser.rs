@@ -214,3 +214,126 @@ fn prices_are_formatted_by_intl_in_the_products_currency() {
     assert_eq!(nb.tenths(4.67), "4,7");
     assert_eq!(en.tenths(4.0), "4");
 }
+
+/// Replaces `window.fetch` with one that keeps every request in `window.__requests` and answers
+/// each with `status` and `body`.
+fn record_fetch_answering(status: u16, body: &str) {
+    let fetch = js_sys::Function::new_with_args(
+        "status, body",
+        "window.__requests = [];
+         window.fetch = (url, init) => {
+           window.__requests.push({ url: String(url), init });
+           return Promise.resolve(new Response(body, { status, headers: { 'content-type': 'application/json' } }));
+         };",
+    );
+    fetch
+        .call2(&JsValue::NULL, &status.into(), &body.into())
+        .unwrap();
+}
+
+fn get(value: &JsValue, path: &[&str]) -> JsValue {
+    path.iter().fold(value.clone(), |v, key| {
+        js_sys::Reflect::get(&v, &(*key).into()).unwrap()
+    })
+}
+
+#[wasm_bindgen_test]
+async fn an_nps_prompt_follows_up_by_band_and_sends_one_answer_with_one_key() {
+    record_fetch_answering(201, r#"{"id":1,"status":"received","duplicate":false}"#);
+    let (host, root) = new_host(&[("campaign", "browser-test-1")]);
+    let _mounted = mount(
+        "lojal-nps",
+        host,
+        root.clone(),
+        Some("/api/v1".into()),
+        Some("nb".into()),
+    )
+    .unwrap();
+    let legend = wait_for(&root, "legend", 2_000).await;
+    assert_eq!(
+        text(&legend),
+        "Hvor sannsynlig er det at du vil anbefale oss til en venn?"
+    );
+    let radios = (0..=11)
+        .filter(|v| {
+            let selector = format!("input[type=radio][name=score][value=\"{v}\"]");
+            root.query_selector(&selector).unwrap().is_some()
+        })
+        .count();
+    assert_eq!(radios, 11, "one radio for each of 0 to 10");
+    assert!(
+        root.query_selector("#text").unwrap().is_none(),
+        "no follow-up before a score"
+    );
+
+    let radio = |value: &str| -> HtmlElement {
+        root.query_selector(&format!("input[value=\"{value}\"]"))
+            .unwrap()
+            .unwrap()
+            .unchecked_into()
+    };
+    radio("3").click();
+    let label = wait_for(&root, "label[for=text]", 1_000).await;
+    assert!(text(&label).starts_with("Hva kan vi gjøre bedre?"));
+    for (score, question) in [
+        ("8", "Hva skulle til for at du ga oss 10?"),
+        ("10", "Så hyggelig! Hva likte du best?"),
+    ] {
+        radio(score).click();
+        TimeoutFuture::new(20).await;
+        assert!(
+            text(&label).starts_with(question),
+            "{score}: {}",
+            text(&label)
+        );
+    }
+
+    let send: HtmlElement = root
+        .query_selector("[part=send]")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    send.click();
+    send.click();
+    wait_for(&root, "[part=thanks]", 2_000).await;
+
+    let window: JsValue = web_sys::window().unwrap().into();
+    let requests: js_sys::Array = get(&window, &["__requests"]).unchecked_into();
+    assert_eq!(requests.length(), 1, "a double click sends once");
+    let request = requests.get(0);
+    assert!(
+        get(&request, &["url"])
+            .as_string()
+            .unwrap()
+            .ends_with("/api/v1/feedback")
+    );
+    assert_eq!(get(&request, &["init", "keepalive"]), JsValue::TRUE);
+    let key = get(&request, &["init", "headers", "idempotency-key"])
+        .as_string()
+        .unwrap();
+    assert_eq!(key.len(), 36);
+    assert_eq!(&key[14..15], "4", "a version-4 UUID: {key}");
+    let body: serde_json::Value =
+        serde_json::from_str(&get(&request, &["init", "body"]).as_string().unwrap()).unwrap();
+    assert_eq!(body["type"], "nps");
+    assert_eq!(body["score"], 10);
+    assert_eq!(body["campaign"], "browser-test-1");
+    assert!(
+        body.get("customer_id").is_none(),
+        "a guest answers anonymously"
+    );
+
+    // Delivered: nothing waits in the outbox, and the prompt is remembered for the campaign.
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    let keys: Vec<String> = (0..storage.length().unwrap())
+        .filter_map(|i| storage.key(i).unwrap())
+        .collect();
+    assert!(
+        !keys.iter().any(|k| k.starts_with("lojal:outbox:")),
+        "{keys:?}"
+    );
+    assert!(
+        keys.contains(&"lojal:prompt:nps:browser-test-1::guest".to_owned()),
+        "{keys:?}"
+    );
+}

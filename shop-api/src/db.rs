@@ -23,6 +23,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_catalog",
         include_str!("../migrations/0003_catalog.sql"),
     ),
+    (
+        "0004_feedback",
+        include_str!("../migrations/0004_feedback.sql"),
+    ),
 ];
 
 /// How long a connection waits for another writer before giving up with "database is locked".
@@ -153,6 +157,11 @@ pub fn migrate(conn: &mut Connection) -> Result<usize, DbError> {
         applied += 1;
     }
     Ok(applied)
+}
+
+/// The schema version this server migrates to: the number of migrations it knows.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.len() as i64
 }
 
 pub fn schema_version(conn: &Connection) -> Result<i64, DbError> {

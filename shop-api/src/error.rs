@@ -1,7 +1,7 @@
 //! Every failure the API reports, as `{"error": {"code", "message"}}` with a fitting status.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use lojal::core::wire::ErrorBody;
@@ -15,10 +15,25 @@ pub enum ApiError {
     UnknownReward,
     UnknownProduct,
     InvalidQuery(String),
-    InsufficientPoints { message: String },
+    InsufficientPoints {
+        message: String,
+    },
     InvalidIdempotencyKey,
     IdempotencyKeyReused,
     InvalidBody(String),
+    /// A feedback answer without an `idempotency-key` header.
+    MissingIdempotencyKey,
+    /// A feedback answer that breaks the rules; the message lists every problem.
+    InvalidAnswer(String),
+    /// The same idempotency key with a different answer.
+    AnswerKeyReused,
+    /// This signed-in shopper answered this prompt in this campaign already.
+    AlreadyAnswered,
+    /// A merchant endpoint without the right `Authorization: Bearer` token.
+    InvalidMerchantToken,
+    /// A merchant endpoint on a server started without a merchant token.
+    MerchantApiDisabled,
+    UnknownReview,
     PayloadTooLarge,
     UnsupportedMediaType,
     NotFound,
@@ -55,6 +70,33 @@ impl ApiError {
                 "this idempotency key was already used for a different reward".into(),
             ),
             InvalidBody(detail) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", detail.clone()),
+            MissingIdempotencyKey => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "missing_idempotency_key",
+                "send every answer with an idempotency-key header (8 to 100 characters of A-Z, a-z, 0-9, '-' and '_'), generated once per answer".into(),
+            ),
+            InvalidAnswer(detail) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_answer", detail.clone()),
+            AnswerKeyReused => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "this idempotency key was already used for a different answer".into(),
+            ),
+            AlreadyAnswered => (
+                StatusCode::CONFLICT,
+                "already_answered",
+                "this customer already answered this prompt in this campaign".into(),
+            ),
+            InvalidMerchantToken => (
+                StatusCode::UNAUTHORIZED,
+                "invalid_merchant_token",
+                "send the merchant token as 'Authorization: Bearer <token>'".into(),
+            ),
+            MerchantApiDisabled => (
+                StatusCode::FORBIDDEN,
+                "merchant_api_disabled",
+                "the merchant endpoints are off: start shop-api with LOJAL_MERCHANT_TOKEN set".into(),
+            ),
+            UnknownReview => (StatusCode::NOT_FOUND, "unknown_review", "no review with this id".into()),
             PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
@@ -87,7 +129,14 @@ impl IntoResponse for ApiError {
             eprintln!("shop-api: internal error: {detail}");
         }
         let (status, code, message) = self.parts();
-        (status, Json(ErrorBody::new(code, message))).into_response()
+        let mut response = (status, Json(ErrorBody::new(code, message))).into_response();
+        if matches!(self, ApiError::InvalidMerchantToken) {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
     }
 }
 
@@ -114,6 +163,12 @@ impl From<JsonRejection> for ApiError {
             }
             other => Self::InvalidBody(other.body_text()),
         }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        Self::InvalidQuery(rejection.body_text())
     }
 }
 

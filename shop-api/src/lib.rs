@@ -7,8 +7,10 @@ pub mod catalog;
 pub mod coupon;
 pub mod db;
 pub mod error;
+pub mod feedback;
 pub mod identity;
 pub mod loyalty;
+pub mod merchant;
 pub mod site;
 
 use std::path::PathBuf;
@@ -25,6 +27,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::identity::ShopSecret;
+use crate::merchant::MerchantToken;
 
 /// Requests to the API are a few hundred bytes; anything over this is refused with 413.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -33,6 +36,8 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 pub struct AppState {
     pub db: Db,
     pub secret: ShopSecret,
+    /// Opens the merchant endpoints (feedback summary, export, moderation); `None` keeps them shut.
+    pub merchant_token: Option<MerchantToken>,
 }
 
 impl std::fmt::Debug for Db {
@@ -69,6 +74,15 @@ fn api(state: AppState, allowed_origins: &[HeaderValue]) -> Router {
         .route("/loyalty/{customer_id}/redeem", post(loyalty::redeem))
         .route("/recommendations", get(catalog::recommendations))
         .route("/products/{product_id}", get(catalog::product))
+        .route("/feedback", post(feedback::submit))
+        .route("/feedback/answered", get(feedback::answered_status))
+        .route("/feedback/summary", get(feedback::summary))
+        .route("/feedback/export.csv", get(feedback::export_csv))
+        .route("/feedback/{id}/moderation", post(feedback::moderate))
+        .route(
+            "/products/{product_id}/reviews",
+            get(feedback::product_reviews),
+        )
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(state)
@@ -88,6 +102,7 @@ fn api(state: AppState, allowed_origins: &[HeaderValue]) -> Router {
             .allow_methods([Method::GET, Method::POST])
             .allow_headers([
                 header::CONTENT_TYPE,
+                header::AUTHORIZATION,
                 HeaderName::from_static(lojal::core::wire::SIGNATURE_HEADER),
                 HeaderName::from_static(lojal::core::wire::IDEMPOTENCY_HEADER),
             ])

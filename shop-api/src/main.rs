@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use shop_api::merchant::MerchantToken;
 use shop_api::{AppState, Options, app, db::Db, identity::ShopSecret, parse_origins};
 
 /// The demo's secret. A real shop sets its own; the server says so loudly when it is missing.
@@ -28,6 +29,10 @@ struct Cli {
     /// Other origins allowed to call the API, comma-separated (https://shop.example,…).
     #[arg(long, env = "LOJAL_ALLOWED_ORIGINS", default_value = "")]
     allowed_origins: String,
+    /// Token the merchant's tools send as `Authorization: Bearer …` for the feedback summary,
+    /// export and moderation (16+ characters). Unset, those endpoints stay off.
+    #[arg(long, env = "LOJAL_MERCHANT_TOKEN", hide_env_values = true)]
+    merchant_token: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -70,6 +75,18 @@ fn shop_secret() -> ShopSecret {
 #[tokio::main]
 async fn serve(cli: Cli, secret: ShopSecret) -> Result<(), Box<dyn std::error::Error>> {
     let allowed_origins = parse_origins(&cli.allowed_origins)?;
+    let merchant_token = match cli.merchant_token.as_deref().filter(|t| !t.is_empty()) {
+        Some(token) => {
+            Some(MerchantToken::new(token).map_err(|e| format!("LOJAL_MERCHANT_TOKEN: {e}"))?)
+        }
+        None => {
+            eprintln!(
+                "shop-api: note: LOJAL_MERCHANT_TOKEN is not set; the merchant's feedback summary, \
+                 export and moderation endpoints are off"
+            );
+            None
+        }
+    };
     let db = Db::open(&cli.db).map_err(|e| format!("{}: {e}", cli.db.display()))?;
     if !cli.dist.join("lojal.js").is_file() {
         eprintln!(
@@ -82,7 +99,14 @@ async fn serve(cli: Cli, secret: ShopSecret) -> Result<(), Box<dyn std::error::E
         dist: Some(cli.dist),
         allowed_origins,
     };
-    let router = app(AppState { db, secret }, &options);
+    let router = app(
+        AppState {
+            db,
+            secret,
+            merchant_token,
+        },
+        &options,
+    );
     let listener = tokio::net::TcpListener::bind(cli.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", cli.addr))?;

@@ -10,7 +10,7 @@ use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use lojal::core::loyalty::{LoyaltyStatus, Program, RedeemResponse};
 use serde_json::{Value, json};
-use shop_api::db::{Db, migrate, schema_version};
+use shop_api::db::{Db, latest_version, migrate, schema_version};
 use shop_api::identity::ShopSecret;
 use shop_api::{AppState, Options, app, parse_origins};
 use tempfile::TempDir;
@@ -61,6 +61,7 @@ fn shop_with(mut options: Options) -> Shop {
     let state = AppState {
         db,
         secret: ShopSecret::new(SECRET),
+        merchant_token: None,
     };
     Shop {
         router: app(state, &options),
@@ -154,7 +155,7 @@ async fn health_reports_the_schema_version() {
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(
         answer.json(),
-        json!({ "status": "ok", "schema_version": 3 })
+        json!({ "status": "ok", "schema_version": latest_version() })
     );
 }
 
@@ -470,7 +471,7 @@ fn migrations_run_once_and_keep_data_across_restarts() {
     let path = dir.path().join("shop.sqlite");
     drop(Db::open(&path).unwrap());
     let mut conn = rusqlite::Connection::open(&path).unwrap();
-    assert_eq!(schema_version(&conn).unwrap(), 3);
+    assert_eq!(schema_version(&conn).unwrap(), latest_version());
     let journal: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();

@@ -27,6 +27,7 @@ fn shop() -> Shop {
     let state = AppState {
         db: Db::open(&db_path).unwrap(),
         secret: ShopSecret::new("test-secret"),
+        merchant_token: None,
     };
     Shop {
         router: app(state, &Options::default()),

@@ -1,6 +1,8 @@
 //! The HTTP client every widget uses: base URL, timeout, retries with backoff for requests that
 //! are safe to repeat, and typed errors that name the endpoint and the status.
 
+pub mod outbox;
+
 use crate::core::retry::{Outcome, RetryPolicy, parse_retry_after};
 use crate::core::url;
 use crate::core::wire::{ErrorBody, IDEMPOTENCY_HEADER};
@@ -96,6 +98,11 @@ impl ApiClient {
             timeout_ms: DEFAULT_TIMEOUT_MS,
             retry: RetryPolicy::default(),
         }
+    }
+
+    /// The absolute URL of `path` below the base, as the outbox stores it.
+    pub fn url(&self, path: &str) -> String {
+        url::join(&self.base, path)
     }
 
     /// GETs `path` (below the base) and hands the body to `parse`. Retried on transient failure.

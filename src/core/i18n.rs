@@ -102,6 +102,44 @@ pub struct Messages {
     pub title_popular: String,
     pub title_back_in_stock: String,
     pub title_recently_viewed: String,
+    pub feedback: FeedbackMessages,
+}
+
+/// The strings of `<lojal-nps>`, `<lojal-csat>` and `<lojal-review>`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackMessages {
+    pub nps_question: String,
+    /// Under 0 and 10.
+    pub nps_low: String,
+    pub nps_high: String,
+    /// The follow-up question for 0–6, 7–8 and 9–10.
+    pub nps_follow_up_detractor: String,
+    pub nps_follow_up_passive: String,
+    pub nps_follow_up_promoter: String,
+    pub csat_question: String,
+    /// The names of 1 to 5, worst first; exactly five.
+    pub csat_scores: Vec<String>,
+    pub csat_comment: String,
+    pub review_question: String,
+    pub review_question_any: String,
+    pub review_rating: String,
+    pub stars: Plural,
+    pub review_title: String,
+    pub review_text: String,
+    pub moderation_note: String,
+    pub optional: String,
+    pub counter: String,
+    pub too_long: String,
+    pub pick_score: String,
+    pub send: String,
+    pub sending: String,
+    pub dismiss: String,
+    pub thanks: String,
+    pub thanks_review: String,
+    pub queued: String,
+    pub already_answered: String,
+    pub failed: String,
 }
 
 impl Messages {
@@ -290,6 +328,14 @@ mod tests {
                     "locales/{a}.json and locales/{b}.json agree on {same} of {total} strings"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn every_locale_names_all_five_csat_scores() {
+        for (tag, _) in SHIPPED {
+            let m = Messages::for_locale(tag);
+            assert_eq!(m.feedback.csat_scores.len(), 5, "locales/{tag}.json");
         }
     }
 

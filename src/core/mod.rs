@@ -3,8 +3,10 @@
 
 pub mod catalog;
 pub mod config;
+pub mod feedback;
 pub mod i18n;
 pub mod loyalty;
+pub mod outbox;
 pub mod pointer;
 pub mod retry;
 pub mod text;

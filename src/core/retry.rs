@@ -15,6 +15,17 @@ pub enum Outcome {
     },
 }
 
+impl Outcome {
+    /// Whether trying again later can change the answer: no answer at all, or a status that
+    /// says "not now" (408, 429, 500, 502, 503, 504). Anything else is the server's last word.
+    pub fn is_transient(self) -> bool {
+        match self {
+            Self::Network | Self::Timeout => true,
+            Self::Status { status, .. } => matches!(status, 408 | 429 | 500 | 502 | 503 | 504),
+        }
+    }
+}
+
 /// How many times, and how patiently, a request is tried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -49,16 +60,14 @@ impl RetryPolicy {
         safe: bool,
         jitter: f64,
     ) -> Option<u32> {
-        if !safe || attempts_made >= self.attempts {
+        if !safe || attempts_made >= self.attempts || !outcome.is_transient() {
             return None;
         }
         let retry_after = match outcome {
-            Outcome::Network | Outcome::Timeout => None,
             Outcome::Status {
-                status: 408 | 429 | 500 | 502 | 503 | 504,
-                retry_after_secs,
+                retry_after_secs, ..
             } => retry_after_secs,
-            Outcome::Status { .. } => return None,
+            Outcome::Network | Outcome::Timeout => None,
         };
         if let Some(secs) = retry_after {
             let ms = secs.saturating_mul(1000);

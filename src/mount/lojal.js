@@ -20,6 +20,7 @@ const PLACEHOLDER_CSS = `
     :host { display: inline-block; vertical-align: middle; }
     :host(lojal-badge) { inline-size: 15rem; block-size: 3.25rem; }
     :host(lojal-carousel) { display: block; block-size: 24.75rem; }
+    :host(lojal-nps), :host(lojal-csat), :host(lojal-review) { display: block; }
     .placeholder { box-sizing: border-box; block-size: 100%; border-radius: 0.75rem;
       background: color-mix(in srgb, currentColor 6%, transparent); }
   `;
@@ -29,6 +30,9 @@ const PLACEHOLDER_CSS = `
 const widgets = {
   'lojal-badge': ['customer-id', 'customer-sig', 'locale', 'api', 'signup-url'],
   'lojal-carousel': ['source', 'endpoint', 'product-id', 'intent', 'limit', 'title', 'locale', 'api', 'auto-rotate'],
+  'lojal-nps': ['customer-id', 'customer-sig', 'locale', 'api', 'trigger', 'delay-seconds', 'scroll-percent', 'order-id', 'campaign', 'question'],
+  'lojal-csat': ['customer-id', 'customer-sig', 'locale', 'api', 'trigger', 'delay-seconds', 'scroll-percent', 'order-id', 'campaign', 'question', 'variant'],
+  'lojal-review': ['customer-id', 'customer-sig', 'locale', 'api', 'trigger', 'delay-seconds', 'scroll-percent', 'order-id', 'campaign', 'product-id', 'product-name', 'moderation-note'],
 };
 
 // The page reports what the shopper looks at: `viewed({ id, title, url, image, price, in_stock,
@@ -117,6 +121,18 @@ export function defineLojal(options = {}) {
         }
       },
     );
+  }
+
+  // Answers an earlier page could not deliver (offline, the API down) wait in localStorage:
+  // send them now, even from a page without any prompt on it.
+  try {
+    if (Object.keys(localStorage).some((key) => key.startsWith('lojal:outbox:'))) {
+      loadWasm()
+        .then((module) => module.flushOutbox())
+        .catch((error) => console.error(`lojal: outbox: could not start: ${error}`));
+    }
+  } catch {
+    // No storage for this page (a sandboxed frame): nothing can be waiting either.
   }
 }
 

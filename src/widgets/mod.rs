@@ -2,8 +2,10 @@
 
 pub mod badge;
 pub mod carousel;
+pub mod feedback;
 pub mod intl;
 
+use crate::core::feedback::PromptType;
 use crate::mount::Host;
 use leptos::prelude::*;
 
@@ -25,6 +27,21 @@ pub const ALL: &[Widget] = &[
         tag: carousel::TAG,
         css: carousel::CSS,
         render: |host| view! { <carousel::Carousel host /> }.into_any(),
+    },
+    Widget {
+        tag: feedback::NPS_TAG,
+        css: feedback::CSS,
+        render: |host| view! { <feedback::Prompt host kind=PromptType::Nps /> }.into_any(),
+    },
+    Widget {
+        tag: feedback::CSAT_TAG,
+        css: feedback::CSS,
+        render: |host| view! { <feedback::Prompt host kind=PromptType::Csat /> }.into_any(),
+    },
+    Widget {
+        tag: feedback::REVIEW_TAG,
+        css: feedback::CSS,
+        render: |host| view! { <feedback::Prompt host kind=PromptType::Review /> }.into_any(),
     },
 ];
 

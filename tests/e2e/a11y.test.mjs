@@ -126,3 +126,23 @@ test('the carousels have no WCAG 2.2 AA violations while loading, ready, moved b
     assert.deepEqual(await axeViolations(page), [], 'empty');
     assert.deepEqual(page.pageErrors, []);
   }));
+
+test('the feedback prompts have no WCAG 2.2 AA violations when asked, on an error, and after thanks', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, null, { bypassCSP: true });
+    await page.goto(`${shop.url}/ordre.html`);
+    const nps = page.locator('lojal-nps');
+    await nps.locator('[part=scale]').waitFor();
+    await page.locator('lojal-review [part=scale]').waitFor();
+    assert.deepEqual(await axeViolations(page), [], 'asked');
+
+    await nps.locator('[part=send]').click();
+    await nps.locator('[part=error]').waitFor();
+    assert.deepEqual(await axeViolations(page), [], 'error announced');
+
+    await nps.locator('[part=option]').nth(9).click();
+    await nps.locator('[part=send]').click();
+    await nps.locator('[part=thanks]').waitFor();
+    assert.deepEqual(await axeViolations(page), [], 'thanks');
+    assert.deepEqual(page.pageErrors, []);
+  }));

@@ -1,5 +1,6 @@
-// Every element in custom-elements.json has a docs page at /docs/<name>.html whose reference
-// tables (rendered from the manifest) list all its attributes, and whose live example runs.
+// Every element in custom-elements.json is documented on a page linked from /docs/: reference
+// tables rendered from the manifest list all its attributes, events, parts and properties, the
+// live example mounts, and snippets for plain HTML, Shopify and WooCommerce themes are there.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -11,26 +12,39 @@ const elements = manifest.modules.flatMap((m) => m.declarations).filter((d) => d
 
 let browser;
 let shop;
+let pages = [];
 before(async () => {
   browser = await launch();
   shop = await startShop();
+  const index = await openPage(browser, `${shop.url}/docs/`);
+  pages = await index.locator('main a[href^="/docs/"]').evaluateAll((as) => as.map((a) => new URL(a.href).pathname));
+  await index.context().close();
 });
 after(async () => {
   await browser?.close();
   await shop?.stop();
 });
 
-test('the docs index links every widget page', async () => {
-  const page = await openPage(browser, `${shop.url}/docs/`);
-  const links = await page.locator('main a').evaluateAll((as) => as.map((a) => new URL(a.href).pathname));
-  for (const element of elements) assert.ok(links.includes(`/docs/${element.tagName.replace(/^lojal-/, '')}.html`), element.tagName);
-  assert.deepEqual(page.consoleErrors, []);
+test('the docs index links a page for every element', async () => {
+  const documented = new Map();
+  for (const path of pages) {
+    const page = await openPage(browser, shop.url + path);
+    for (const tag of await page.locator('[data-reference]').evaluateAll((els) => els.map((e) => e.dataset.reference))) documented.set(tag, path);
+    await page.context().close();
+  }
+  for (const element of elements) assert.ok(documented.has(element.tagName), `no docs page documents <${element.tagName}>`);
 });
 
 for (const element of elements) {
-  const name = element.tagName.replace(/^lojal-/, '');
-  test(`/docs/${name}.html documents every attribute, event, part and property of <${element.tagName}> and runs it`, async () => {
-    const page = await openPage(browser, `${shop.url}/docs/${name}.html`);
+  test(`<${element.tagName}>: every attribute, event, part and property documented, a live example, three platforms`, async () => {
+    let page;
+    for (const path of pages) {
+      page = await openPage(browser, shop.url + path);
+      if (await page.locator(`[data-reference="${element.tagName}"]`).count()) break;
+      await page.context().close();
+      page = null;
+    }
+    assert.ok(page, `no docs page for <${element.tagName}>`);
     const reference = page.locator(`[data-reference="${element.tagName}"]`);
     await reference.locator('table').first().waitFor();
     const documented = await reference.locator('tbody tr td:first-child').allTextContents();
@@ -41,10 +55,11 @@ for (const element of elements) {
     // The live example is a real, mounted element.
     await page.waitForFunction((tag) => document.querySelector(tag)?.shadowRoot?.querySelector('[part]'), element.tagName);
     for (const platform of ['Plain HTML', 'Shopify', 'WooCommerce']) {
-      assert.equal(await page.getByRole('heading', { name: new RegExp(platform) }).count(), 1, `${platform} snippet`);
+      assert.ok(await page.getByRole('heading', { name: new RegExp(platform) }).count() >= 1, `${platform} snippet`);
     }
     assert.deepEqual(page.pageErrors, []);
     assert.deepEqual(page.consoleErrors, []);
-    await page.screenshot({ path: join(ARTIFACTS, `docs-${name}.png`), fullPage: true });
+    await page.screenshot({ path: join(ARTIFACTS, `docs-${element.tagName}.png`), fullPage: true });
+    await page.context().close();
   });
 }

@@ -1,7 +1,7 @@
 // Fills each docs page's reference tables from the package's custom-elements.json, the same file
 // the TypeScript types are generated from and a test checks against the code, so the docs
 // cannot drift from what ships. Text only: nothing from the manifest is parsed as HTML.
-const reference = document.querySelector('[data-reference]');
+const references = document.querySelectorAll('[data-reference]');
 
 function table(headings, rows) {
   const element = document.createElement('table');
@@ -24,10 +24,13 @@ function section(title, headings, rows) {
   return [Object.assign(document.createElement('h3'), { textContent: title }), table(headings, rows)];
 }
 
-if (reference) {
+const manifestLoaded = references.length
+  ? fetch('/lojal/custom-elements.json').then((r) => (r.ok ? r.json() : Promise.reject(new Error(`${r.url}: ${r.status}`))))
+  : null;
+
+for (const reference of references) {
   const tag = reference.dataset.reference;
-  fetch('/lojal/custom-elements.json')
-    .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`${r.url}: ${r.status}`))))
+  manifestLoaded
     .then((manifest) => {
       const element = manifest.modules.flatMap((m) => m.declarations).find((d) => d.tagName === tag);
       if (!element) throw new Error(`custom-elements.json has no <${tag}>`);

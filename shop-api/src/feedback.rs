@@ -1,0 +1,599 @@
+//! `/api/v1/feedback` and `/api/v1/products/{id}/reviews`: answers from the NPS, CSAT and review
+//! prompts, stored once per idempotency key with their text exactly as typed; the merchant's
+//! summary, CSV export and review moderation behind the merchant token.
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use lojal::core::feedback::{
+    AnsweredStatus, Band, CsatSummary, CsatTally, DayCounts, FeedbackAnswer, FeedbackReceipt,
+    FeedbackSummary, NpsTally, ProductReviews, PromptType, PublishedReview, ReviewPage, average,
+    describe, is_campaign, is_id,
+};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::loyalty::{authenticate, idempotency_key};
+use crate::merchant::authorize;
+
+/// Reviews per page unless asked otherwise, and the most one page holds.
+pub const DEFAULT_PER_PAGE: u32 = 10;
+pub const MAX_PER_PAGE: u32 = 50;
+
+/// `POST /api/v1/feedback`: 201 with a receipt the first time, 200 with the same receipt for
+/// every repeat of the idempotency key.
+pub async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<FeedbackAnswer>, JsonRejection>,
+) -> Result<(StatusCode, Json<FeedbackReceipt>), ApiError> {
+    let key = idempotency_key(&headers)?.ok_or(ApiError::MissingIdempotencyKey)?;
+    let Json(answer) = body?;
+    // A named shopper must be the one the shop signed in; otherwise anyone could answer (and
+    // use up the once-per-campaign answer) in someone else's name.
+    if let Some(customer_id) = &answer.customer_id {
+        authenticate(&state, customer_id, &headers)?;
+    }
+    let answer = answer.normalized();
+    let problems = answer.problems();
+    if !problems.is_empty() {
+        return Err(ApiError::InvalidAnswer(describe(&problems)));
+    }
+    let (receipt, created) = state.db.run(move |conn| store(conn, &key, &answer)).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(receipt)))
+}
+
+/// Stores `answer` under `key` in one transaction; `false` when the key was stored before.
+pub fn store(
+    conn: &mut Connection,
+    key: &str,
+    answer: &FeedbackAnswer,
+) -> Result<(FeedbackReceipt, bool), ApiError> {
+    // IMMEDIATE: two copies of one answer arriving at once serialise here, and the second sees
+    // the first's row.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let earlier = tx
+        .query_row(
+            "SELECT id, status, type, score, title, text, product_id, customer_id, campaign, order_id
+             FROM feedback WHERE idempotency_key = ?1",
+            [key],
+            |row| {
+                let same = row.get::<_, String>(2)? == answer.kind.as_str()
+                    && row.get::<_, i64>(3)? == answer.score
+                    && row.get::<_, Option<String>>(4)? == answer.title
+                    && row.get::<_, Option<String>>(5)? == answer.text
+                    && row.get::<_, Option<String>>(6)? == answer.product_id
+                    && row.get::<_, Option<String>>(7)? == answer.customer_id
+                    && row.get::<_, String>(8)? == answer.campaign
+                    && row.get::<_, Option<String>>(9)? == answer.order_id;
+                Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, same))
+            },
+        )
+        .optional()?;
+    if let Some((id, status, same)) = earlier {
+        if !same {
+            return Err(ApiError::AnswerKeyReused);
+        }
+        return Ok((
+            FeedbackReceipt {
+                id,
+                status,
+                duplicate: true,
+            },
+            false,
+        ));
+    }
+    let taken = match &answer.customer_id {
+        Some(customer_id) => answered(
+            &tx,
+            customer_id,
+            answer.kind,
+            &answer.campaign,
+            answer.product_id.as_deref(),
+        )?,
+        None => false,
+    };
+    if taken {
+        return Err(ApiError::AlreadyAnswered);
+    }
+    let status = match answer.kind {
+        PromptType::Review => "pending",
+        PromptType::Nps | PromptType::Csat => "received",
+    };
+    let id: i64 = tx.query_row(
+        "INSERT INTO feedback (idempotency_key, type, score, title, text, product_id, customer_id,
+                               campaign, order_id, page_url, locale, status)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         RETURNING id",
+        params![
+            key,
+            answer.kind.as_str(),
+            answer.score,
+            answer.title,
+            answer.text,
+            answer.product_id,
+            answer.customer_id,
+            answer.campaign,
+            answer.order_id,
+            answer.page_url,
+            answer.locale,
+            status
+        ],
+        |row| row.get(0),
+    )?;
+    tx.commit()?;
+    Ok((
+        FeedbackReceipt {
+            id,
+            status: status.into(),
+            duplicate: false,
+        },
+        true,
+    ))
+}
+
+fn answered(
+    conn: &Connection,
+    customer_id: &str,
+    kind: PromptType,
+    campaign: &str,
+    product_id: Option<&str>,
+) -> Result<bool, ApiError> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM feedback
+             WHERE customer_id = ?1 AND type = ?2 AND campaign = ?3
+               AND coalesce(product_id, '') = coalesce(?4, '')",
+            params![customer_id, kind.as_str(), campaign, product_id],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnsweredQuery {
+    #[serde(rename = "type")]
+    kind: PromptType,
+    campaign: String,
+    customer_id: String,
+    product_id: Option<String>,
+}
+
+/// `GET /api/v1/feedback/answered`: whether a signed-in shopper answered a prompt in a
+/// campaign, so the widget does not ask twice even on another device.
+pub async fn answered_status(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<AnsweredQuery>, QueryRejection>,
+) -> Result<Json<AnsweredStatus>, ApiError> {
+    let Query(query) = query?;
+    authenticate(&state, &query.customer_id, &headers)?;
+    if !is_campaign(&query.campaign) {
+        return Err(ApiError::InvalidQuery(
+            "campaign must be 1 to 64 characters of A-Z, a-z, 0-9, '.', '_', ':' and '-'".into(),
+        ));
+    }
+    state
+        .db
+        .run(move |conn| {
+            let answered = answered(
+                conn,
+                &query.customer_id,
+                query.kind,
+                &query.campaign,
+                query.product_id.as_deref(),
+            )?;
+            Ok(Json(AnsweredStatus { answered }))
+        })
+        .await
+}
+
+/// `from` and `to` of the merchant endpoints: UTC days, both included.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Period {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// A `YYYY-MM-DD` day with a real month and a day that can exist in it.
+fn is_day(value: &str) -> bool {
+    let b = value.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 10
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !digits(0..4)
+        || !digits(5..7)
+        || !digits(8..10)
+    {
+        return false;
+    }
+    let month: u32 = value[5..7].parse().unwrap_or(0);
+    let day: u32 = value[8..10].parse().unwrap_or(0);
+    (1..=12).contains(&month) && (1..=31).contains(&day)
+}
+
+impl Period {
+    /// The first and last day to include, as strings that compare like dates.
+    fn bounds(&self) -> Result<(String, String), ApiError> {
+        let day = |value: &Option<String>, name: &str, default: &str| match value {
+            None => Ok(default.to_owned()),
+            Some(v) if is_day(v) => Ok(v.clone()),
+            Some(v) => Err(ApiError::InvalidQuery(format!(
+                "{name} must be a day written YYYY-MM-DD, not {v:?}"
+            ))),
+        };
+        let from = day(&self.from, "from", "0000-01-01")?;
+        let to = day(&self.to, "to", "9999-12-31")?;
+        if from > to {
+            return Err(ApiError::InvalidQuery(format!(
+                "from ({from}) is after to ({to})"
+            )));
+        }
+        Ok((from, to))
+    }
+}
+
+/// Scores of one prompt type in the period, with how often each was given.
+fn score_counts(
+    conn: &Connection,
+    kind: PromptType,
+    from: &str,
+    to: &str,
+) -> Result<Vec<(u8, u64)>, ApiError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT score, count(*) FROM feedback
+             WHERE type = ?1 AND substr(created_at, 1, 10) BETWEEN ?2 AND ?3
+             GROUP BY score",
+        )?
+        .query_map(params![kind.as_str(), from, to], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })?
+        .collect::<Result<_, _>>()?)
+}
+
+/// The whole summary for the UTC days `from` to `to`.
+pub fn summarize(conn: &Connection, from: &str, to: &str) -> Result<FeedbackSummary, ApiError> {
+    let mut nps = NpsTally::default();
+    for (score, count) in score_counts(conn, PromptType::Nps, from, to)? {
+        match Band::of(score) {
+            Some(Band::Promoter) => nps.promoters += count,
+            Some(Band::Passive) => nps.passives += count,
+            Some(Band::Detractor) => nps.detractors += count,
+            None => {}
+        }
+    }
+    let mut csat = CsatTally::default();
+    for (score, count) in score_counts(conn, PromptType::Csat, from, to)? {
+        if (1..=5).contains(&score) {
+            csat.counts[usize::from(score - 1)] += count;
+        }
+    }
+    let reviews = conn
+        .prepare_cached(
+            "SELECT product_id, sum(score), count(*),
+                    sum(status = 'published'), sum(status = 'pending')
+             FROM feedback
+             WHERE type = 'review' AND substr(created_at, 1, 10) BETWEEN ?1 AND ?2
+             GROUP BY product_id ORDER BY product_id",
+        )?
+        .query_map(params![from, to], |row| {
+            let (sum, count): (u64, u64) = (row.get(1)?, row.get(2)?);
+            Ok(ProductReviews {
+                product_id: row.get(0)?,
+                average: average(sum, count).unwrap_or_default(),
+                reviews: count,
+                published: row.get(3)?,
+                pending: row.get(4)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    let per_day = conn
+        .prepare_cached(
+            "SELECT substr(created_at, 1, 10) AS day,
+                    sum(type = 'nps'), sum(type = 'csat'), sum(type = 'review')
+             FROM feedback WHERE day BETWEEN ?1 AND ?2
+             GROUP BY day ORDER BY day",
+        )?
+        .query_map(params![from, to], |row| {
+            Ok(DayCounts {
+                date: row.get(0)?,
+                nps: row.get(1)?,
+                csat: row.get(2)?,
+                review: row.get(3)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(FeedbackSummary {
+        nps: nps.into(),
+        csat: CsatSummary::from(csat),
+        reviews,
+        per_day,
+    })
+}
+
+/// `GET /api/v1/feedback/summary` (merchant token).
+pub async fn summary(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    period: Result<Query<Period>, QueryRejection>,
+) -> Result<Json<FeedbackSummary>, ApiError> {
+    authorize(state.merchant_token.as_ref(), &headers)?;
+    let (from, to) = period?.0.bounds()?;
+    state
+        .db
+        .run(move |conn| summarize(conn, &from, &to).map(Json))
+        .await
+}
+
+/// The export's columns, in order.
+pub const CSV_COLUMNS: [&str; 13] = [
+    "id",
+    "created_at",
+    "type",
+    "score",
+    "title",
+    "text",
+    "product_id",
+    "customer_id",
+    "campaign",
+    "order_id",
+    "page_url",
+    "locale",
+    "status",
+];
+
+/// One CSV field (RFC 4180): quoted when it holds a comma, quote or line break. A field that a
+/// spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, carriage return first) gets a
+/// leading `'`, so a shopper's "=HYPERLINK(…)" stays text in the merchant's Excel.
+pub fn csv_field(value: &str) -> String {
+    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if guarded.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
+/// Every answer in the period as CSV (UTF-8 with a byte-order mark, CRLF line ends), oldest first.
+pub fn export(conn: &Connection, from: &str, to: &str) -> Result<String, ApiError> {
+    let mut csv = String::from("\u{feff}");
+    csv.push_str(&CSV_COLUMNS.join(","));
+    csv.push_str("\r\n");
+    let mut statement = conn.prepare(
+        "SELECT id, created_at, type, score, title, text, product_id, customer_id, campaign,
+                order_id, page_url, locale, status
+         FROM feedback WHERE substr(created_at, 1, 10) BETWEEN ?1 AND ?2 ORDER BY id",
+    )?;
+    let mut rows = statement.query(params![from, to])?;
+    while let Some(row) = rows.next()? {
+        let mut fields = Vec::with_capacity(CSV_COLUMNS.len());
+        for index in 0..CSV_COLUMNS.len() {
+            let value = match row.get_ref(index)? {
+                rusqlite::types::ValueRef::Null => String::new(),
+                rusqlite::types::ValueRef::Integer(n) => n.to_string(),
+                rusqlite::types::ValueRef::Text(t) => csv_field(&String::from_utf8_lossy(t)),
+                rusqlite::types::ValueRef::Real(r) => r.to_string(),
+                rusqlite::types::ValueRef::Blob(_) => String::new(),
+            };
+            fields.push(value);
+        }
+        csv.push_str(&fields.join(","));
+        csv.push_str("\r\n");
+    }
+    Ok(csv)
+}
+
+/// `GET /api/v1/feedback/export.csv` (merchant token).
+pub async fn export_csv(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    period: Result<Query<Period>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    authorize(state.merchant_token.as_ref(), &headers)?;
+    let (from, to) = period?.0.bounds()?;
+    let csv = state.db.run(move |conn| export(conn, &from, &to)).await?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"lojal-feedback.csv\""),
+            ),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Moderation {
+    status: String,
+}
+
+/// `POST /api/v1/feedback/{id}/moderation` (merchant token): `published`, `rejected` or back to
+/// `pending`, for reviews only.
+pub async fn moderate(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Result<Json<Moderation>, JsonRejection>,
+) -> Result<Json<FeedbackReceipt>, ApiError> {
+    authorize(state.merchant_token.as_ref(), &headers)?;
+    let id: i64 = id.parse().map_err(|_| ApiError::UnknownReview)?;
+    let Json(moderation) = body?;
+    if !matches!(
+        moderation.status.as_str(),
+        "published" | "rejected" | "pending"
+    ) {
+        return Err(ApiError::InvalidBody(
+            "status must be published, rejected or pending".into(),
+        ));
+    }
+    state
+        .db
+        .run(move |conn| {
+            conn.query_row(
+                "UPDATE feedback SET status = ?2 WHERE id = ?1 AND type = 'review'
+                 RETURNING id, status",
+                params![id, moderation.status],
+                |row| {
+                    Ok(FeedbackReceipt {
+                        id: row.get(0)?,
+                        status: row.get(1)?,
+                        duplicate: false,
+                    })
+                },
+            )
+            .optional()?
+            .map(Json)
+            .ok_or(ApiError::UnknownReview)
+        })
+        .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    page: Option<u32>,
+    per_page: Option<u32>,
+}
+
+/// One page of a product's published reviews, newest first.
+pub fn reviews_page(
+    conn: &Connection,
+    product_id: &str,
+    page: u32,
+    per_page: u32,
+) -> Result<ReviewPage, ApiError> {
+    let (total, sum): (u64, Option<u64>) = conn.query_row(
+        "SELECT count(*), sum(score) FROM feedback
+         WHERE type = 'review' AND status = 'published' AND product_id = ?1",
+        [product_id],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    let offset = u64::from(page - 1) * u64::from(per_page);
+    let reviews = conn
+        .prepare_cached(
+            "SELECT f.id, f.score, f.title, f.text, c.first_name, f.created_at
+             FROM feedback f LEFT JOIN customers c ON c.id = f.customer_id
+             WHERE f.type = 'review' AND f.status = 'published' AND f.product_id = ?1
+             ORDER BY f.created_at DESC, f.id DESC LIMIT ?2 OFFSET ?3",
+        )?
+        .query_map(params![product_id, per_page, offset], |row| {
+            Ok(PublishedReview {
+                id: row.get(0)?,
+                score: row.get(1)?,
+                title: row.get(2)?,
+                text: row.get(3)?,
+                author: row.get(4)?,
+                created_at: row.get(5)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(ReviewPage {
+        product_id: product_id.to_owned(),
+        reviews,
+        page,
+        per_page,
+        total,
+        average: average(sum.unwrap_or(0), total),
+    })
+}
+
+/// `GET /api/v1/products/{id}/reviews?page=1&per_page=10`: published reviews only, for anyone.
+pub async fn product_reviews(
+    State(state): State<AppState>,
+    Path(product_id): Path<String>,
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Json<ReviewPage>, ApiError> {
+    let Query(query) = query?;
+    if !is_id(&product_id) {
+        return Err(ApiError::NotFound);
+    }
+    let page = query.page.unwrap_or(1);
+    let per_page = query.per_page.unwrap_or(DEFAULT_PER_PAGE);
+    if page == 0 {
+        return Err(ApiError::InvalidQuery("page counts from 1".into()));
+    }
+    if !(1..=MAX_PER_PAGE).contains(&per_page) {
+        return Err(ApiError::InvalidQuery(format!(
+            "per_page must be 1 to {MAX_PER_PAGE}"
+        )));
+    }
+    state
+        .db
+        .run(move |conn| reviews_page(conn, &product_id, page, per_page).map(Json))
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_when_needed_and_formulas_stay_text() {
+        let cases = [
+            ("plain", "plain"),
+            ("", ""),
+            ("æøå Õõ 🧶", "æøå Õõ 🧶"),
+            ("a,b", "\"a,b\""),
+            ("say \"hei\"", "\"say \"\"hei\"\"\""),
+            ("line\nbreak", "\"line\nbreak\""),
+            ("<b>bold</b>", "<b>bold</b>"),
+            ("=1+1", "'=1+1"),
+            ("+47 999", "'+47 999"),
+            ("-2", "'-2"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            (
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"",
+            ),
+            ("\tx", "'\tx"),
+            ("– en dash", "– en dash"),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(csv_field(value), expected, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn days_are_checked_strictly() {
+        for ok in ["2026-11-23", "0000-01-01", "9999-12-31"] {
+            assert!(is_day(ok), "{ok}");
+        }
+        for bad in [
+            "2026-13-01",
+            "2026-00-10",
+            "2026-11-32",
+            "2026-1-23",
+            "23.11.2026",
+            "2026-11-23T00:00",
+            "",
+            "２０２６-11-23",
+        ] {
+            assert!(!is_day(bad), "{bad}");
+        }
+    }
+}

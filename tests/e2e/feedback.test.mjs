@@ -1,0 +1,452 @@
+// <lojal-nps>, <lojal-csat> and <lojal-review> end to end on the demo's order-confirmation page,
+// against a real shop-api: answers survive being offline, a reload, a double click and a
+// failing API, and end as exactly one stored answer each; every prompt works by keyboard alone.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startShop, launch, openPage, plain, ARTIFACTS, MERCHANT_TOKEN } from './harness.mjs';
+
+let browser;
+before(async () => (browser = await launch()));
+after(async () => browser?.close());
+
+async function withShop(fn) {
+  const shop = await startShop();
+  try {
+    await fn(shop);
+  } finally {
+    await shop.stop();
+  }
+}
+
+// Typed as a shopper might: Norwegian and Estonian letters, emoji with a skin tone, a line
+// break, and HTML that must stay text.
+const TYPED = 'Så bra! Õnnelik, äärmiselt 😀👍🏽\nKommer igjen <img src=x onerror="document.title=1"> & <b>takk</b>';
+
+/** A small RFC 4180 reader for the merchant's export. */
+function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      i++;
+    } else field += c;
+  }
+  return rows;
+}
+
+/** Every answer the shop stored, read from the merchant's CSV export (demo reviews left out). */
+async function storedAnswers(shop) {
+  const response = await fetch(`${shop.url}/api/v1/feedback/export.csv`, {
+    headers: { authorization: `Bearer ${MERCHANT_TOKEN}` },
+  });
+  assert.equal(response.status, 200);
+  const [header, ...rows] = parseCsv((await response.text()).replace(/^\uFEFF/, ''));
+  return rows
+    .map((row) => Object.fromEntries(header.map((name, i) => [name, row[i]])))
+    .filter((answer) => answer.campaign !== 'demo');
+}
+
+async function waitForAnswers(shop, count, { timeout = 20_000 } = {}) {
+  const until = Date.now() + timeout;
+  for (;;) {
+    const answers = await storedAnswers(shop);
+    if (answers.length >= count || Date.now() > until) return answers;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The answers waiting in this browser's outbox. */
+const outbox = (page) =>
+  page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('lojal:outbox:')).length);
+
+/** What has the keyboard focus, looking into the prompt's shadow root. */
+const focused = (page) =>
+  page.evaluate(() => {
+    const host = document.activeElement;
+    const inner = host?.shadowRoot?.activeElement;
+    return {
+      host: host?.localName,
+      tag: inner?.localName,
+      type: inner?.type,
+      value: inner?.value,
+      checked: inner?.checked,
+      id: inner?.id,
+      part: inner?.getAttribute('part'),
+    };
+  });
+
+/** Presses Tab until the focus is inside `tag` (as a keyboard user would), at most 40 times. */
+async function tabInto(page, tag) {
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press('Tab');
+    if ((await focused(page)).host === tag) return;
+  }
+  throw new Error(`Tab never reached <${tag}>`);
+}
+
+async function openOrderPage(shop, options) {
+  const page = await openPage(browser, `${shop.url}/ordre.html`, options);
+  await page.locator('lojal-nps fieldset').waitFor();
+  return page;
+}
+
+test('an NPS answer given offline survives a reload and is stored once when the network returns', () =>
+  withShop(async (shop) => {
+    const page = await openOrderPage(shop);
+    const context = page.context();
+    await context.setOffline(true);
+
+    await page.locator('lojal-nps label.option:has(input[value="9"])').click();
+    await page.locator('lojal-nps textarea').fill(TYPED);
+    await page.locator('lojal-nps [part=send]').click();
+    // The shopper is thanked and told the answer waits for the network.
+    await page.locator('lojal-nps [part=thanks]').waitFor();
+    assert.match(await page.locator('lojal-nps .queued').textContent(), /tatt vare på og sendes så snart/);
+    assert.equal(await outbox(page), 1);
+    assert.deepEqual(await storedAnswers(shop), [], 'nothing reached the shop while offline');
+    await page.screenshot({ path: join(ARTIFACTS, 'feedback-nps-offline.png') });
+
+    // Reloading while offline fails like any page would; the answer stays in localStorage.
+    await page.reload().catch(() => {});
+    await context.setOffline(false);
+    // The shopper comes back (any page with the loader): the outbox is sent on load.
+    await page.goto(`${shop.url}/`);
+    const answers = await waitForAnswers(shop, 1);
+    assert.equal(answers.length, 1);
+    assert.equal(answers[0].type, 'nps');
+    assert.equal(answers[0].score, '9');
+    assert.equal(answers[0].text, TYPED);
+    assert.equal(answers[0].customer_id, 'c-1001');
+    assert.equal(answers[0].order_id, 'NS-10042');
+    assert.match(answers[0].page_url, /\/ordre\.html$/);
+    await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('lojal:outbox:')));
+    // Retries and further loads do not add a second answer.
+    await page.goto(`${shop.url}/ordre.html`);
+    await page.locator('lojal-csat fieldset').waitFor();
+    await page.waitForTimeout(500);
+    assert.equal((await storedAnswers(shop)).length, 1);
+    assert.equal(await page.locator('lojal-nps fieldset').count(), 0, 'answered: not asked again');
+    assert.deepEqual(page.pageErrors, []);
+  }));
+
+test('an answer queued offline is sent when the browser comes back online, without a reload', () =>
+  withShop(async (shop) => {
+    const page = await openOrderPage(shop);
+    await page.context().setOffline(true);
+    await page.locator('lojal-nps label.option:has(input[value="3"])').click();
+    await page.locator('lojal-nps textarea').fill('Pakken kom for sent');
+    await page.locator('lojal-nps [part=send]').click();
+    await page.locator('lojal-nps [part=thanks]').waitFor();
+    assert.equal(await outbox(page), 1);
+    await page.context().setOffline(false);
+    const answers = await waitForAnswers(shop, 1);
+    assert.deepEqual(
+      answers.map((a) => [a.type, a.score, a.text]),
+      [['nps', '3', 'Pakken kom for sent']],
+    );
+    await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('lojal:outbox:')));
+  }));
+
+test('a double click on Send stores one answer', () =>
+  withShop(async (shop) => {
+    const page = await openOrderPage(shop);
+    const posts = [];
+    page.on('request', (r) => r.method() === 'POST' && r.url().endsWith('/api/v1/feedback') && posts.push(r));
+    const events = [];
+    await page.exposeFunction('recordFeedback', (detail) => events.push(detail));
+    await page.evaluate(() => document.addEventListener('lojal:feedback', (e) => window.recordFeedback(e.detail)));
+
+    await page.locator('lojal-csat label.option:has(input[value="5"])').click();
+    await page.locator('lojal-csat [part=send]').dblclick();
+    await page.locator('lojal-csat [part=thanks]').waitFor();
+    await page.waitForTimeout(500);
+    assert.equal(posts.length, 1, `expected one POST, saw ${posts.length}`);
+    const answers = await storedAnswers(shop);
+    assert.deepEqual(answers.map((a) => [a.type, a.score]), [['csat', '5']]);
+    assert.equal(events.length, 1);
+    assert.equal(events[0].type, 'csat');
+    assert.equal(events[0].score, 5);
+    assert.equal(events[0].queued, false);
+    assert.equal(events[0].key, posts[0].headers()['idempotency-key']);
+  }));
+
+test('an API answering 500 three times, then 200, ends with exactly one stored answer', () =>
+  withShop(async (shop) => {
+    const page = await openOrderPage(shop);
+    const keys = [];
+    let failures = 0;
+    await page.route('**/api/v1/feedback', async (route) => {
+      const request = route.request();
+      if (request.method() !== 'POST') return route.continue();
+      keys.push(request.headers()['idempotency-key']);
+      if (failures < 3) {
+        failures++;
+        return route.fulfill({
+          status: 500,
+          contentType: 'application/json',
+          body: JSON.stringify({ error: { code: 'internal', message: 'injected by the test' } }),
+        });
+      }
+      return route.continue();
+    });
+    await page.locator('lojal-nps label.option:has(input[value="10"])').click();
+    await page.locator('lojal-nps textarea').fill('Alt var perfekt 🧶');
+    await page.locator('lojal-nps [part=send]').click();
+    await page.locator('lojal-nps [part=thanks]').waitFor();
+
+    const answers = await waitForAnswers(shop, 1, { timeout: 30_000 });
+    assert.deepEqual(answers.map((a) => [a.type, a.score, a.text]), [['nps', '10', 'Alt var perfekt 🧶']]);
+    assert.equal(keys.length, 4, `three failures and one success, saw ${keys.length} attempts`);
+    assert.equal(new Set(keys).size, 1, 'every attempt carries the same idempotency key');
+    await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('lojal:outbox:')));
+    await page.waitForTimeout(1000);
+    assert.equal((await storedAnswers(shop)).length, 1);
+    // The page's own retries are not errors of the page.
+    assert.deepEqual(page.pageErrors, []);
+  }));
+
+test('the NPS prompt works with the keyboard alone and announces what is missing', () =>
+  withShop(async (shop) => {
+    const page = await openOrderPage(shop);
+    await tabInto(page, 'lojal-nps');
+    assert.equal((await focused(page)).part, 'dismiss', 'the dismiss button comes first');
+    await page.keyboard.press('Tab');
+    assert.deepEqual(
+      [(await focused(page)).type, (await focused(page)).value],
+      ['radio', '0'],
+      'Tab enters the 0–10 radio group',
+    );
+    // Tab leaves the group: the next stop is Send (no follow-up before a score).
+    await page.keyboard.press('Tab');
+    assert.equal((await focused(page)).part, 'send');
+    await page.keyboard.press('Enter');
+    const error = page.locator('lojal-nps [part=error]');
+    assert.equal(await error.textContent(), 'Velg et tall fra 0 til 10.');
+    assert.equal(await error.getAttribute('role'), 'alert');
+    await page.waitForFunction(() => document.activeElement?.shadowRoot?.activeElement?.type === 'radio');
+
+    // Arrow keys choose: nine steps right from 0 is 9, a promoter.
+    for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowLeft');
+    let now = await focused(page);
+    assert.deepEqual([now.value, now.checked], ['9', true]);
+    const label = page.locator('lojal-nps label[for=text]');
+    assert.match(await label.textContent(), /^Så hyggelig! Hva likte du best\?/);
+    // Down to 6 the question changes with the band.
+    for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowLeft');
+    assert.match(await label.textContent(), /^Hva kan vi gjøre bedre\?/);
+    for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+    assert.equal(await error.textContent(), '', 'choosing a score clears the error');
+    await page.locator('lojal-nps').screenshot({ path: join(ARTIFACTS, 'feedback-nps-keyboard.png') });
+
+    await page.keyboard.press('Tab');
+    assert.equal((await focused(page)).id, 'text');
+    await page.keyboard.type('Rask levering – tusen takk!');
+    assert.equal(plain(await page.locator('lojal-nps [part=counter]').textContent()), '27 av 1 000 tegn');
+    await page.keyboard.press('Tab');
+    assert.equal((await focused(page)).part, 'send');
+    await page.keyboard.press('Enter');
+    await page.locator('lojal-nps [part=thanks]').waitFor();
+    // Focus moves to the thanks (on the next frame, once it is drawn).
+    await page.waitForFunction(() => document.activeElement?.shadowRoot?.activeElement?.getAttribute('part') === 'thanks');
+    assert.equal(await page.locator('lojal-nps [part=thanks]').textContent(), 'Takk for svaret!');
+
+    const answers = await waitForAnswers(shop, 1);
+    assert.deepEqual(answers.map((a) => [a.type, a.score, a.text]), [['nps', '9', 'Rask levering – tusen takk!']]);
+    await page.locator('lojal-nps').screenshot({ path: join(ARTIFACTS, 'feedback-nps-thanks.png') });
+    assert.deepEqual(page.pageErrors, []);
+    assert.deepEqual(page.consoleErrors, []);
+  }));
+
+test('the CSAT prompt works with the keyboard alone', () =>
+  withShop(async (shop) => {
+    const page = await openOrderPage(shop);
+    await tabInto(page, 'lojal-csat');
+    await page.keyboard.press('Tab');
+    assert.deepEqual([(await focused(page)).type, (await focused(page)).value], ['radio', '1']);
+    await page.keyboard.press('Space');
+    for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+    const now = await focused(page);
+    assert.deepEqual([now.value, now.checked], ['4', true]);
+    // Each face is named for screen readers.
+    const names = await page.locator('lojal-csat label.option .sr-only').allTextContents();
+    assert.deepEqual(names, ['Svært misfornøyd', 'Misfornøyd', 'Verken eller', 'Fornøyd', 'Svært fornøyd']);
+    await page.keyboard.press('Tab');
+    assert.equal((await focused(page)).id, 'text');
+    await page.keyboard.type('Fin innpakning ✨');
+    await page.screenshot({ path: join(ARTIFACTS, 'feedback-csat-keyboard.png') });
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.locator('lojal-csat [part=thanks]').waitFor();
+    const answers = await waitForAnswers(shop, 1);
+    assert.deepEqual(answers.map((a) => [a.type, a.score, a.text]), [['csat', '4', 'Fin innpakning ✨']]);
+  }));
+
+test('the review prompt works with the keyboard alone, counts as the shopper types and waits for moderation', () =>
+  withShop(async (shop) => {
+    const page = await openOrderPage(shop, { viewport: { width: 1000, height: 900 } });
+    assert.equal(await page.locator('lojal-review legend').textContent(), 'Hva synes du om Setesdal-genser?');
+    await tabInto(page, 'lojal-review');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Space');
+    for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowRight');
+    assert.equal((await focused(page)).value, '5');
+    assert.equal(await page.locator('lojal-review label.option.lit').count(), 5);
+
+    await page.keyboard.press('Tab');
+    assert.equal((await focused(page)).id, 'title');
+    const long = 'Varm, myk og akkurat passe stor – '.repeat(4);
+    await page.keyboard.type(long);
+    const counter = page.locator('lojal-review #title-counter');
+    assert.equal(await counter.textContent(), `${long.length} av 120 tegn`);
+    assert.match(await counter.getAttribute('class'), /over/);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(TYPED);
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    // Too long: the error is announced and the focus goes back to the title.
+    assert.equal(
+      await page.locator('lojal-review [part=error]').textContent(),
+      `Tittel er for lang: ${long.length} av høyst 120 tegn.`,
+    );
+    await page.waitForFunction(() => document.activeElement?.shadowRoot?.activeElement?.id === 'title');
+    await page.screenshot({ path: join(ARTIFACTS, 'feedback-review-too-long.png') });
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('Varm og myk');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    assert.equal((await focused(page)).part, 'send');
+    await page.keyboard.press('Enter');
+    await page.locator('lojal-review [part=thanks]').waitFor();
+    assert.equal(
+      await page.locator('lojal-review [part=thanks]').textContent(),
+      'Takk! Anmeldelsen vises når butikken har lest den.',
+    );
+
+    const answers = await waitForAnswers(shop, 1);
+    assert.deepEqual(
+      answers.map((a) => [a.type, a.score, a.title, a.text, a.product_id, a.status]),
+      [['review', '5', 'Varm og myk', TYPED, 'setesdal-genser', 'pending']],
+    );
+    const published = await (await fetch(`${shop.url}/api/v1/products/setesdal-genser/reviews`)).json();
+    assert.equal(published.total, 2, 'a new review waits for the shop before it is published');
+    await page.locator('lojal-review').screenshot({ path: join(ARTIFACTS, 'feedback-review-thanks.png') });
+  }));
+
+test('a prompt is asked once per campaign: remembered in the browser and checked by the server', () =>
+  withShop(async (shop) => {
+    const page = await openOrderPage(shop);
+    await page.locator('lojal-nps label.option:has(input[value="8"])').click();
+    await page.locator('lojal-nps [part=send]').click();
+    await page.locator('lojal-nps [part=thanks]').waitFor();
+    const campaign = (await waitForAnswers(shop, 1))[0].campaign;
+    assert.match(campaign, /^\d{4}-Q[1-4]$/, 'the default campaign is the calendar quarter');
+
+    await page.reload();
+    await page.locator('lojal-csat fieldset').waitFor();
+    assert.equal(await page.locator('lojal-nps fieldset').count(), 0, 'this browser remembers');
+
+    // Another browser (no localStorage): the server knows this shopper answered.
+    const other = await openPage(browser, null);
+    const checks = [];
+    other.on('response', (r) => r.url().includes('/feedback/answered') && checks.push(r.url()));
+    await other.goto(`${shop.url}/ordre.html`);
+    await other.locator('lojal-csat fieldset').waitFor();
+    await other.waitForTimeout(300);
+    assert.equal(await other.locator('lojal-nps fieldset').count(), 0, 'the server remembers');
+    assert.ok(checks.some((u) => u.includes('type=nps')), checks.join('\n'));
+
+    // A dismissed prompt stays dismissed.
+    const dismissed = [];
+    await other.exposeFunction('recordDismiss', (d) => dismissed.push(d));
+    await other.evaluate(() => document.addEventListener('lojal:dismiss', (e) => window.recordDismiss(e.detail)));
+    await other.locator('lojal-csat [part=dismiss]').click();
+    await other.locator('lojal-csat fieldset').waitFor({ state: 'detached' });
+    assert.deepEqual(dismissed.map((d) => d.type), ['csat']);
+    await other.reload();
+    await other.locator('lojal-review fieldset').waitFor();
+    await other.waitForTimeout(300);
+    assert.equal(await other.locator('lojal-csat fieldset').count(), 0);
+    assert.equal((await storedAnswers(shop)).length, 1, 'dismissing sends nothing');
+  }));
+
+test('triggers: after N seconds and after scrolling float in a corner, the order page waits for its order id', () =>
+  withShop(async (shop) => {
+    const page = await openOrderPage(shop, { viewport: { width: 390, height: 700 } });
+    await page.evaluate(() => {
+      const add = (html) => document.querySelector('main').insertAdjacentHTML('beforeend', html);
+      add('<lojal-csat id="later" trigger="delay" delay-seconds="3" campaign="delay-test" variant="stars"></lojal-csat>');
+      add('<lojal-nps id="scrolled" trigger="scroll" scroll-percent="95" campaign="scroll-test"></lojal-nps>');
+      add('<lojal-nps id="waiting" trigger="order-confirmation" campaign="order-test"></lojal-nps>');
+    });
+    const later = page.locator('#later fieldset');
+    const injectedAt = await page.evaluate(() => performance.now());
+    assert.ok(injectedAt < 2500, `the page took ${Math.round(injectedAt)} ms to load`);
+    await page.waitForTimeout(200);
+    assert.equal(await later.count(), 0, 'not before three seconds on the page');
+    await later.waitFor({ timeout: 10_000 });
+    assert.ok((await page.evaluate(() => performance.now())) >= 3000);
+    const position = await page.locator('#later [part=prompt]').evaluate((el) => getComputedStyle(el).position);
+    assert.equal(position, 'fixed', 'a late prompt floats instead of moving the page');
+    await page.waitForTimeout(400); // the short rise animation
+    await page.screenshot({ path: join(ARTIFACTS, 'feedback-delay-floating.png') });
+    await page.locator('#later [part=dismiss]').click();
+
+    assert.equal(await page.locator('#scrolled fieldset').count(), 0);
+    await page.mouse.wheel(0, 20_000);
+    await page.locator('#scrolled fieldset').waitFor();
+
+    assert.equal(await page.locator('#waiting fieldset').count(), 0);
+    await page.evaluate(() => document.getElementById('waiting').setAttribute('order-id', 'NS-20001'));
+    await page.locator('#waiting fieldset').waitFor();
+    assert.deepEqual(page.pageErrors, []);
+  }));
+
+test('HTML in a product name or an answer is shown as text, never run', () =>
+  withShop(async (shop) => {
+    const page = await openOrderPage(shop);
+    await page.evaluate(() =>
+      document.querySelector('lojal-review').setAttribute('product-name', '<img src=x onerror="window.pwned=1">Lue'),
+    );
+    const legend = page.locator('lojal-review legend');
+    await page.waitForFunction(() =>
+      document.querySelector('lojal-review').shadowRoot.querySelector('legend')?.textContent.includes('<img'));
+    assert.equal(await legend.textContent(), 'Hva synes du om <img src=x onerror="window.pwned=1">Lue?');
+    assert.equal(await page.locator('lojal-review img').count(), 0);
+    await page.locator('lojal-csat label.option:has(input[value="2"])').click();
+    await page.locator('lojal-csat textarea').fill('<script>window.pwned=2</script>');
+    await page.locator('lojal-csat [part=send]').click();
+    await page.locator('lojal-csat [part=thanks]').waitFor();
+    assert.equal(await page.evaluate(() => window.pwned), undefined);
+    const answers = await waitForAnswers(shop, 1);
+    assert.equal(answers[0].text, '<script>window.pwned=2</script>');
+  }));
+
+test('closing the tab right after Send still delivers the answer', () =>
+  withShop(async (shop) => {
+    const page = await openOrderPage(shop);
+    await page.locator('lojal-nps label.option:has(input[value="7"])').click();
+    await page.locator('lojal-nps textarea').fill('Sendt i siste liten');
+    await page.locator('lojal-nps [part=send]').click();
+    await page.close();
+    const answers = await waitForAnswers(shop, 1, { timeout: 10_000 });
+    assert.deepEqual(answers.map((a) => [a.type, a.score, a.text]), [['nps', '7', 'Sendt i siste liten']]);
+  }));

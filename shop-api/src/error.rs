@@ -34,6 +34,10 @@ pub enum ApiError {
     /// A merchant endpoint on a server started without a merchant token.
     MerchantApiDisabled,
     UnknownReview,
+    /// Over a rate limit; the response also carries `Retry-After`.
+    TooManyRequests {
+        retry_after_secs: u64,
+    },
     PayloadTooLarge,
     UnsupportedMediaType,
     NotFound,
@@ -97,6 +101,11 @@ impl ApiError {
                 "the merchant endpoints are off: start shop-api with LOJAL_MERCHANT_TOKEN set".into(),
             ),
             UnknownReview => (StatusCode::NOT_FOUND, "unknown_review", "no review with this id".into()),
+            TooManyRequests { retry_after_secs } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("too many requests; try again in {retry_after_secs} s"),
+            ),
             PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",

@@ -9,6 +9,7 @@ pub mod db;
 pub mod error;
 pub mod feedback;
 pub mod identity;
+pub mod limits;
 pub mod loyalty;
 pub mod merchant;
 pub mod site;
@@ -16,10 +17,10 @@ pub mod site;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::routing::{any, get, post};
+use axum::{Router, middleware};
 use serde_json::{Value, json};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -27,6 +28,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::identity::ShopSecret;
+use crate::limits::{Limiter, RateLimits};
 use crate::merchant::MerchantToken;
 
 /// Requests to the API are a few hundred bytes; anything over this is refused with 413.
@@ -52,10 +54,12 @@ pub struct Options {
     pub www: Option<PathBuf>,
     pub dist: Option<PathBuf>,
     pub allowed_origins: Vec<HeaderValue>,
+    /// `None`: no limits (the library's default, for tests); `main` turns them on.
+    pub rate_limits: Option<RateLimits>,
 }
 
 pub fn app(state: AppState, options: &Options) -> Router {
-    let mut router = Router::new().nest("/api/v1", api(state.clone(), &options.allowed_origins));
+    let mut router = Router::new().nest("/api/v1", api(state.clone(), options));
     // Anything else under /api is an API miss, answered in JSON rather than by the static site.
     router = router
         .route("/api", any(error::not_found))
@@ -66,8 +70,8 @@ pub fn app(state: AppState, options: &Options) -> Router {
     router
 }
 
-fn api(state: AppState, allowed_origins: &[HeaderValue]) -> Router {
-    let router = Router::new()
+fn api(state: AppState, options: &Options) -> Router {
+    let mut router = Router::new()
         .route("/health", get(health))
         .route("/loyalty/program", get(loyalty::program))
         .route("/loyalty/{customer_id}", get(loyalty::status))
@@ -92,6 +96,14 @@ fn api(state: AppState, allowed_origins: &[HeaderValue]) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ));
+    if let Some(limits) = options.rate_limits {
+        router = router.layer(middleware::from_fn_with_state(
+            Limiter::new(limits),
+            limits::enforce,
+        ));
+    }
+    // Outside the limits, so preflights are answered at once and a 429 carries CORS headers.
+    let allowed_origins = &options.allowed_origins;
     if allowed_origins.is_empty() {
         // Same origin only: browsers refuse cross-origin reads without CORS headers.
         return router;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use shop_api::limits::{Rate, RateLimits};
 use shop_api::merchant::MerchantToken;
 use shop_api::{AppState, Options, app, db::Db, identity::ShopSecret, parse_origins};
 
@@ -33,6 +34,19 @@ struct Cli {
     /// export and moderation (16+ characters). Unset, those endpoints stay off.
     #[arg(long, env = "LOJAL_MERCHANT_TOKEN", hide_env_values = true)]
     merchant_token: Option<String>,
+    /// Requests per client IP, e.g. `20/s,burst=100` (generous: a mobile carrier puts many
+    /// shoppers behind one address).
+    #[arg(long, default_value = "20/s,burst=100")]
+    rate_limit_ip: Rate,
+    /// Writes (POST) per signed-in customer, e.g. `2/s,burst=10`.
+    #[arg(long, default_value = "2/s,burst=10")]
+    rate_limit_customer: Rate,
+    /// Turn the rate limits off (load tests).
+    #[arg(long)]
+    no_rate_limits: bool,
+    /// Take the client IP from the last X-Forwarded-For hop: only behind a proxy you run.
+    #[arg(long)]
+    trust_x_forwarded_for: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -98,6 +112,11 @@ async fn serve(cli: Cli, secret: ShopSecret) -> Result<(), Box<dyn std::error::E
         www: Some(cli.www),
         dist: Some(cli.dist),
         allowed_origins,
+        rate_limits: (!cli.no_rate_limits).then_some(RateLimits {
+            per_ip: cli.rate_limit_ip,
+            per_customer: cli.rate_limit_customer,
+            trust_forwarded_for: cli.trust_x_forwarded_for,
+        }),
     };
     let router = app(
         AppState {
@@ -112,9 +131,13 @@ async fn serve(cli: Cli, secret: ShopSecret) -> Result<(), Box<dyn std::error::E
         .map_err(|e| format!("cannot listen on {}: {e}", cli.addr))?;
     // Tests and scripts read this line to learn the port.
     println!("listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    // The peer address feeds the per-IP rate limit.
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     Ok(())
 }
 

@@ -1,0 +1,112 @@
+// Durability: sixteen clients write answers and redemptions as fast as the reference API takes
+// them; the server is killed with SIGKILL in the middle, restarted on the same SQLite file, and
+// every write it had acknowledged must still be there, each exactly once. Acknowledged means a
+// 2xx reached the client: what was in flight when the process died may or may not have landed,
+// but never twice.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHmac } from 'node:crypto';
+import { startShop, MERCHANT_TOKEN } from './harness.mjs';
+
+const CLIENTS = 16;
+const KILL_AFTER_ACKS = 600; // of about 1 000 writes the clients would make
+const KARI = 'c-1003'; // 4 200 points; free shipping costs 300
+const sign = (id) => createHmac('sha256', 'e2e-secret').update(id).digest('hex');
+
+function feedbackRequest(key) {
+  return {
+    path: '/feedback',
+    key,
+    headers: {},
+    body: { type: 'nps', score: key.length % 11, text: `svar ${key} – æøå 🧶`, campaign: 'durability' },
+  };
+}
+
+function redeemRequest(key) {
+  return { path: `/loyalty/${KARI}/redeem`, key, headers: { 'x-lojal-signature': sign(KARI) }, body: { reward_id: 'r-ship' } };
+}
+
+async function send(url, { path, key, headers, body }) {
+  const response = await fetch(`${url}/api/v1${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': key, ...headers },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json().catch(() => null) };
+}
+
+test('after kill -9 under 16 writers, every acknowledged answer and redemption is stored exactly once', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lojal-durability-'));
+  const args = ['--no-rate-limits'];
+  try {
+    const shop = await startShop({ dir, args });
+    const acked = { feedback: [], redeem: new Map() };
+    let attempts = 0;
+    let killed = false;
+    const kill = async () => {
+      if (killed) return;
+      killed = true;
+      await shop.stop(); // SIGKILL: no graceful shutdown, no flush
+    };
+
+    const client = async (id) => {
+      for (let n = 0; n < 1_000 / CLIENTS && !killed; n++) {
+        // Every eighth write spends Kari's points, the rest are anonymous NPS answers.
+        const request = n % 8 === 0 ? redeemRequest(`redeem-${id}-${n}`) : feedbackRequest(`answer-${id}-${n}`);
+        attempts++;
+        try {
+          const answer = await send(shop.url, request);
+          if (answer.status >= 200 && answer.status < 300) {
+            if (request.path === '/feedback') acked.feedback.push(request);
+            else acked.redeem.set(request.key, { request, code: answer.body.coupon.code });
+          }
+        } catch {
+          // The server died with this request in flight: not acknowledged.
+        }
+        if (acked.feedback.length + acked.redeem.size >= KILL_AFTER_ACKS) await kill();
+      }
+    };
+    await Promise.all(Array.from({ length: CLIENTS }, (_, i) => client(i)));
+    await kill();
+    assert.ok(acked.feedback.length > 300, `enough answers acknowledged before the kill: ${acked.feedback.length}`);
+    assert.ok(acked.redeem.size >= 5, `enough redemptions acknowledged: ${acked.redeem.size}`);
+
+    const again = await startShop({ dir, args });
+    try {
+      // Each acknowledged answer is there: sending it again is a duplicate, not a new row.
+      for (const request of acked.feedback) {
+        const answer = await send(again.url, request);
+        assert.equal(answer.status, 200, `${request.key} was acknowledged but not stored`);
+        assert.equal(answer.body.duplicate, true);
+      }
+      // Each acknowledged coupon is there, and a retry returns that same coupon.
+      const codes = new Set();
+      for (const [key, { request, code }] of acked.redeem) {
+        const answer = await send(again.url, request);
+        assert.ok(answer.status === 200 || answer.status === 201, `${key}: ${answer.status}`);
+        assert.equal(answer.body.coupon.code, code, `${key} paid out a second coupon`);
+        codes.add(code);
+      }
+      assert.equal(codes.size, acked.redeem.size, 'no coupon code issued twice');
+
+      // Points: paid once per stored coupon, for at least the acknowledged ones and never more
+      // than were attempted.
+      const status = await (await fetch(`${again.url}/api/v1/loyalty/${KARI}`, { headers: { 'x-lojal-signature': sign(KARI) } })).json();
+      const paidFor = (4200 - status.points) / 300;
+      assert.ok(Number.isInteger(paidFor), `the balance moved in whole rewards: ${status.points}`);
+      assert.ok(paidFor >= acked.redeem.size, `${paidFor} coupons paid for, ${acked.redeem.size} acknowledged`);
+
+      const summary = await (await fetch(`${again.url}/api/v1/feedback/summary`, { headers: { authorization: `Bearer ${MERCHANT_TOKEN}` } })).json();
+      assert.ok(summary.nps.responses >= acked.feedback.length, `${summary.nps.responses} stored, ${acked.feedback.length} acknowledged`);
+      assert.ok(summary.nps.responses <= attempts, `${summary.nps.responses} stored, only ${attempts} sent`);
+      t.diagnostic(`${attempts} writes sent, ${acked.feedback.length} answers and ${acked.redeem.size} redemptions acknowledged before the kill; ${summary.nps.responses} answers and ${paidFor} redemptions stored`);
+    } finally {
+      await again.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

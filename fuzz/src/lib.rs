@@ -1,6 +1,7 @@
 //! What each fuzz target checks, beyond "does not panic". Shared by the libFuzzer binaries and
 //! by the replay test below, which runs every saved input under `cargo test`.
 
+use lojal::core::catalog::mapping::{Context, MAX_TITLE_CHARS, Mapping};
 use lojal::core::config::{Identity, api_base};
 use lojal::core::i18n::fill;
 use lojal::core::loyalty::{LoyaltyStatus, Program, RedeemResponse};
@@ -89,6 +90,55 @@ pub fn attributes(data: &[u8]) {
     }
 }
 
+/// A shop's product JSON through every preset, and mappings a merchant writes: whatever comes
+/// out is safe to render (links and images http(s) or same-origin, titles plain and bounded,
+/// prices consistent).
+pub fn products_json(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let context = Context {
+        limit: 200,
+        ..Context::default()
+    };
+    for preset in ["lojal", "shopify", "woocommerce"] {
+        let mapping = Mapping::preset(preset).expect("presets parse");
+        if let Ok(mapped) = mapping.apply_body(text, &context) {
+            for product in &mapped.products {
+                assert!(safe_link(&product.url).is_some(), "{:?}", product.url);
+                assert!(!product.url.starts_with("//"));
+                if let Some(image) = &product.image {
+                    assert!(safe_link(&image.src).is_some(), "{:?}", image.src);
+                    for candidate in image.srcset.iter().flat_map(|s| s.split(',')) {
+                        let url = candidate.split_whitespace().next().unwrap_or_default();
+                        assert!(safe_link(url).is_some(), "{candidate:?}");
+                    }
+                }
+                assert!(product.title.chars().count() <= MAX_TITLE_CHARS);
+                assert!(
+                    !product.title.chars().any(char::is_control),
+                    "{:?}",
+                    product.title
+                );
+                assert!(!product.id.is_empty());
+                if let Some(max) = product.price.max {
+                    assert!(max > product.price.amount);
+                }
+                if let Some(compare_at) = product.price.compare_at {
+                    assert!(compare_at > product.price.amount);
+                }
+            }
+        }
+    }
+    // The same bytes as a merchant's mapping: refused or usable, never a panic.
+    if let Ok(mapping) = Mapping::from_config(text) {
+        let _ = mapping.apply_body(
+            r#"{"products":[{"id":1,"title":"x","url":"/p","price":100}]}"#,
+            &context,
+        );
+    }
+}
+
 fn percent_decode(s: &str) -> Vec<u8> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -138,6 +188,11 @@ mod replay {
     #[test]
     fn links() {
         replay("links", super::links);
+    }
+
+    #[test]
+    fn products_json() {
+        replay("products_json", super::products_json);
     }
 
     #[test]

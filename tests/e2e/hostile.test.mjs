@@ -103,3 +103,45 @@ test('a guest’s programme offer: every hostile case', async (t) => {
     });
   }
 });
+
+test('a recommendations rail: every hostile case', async (t) => {
+  const page0 = await openPage(browser, `${shop.url}/api/v1/recommendations?product_id=p-setesdal&intent=bought-together&limit=8`);
+  const validRecommendations = JSON.parse(await page0.locator('body').textContent());
+  await page0.context().close();
+  for (const kase of hostileCases(validRecommendations)) {
+    await t.test(kase.name, async () => {
+      const page = await openPage(browser);
+      const warnings = [];
+      page.on('console', (m) => m.type() === 'warning' && m.text().startsWith('lojal:') && warnings.push(m.text()));
+      try {
+        const response = kase.response();
+        await page.route('**/api/v1/recommendations?*intent=bought-together*', (route) => fulfil(route, response));
+        await page.goto(`${shop.url}/product.html`);
+        const rail = page.locator('#bought-together');
+        // Settled: slides shown, or the rail hid itself.
+        await page.waitForFunction(() => {
+          const el = document.querySelector('#bought-together');
+          return el.hasAttribute('empty') || el.shadowRoot?.querySelector('[part=slide]');
+        });
+        await page.waitForTimeout(300);
+        assert.equal(await page.evaluate(() => window.__pwned), undefined, 'no injected script ran');
+        assert.deepEqual(await page.evaluate(unsafeUrlsOnPage), [], 'no unsafe URL in an href or src');
+        assert.deepEqual(page.pageErrors, []);
+        const messages = [...page.consoleErrors, ...warnings].filter((m) => m.startsWith('lojal:'));
+        if (kase.expect === 'reject') {
+          // Refused whole (one error naming the URL) or item by item (one warning each).
+          assert.ok(await rail.evaluate((el) => el.hasAttribute('empty') || el.shadowRoot.querySelectorAll('[part=slide]').length < 8), 'refused data is not shown');
+          assert.ok(messages.length >= 1, 'the console says why');
+          assert.ok(messages.every((m) => /recommendations|item \d+/.test(m)), messages.join('\n'));
+        }
+        if (kase.payload) {
+          const names = await rail.locator('[part=name]').allTextContents();
+          assert.ok(names.length > 0 && names.every((n) => n.includes(kase.payload.slice(0, 10))), 'titles are shown as the characters they are');
+        }
+        assert.ok(await page.evaluate(() => (window.scrollTo(0, 400), window.scrollY > 0)), 'the page scrolls');
+      } finally {
+        await page.context().close();
+      }
+    });
+  }
+});

@@ -134,3 +134,28 @@ test('a redemption whose answer is lost is retried with the same key: one coupon
     assert.equal(shown, body.points, 'the badge shows the server’s balance');
     assert.ok(body.points === 1250 - 300 || body.points === 1250 - 500 || body.points === 1250 - 1000, `charged once: ${body.points}`);
   }));
+
+const RECOMMENDATIONS = /^\/api\/v1\/recommendations\?.*intent=bought-together/;
+
+test('a rail whose API stalls shows its skeleton, then hides itself when the tries run out; the page is fine', () =>
+  withFaults(async (proxy) => {
+    proxy.inject('GET', RECOMMENDATIONS, { kind: 'hang' }, 10);
+    const page = await openPage(browser, `${proxy.url}/product.html`);
+    await page.locator('#bought-together [part=skeleton]').first().waitFor();
+    await page.waitForFunction(() => document.querySelector('#bought-together').hasAttribute('empty'), null, { timeout: 40_000 });
+    assert.equal(proxy.requests('GET', RECOMMENDATIONS).length, 3);
+    assert.equal(await page.locator('#bought-together').isVisible(), false);
+    await page.locator('#popular [part=slide]').first().waitFor(); // the other rail is unaffected
+    assert.equal(page.consoleErrors.filter((m) => m.startsWith('lojal:')).length, 1);
+    assert.deepEqual(page.pageErrors, []);
+  }));
+
+test('a rail retries a 503 after its Retry-After and then shows the products', () =>
+  withFaults(async (proxy) => {
+    proxy.inject('GET', RECOMMENDATIONS, { kind: 'status', status: 503, retryAfter: 1 });
+    const page = await openPage(browser, `${proxy.url}/product.html`);
+    await page.locator('#bought-together [part=slide]').first().waitFor();
+    const at = proxy.requests('GET', RECOMMENDATIONS).map((e) => e.at);
+    assert.equal(at.length, 2);
+    assert.ok(at[1] - at[0] >= 1_000, `waited ${at[1] - at[0]} ms`);
+  }));

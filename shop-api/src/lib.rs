@@ -6,6 +6,7 @@
 pub mod coupon;
 pub mod db;
 pub mod error;
+pub mod games;
 pub mod identity;
 pub mod loyalty;
 pub mod site;
@@ -66,6 +67,8 @@ fn api(state: AppState, allowed_origins: &[HeaderValue]) -> Router {
         .route("/loyalty/program", get(loyalty::program))
         .route("/loyalty/{customer_id}", get(loyalty::status))
         .route("/loyalty/{customer_id}/redeem", post(loyalty::redeem))
+        .route("/campaigns/{campaign_id}", get(games::campaign))
+        .route("/campaigns/{campaign_id}/play", post(games::play))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(state)

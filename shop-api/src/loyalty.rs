@@ -68,7 +68,11 @@ pub async fn redeem(
         .map(Json)
 }
 
-fn authenticate(state: &AppState, customer_id: &str, headers: &HeaderMap) -> Result<(), ApiError> {
+pub(crate) fn authenticate(
+    state: &AppState,
+    customer_id: &str,
+    headers: &HeaderMap,
+) -> Result<(), ApiError> {
     let signature = headers
         .get(SIGNATURE_HEADER)
         .and_then(|value| value.to_str().ok())
@@ -80,7 +84,7 @@ fn authenticate(state: &AppState, customer_id: &str, headers: &HeaderMap) -> Res
     }
 }
 
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let Some(value) = headers.get(IDEMPOTENCY_HEADER) else {
         return Ok(None);
     };

@@ -10,7 +10,7 @@ use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use lojal::core::loyalty::{LoyaltyStatus, Program, RedeemResponse};
 use serde_json::{Value, json};
-use shop_api::db::{Db, migrate, schema_version};
+use shop_api::db::{Db, SCHEMA_VERSION, migrate, schema_version};
 use shop_api::identity::ShopSecret;
 use shop_api::{AppState, Options, app, parse_origins};
 use tempfile::TempDir;
@@ -145,7 +145,7 @@ async fn health_reports_the_schema_version() {
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(
         answer.json(),
-        json!({ "status": "ok", "schema_version": 2 })
+        json!({ "status": "ok", "schema_version": SCHEMA_VERSION })
     );
 }
 
@@ -461,7 +461,7 @@ fn migrations_run_once_and_keep_data_across_restarts() {
     let path = dir.path().join("shop.sqlite");
     drop(Db::open(&path).unwrap());
     let mut conn = rusqlite::Connection::open(&path).unwrap();
-    assert_eq!(schema_version(&conn).unwrap(), 2);
+    assert_eq!(schema_version(&conn).unwrap(), SCHEMA_VERSION as i64);
     let journal: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();

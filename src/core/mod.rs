@@ -2,6 +2,7 @@
 //! relies on. Nothing here imports a browser crate, so it is tested natively with `cargo test`.
 
 pub mod config;
+pub mod games;
 pub mod i18n;
 pub mod loyalty;
 pub mod retry;

@@ -21,6 +21,9 @@ if (!registry.defined) {
   placeholder.replaceSync(`
     :host { display: inline-block; vertical-align: middle; }
     :host(lojal-badge) { inline-size: 15rem; block-size: 3.25rem; }
+    :host(lojal-wheel), :host(lojal-scratch) { display: block; inline-size: 100%; max-inline-size: 24rem; margin-inline: auto; }
+    :host(lojal-wheel) { min-block-size: 30rem; }
+    :host(lojal-scratch) { min-block-size: 19rem; }
     .placeholder { box-sizing: border-box; block-size: 100%; border-radius: 0.75rem;
       background: color-mix(in srgb, currentColor 6%, transparent); }
   `);
@@ -34,6 +37,8 @@ if (!registry.defined) {
 
   const widgets = {
     'lojal-badge': ['customer-id', 'customer-sig', 'locale', 'api', 'signup-url'],
+    'lojal-wheel': ['campaign', 'customer-id', 'customer-sig', 'locale', 'api'],
+    'lojal-scratch': ['campaign', 'customer-id', 'customer-sig', 'locale', 'api'],
   };
 
   for (const [tag, attributes] of Object.entries(widgets)) {

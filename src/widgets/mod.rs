@@ -1,6 +1,7 @@
 //! Every widget, one module each, and the table the mount layer looks tags up in.
 
 pub mod badge;
+pub mod games;
 pub mod intl;
 
 use crate::mount::Host;
@@ -14,11 +15,23 @@ pub struct Widget {
     pub render: fn(Host) -> AnyView,
 }
 
-pub const ALL: &[Widget] = &[Widget {
-    tag: badge::TAG,
-    css: badge::CSS,
-    render: |host| view! { <badge::Badge host /> }.into_any(),
-}];
+pub const ALL: &[Widget] = &[
+    Widget {
+        tag: badge::TAG,
+        css: badge::CSS,
+        render: |host| view! { <badge::Badge host /> }.into_any(),
+    },
+    Widget {
+        tag: games::wheel::TAG,
+        css: games::wheel::CSS,
+        render: |host| view! { <games::wheel::Wheel host /> }.into_any(),
+    },
+    Widget {
+        tag: games::scratch::TAG,
+        css: games::scratch::CSS,
+        render: |host| view! { <games::scratch::Scratch host /> }.into_any(),
+    },
+];
 
 pub fn by_tag(tag: &str) -> Option<&'static Widget> {
     ALL.iter().find(|w| w.tag.eq_ignore_ascii_case(tag))

@@ -28,3 +28,19 @@ document.addEventListener('lojal:play', (event) => {
 document.addEventListener('lojal:prize', (event) => {
   console.info(`demo: ${event.detail.prize} – coupon ${event.detail.code}`);
 });
+
+// Stands in for the shop's cookie banner: lojal waits for it before analytics and storage.
+document.getElementById('consent-yes').addEventListener('click', () => globalThis.lojal?.consent(true));
+document.getElementById('consent-no').addEventListener('click', () => globalThis.lojal?.consent(false));
+
+// A popup wheel for the shopper chosen above, as a theme would add it to any page.
+document.getElementById('add-popup').addEventListener('click', () => {
+  const inline = document.getElementById('wheel');
+  const popup = document.createElement('lojal-wheel');
+  for (const name of ['campaign', 'customer-id', 'customer-sig', 'locale']) {
+    if (inline.hasAttribute(name)) popup.setAttribute(name, inline.getAttribute(name));
+  }
+  popup.setAttribute('popup', '');
+  popup.setAttribute('popup-delay', '2');
+  document.body.append(popup);
+});

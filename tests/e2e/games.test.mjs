@@ -69,6 +69,8 @@ test('spin: the wheel stops on the segment the API drew, and a prize’s coupon 
     });
     await wheel(page, 'play').waitFor();
     await recordEvents(page);
+    // The demo's stand-in for a cookie banner: analytics events may flow.
+    await page.click('#consent-yes');
     const seen = [];
     page.on('response', (r) => r.url().endsWith('/play') && r.json().then((b) => seen.push(b.segment_index)));
     const campaign = (await api(shop, '/campaigns/vinterhjulet')).body;
@@ -168,6 +170,9 @@ test('a second spin is refused politely: in the same page, after a reload, and f
     await wheel(page, 'notice').waitFor();
     assert.match(plain(await wheel(page, 'notice').textContent()), polite);
     assert.equal(posts.length, 0);
+    // Once on screen: the result card's own "come back" line makes way for the notice.
+    const shown = plain(await wheel(page, 'status').textContent());
+    assert.equal(shown.split('Du har allerede spilt').length - 1, 1, shown);
 
     // Reloaded: the widget knows before anyone clicks.
     await page.reload();
@@ -182,8 +187,10 @@ test('a second spin is refused politely: in the same page, after a reload, and f
     const { status, body } = await refused;
     assert.equal(status, 429);
     assert.equal(body.error.code, 'already_played');
-    await wheel(other, 'state').waitFor();
-    assert.match(plain(await wheel(other, 'state').textContent()), polite);
+    // Said once, in the live region (as a notice, since it answers the press).
+    await wheel(other, 'notice').waitFor();
+    assert.match(plain(await wheel(other, 'status').textContent()), polite);
+    assert.equal(await wheel(other, 'state').count(), 0);
     assert.deepEqual(other.pageErrors, []);
     // The wheel did not turn for the refused play.
     assert.equal(await wheel(other, 'rotor').evaluate((el) => getComputedStyle(el).transform), 'matrix(1, 0, 0, 1, 0, 0)');
@@ -328,6 +335,7 @@ test('campaign over, and the API down: calm messages, and the page keeps working
 
 /** Drags the mouse over the card in horizontal strokes covering `rows` of it. */
 async function scratchRows(page, rows) {
+  await scratch(page, 'card').scrollIntoViewIfNeeded();
   const box = await scratch(page, 'coating').boundingBox();
   await page.mouse.move(box.x + 5, box.y + 5);
   await page.mouse.down();
@@ -347,6 +355,7 @@ test('scratch card: revealed by dragging past 60 %, showing the prize the server
     const page = await openPage(browser, shop.url + CAMPAIGN_PAGE, NORWAY);
     await scratch(page, 'reveal').waitFor();
     await recordEvents(page);
+    await page.click('#consent-yes');
     // Nothing to find in the page before playing.
     const campaign = (await api(shop, '/campaigns/skrapelodd')).body;
     const before = await page.evaluate(() => document.querySelector('lojal-scratch').shadowRoot.textContent);
@@ -427,4 +436,144 @@ test('scratch card: the Reveal button plays and uncovers it for keyboard users',
     assert.equal(await scratched(page), 0);
     assert.equal(posts.length, 0);
     await page.locator('lojal-scratch').screenshot({ path: join(ARTIFACTS, 'scratch-revealed.png') });
+  }));
+
+// --- consent and the shared frequency budget ------------------------------------------------------
+
+const lojalKeys = (page) => page.evaluate(() =>
+  [...Object.keys(localStorage), ...Object.keys(sessionStorage)].filter((k) => k.startsWith('lojal:')).sort());
+
+/** Plays the scratch card with the Reveal button and waits for the result. */
+async function revealScratch(page) {
+  const answer = nextPlay(page, 'skrapelodd');
+  await scratch(page, 'reveal').click();
+  const { body } = await answer;
+  await scratch(page, 'result').waitFor();
+  return body;
+}
+
+test('consent: no analytics event and nothing stored until the page allows it; queued events follow', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, shop.url + CAMPAIGN_PAGE, NORWAY);
+    await scratch(page, 'reveal').waitFor();
+    await recordEvents(page);
+    const body = await revealScratch(page);
+    await page.waitForTimeout(300);
+    assert.deepEqual(await page.evaluate(() => window.lojalEvents), [], 'nothing before consent');
+    assert.deepEqual(await lojalKeys(page), []);
+
+    // The page's consent tool says yes: the waiting events arrive, in order.
+    await page.evaluate(() => lojal.consent(true));
+    const names = await page.evaluate(() => window.lojalEvents.map((e) => e.name));
+    assert.deepEqual(names, body.prize ? ['lojal:play', 'lojal:prize'] : ['lojal:play']);
+
+    // Withdrawn: later plays stay silent.
+    await page.evaluate(() => lojal.consent(false));
+    await chooseShopper(page, 'Mart (innlogget)');
+    await scratch(page, 'result').waitFor({ state: 'detached' });
+    await revealScratch(page);
+    await page.waitForTimeout(300);
+    assert.equal(await page.evaluate(() => window.lojalEvents.length), names.length);
+  }));
+
+test('consent from Shopify’s Customer Privacy API, including a later visitorConsentCollected', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, null, NORWAY);
+    await page.addInitScript(() => {
+      let allowed = false;
+      window.Shopify = {
+        customerPrivacy: {
+          analyticsProcessingAllowed: () => allowed,
+          preferencesProcessingAllowed: () => allowed,
+          marketingAllowed: () => false,
+          grant() {
+            allowed = true;
+            document.dispatchEvent(new CustomEvent('visitorConsentCollected', {
+              detail: { analyticsAllowed: true, preferencesAllowed: true, marketingAllowed: false, saleOfDataAllowed: false },
+            }));
+          },
+        },
+      };
+    });
+    await page.goto(shop.url + CAMPAIGN_PAGE);
+    await scratch(page, 'reveal').waitFor();
+    await recordEvents(page);
+    await revealScratch(page);
+    await page.waitForTimeout(300);
+    assert.deepEqual(await page.evaluate(() => window.lojalEvents), []);
+    await page.evaluate(() => window.Shopify.customerPrivacy.grant());
+    const events = await page.evaluate(() => window.lojalEvents.map((e) => e.name));
+    assert.equal(events[0], 'lojal:play');
+  }));
+
+/** Adds popup games for Mart (who has not played) to the page. */
+async function addPopups(page, signature) {
+  await page.evaluate((sig) => {
+    for (const [tag, campaign] of [['lojal-wheel', 'vinterhjulet'], ['lojal-scratch', 'skrapelodd']]) {
+      const el = document.createElement(tag);
+      Object.entries({ campaign, 'customer-id': 'c-1002', 'customer-sig': sig, popup: '', 'popup-delay': '0.3' })
+        .forEach(([k, v]) => el.setAttribute(k, v));
+      el.className = 'test-popup';
+      document.body.append(el);
+    }
+  }, signature);
+}
+
+const openDialogs = (page) => page.evaluate(() =>
+  [...document.querySelectorAll('.test-popup')]
+    .filter((el) => el.shadowRoot?.querySelector('dialog[open]'))
+    .map((el) => el.tagName.toLowerCase()));
+
+test('popups share one frequency budget: none without consent, one per visit, never again once dismissed', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, shop.url + CAMPAIGN_PAGE, NORWAY);
+    await wheel(page, 'play').waitFor();
+    const mart = await demoSignature(page, 'c-1002');
+
+    // No consent: the budget cannot be counted, so nothing interrupts and nothing is stored.
+    await addPopups(page, mart);
+    await page.waitForTimeout(1500);
+    assert.deepEqual(await openDialogs(page), []);
+    assert.deepEqual(await lojalKeys(page), []);
+
+    // With consent: exactly one of the two popups opens.
+    await page.reload();
+    await wheel(page, 'play').waitFor();
+    await page.evaluate(() => lojal.consent(true));
+    await addPopups(page, mart);
+    await page.waitForFunction(() => document.querySelector('.test-popup')?.shadowRoot?.querySelector('dialog[open]')
+      || document.querySelectorAll('.test-popup')[1]?.shadowRoot?.querySelector('dialog[open]'));
+    await page.waitForTimeout(1000);
+    const opened = await openDialogs(page);
+    assert.equal(opened.length, 1, JSON.stringify(opened));
+    await page.screenshot({ path: join(ARTIFACTS, 'popup-open.png') });
+    // Dismissed with Escape: remembered.
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => ![...document.querySelectorAll('.test-popup')].some((el) => el.shadowRoot.querySelector('dialog[open]')));
+    const key = `${opened[0]}:${opened[0] === 'lojal-wheel' ? 'vinterhjulet' : 'skrapelodd'}`;
+    assert.deepEqual(await lojalKeys(page), [`lojal:done:${key}`, 'lojal:prompted']);
+    assert.equal(await page.evaluate((k) => localStorage.getItem(`lojal:done:${k}`), key), 'dismissed');
+
+    // Same visit, next page: no second prompt.
+    await page.reload();
+    await wheel(page, 'play').waitFor();
+    await page.evaluate(() => lojal.consent(true));
+    await addPopups(page, mart);
+    await page.waitForTimeout(1500);
+    assert.deepEqual(await openDialogs(page), []);
+
+    // A later visit (same browser, new session): the dismissed one stays away, the other may come.
+    const state = await page.context().storageState();
+    const later = await openPage(browser, null, { ...NORWAY, storageState: state });
+    await later.goto(shop.url + CAMPAIGN_PAGE);
+    await wheel(later, 'play').waitFor();
+    await later.evaluate(() => lojal.consent(true));
+    await addPopups(later, mart);
+    await later.waitForTimeout(1500);
+    const other = opened[0] === 'lojal-wheel' ? 'lojal-scratch' : 'lojal-wheel';
+    assert.deepEqual(await openDialogs(later), [other]);
+
+    // Consent withdrawn: everything lojal stored goes.
+    await later.evaluate(() => lojal.consent(false));
+    assert.deepEqual(await lojalKeys(later), []);
   }));

@@ -68,6 +68,8 @@ pub struct GameCtl {
     pub email_invalid: RwSignal<bool>,
     pub consent: RwSignal<bool>,
     pub email_input: NodeRef<html::Input>,
+    /// Counts campaign loads (a new campaign, shopper or language): a game resets its picture.
+    pub generation: RwSignal<u64>,
     /// Kept until the server gives a definite answer, so a retry after a lost answer gets the
     /// same play instead of a refusal.
     key: StoredValue<Option<String>>,
@@ -180,9 +182,11 @@ impl GameCtl {
         let notice = RwSignal::new(None::<String>);
         let key = StoredValue::new(None::<String>);
         let host_value = StoredValue::new(host);
+        let generation = RwSignal::new(0_u64);
         // A new campaign or shopper starts over, whatever the last one did.
         Effect::new(move |_| match loaded.get() {
             Some(Ok(Loaded { campaign, signed })) => {
+                generation.update(|g| *g += 1);
                 key.set_value(None);
                 notice.set(None);
                 phase.set(match campaign.state {
@@ -220,6 +224,7 @@ impl GameCtl {
             email_invalid: RwSignal::new(false),
             consent: RwSignal::new(false),
             email_input: NodeRef::new(),
+            generation,
             key,
         }
     }
@@ -409,10 +414,11 @@ impl GameCtl {
             ])
         });
         self.phase.set(Phase::Done(result));
+        // Analytics: only as the page's consent allows (the loader queues or drops them).
         self.host.with_value(|h| {
-            h.emit("play", &play);
+            h.emit_analytics("play", &play);
             if let Some(prize) = &prize {
-                h.emit("prize", prize);
+                h.emit_analytics("prize", prize);
             }
         });
     }
@@ -435,11 +441,81 @@ impl GameCtl {
     }
 }
 
+/// With the `popup` attribute the game opens as a modal dialog after `popup-delay` seconds
+/// (default 8), once the shopper may play and only if the loader's shared frequency budget
+/// allows it (one interrupting prompt per visit, never again once dismissed or played, none
+/// without storage consent). Without `popup` the game is inline and this adds nothing.
+pub fn popup_shell(ctl: GameCtl, tag: &'static str, game: AnyView) -> AnyView {
+    let host = ctl.host.get_value();
+    if host.attribute("popup").is_none() {
+        return game;
+    }
+    let delay_ms = host
+        .attribute("popup-delay")
+        .and_then(|d| d.trim().parse::<f64>().ok())
+        .filter(|d| d.is_finite() && *d >= 0.0)
+        .map_or(8000, |d| (d * 1000.0).min(600_000.0) as u64);
+    let waited = RwSignal::new(false);
+    let asked = StoredValue::new(false);
+    let open = RwSignal::new(false);
+    let dialog = NodeRef::<html::Dialog>::new();
+    let key = move || {
+        let campaign = ctl
+            .campaign
+            .with_untracked(|c| c.as_ref().map(|c| c.id.clone()));
+        format!("{tag}:{}", campaign.unwrap_or_default())
+    };
+    set_timeout(
+        move || waited.set(true),
+        std::time::Duration::from_millis(delay_ms),
+    );
+    Effect::new(move |_| {
+        if waited.get() && matches!(ctl.phase.get(), Phase::Ready) && !asked.get_value() {
+            asked.set_value(true);
+            if ctl.host.with_value(|h| h.budget_request(&key())) {
+                open.set(true);
+            }
+        }
+    });
+    Effect::new(move |_| {
+        if let (true, Some(dialog)) = (open.get(), dialog.get()) {
+            if !dialog.open() {
+                let _ = dialog.show_modal();
+            }
+        }
+    });
+    // Played: this prompt never comes back.
+    Effect::new(move |_| {
+        if open.get() && matches!(ctl.phase.get(), Phase::Done(_)) {
+            ctl.host.with_value(|h| h.budget_settle(&key(), "played"));
+        }
+    });
+    let on_close = move |_| {
+        if !matches!(ctl.phase.get_untracked(), Phase::Done(_)) {
+            ctl.host
+                .with_value(|h| h.budget_settle(&key(), "dismissed"));
+        }
+        open.set(false);
+    };
+    // A closed <dialog> is not displayed; show_modal() puts it in the top layer, with focus
+    // kept inside, Escape to close, and the page behind made inert.
+    view! {
+        <dialog class="popup" part="dialog" node_ref=dialog aria-labelledby="lojal-title" on:close=on_close>
+            <form method="dialog" class="popup-close">
+                <button class="close" part="close" type="submit"
+                    aria-label=move || ctl.texts.get().messages().close.clone()>"×"</button>
+            </form>
+            {game}
+        </dialog>
+    }
+    .into_any()
+}
+
 /// The heading with the campaign's name.
 pub fn title_view(ctl: GameCtl) -> impl IntoView {
     move || {
         ctl.campaign.get().map(|c| {
-            view! { <h2 class="title" part="title">{c.name}</h2> }
+            view! { <h2 class="title" part="title" id="lojal-title">{c.name}</h2> }
         })
     }
 }
@@ -536,7 +612,9 @@ pub fn result_view(ctl: GameCtl) -> impl IntoView {
                             </button>
                         </div>
                         <p class="expires" part="expires">{expires}</p>
-                        <p class="again">{again}</p>
+                        <Show when=move || ctl.notice.get().is_none()>
+                            <p class="again">{again.clone()}</p>
+                        </Show>
                     </div>
                 }
                 .into_any()
@@ -546,7 +624,9 @@ pub fn result_view(ctl: GameCtl) -> impl IntoView {
                 view! {
                     <div class="result lost" part="result">
                         <p class="headline" part="headline">{headline}</p>
-                        <p class="again">{again}</p>
+                        <Show when=move || ctl.notice.get().is_none()>
+                            <p class="again">{again.clone()}</p>
+                        </Show>
                     </div>
                 }
                 .into_any()
@@ -560,7 +640,13 @@ pub fn status_view(ctl: GameCtl) -> impl IntoView {
     view! {
         <div class="status" part="status" role="status" aria-live="polite">
             {result_view(ctl)}
-            {move || ctl.state_message().map(|text| view! { <p class="state" part="state">{text}</p> })}
+            // A notice repeating the state (pressing Spin again) replaces it, so the text is
+            // shown once and still announced anew.
+            {move || {
+                ctl.state_message()
+                    .filter(|text| ctl.notice.get().as_ref() != Some(text))
+                    .map(|text| view! { <p class="state" part="state">{text}</p> })
+            }}
             {move || ctl.notice.get().map(|text| view! { <p class="notice" part="notice">{text}</p> })}
         </div>
     }

@@ -8,7 +8,7 @@
 //! Events: `lojal:play`, `lojal:prize` (as `<lojal-wheel>`).
 //! Parts: `game`, `title`, `card`, `prize`, `coating`, `reveal`, and the shared result parts.
 
-use super::{GameCtl, Phase, email_view, rules_view, status_view, title_view};
+use super::{GameCtl, Phase, email_view, popup_shell, rules_view, status_view, title_view};
 use crate::core::games::{PlayResult, REVEAL_FRACTION, ScratchGrid};
 use crate::core::i18n::fill;
 use crate::mount::Host;
@@ -123,7 +123,7 @@ pub fn Scratch(
     // A fresh coating for every campaign, shopper and language.
     Effect::new(move |_| {
         let hint = ctl.texts.get().messages().game_scratch_here.clone();
-        ctl.campaign.track();
+        ctl.generation.track();
         if let Some(canvas) = canvas_ref.get() {
             paint_coating(&canvas, &hint);
             grid.set_value(ScratchGrid::new(W, H, COLS, ROWS));
@@ -255,7 +255,7 @@ pub fn Scratch(
         move || matches!(ctl.phase.get(), Phase::Ready | Phase::Playing) && !revealed.get();
     let show_card = move || !matches!(ctl.phase.get(), Phase::Loading | Phase::Unavailable);
 
-    view! {
+    let game = view! {
         <div class="game scratch-game" part="game" lang=move || ctl.texts.get().locale()>
             {title_view(ctl)}
             {move || matches!(ctl.phase.get(), Phase::Loading).then(|| view! {
@@ -269,6 +269,12 @@ pub fn Scratch(
                 aria-label=label
                 class:hidden=move || !show_card()
                 class:revealed=move || revealed.get()
+                class:locked=move || {
+                    matches!(
+                        ctl.phase.get(),
+                        Phase::NotEligible(_) | Phase::Over | Phase::Upcoming(_) | Phase::LoginRequired
+                    )
+                }
                 data-scratched=move || scratched.get().to_string()
             >
                 <div class="prize" part="prize" aria-hidden="true">{prize_layer}</div>
@@ -291,5 +297,6 @@ pub fn Scratch(
             {status_view(ctl)}
             {rules_view(ctl)}
         </div>
-    }
+    };
+    popup_shell(ctl, TAG, game.into_any())
 }

@@ -11,7 +11,9 @@
 //! `result`, `headline`, `code`, `copy`, `expires`, `state`, `notice`, `email`, `email-input`,
 //! `consent`, `rules`.
 
-use super::{GameCtl, Phase, email_view, reduced_motion, rules_view, status_view, title_view};
+use super::{
+    GameCtl, Phase, email_view, popup_shell, reduced_motion, rules_view, status_view, title_view,
+};
 use crate::core::games::{segment_middle, segment_path, spin_target, text_color_on};
 use crate::core::i18n::fill;
 use crate::mount::Host;
@@ -189,7 +191,7 @@ pub fn Wheel(
         )
     };
 
-    view! {
+    let game = view! {
         <div class="game wheel-game" part="game" lang=move || ctl.texts.get().locale()
             class:reduced=reduced_motion
         >
@@ -231,7 +233,8 @@ pub fn Wheel(
             {status_view(ctl)}
             {rules_view(ctl)}
         </div>
-    }
+    };
+    popup_shell(ctl, TAG, game.into_any())
 }
 
 fn result_index(result: &crate::core::games::PlayResult) -> usize {

@@ -1103,6 +1103,9 @@ mod tests {
         let expected = chances(&segments).unwrap();
         let counts = tally(&segments, 100_000, 0x05EE_D1E5_2026);
         let (statistic, p) = chi_square(&counts, &expected);
+        eprintln!(
+            "demo weights: χ² = {statistic:.2}, 5 degrees of freedom, p = {p:.3}, counts {counts:?}"
+        );
         assert!(
             p > 0.001,
             "χ² = {statistic:.2}, p = {p:.5}, counts {counts:?}"

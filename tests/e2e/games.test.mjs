@@ -146,7 +146,10 @@ test('spin: the wheel stops on the segment the API drew, and a prize’s coupon 
     assert.equal(plays.at(-1).detail.won, true);
     assert.deepEqual(page.pageErrors, []);
     assert.deepEqual(page.consoleErrors, []);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.waitForTimeout(500);
     await page.locator('lojal-wheel').screenshot({ path: join(ARTIFACTS, 'wheel-prize.png') });
+    await page.screenshot({ path: join(ARTIFACTS, 'games-page.png') });
   }));
 
 test('a second spin is refused politely: in the same page, after a reload, and from another tab', () =>
@@ -546,6 +549,14 @@ test('popups share one frequency budget: none without consent, one per visit, ne
     await page.waitForTimeout(1000);
     const opened = await openDialogs(page);
     assert.equal(opened.length, 1, JSON.stringify(opened));
+    // A scratch card painted while its dialog was closed is painted again, sharp, once it shows.
+    const sharp = () => document.querySelector('lojal-scratch.test-popup').shadowRoot.querySelector('canvas');
+    const canvasFits = (page) => page.evaluate((f) => {
+      const canvas = eval(f)();
+      const rect = canvas.getBoundingClientRect();
+      return Math.abs(canvas.width - Math.round(rect.width * devicePixelRatio)) <= 1 && rect.width > 100;
+    }, `(${sharp})`);
+    if (opened[0] === 'lojal-scratch') assert.ok(await canvasFits(page), 'the popup card is painted at its size');
     await page.screenshot({ path: join(ARTIFACTS, 'popup-open.png') });
     // Dismissed with Escape: remembered.
     await page.keyboard.press('Escape');

@@ -14,7 +14,9 @@ use crate::core::i18n::fill;
 use crate::mount::Host;
 use leptos::html;
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
 use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, PointerEvent};
 
 pub const TAG: &str = "lojal-scratch";
@@ -131,6 +133,33 @@ pub fn Scratch(
             revealed.set(false);
             drawn.set(None);
         }
+    });
+
+    // The card's size changes (a popup opening, a phone turned): an untouched coating is
+    // painted again at the new size, so it stays sharp.
+    Effect::new(move |_| {
+        let Some(canvas) = canvas_ref.get() else {
+            return;
+        };
+        let repaint = Closure::<dyn FnMut(js_sys::Array)>::new(move |_: js_sys::Array| {
+            let untouched =
+                grid.with_value(ScratchGrid::fraction) == 0.0 && !revealed.get_untracked();
+            if let (true, Some(canvas)) = (untouched, canvas_ref.get_untracked()) {
+                let hint = ctl
+                    .texts
+                    .get_untracked()
+                    .messages()
+                    .game_scratch_here
+                    .clone();
+                paint_coating(&canvas, &hint);
+            }
+        });
+        let Ok(observer) = web_sys::ResizeObserver::new(repaint.as_ref().unchecked_ref()) else {
+            return;
+        };
+        observer.observe(&canvas);
+        let kept = SendWrapper::new((observer, repaint));
+        on_cleanup(move || kept.0.disconnect());
     });
 
     let reveal = move || {

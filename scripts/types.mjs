@@ -38,7 +38,8 @@ ${element.attributes.map((a) => `${doc(a.description, '  ')}  ${quote(a.name)}?:
 `;
 }
 
-const events = elements.flatMap((e) => e.events ?? []);
+// Several elements dispatch the same event (lojal:feedback, lojal:play): declare each once.
+const events = [...new Map(elements.flatMap((e) => e.events ?? []).map((e) => [e.name, e])).values()];
 out += `
 /** Every event a lojal element dispatches; they bubble out of the shadow root. */
 export interface LojalEventMap {
@@ -51,6 +52,14 @@ ${elements.map((e) => `    ${quote(e.tagName)}: ${e.name};`).join('\n')}
   }
   interface HTMLElementEventMap extends LojalEventMap {}
   interface DocumentEventMap extends LojalEventMap {}
+  /** What the loader puts on the page for theme scripts and cookie banners. */
+  interface Window {
+    lojal?: {
+      /** true: analytics events and storage may happen (queued events go out); false: drop them and delete lojal's stored keys. */
+      consent(granted: boolean): void;
+      viewed: typeof viewed;
+    };
+  }
 }
 `;
 

@@ -27,7 +27,11 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_feedback",
         include_str!("../migrations/0004_feedback.sql"),
     ),
+    ("0005_games", include_str!("../migrations/0005_games.sql")),
 ];
+
+/// The schema version a fully migrated database reports (`PRAGMA user_version`).
+pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
 
 /// How long a connection waits for another writer before giving up with "database is locked".
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

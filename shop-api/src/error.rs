@@ -43,6 +43,19 @@ pub enum ApiError {
     NotFound,
     MethodNotAllowed,
     Internal(String),
+    // Reward games.
+    UnknownCampaign,
+    CampaignNotStarted {
+        starts_at: String,
+    },
+    CampaignOver,
+    /// 429 with `Retry-After` and the next allowed time in the body.
+    AlreadyPlayed {
+        next_play_at: String,
+        retry_after_secs: u64,
+    },
+    GuestsNotAllowed,
+    InvalidEmail,
 }
 
 impl ApiError {
@@ -127,6 +140,28 @@ impl ApiError {
                 "internal",
                 "the shop could not answer; try again shortly".into(),
             ),
+            UnknownCampaign => (StatusCode::NOT_FOUND, "unknown_campaign", "no such campaign".into()),
+            CampaignNotStarted { starts_at } => (
+                StatusCode::CONFLICT,
+                "campaign_not_started",
+                format!("the campaign starts at {starts_at}"),
+            ),
+            CampaignOver => (StatusCode::GONE, "campaign_over", "the campaign is over".into()),
+            AlreadyPlayed { next_play_at, .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "already_played",
+                format!("this shopper already played; the next play is allowed at {next_play_at}"),
+            ),
+            GuestsNotAllowed => (
+                StatusCode::FORBIDDEN,
+                "guests_not_allowed",
+                "this campaign is for signed-in customers; send customer_id with its signature".into(),
+            ),
+            InvalidEmail => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_email",
+                "email is not an email address".into(),
+            ),
         }
     }
 }
@@ -138,6 +173,25 @@ impl IntoResponse for ApiError {
             eprintln!("shop-api: internal error: {detail}");
         }
         let (status, code, message) = self.parts();
+        if let ApiError::AlreadyPlayed {
+            next_play_at,
+            retry_after_secs,
+        } = &self
+        {
+            // The standard header for clients and proxies, and the instant for the widget.
+            let body = serde_json::json!({
+                "error": { "code": code, "message": message, "next_play_at": next_play_at }
+            });
+            return (
+                status,
+                [(
+                    axum::http::header::RETRY_AFTER,
+                    retry_after_secs.to_string(),
+                )],
+                Json(body),
+            )
+                .into_response();
+        }
         let mut response = (status, Json(ErrorBody::new(code, message))).into_response();
         if matches!(self, ApiError::InvalidMerchantToken) {
             response.headers_mut().insert(

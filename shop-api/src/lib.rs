@@ -8,6 +8,7 @@ pub mod coupon;
 pub mod db;
 pub mod error;
 pub mod feedback;
+pub mod games;
 pub mod identity;
 pub mod limits;
 pub mod loyalty;
@@ -87,6 +88,8 @@ fn api(state: AppState, options: &Options) -> Router {
             "/products/{product_id}/reviews",
             get(feedback::product_reviews),
         )
+        .route("/campaigns/{campaign_id}", get(games::campaign))
+        .route("/campaigns/{campaign_id}/play", post(games::play))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(state)

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use lojal::core::games::CampaignConfig;
 use shop_api::limits::{Rate, RateLimits};
 use shop_api::merchant::MerchantToken;
 use shop_api::{AppState, Options, app, db::Db, identity::ShopSecret, parse_origins};
@@ -55,15 +56,37 @@ struct Cli {
 enum Command {
     /// Print the customer-sig a theme renders for a customer id (HMAC-SHA256 under LOJAL_SHOP_SECRET).
     Sign { customer_id: String },
+    /// Reward-game campaigns in the database given by --db.
+    #[command(subcommand)]
+    Campaign(CampaignCommand),
+}
+
+#[derive(Subcommand)]
+enum CampaignCommand {
+    /// Create or replace a campaign from a JSON file (see the README); prints what it saved.
+    Put { file: PathBuf },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Campaign(CampaignCommand::Put { file })) = &cli.command {
+        return match put_campaign(&cli.db, file) {
+            Ok(summary) => {
+                println!("{summary}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("shop-api: {}: {error}", file.display());
+                ExitCode::FAILURE
+            }
+        };
+    }
     let secret = shop_secret();
     if let Some(Command::Sign { customer_id }) = &cli.command {
         println!("{}", secret.sign(customer_id));
         return ExitCode::SUCCESS;
     }
+
     match serve(cli, secret) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -71,6 +94,28 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn put_campaign(db: &std::path::Path, file: &std::path::Path) -> Result<String, String> {
+    let json = std::fs::read_to_string(file).map_err(|e| e.to_string())?;
+    let config = CampaignConfig::from_json(&json).map_err(|e| e.to_string())?;
+    // Creates and migrates the file as the server would.
+    drop(Db::open(db).map_err(|e| format!("{}: {e}", db.display()))?);
+    let mut conn = rusqlite::Connection::open(db).map_err(|e| e.to_string())?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(|e| e.to_string())?;
+    shop_api::games::put_campaign(&mut conn, &config).map_err(|e| match e {
+        shop_api::error::ApiError::InvalidBody(m) | shop_api::error::ApiError::Internal(m) => m,
+        other => format!("{other:?}"),
+    })?;
+    let prizes = config.segments.iter().filter(|s| s.prize.is_some()).count();
+    Ok(format!(
+        "campaign {} saved in {}: {} {} segments, {prizes} with a prize",
+        config.id,
+        db.display(),
+        config.segments.len(),
+        config.game.as_str()
+    ))
 }
 
 fn shop_secret() -> ShopSecret {

@@ -30,6 +30,8 @@ pub enum ApiError {
         status: u16,
         code: Option<String>,
         message: String,
+        /// The `Retry-After` seconds, when the server sent them (a game's 429 says when).
+        retry_after_secs: Option<u32>,
     },
     /// The server answered 2xx with a body the widget cannot use.
     Body { endpoint: String, problem: String },
@@ -46,6 +48,15 @@ impl ApiError {
     pub fn code(&self) -> Option<&str> {
         match self {
             Self::Status { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+
+    pub fn retry_after_secs(&self) -> Option<u32> {
+        match self {
+            Self::Status {
+                retry_after_secs, ..
+            } => *retry_after_secs,
             _ => None,
         }
     }
@@ -271,6 +282,7 @@ impl ApiClient {
                 status,
                 code,
                 message,
+                retry_after_secs,
             },
         ))
     }

@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod config;
 pub mod feedback;
+pub mod games;
 pub mod i18n;
 pub mod loyalty;
 pub mod outbox;

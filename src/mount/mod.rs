@@ -78,6 +78,32 @@ impl Host {
         }
     }
 
+    /// Dispatches an analytics event `lojal:<name>` through the loader's consent gate: at once
+    /// when the page's consent tool allows analytics, queued while it is undecided, dropped
+    /// once it refused. Without the loader (nothing to ask) the event is dropped.
+    pub fn emit_analytics(&self, name: &str, detail: &JsValue) {
+        let gate = js_sys::Reflect::get(&js_sys::global(), &"__lojal".into())
+            .and_then(|registry| js_sys::Reflect::get(&registry, &"analytics".into()))
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+        if let Some(gate) = gate {
+            let _ = gate.call3(&JsValue::NULL, &self.element, &name.into(), detail);
+        }
+    }
+
+    /// The loader's shared frequency budget for interrupting prompts: whether the prompt `key`
+    /// may open now (and, if so, it counts as this visit's one prompt).
+    pub fn budget_request(&self, key: &str) -> bool {
+        budget_call("request", key, None)
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)
+    }
+
+    /// Records that the shopper dismissed (`"dismissed"`) or played (`"played"`) prompt `key`.
+    pub fn budget_settle(&self, key: &str, outcome: &str) {
+        budget_call("settle", key, Some(outcome));
+    }
+
     /// Whether an event's path runs through this element (a click inside the widget).
     pub fn contains_event(&self, event: &web_sys::Event) -> bool {
         event.composed_path().includes(self.element.as_ref(), 0)
@@ -101,6 +127,20 @@ impl Host {
     /// Logs one `lojal: <tag> …` error to the console.
     pub fn console_error(&self, message: &str) {
         web_sys::console::error_1(&format!("lojal: <{}> {message}", self.tag()).into());
+    }
+}
+
+fn budget_call(method: &str, key: &str, outcome: Option<&str>) -> Option<JsValue> {
+    let budget = js_sys::Reflect::get(&js_sys::global(), &"__lojal".into())
+        .and_then(|registry| js_sys::Reflect::get(&registry, &"budget".into()))
+        .ok()?;
+    let f = js_sys::Reflect::get(&budget, &method.into())
+        .ok()?
+        .dyn_into::<js_sys::Function>()
+        .ok()?;
+    match outcome {
+        Some(outcome) => f.call2(&budget, &key.into(), &outcome.into()).ok(),
+        None => f.call1(&budget, &key.into()).ok(),
     }
 }
 

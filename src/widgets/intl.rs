@@ -17,6 +17,8 @@ struct Inner {
     messages: Messages,
     number: Function,
     date: Function,
+    time: Function,
+    percent: Function,
     plural: Intl::PluralRules,
     /// One `Intl.NumberFormat` per currency seen, built on first use: a rail of 200 cards
     /// formats 400 prices in two or three currencies at most.
@@ -41,11 +43,22 @@ impl Texts {
         let _ = Reflect::set(&date_options, &"dateStyle".into(), &"long".into());
         let tenths_options = Object::new();
         let _ = Reflect::set(&tenths_options, &"maximumFractionDigits".into(), &1.into());
+        let time_options = Object::new();
+        let _ = Reflect::set(&time_options, &"timeStyle".into(), &"short".into());
+        let percent_options = Object::new();
+        let _ = Reflect::set(&percent_options, &"style".into(), &"percent".into());
+        let _ = Reflect::set(
+            &percent_options,
+            &"maximumFractionDigits".into(),
+            &JsValue::from_f64(1.0),
+        );
         Self(Arc::new(SendWrapper::new(Inner {
             locale,
             messages: Messages::for_locale(locale),
             number: Intl::NumberFormat::new(&locales, &Object::new()).format(),
             date: Intl::DateTimeFormat::new(&locales, &date_options).format(),
+            time: Intl::DateTimeFormat::new(&locales, &time_options).format(),
+            percent: Intl::NumberFormat::new(&locales, &percent_options).format(),
             plural: Intl::PluralRules::new(&locales, &Object::new()),
             money: RefCell::new(Vec::new()),
             tenths: Intl::NumberFormat::new(&locales, &tenths_options).format(),
@@ -124,5 +137,24 @@ impl Texts {
             return None;
         }
         self.0.date.call1(&JsValue::NULL, &date).ok()?.as_string()
+    }
+
+    /// An RFC 3339 instant as a local time of day (`14:05` in nb, `2:05 PM` in en).
+    pub fn time(&self, rfc3339: &str) -> Option<String> {
+        let date = Date::new(&JsValue::from_str(rfc3339));
+        if date.get_time().is_nan() {
+            return None;
+        }
+        self.0.time.call1(&JsValue::NULL, &date).ok()?.as_string()
+    }
+
+    /// A share in `[0, 1]` as a percentage (`2 %` in nb, `2%` in en), one decimal at most.
+    pub fn percent(&self, fraction: f64) -> String {
+        self.0
+            .percent
+            .call1(&JsValue::NULL, &JsValue::from_f64(fraction))
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_else(|| format!("{:.1} %", fraction * 100.0))
     }
 }

@@ -3,6 +3,7 @@
 pub mod badge;
 pub mod carousel;
 pub mod feedback;
+pub mod games;
 pub mod intl;
 
 use crate::core::feedback::PromptType;
@@ -42,6 +43,16 @@ pub const ALL: &[Widget] = &[
         tag: feedback::REVIEW_TAG,
         css: feedback::CSS,
         render: |host| view! { <feedback::Prompt host kind=PromptType::Review /> }.into_any(),
+    },
+    Widget {
+        tag: games::wheel::TAG,
+        css: games::wheel::CSS,
+        render: |host| view! { <games::wheel::Wheel host /> }.into_any(),
+    },
+    Widget {
+        tag: games::scratch::TAG,
+        css: games::scratch::CSS,
+        render: |host| view! { <games::scratch::Scratch host /> }.into_any(),
     },
 ];
 

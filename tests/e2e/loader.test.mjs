@@ -75,7 +75,7 @@ test('the demo works under script-src \'self\' \'wasm-unsafe-eval\', and the pol
 // reserve each widget's final box, so nothing on the page moves when content arrives.
 // Not yet /ordre.html: inline feedback prompts appear only once the server says the shopper has
 // not answered, and their height depends on the width, so they still shift it (CLS 0.015).
-const PAGES_WITH_WIDGETS = ['/', '/product.html'];
+const PAGES_WITH_WIDGETS = ['/', '/product.html', '/kampanje.html'];
 
 for (const path of PAGES_WITH_WIDGETS) {
   test(`no layout shift on ${path} while the widgets load from a slow API`, () =>

@@ -1,7 +1,8 @@
 // custom-elements.json must tell the truth about the code, or editors, docs pages and the
 // TypeScript types (all generated from it) lie to theme developers. This compares it with the
 // loader's element table and with each widget's Rust source: tags, observed attributes, `part`
-// names in the views, `--lojal-*` properties in the CSS, and `host.emit("…")` events.
+// names in the views, `--lojal-*` properties in the CSS, and `host.emit("…")` /
+// `emit_analytics("…")` events.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -37,7 +38,12 @@ function widgetSources(tag) {
   const all = walk(widgetsDir);
   const owner = all.find((f) => f.endsWith('.rs') && readFileSync(f, 'utf8').includes(`TAG: &str = "${tag}"`));
   assert.ok(owner, `no widget under src/widgets declares TAG "${tag}"`);
-  const files = owner.endsWith('mod.rs') ? all.filter((f) => f.startsWith(dirname(owner))) : [owner];
+  // A mod.rs brings its folder; a widget file in a group folder (games/wheel.rs) brings the
+  // group's shared mod.rs too.
+  const shared = join(dirname(owner), 'mod.rs');
+  const files = owner.endsWith('mod.rs')
+    ? all.filter((f) => f.startsWith(dirname(owner)))
+    : [owner, ...(dirname(owner) !== widgetsDir && all.includes(shared) ? [shared] : [])];
   const rust = files.filter((f) => f.endsWith('.rs')).map((f) => readFileSync(f, 'utf8')).join('\n');
   // Stylesheets the widget includes, wherever they live.
   const cssFiles = [...rust.matchAll(/include_str!\("([^"]+\.css)"\)/g)].map((m) => join(dirname(owner), m[1]));
@@ -68,7 +74,7 @@ for (const element of elements) {
     assert.deepEqual(sorted((element.cssParts ?? []).map((p) => p.name)), sorted(parts), 'parts');
     const properties = [...css.matchAll(/--lojal-[a-z0-9-]+/g)].map((m) => m[0]);
     assert.deepEqual(sorted((element.cssProperties ?? []).map((p) => p.name)), sorted(properties), 'custom properties');
-    const events = [...rust.matchAll(/\.emit\(\s*"([a-z-]+)"/g)].map((m) => `lojal:${m[1]}`);
+    const events = [...rust.matchAll(/\.emit(?:_analytics)?\(\s*"([a-z-]+)"/g)].map((m) => `lojal:${m[1]}`);
     assert.deepEqual(sorted((element.events ?? []).map((e) => e.name)), sorted(events), 'events');
     for (const item of [...element.attributes, ...(element.events ?? []), ...(element.cssParts ?? []), ...(element.cssProperties ?? [])]) {
       assert.ok(item.description?.length > 3, `${element.tagName} ${item.name} needs a description`);

@@ -1,0 +1,481 @@
+//! `/api/v1/campaigns`: reward games. The server decides every prize: it draws the segment from
+//! the merchant's weights with the OS's CSPRNG, and records the play, the stock and the coupon
+//! in one `BEGIN IMMEDIATE` transaction. The widget only shows what it was told.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use lojal::core::games::{
+    Campaign, CampaignConfig, CampaignState, DrawSegment, Game, PlayRequest, PlayResult,
+    PublicSegment, RandomSource, SegmentOdds, WonPrize, chances, draw, normalize_email, parse_utc,
+};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::coupon;
+use crate::error::ApiError;
+use crate::loyalty::{authenticate, idempotency_key};
+
+/// SQLite's clock in the API's one timestamp form.
+const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')";
+
+/// The operating system's CSPRNG (getrandom): what every real draw uses.
+pub struct OsRandom;
+
+impl RandomSource for OsRandom {
+    fn next_u64(&mut self) -> u64 {
+        getrandom::u64().expect("the OS random source is available")
+    }
+}
+
+/// Who plays: a customer whose id the shop signed, or a guest known by an email address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Player {
+    Customer(String),
+    Guest(String),
+}
+
+impl Player {
+    /// The key plays and coupons are bound to.
+    pub fn key(&self) -> String {
+        match self {
+            Self::Customer(id) => format!("customer:{id}"),
+            Self::Guest(email) => format!("email:{email}"),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CampaignQuery {
+    /// With the `x-lojal-signature` header: also answer when this customer may play next.
+    pub customer_id: Option<String>,
+}
+
+struct CampaignRow {
+    config: CampaignConfig,
+    starts_at: String,
+}
+
+/// `GET /api/v1/campaigns/{id}`: what every shopper may see, plus the odds when the campaign
+/// discloses them, plus `next_play_at` for a signed customer who asks and must wait.
+pub async fn campaign(
+    State(state): State<AppState>,
+    Path(campaign_id): Path<String>,
+    Query(query): Query<CampaignQuery>,
+    headers: HeaderMap,
+) -> Result<Json<Campaign>, ApiError> {
+    let player = match query.customer_id.filter(|id| !id.is_empty()) {
+        Some(id) => {
+            authenticate(&state, &id, &headers)?;
+            Some(Player::Customer(id))
+        }
+        None => None,
+    };
+    state
+        .db
+        .run(move |conn| {
+            let now = now(conn)?;
+            let row = load_campaign(conn, &campaign_id)?.ok_or(ApiError::UnknownCampaign)?;
+            let next_play_at = match &player {
+                Some(player) => next_play_at(conn, &campaign_id, player, &now)?,
+                None => None,
+            };
+            Ok(Json(public_campaign(&row, &now, next_play_at)))
+        })
+        .await
+}
+
+/// `POST /api/v1/campaigns/{id}/play`.
+pub async fn play(
+    State(state): State<AppState>,
+    Path(campaign_id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Json<PlayRequest>, JsonRejection>,
+) -> Result<Json<PlayResult>, ApiError> {
+    let Json(request) = body?;
+    let player = match (&request.customer_id, &request.email) {
+        (Some(id), None) => {
+            // Checked in constant time before anything is looked up.
+            authenticate(&state, id, &headers)?;
+            if id.is_empty() || id.len() > 128 || id.chars().any(char::is_control) {
+                return Err(ApiError::InvalidBody(
+                    "customer_id must be 1 to 128 characters".into(),
+                ));
+            }
+            Player::Customer(id.clone())
+        }
+        (None, Some(email)) => Player::Guest(normalize_email(email).ok_or(ApiError::InvalidEmail)?),
+        _ => {
+            return Err(ApiError::InvalidBody(
+                "send either customer_id (with x-lojal-signature) or a guest's email".into(),
+            ));
+        }
+    };
+    let key = idempotency_key(&headers)?.ok_or(ApiError::InvalidIdempotencyKey)?;
+    let consent = request.marketing_consent;
+    state
+        .db
+        .run(move |conn| {
+            play_in_transaction(conn, &campaign_id, &player, &key, consent, &mut OsRandom)
+        })
+        .await
+        .map(Json)
+}
+
+/// One play: the idempotency check, the campaign's window, the shopper's period, the draw, the
+/// stock, the coupon and the play row, committed together or not at all.
+pub fn play_in_transaction(
+    conn: &mut Connection,
+    campaign_id: &str,
+    player: &Player,
+    idempotency_key: &str,
+    marketing_consent: bool,
+    rng: &mut impl RandomSource,
+) -> Result<PlayResult, ApiError> {
+    // IMMEDIATE takes the write lock before anything is read: two plays by one shopper, or two
+    // shoppers after the last prize, cannot both see the old state.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let player_key = player.key();
+
+    if let Some(earlier) = replay(&tx, campaign_id, &player_key, idempotency_key)? {
+        return Ok(earlier);
+    }
+
+    let now = now(&tx)?;
+    let row = load_campaign(&tx, campaign_id)?.ok_or(ApiError::UnknownCampaign)?;
+    match state_at(&row, &now) {
+        CampaignState::Upcoming => {
+            return Err(ApiError::CampaignNotStarted {
+                starts_at: row.starts_at,
+            });
+        }
+        CampaignState::Over => return Err(ApiError::CampaignOver),
+        CampaignState::Active => {}
+    }
+    let config = &row.config;
+    if matches!(player, Player::Guest(_)) && !config.guest_email {
+        return Err(ApiError::GuestsNotAllowed);
+    }
+    if let Some(next) = next_play_at(&tx, campaign_id, player, &now)? {
+        let retry_after_secs = match (parse_utc(&next), parse_utc(&now)) {
+            (Some(next), Some(now)) => (next - now).max(1) as u64,
+            _ => config.play_every_seconds,
+        };
+        return Err(ApiError::AlreadyPlayed {
+            next_play_at: next,
+            retry_after_secs,
+        });
+    }
+
+    let index = draw(&config.draw_segments(), rng)
+        .map_err(|e| ApiError::Internal(format!("campaign {campaign_id}: {e}")))?;
+    let segment = &config.segments[index];
+
+    let prize = match &segment.prize {
+        Some(name) => {
+            if segment.stock.is_some() {
+                let taken = tx.execute(
+                    "UPDATE campaign_segments SET stock = stock - 1
+                     WHERE campaign_id = ?1 AND position = ?2 AND stock > 0",
+                    params![campaign_id, index],
+                )?;
+                if taken != 1 {
+                    return Err(ApiError::Internal(format!(
+                        "campaign {campaign_id}: segment {index} was drawn without stock"
+                    )));
+                }
+            }
+            let valid = format!("+{} days", config.coupon_valid_days);
+            let (code, expires_at) =
+                insert_coupon(&tx, campaign_id, &player_key, name, &now, &valid)?;
+            Some(WonPrize {
+                name: name.clone(),
+                code,
+                expires_at,
+            })
+        }
+        None => None,
+    };
+
+    let email = match player {
+        Player::Guest(email) => Some(email.as_str()),
+        Player::Customer(_) => None,
+    };
+    // The text the shopper saw next to the checkbox is kept with the play, ticked or not.
+    let consent_text = email.and(config.consent_text.as_deref());
+    let next_play_at: String = tx.query_row(
+        "INSERT INTO plays (campaign_id, player, idempotency_key, segment_index, label, coupon_code,
+                            email, marketing_consent, consent_text, played_at, next_play_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
+                 strftime('%Y-%m-%dT%H:%M:%SZ', ?10, ?11))
+         RETURNING next_play_at",
+        params![
+            campaign_id,
+            player_key,
+            idempotency_key,
+            index,
+            segment.label,
+            prize.as_ref().map(|p| p.code.as_str()),
+            email,
+            marketing_consent && consent_text.is_some(),
+            consent_text,
+            now,
+            format!("+{} seconds", config.play_every_seconds),
+        ],
+        |row| row.get(0),
+    )?;
+    tx.commit()?;
+    Ok(PlayResult {
+        campaign_id: campaign_id.to_owned(),
+        segment_index: index,
+        label: segment.label.clone(),
+        prize,
+        played_at: now,
+        next_play_at,
+    })
+}
+
+fn replay(
+    conn: &Connection,
+    campaign_id: &str,
+    player_key: &str,
+    idempotency_key: &str,
+) -> Result<Option<PlayResult>, ApiError> {
+    Ok(conn
+        .query_row(
+            "SELECT p.segment_index, p.label, c.prize, c.code, c.expires_at, p.played_at, p.next_play_at
+             FROM plays p LEFT JOIN game_coupons c ON c.code = p.coupon_code
+             WHERE p.campaign_id = ?1 AND p.player = ?2 AND p.idempotency_key = ?3",
+            params![campaign_id, player_key, idempotency_key],
+            |row| {
+                let prize = match (row.get::<_, Option<String>>(2)?, row.get(3)?, row.get(4)?) {
+                    (Some(name), Some(code), Some(expires_at)) => Some(WonPrize {
+                        name,
+                        code,
+                        expires_at,
+                    }),
+                    _ => None,
+                };
+                Ok(PlayResult {
+                    campaign_id: campaign_id.to_owned(),
+                    segment_index: row.get(0)?,
+                    label: row.get(1)?,
+                    prize,
+                    played_at: row.get(5)?,
+                    next_play_at: row.get(6)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+fn insert_coupon(
+    conn: &Connection,
+    campaign_id: &str,
+    player_key: &str,
+    prize: &str,
+    now: &str,
+    valid: &str,
+) -> Result<(String, String), ApiError> {
+    // A clash among 31⁸ codes (in either coupon table) is rare; fresh draws make it practically
+    // impossible. The trigger on game_coupons skips a code the loyalty table holds.
+    for _ in 0..5 {
+        let code = coupon::new_code();
+        let inserted = conn
+            .query_row(
+                "INSERT INTO game_coupons (code, campaign_id, player, prize, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, strftime('%Y-%m-%dT%H:%M:%SZ', ?5, ?6))
+                 ON CONFLICT (code) DO NOTHING
+                 RETURNING code, expires_at",
+                params![code, campaign_id, player_key, prize, now, valid],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        if let Some(coupon) = inserted {
+            return Ok(coupon);
+        }
+    }
+    Err(ApiError::Internal(
+        "five coupon codes in a row already existed".into(),
+    ))
+}
+
+fn now(conn: &Connection) -> Result<String, ApiError> {
+    Ok(conn.query_row(&format!("SELECT {NOW}"), [], |row| row.get(0))?)
+}
+
+/// When `player` may play again, or `None` if now.
+fn next_play_at(
+    conn: &Connection,
+    campaign_id: &str,
+    player: &Player,
+    now: &str,
+) -> Result<Option<String>, ApiError> {
+    Ok(conn
+        .query_row(
+            "SELECT max(next_play_at) FROM plays WHERE campaign_id = ?1 AND player = ?2",
+            params![campaign_id, player.key()],
+            |row| row.get::<_, Option<String>>(0),
+        )?
+        .filter(|next| next.as_str() > now))
+}
+
+fn state_at(row: &CampaignRow, now: &str) -> CampaignState {
+    if row.starts_at.as_str() > now {
+        CampaignState::Upcoming
+    } else if row.config.ends_at.as_deref().is_some_and(|end| end <= now) {
+        CampaignState::Over
+    } else {
+        CampaignState::Active
+    }
+}
+
+fn load_campaign(conn: &Connection, campaign_id: &str) -> Result<Option<CampaignRow>, ApiError> {
+    let Some(mut row) = conn
+        .query_row(
+            "SELECT id, name, game, starts_at, ends_at, play_every_seconds, coupon_valid_days,
+                    guest_email, consent_text, disclose_odds, rules_url
+             FROM campaigns WHERE id = ?1",
+            [campaign_id],
+            |row| {
+                let game: String = row.get(2)?;
+                let starts_at: String = row.get(3)?;
+                Ok(CampaignRow {
+                    config: CampaignConfig {
+                        id: row.get(0)?,
+                        name: row.get(1)?,
+                        game: if game == "scratch" {
+                            Game::Scratch
+                        } else {
+                            Game::Wheel
+                        },
+                        starts_at: Some(starts_at.clone()),
+                        ends_at: row.get(4)?,
+                        play_every_seconds: row.get(5)?,
+                        coupon_valid_days: row.get(6)?,
+                        guest_email: row.get(7)?,
+                        consent_text: row.get(8)?,
+                        disclose_odds: row.get(9)?,
+                        rules_url: row.get(10)?,
+                        segments: Vec::new(),
+                    },
+                    starts_at,
+                })
+            },
+        )
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    row.config.segments = conn
+        .prepare_cached(
+            "SELECT label, color, weight, prize, stock, fallback FROM campaign_segments
+             WHERE campaign_id = ?1 ORDER BY position",
+        )?
+        .query_map([campaign_id], |r| {
+            Ok(lojal::core::games::SegmentConfig {
+                label: r.get(0)?,
+                color: r.get(1)?,
+                weight: r.get(2)?,
+                prize: r.get(3)?,
+                stock: r.get(4)?,
+                fallback: r.get(5)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(Some(row))
+}
+
+fn public_campaign(row: &CampaignRow, now: &str, next_play_at: Option<String>) -> Campaign {
+    let config = &row.config;
+    let draw_segments: Vec<DrawSegment> = config.draw_segments();
+    let odds = config
+        .disclose_odds
+        .then(|| chances(&draw_segments).ok())
+        .flatten()
+        .map(|chances| {
+            chances
+                .into_iter()
+                .enumerate()
+                .map(|(segment, chance)| SegmentOdds {
+                    segment,
+                    chance,
+                    remaining: config.segments[segment].stock,
+                })
+                .collect()
+        });
+    Campaign {
+        id: config.id.clone(),
+        name: config.name.clone(),
+        game: config.game,
+        state: state_at(row, now),
+        starts_at: row.starts_at.clone(),
+        ends_at: config.ends_at.clone(),
+        play_every_seconds: config.play_every_seconds,
+        guest_email: config.guest_email,
+        consent_text: config.consent_text.clone(),
+        rules_url: config.rules_url.clone(),
+        segments: config
+            .segments
+            .iter()
+            .map(|s| PublicSegment {
+                label: s.label.clone(),
+                color: s.color.clone(),
+            })
+            .collect(),
+        odds,
+        next_play_at,
+    }
+}
+
+/// Creates or replaces a campaign from a merchant's file (`shop-api campaign put`). Plays and
+/// coupons already given out stay; stock is set to what the file says.
+pub fn put_campaign(conn: &mut Connection, config: &CampaignConfig) -> Result<(), ApiError> {
+    config
+        .validate()
+        .map_err(|e| ApiError::InvalidBody(e.to_string()))?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let starts_at = match &config.starts_at {
+        Some(t) => t.clone(),
+        None => now(&tx)?,
+    };
+    tx.execute(
+        "INSERT INTO campaigns (id, name, game, starts_at, ends_at, play_every_seconds,
+                                coupon_valid_days, guest_email, consent_text, disclose_odds, rules_url)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT (id) DO UPDATE SET
+           name = excluded.name, game = excluded.game, starts_at = excluded.starts_at,
+           ends_at = excluded.ends_at, play_every_seconds = excluded.play_every_seconds,
+           coupon_valid_days = excluded.coupon_valid_days, guest_email = excluded.guest_email,
+           consent_text = excluded.consent_text, disclose_odds = excluded.disclose_odds,
+           rules_url = excluded.rules_url",
+        params![
+            config.id,
+            config.name,
+            config.game.as_str(),
+            starts_at,
+            config.ends_at,
+            config.play_every_seconds,
+            config.coupon_valid_days,
+            config.guest_email,
+            config.consent_text,
+            config.disclose_odds,
+            config.rules_url,
+        ],
+    )?;
+    tx.execute(
+        "DELETE FROM campaign_segments WHERE campaign_id = ?1",
+        [&config.id],
+    )?;
+    for (position, s) in config.segments.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO campaign_segments (campaign_id, position, label, color, weight, prize, stock, fallback)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![config.id, position, s.label, s.color, s.weight, s.prize, s.stock, s.fallback],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}

@@ -1,0 +1,590 @@
+// <lojal-wheel> and <lojal-scratch> end to end: the campaign page of the demo shop, the real
+// reference API (a fresh database per test), Debian's Chromium.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startShop, launch, openPage, api, demoSignature, plain, ARTIFACTS } from './harness.mjs';
+
+let browser;
+before(async () => (browser = await launch()));
+after(async () => browser?.close());
+
+async function withShop(fn) {
+  const shop = await startShop();
+  try {
+    await fn(shop);
+  } finally {
+    await shop.stop();
+  }
+}
+
+const CAMPAIGN_PAGE = '/kampanje.html';
+// Norway's clock, so "tomorrow at 14:05" is the shop's own.
+const NORWAY = { timezoneId: 'Europe/Oslo', viewport: { width: 1100, height: 1000 } };
+
+const wheel = (page, part) => page.locator(`lojal-wheel [part=${part}]`);
+const scratch = (page, part) => page.locator(`lojal-scratch [part=${part}]`);
+
+/** Resolves with the JSON of the next play answer. */
+function nextPlay(page, campaign = 'vinterhjulet') {
+  return page
+    .waitForResponse((r) => r.url().endsWith(`/campaigns/${campaign}/play`) && r.request().method() === 'POST')
+    .then(async (r) => ({ status: r.status(), body: await r.json(), request: r.request().postDataJSON() }));
+}
+
+/**
+ * Which segment the pointer (12 o'clock) points at, read from the rotor's computed transform,
+ * and how far from the nearest border (in fractions of a segment). The same rule as
+ * `core::games::segment_at`: turning the wheel clockwise by r brings its angle (360 − r) to the top.
+ */
+async function landedSegment(page, count) {
+  const transform = await wheel(page, 'rotor').evaluate((el) => getComputedStyle(el).transform);
+  if (transform === 'none') return { index: 0, border: 0.5, rotation: 0, transform };
+  const [a, b] = transform.match(/matrix\(([^)]+)\)/)[1].split(',').map(Number);
+  const rotation = (Math.atan2(b, a) * 180) / Math.PI;
+  const position = (((-rotation % 360) + 360) % 360) / (360 / count);
+  const inside = position - Math.floor(position);
+  return { index: Math.floor(position), border: Math.min(inside, 1 - inside), rotation, transform };
+}
+
+/** Records the lojal:play and lojal:prize events the page sees. */
+async function recordEvents(page) {
+  await page.evaluate(() => {
+    window.lojalEvents = [];
+    for (const name of ['lojal:play', 'lojal:prize']) {
+      document.addEventListener(name, (e) => window.lojalEvents.push({ name, detail: e.detail }));
+    }
+  });
+}
+
+async function chooseShopper(page, label) {
+  await page.selectOption('#shopper', { label });
+}
+
+test('spin: the wheel stops on the segment the API drew, and a prize’s coupon is shown and copied', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, shop.url + CAMPAIGN_PAGE, {
+      ...NORWAY,
+      permissions: ['clipboard-read', 'clipboard-write'],
+    });
+    await wheel(page, 'play').waitFor();
+    await recordEvents(page);
+    // The demo's stand-in for a cookie banner: analytics events may flow.
+    await page.click('#consent-yes');
+    const seen = [];
+    page.on('response', (r) => r.url().endsWith('/play') && r.json().then((b) => seen.push(b.segment_index)));
+    const campaign = (await api(shop, '/campaigns/vinterhjulet')).body;
+    const count = campaign.segments.length;
+    assert.equal(await wheel(page, 'segment').count(), count);
+
+    // About 70 % of spins win something. Spin as each shopper of the demo, then as guests, until
+    // one wins; every spin's landing is checked on the way.
+    const shoppers = ['Ingrid (innlogget)', 'Mart (innlogget)', 'Kari (innlogget)'];
+    let won = null;
+    for (let attempt = 0; attempt < 12 && !won; attempt++) {
+      if (attempt > 0) {
+        // Another shopper: the widget reloads for her and offers a spin.
+        if (attempt < shoppers.length) {
+          await chooseShopper(page, shoppers[attempt]);
+        } else {
+          await chooseShopper(page, shoppers[0]);
+          await wheel(page, 'result').waitFor({ state: 'detached' });
+          await chooseShopper(page, 'Gjest (oppgir e-post)');
+          await wheel(page, 'email-input').fill(`gjest${attempt}@example.no`);
+        }
+        await wheel(page, 'result').waitFor({ state: 'detached' });
+        await page.waitForFunction(() =>
+          document.querySelector('lojal-wheel').shadowRoot.querySelector('[part=play]')?.getAttribute('aria-disabled') === 'false');
+      }
+      const answer = nextPlay(page);
+      // Keyboard: Space on the focused Spin button plays.
+      await wheel(page, 'play').focus();
+      await page.keyboard.press('Space');
+      const { status, body } = await answer;
+      assert.equal(status, 200, JSON.stringify(body));
+
+      // The turn is a CSS transition of `transform` (compositor), not a script loop.
+      const transitions = await page.evaluate(() =>
+        document.querySelector('lojal-wheel').shadowRoot.getAnimations()
+          .map((a) => a.transitionProperty).filter(Boolean));
+      assert.deepEqual(transitions, ['transform']);
+      if (attempt === 0) await page.screenshot({ path: join(ARTIFACTS, 'wheel-spinning.png') });
+
+      await wheel(page, 'result').waitFor({ timeout: 10_000 });
+      const landed = await landedSegment(page, count);
+      assert.equal(landed.index, body.segment_index, `attempt ${attempt}, transform ${landed.transform}, plays ${seen}`);
+      assert.ok(landed.border >= 0.14, `the pointer sits ${landed.border} of a segment from a border`);
+      assert.ok(landed.rotation !== 0);
+      const headline = plain(await wheel(page, 'headline').textContent());
+      if (body.prize) {
+        won = body;
+        assert.equal(headline, `Du vant: ${body.prize.name}!`);
+      } else {
+        assert.equal(headline, `«${body.label}» – ingen premie denne gangen.`);
+        assert.equal(await wheel(page, 'code').count(), 0);
+      }
+    }
+    assert.ok(won, 'no prize in twelve spins (probability below 1e-6)');
+
+    assert.equal(await wheel(page, 'code').textContent(), won.prize.code);
+    assert.match(plain(await wheel(page, 'expires').textContent()), /^Gyldig til \d+\. \w+ \d{4}$/);
+    await wheel(page, 'copy').click();
+    await page.waitForFunction(() =>
+      document.querySelector('lojal-wheel').shadowRoot.querySelector('[part=copy]').textContent === 'Kopiert');
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), won.prize.code);
+
+    // The result is in the live region, and the page heard about it.
+    assert.equal(await wheel(page, 'status').getAttribute('aria-live'), 'polite');
+    assert.ok((await wheel(page, 'status').textContent()).includes(won.prize.code));
+    const events = await page.evaluate(() => window.lojalEvents);
+    const prizes = events.filter((e) => e.name === 'lojal:prize');
+    assert.deepEqual(prizes.at(-1).detail, {
+      campaignId: 'vinterhjulet', game: 'wheel', prize: won.prize.name, code: won.prize.code, expiresAt: won.prize.expires_at,
+    });
+    const plays = events.filter((e) => e.name === 'lojal:play');
+    assert.equal(plays.at(-1).detail.segmentIndex, won.segment_index);
+    assert.equal(plays.at(-1).detail.won, true);
+    assert.deepEqual(page.pageErrors, []);
+    assert.deepEqual(page.consoleErrors, []);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.waitForTimeout(500);
+    await page.locator('lojal-wheel').screenshot({ path: join(ARTIFACTS, 'wheel-prize.png') });
+    await page.screenshot({ path: join(ARTIFACTS, 'games-page.png') });
+  }));
+
+test('a second spin is refused politely: in the same page, after a reload, and from another tab', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, shop.url + CAMPAIGN_PAGE, NORWAY);
+    const other = await openPage(browser, shop.url + CAMPAIGN_PAGE, NORWAY);
+    await wheel(page, 'play').waitFor();
+    await wheel(other, 'play').waitFor();
+    const answer = nextPlay(page);
+    await wheel(page, 'play').click();
+    await answer;
+    await wheel(page, 'result').waitFor({ timeout: 10_000 });
+    const polite = /^Du har allerede spilt i dag — kom tilbake i morgen kl\. \d{2}[:.]\d{2}\.$/;
+
+    // Same page: the button says no without asking the server again. (It is aria-disabled, not
+    // disabled, so it keeps focus and can still be pressed; Playwright must be told to press it.)
+    const posts = [];
+    page.on('request', (r) => r.method() === 'POST' && posts.push(r.url()));
+    assert.equal(await wheel(page, 'play').getAttribute('aria-disabled'), 'true');
+    await wheel(page, 'play').click({ force: true });
+    await wheel(page, 'notice').waitFor();
+    assert.match(plain(await wheel(page, 'notice').textContent()), polite);
+    assert.equal(posts.length, 0);
+    // Once on screen: the result card's own "come back" line makes way for the notice.
+    const shown = plain(await wheel(page, 'status').textContent());
+    assert.equal(shown.split('Du har allerede spilt').length - 1, 1, shown);
+
+    // Reloaded: the widget knows before anyone clicks.
+    await page.reload();
+    await wheel(page, 'state').waitFor();
+    assert.match(plain(await wheel(page, 'state').textContent()), polite);
+    assert.equal(await wheel(page, 'play').getAttribute('aria-disabled'), 'true');
+    await page.locator('lojal-wheel').screenshot({ path: join(ARTIFACTS, 'wheel-not-eligible.png') });
+
+    // A tab opened before the spin still offers it; the server refuses with 429, calmly shown.
+    const refused = nextPlay(other);
+    await wheel(other, 'play').click();
+    const { status, body } = await refused;
+    assert.equal(status, 429);
+    assert.equal(body.error.code, 'already_played');
+    // Said once, in the live region (as a notice, since it answers the press).
+    await wheel(other, 'notice').waitFor();
+    assert.match(plain(await wheel(other, 'status').textContent()), polite);
+    assert.equal(await wheel(other, 'state').count(), 0);
+    assert.deepEqual(other.pageErrors, []);
+    // The wheel did not turn for the refused play.
+    assert.equal(await wheel(other, 'rotor').evaluate((el) => getComputedStyle(el).transform), 'matrix(1, 0, 0, 1, 0, 0)');
+  }));
+
+test('reduced motion: no turning; the drawn segment lights up and the result fades in', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, shop.url + CAMPAIGN_PAGE, { ...NORWAY, reducedMotion: 'reduce' });
+    await wheel(page, 'play').waitFor();
+    const answer = nextPlay(page);
+    await wheel(page, 'play').press('Enter');
+    const { body } = await answer;
+    await wheel(page, 'result').waitFor({ timeout: 2_000 });
+    const state = await page.evaluate(() => {
+      const root = document.querySelector('lojal-wheel').shadowRoot;
+      const rotor = root.querySelector('[part=rotor]');
+      return {
+        transform: getComputedStyle(rotor).transform,
+        transition: getComputedStyle(rotor).transitionDuration,
+        animations: root.getAnimations().map((a) => a.transitionProperty || a.animationName),
+        landed: [...root.querySelectorAll('[part=segment]')].findIndex((s) => s.classList.contains('landed')),
+        fade: getComputedStyle(root.querySelector('[part=result]')).animationName,
+      };
+    });
+    assert.equal(state.transform, 'matrix(1, 0, 0, 1, 0, 0)', 'the wheel never turned');
+    assert.equal(state.transition, '0s');
+    assert.ok(!state.animations.includes('transform'), JSON.stringify(state.animations));
+    assert.equal(state.landed, body.segment_index);
+    assert.equal(state.fade, 'lojal-fade-in');
+    await page.waitForTimeout(500);
+    await page.locator('lojal-wheel').screenshot({ path: join(ARTIFACTS, 'wheel-reduced-motion.png') });
+  }));
+
+test('tampering gains nothing: edited segments in the DOM, and another customer’s id at the API', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, shop.url + CAMPAIGN_PAGE, NORWAY);
+    await wheel(page, 'play').waitFor();
+    // Every segment now promises the 100 kr prize; an attribute offers made-up segments.
+    await page.evaluate(() => {
+      const host = document.querySelector('lojal-wheel');
+      host.setAttribute('segments', JSON.stringify([{ label: '100 kr', weight: 1 }]));
+      for (const text of host.shadowRoot.querySelectorAll('[part=segment] text')) text.textContent = '100 kr';
+      for (const path of host.shadowRoot.querySelectorAll('[part=segment] path')) path.style.fill = '#b07d2b';
+    });
+    const answer = nextPlay(page);
+    await wheel(page, 'play').click();
+    const { body } = await answer;
+    await wheel(page, 'result').waitFor({ timeout: 10_000 });
+    // What the shopper is told is the server's draw, whatever the picture says.
+    const campaign = (await api(shop, '/campaigns/vinterhjulet')).body;
+    assert.equal(body.label, campaign.segments[body.segment_index].label);
+    const headline = plain(await wheel(page, 'headline').textContent());
+    assert.equal(headline, body.prize ? `Du vant: ${body.prize.name}!` : `«${body.label}» – ingen premie denne gangen.`);
+    assert.equal((await landedSegment(page, campaign.segments.length)).index, body.segment_index);
+    await page.locator('lojal-wheel').screenshot({ path: join(ARTIFACTS, 'wheel-tampered.png') });
+
+    // From the browser's console: Ingrid's signature on Mart's id is refused, and Mart keeps his play.
+    const ingridSig = await demoSignature(page, 'c-1001');
+    const forged = await page.evaluate(async (sig) => {
+      const r = await fetch('/api/v1/campaigns/vinterhjulet/play', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-lojal-signature': sig, 'idempotency-key': crypto.randomUUID() },
+        body: JSON.stringify({ customer_id: 'c-1002' }),
+      });
+      return { status: r.status, body: await r.json() };
+    }, ingridSig);
+    assert.equal(forged.status, 401);
+    assert.equal(forged.body.error.code, 'invalid_signature');
+    const mart = await api(shop, '/campaigns/vinterhjulet?customer_id=c-1002', { signature: await demoSignature(page, 'c-1002') });
+    assert.equal(mart.body.next_play_at, undefined, 'Mart may still play');
+  }));
+
+test('a guest plays with an email; the consent box starts unticked and is optional', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, shop.url + CAMPAIGN_PAGE, NORWAY);
+    await wheel(page, 'play').waitFor();
+    await chooseShopper(page, 'Gjest (oppgir e-post)');
+    await wheel(page, 'email-input').waitFor();
+    const consent = page.locator('lojal-wheel [part=consent] input');
+    assert.equal(await consent.isChecked(), false);
+    assert.match(plain(await wheel(page, 'consent').textContent()), /^Ja takk, send meg tilbud .* \(valgfritt\)$/);
+
+    // Without an address nothing is sent, and the field says why.
+    const posts = [];
+    page.on('request', (r) => r.method() === 'POST' && posts.push(r));
+    await wheel(page, 'play').click();
+    await page.locator('lojal-wheel .error').waitFor();
+    assert.equal(plain(await page.locator('lojal-wheel .error').textContent()), 'Skriv inn en gyldig e-postadresse for å spille.');
+    assert.equal(posts.length, 0);
+    assert.equal(await page.evaluate(() =>
+      document.querySelector('lojal-wheel').shadowRoot.activeElement?.getAttribute('part')), 'email-input');
+
+    // Playing without consent works; the request says so.
+    await wheel(page, 'email-input').fill(' Gjest@Example.NO ');
+    const answer = nextPlay(page);
+    await wheel(page, 'play').click();
+    const { status, request } = await answer;
+    assert.equal(status, 200);
+    assert.deepEqual(request, { email: 'gjest@example.no', marketing_consent: false });
+    await wheel(page, 'result').waitFor({ timeout: 10_000 });
+
+    // Another guest ticks the box.
+    await chooseShopper(page, 'Ingrid (innlogget)');
+    await wheel(page, 'result').waitFor({ state: 'detached' });
+    await chooseShopper(page, 'Gjest (oppgir e-post)');
+    await wheel(page, 'email-input').fill('kari@example.no');
+    await consent.check();
+    const second = nextPlay(page);
+    await wheel(page, 'play').click();
+    assert.deepEqual((await second).request, { email: 'kari@example.no', marketing_consent: true });
+    await wheel(page, 'result').waitFor({ timeout: 10_000 });
+    await page.locator('lojal-wheel').screenshot({ path: join(ARTIFACTS, 'wheel-guest.png') });
+  }));
+
+test('campaign over, and the API down: calm messages, and the page keeps working', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, shop.url + CAMPAIGN_PAGE, NORWAY);
+    await wheel(page, 'play').waitFor();
+    await page.evaluate(() => document.querySelector('lojal-wheel').setAttribute('campaign', 'sommerhjulet'));
+    await page.waitForFunction(() =>
+      document.querySelector('lojal-wheel').shadowRoot.querySelector('[part=state]')?.textContent === 'Kampanjen er over. Takk for at du var med!');
+    assert.equal(await wheel(page, 'play').count(), 0);
+    await page.locator('lojal-wheel').screenshot({ path: join(ARTIFACTS, 'wheel-over.png') });
+
+    const down = await openPage(browser, null, NORWAY);
+    await down.route('**/api/v1/campaigns/**', (route) => route.abort('connectionrefused'));
+    await down.goto(shop.url + CAMPAIGN_PAGE);
+    await down.locator('lojal-wheel [part=state]').waitFor({ timeout: 15_000 });
+    assert.equal(
+      plain(await down.locator('lojal-wheel [part=state]').textContent()),
+      'Spillet er ikke tilgjengelig akkurat nå. Prøv igjen litt senere.',
+    );
+    assert.deepEqual(down.pageErrors, []);
+    const errors = down.consoleErrors.filter((e) => e.startsWith('lojal: <lojal-wheel>'));
+    assert.equal(errors.length, 1, errors.join('\n'));
+    assert.match(errors[0], /GET http:\/\/127\.0\.0\.1:\d+\/api\/v1\/campaigns\/vinterhjulet\?customer_id=c-1001: no answer/);
+    // The rest of the page is unaffected: the badge shows its balance.
+    await down.locator('lojal-badge [part=points]').waitFor();
+  }));
+
+// --- scratch card -------------------------------------------------------------------------------
+
+/** Drags the mouse over the card in horizontal strokes covering `rows` of it. */
+async function scratchRows(page, rows) {
+  await scratch(page, 'card').scrollIntoViewIfNeeded();
+  const box = await scratch(page, 'coating').boundingBox();
+  await page.mouse.move(box.x + 5, box.y + 5);
+  await page.mouse.down();
+  for (let i = 0; i < rows.length; i++) {
+    const y = box.y + box.height * rows[i];
+    const [from, to] = i % 2 ? [box.width - 4, 4] : [4, box.width - 4];
+    await page.mouse.move(box.x + from, y, { steps: 4 });
+    await page.mouse.move(box.x + to, y, { steps: 12 });
+  }
+  await page.mouse.up();
+}
+
+const scratched = (page) => scratch(page, 'card').getAttribute('data-scratched').then(Number);
+
+test('scratch card: revealed by dragging past 60 %, showing the prize the server drew', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, shop.url + CAMPAIGN_PAGE, NORWAY);
+    await scratch(page, 'reveal').waitFor();
+    await recordEvents(page);
+    await page.click('#consent-yes');
+    // Nothing to find in the page before playing.
+    const campaign = (await api(shop, '/campaigns/skrapelodd')).body;
+    const before = await page.evaluate(() => document.querySelector('lojal-scratch').shadowRoot.textContent);
+    for (const s of campaign.segments) assert.ok(!before.includes(s.label), s.label);
+
+    const answer = nextPlay(page, 'skrapelodd');
+    await scratchRows(page, [0.15, 0.3]);
+    const { body } = await answer;
+    const partly = await scratched(page);
+    assert.ok(partly > 10 && partly < 60, `${partly} % after two strokes`);
+    assert.equal(await scratch(page, 'result').count(), 0, 'not revealed yet');
+    await page.screenshot({ path: join(ARTIFACTS, 'scratch-partly.png'), clip: await scratch(page, 'card').boundingBox() });
+
+    await scratchRows(page, [0.45, 0.6, 0.75, 0.9]);
+    await scratch(page, 'result').waitFor();
+    assert.ok((await scratched(page)) >= 60);
+    assert.equal(await scratch(page, 'card').evaluate((el) => el.classList.contains('revealed')), true);
+    const shown = plain(await page.locator('lojal-scratch .prize-name').textContent());
+    assert.equal(shown, body.prize ? body.prize.name : body.label);
+    if (body.prize) assert.equal(await scratch(page, 'code').textContent(), body.prize.code);
+    const events = await page.evaluate(() => window.lojalEvents.map((e) => e.name));
+    assert.deepEqual(events, body.prize ? ['lojal:play', 'lojal:prize'] : ['lojal:play']);
+    assert.deepEqual(page.pageErrors, []);
+    await page.waitForTimeout(600);
+    await page.locator('lojal-scratch').screenshot({ path: join(ARTIFACTS, 'scratch-dragged.png') });
+  }));
+
+test('scratch card: a finger scratches it too (touch pointer events)', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, shop.url + CAMPAIGN_PAGE, { ...NORWAY, hasTouch: true, viewport: { width: 390, height: 844 } });
+    await scratch(page, 'reveal').waitFor();
+    await scratch(page, 'card').scrollIntoViewIfNeeded();
+    const box = await scratch(page, 'coating').boundingBox();
+    const scrolled = await page.evaluate(() => window.scrollY);
+    const cdp = await page.context().newCDPSession(page);
+    const touch = (type, x, y) => cdp.send('Input.dispatchTouchEvent', {
+      type, touchPoints: type === 'touchEnd' ? [] : [{ x, y, radiusX: 8, radiusY: 8, id: 1 }],
+    });
+    const answer = nextPlay(page, 'skrapelodd');
+    await touch('touchStart', box.x + 4, box.y + box.height * 0.1);
+    for (const row of [0.1, 0.25, 0.4, 0.55, 0.7, 0.85, 0.95]) {
+      for (let step = 0; step <= 10; step++) {
+        await touch('touchMove', box.x + 4 + (box.width - 8) * (step / 10), box.y + box.height * row);
+      }
+    }
+    await touch('touchEnd');
+    const { body } = await answer;
+    await scratch(page, 'result').waitFor();
+    assert.ok((await scratched(page)) >= 60);
+    const shown = plain(await page.locator('lojal-scratch .prize-name').textContent());
+    assert.equal(shown, body.prize ? body.prize.name : body.label);
+    assert.equal(await page.evaluate(() => window.scrollY), scrolled, 'the page did not scroll under the finger');
+    await page.screenshot({ path: join(ARTIFACTS, 'scratch-touch.png') });
+  }));
+
+test('scratch card: the Reveal button plays and uncovers it for keyboard users', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, shop.url + CAMPAIGN_PAGE, NORWAY);
+    await scratch(page, 'reveal').waitFor();
+    assert.match(await scratch(page, 'card').getAttribute('aria-label'), /bruk knappen «Vis premien»/);
+    const answer = nextPlay(page, 'skrapelodd');
+    await scratch(page, 'reveal').focus();
+    await page.keyboard.press('Enter');
+    const { body } = await answer;
+    await scratch(page, 'result').waitFor();
+    assert.equal(await scratched(page), 0, 'nothing was scratched');
+    const status = plain(await scratch(page, 'status').textContent());
+    assert.ok(status.startsWith(body.prize ? `Du vant: ${body.prize.name}!` : `«${body.label}»`), status);
+    assert.equal(await scratch(page, 'reveal').count(), 0, 'one play: the button is gone');
+
+    // A reload: already played, said calmly; the card cannot be scratched again.
+    await page.reload();
+    await scratch(page, 'state').waitFor();
+    assert.match(plain(await scratch(page, 'state').textContent()), /^Du har allerede spilt i dag — kom tilbake i morgen kl\. \d{2}[:.]\d{2}\.$/);
+    const posts = [];
+    page.on('request', (r) => r.method() === 'POST' && posts.push(r.url()));
+    await scratchRows(page, [0.3, 0.6]);
+    assert.equal(await scratched(page), 0);
+    assert.equal(posts.length, 0);
+    await page.locator('lojal-scratch').screenshot({ path: join(ARTIFACTS, 'scratch-revealed.png') });
+  }));
+
+// --- consent and the shared frequency budget ------------------------------------------------------
+
+const lojalKeys = (page) => page.evaluate(() =>
+  [...Object.keys(localStorage), ...Object.keys(sessionStorage)].filter((k) => k.startsWith('lojal:')).sort());
+
+/** Plays the scratch card with the Reveal button and waits for the result. */
+async function revealScratch(page) {
+  const answer = nextPlay(page, 'skrapelodd');
+  await scratch(page, 'reveal').click();
+  const { body } = await answer;
+  await scratch(page, 'result').waitFor();
+  return body;
+}
+
+test('consent: no analytics event and nothing stored until the page allows it; queued events follow', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, shop.url + CAMPAIGN_PAGE, NORWAY);
+    await scratch(page, 'reveal').waitFor();
+    await recordEvents(page);
+    const body = await revealScratch(page);
+    await page.waitForTimeout(300);
+    assert.deepEqual(await page.evaluate(() => window.lojalEvents), [], 'nothing before consent');
+    assert.deepEqual(await lojalKeys(page), []);
+
+    // The page's consent tool says yes: the waiting events arrive, in order.
+    await page.evaluate(() => lojal.consent(true));
+    const names = await page.evaluate(() => window.lojalEvents.map((e) => e.name));
+    assert.deepEqual(names, body.prize ? ['lojal:play', 'lojal:prize'] : ['lojal:play']);
+
+    // Withdrawn: later plays stay silent.
+    await page.evaluate(() => lojal.consent(false));
+    await chooseShopper(page, 'Mart (innlogget)');
+    await scratch(page, 'result').waitFor({ state: 'detached' });
+    await revealScratch(page);
+    await page.waitForTimeout(300);
+    assert.equal(await page.evaluate(() => window.lojalEvents.length), names.length);
+  }));
+
+test('consent from Shopify’s Customer Privacy API, including a later visitorConsentCollected', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, null, NORWAY);
+    await page.addInitScript(() => {
+      let allowed = false;
+      window.Shopify = {
+        customerPrivacy: {
+          analyticsProcessingAllowed: () => allowed,
+          preferencesProcessingAllowed: () => allowed,
+          marketingAllowed: () => false,
+          grant() {
+            allowed = true;
+            document.dispatchEvent(new CustomEvent('visitorConsentCollected', {
+              detail: { analyticsAllowed: true, preferencesAllowed: true, marketingAllowed: false, saleOfDataAllowed: false },
+            }));
+          },
+        },
+      };
+    });
+    await page.goto(shop.url + CAMPAIGN_PAGE);
+    await scratch(page, 'reveal').waitFor();
+    await recordEvents(page);
+    await revealScratch(page);
+    await page.waitForTimeout(300);
+    assert.deepEqual(await page.evaluate(() => window.lojalEvents), []);
+    await page.evaluate(() => window.Shopify.customerPrivacy.grant());
+    const events = await page.evaluate(() => window.lojalEvents.map((e) => e.name));
+    assert.equal(events[0], 'lojal:play');
+  }));
+
+/** Adds popup games for Mart (who has not played) to the page. */
+async function addPopups(page, signature) {
+  await page.evaluate((sig) => {
+    for (const [tag, campaign] of [['lojal-wheel', 'vinterhjulet'], ['lojal-scratch', 'skrapelodd']]) {
+      const el = document.createElement(tag);
+      Object.entries({ campaign, 'customer-id': 'c-1002', 'customer-sig': sig, popup: '', 'popup-delay': '0.3' })
+        .forEach(([k, v]) => el.setAttribute(k, v));
+      el.className = 'test-popup';
+      document.body.append(el);
+    }
+  }, signature);
+}
+
+const openDialogs = (page) => page.evaluate(() =>
+  [...document.querySelectorAll('.test-popup')]
+    .filter((el) => el.shadowRoot?.querySelector('dialog[open]'))
+    .map((el) => el.tagName.toLowerCase()));
+
+test('popups share one frequency budget: none without consent, one per visit, never again once dismissed', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, shop.url + CAMPAIGN_PAGE, NORWAY);
+    await wheel(page, 'play').waitFor();
+    const mart = await demoSignature(page, 'c-1002');
+
+    // No consent: the budget cannot be counted, so nothing interrupts and nothing is stored.
+    await addPopups(page, mart);
+    await page.waitForTimeout(1500);
+    assert.deepEqual(await openDialogs(page), []);
+    assert.deepEqual(await lojalKeys(page), []);
+
+    // With consent: exactly one of the two popups opens.
+    await page.reload();
+    await wheel(page, 'play').waitFor();
+    await page.evaluate(() => lojal.consent(true));
+    await addPopups(page, mart);
+    await page.waitForFunction(() => document.querySelector('.test-popup')?.shadowRoot?.querySelector('dialog[open]')
+      || document.querySelectorAll('.test-popup')[1]?.shadowRoot?.querySelector('dialog[open]'));
+    await page.waitForTimeout(1000);
+    const opened = await openDialogs(page);
+    assert.equal(opened.length, 1, JSON.stringify(opened));
+    // A scratch card painted while its dialog was closed is painted again, sharp, once it shows.
+    const sharp = () => document.querySelector('lojal-scratch.test-popup').shadowRoot.querySelector('canvas');
+    const canvasFits = (page) => page.evaluate((f) => {
+      const canvas = eval(f)();
+      const rect = canvas.getBoundingClientRect();
+      return Math.abs(canvas.width - Math.round(rect.width * devicePixelRatio)) <= 1 && rect.width > 100;
+    }, `(${sharp})`);
+    if (opened[0] === 'lojal-scratch') assert.ok(await canvasFits(page), 'the popup card is painted at its size');
+    await page.screenshot({ path: join(ARTIFACTS, 'popup-open.png') });
+    // Dismissed with Escape: remembered.
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => ![...document.querySelectorAll('.test-popup')].some((el) => el.shadowRoot.querySelector('dialog[open]')));
+    const key = `${opened[0]}:${opened[0] === 'lojal-wheel' ? 'vinterhjulet' : 'skrapelodd'}`;
+    assert.deepEqual(await lojalKeys(page), [`lojal:done:${key}`, 'lojal:prompted']);
+    assert.equal(await page.evaluate((k) => localStorage.getItem(`lojal:done:${k}`), key), 'dismissed');
+
+    // Same visit, next page: no second prompt.
+    await page.reload();
+    await wheel(page, 'play').waitFor();
+    await page.evaluate(() => lojal.consent(true));
+    await addPopups(page, mart);
+    await page.waitForTimeout(1500);
+    assert.deepEqual(await openDialogs(page), []);
+
+    // A later visit (same browser, new session): the dismissed one stays away, the other may come.
+    const state = await page.context().storageState();
+    const later = await openPage(browser, null, { ...NORWAY, storageState: state });
+    await later.goto(shop.url + CAMPAIGN_PAGE);
+    await wheel(later, 'play').waitFor();
+    await later.evaluate(() => lojal.consent(true));
+    await addPopups(later, mart);
+    await later.waitForTimeout(1500);
+    const other = opened[0] === 'lojal-wheel' ? 'lojal-scratch' : 'lojal-wheel';
+    assert.deepEqual(await openDialogs(later), [other]);
+
+    // Consent withdrawn: everything lojal stored goes.
+    await later.evaluate(() => lojal.consent(false));
+    assert.deepEqual(await lojalKeys(later), []);
+  }));

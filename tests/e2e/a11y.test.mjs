@@ -146,3 +146,24 @@ test('the feedback prompts have no WCAG 2.2 AA violations when asked, on an erro
     assert.deepEqual(await axeViolations(page), [], 'thanks');
     assert.deepEqual(page.pageErrors, []);
   }));
+
+test('the games have no WCAG 2.2 AA violations when ready, after a spin with a prize, and when refused', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, null, { bypassCSP: true, reducedMotion: 'reduce' });
+    await page.goto(`${shop.url}/kampanje.html`);
+    const wheel = page.locator('lojal-wheel').first();
+    await wheel.locator('[part=play]').waitFor();
+    await page.locator('lojal-scratch [part=reveal]').first().waitFor();
+    assert.deepEqual(await axeViolations(page), [], 'ready');
+
+    await wheel.locator('[part=play]').click();
+    await wheel.locator('[part=result]').waitFor();
+    // Contrast is judged on the settled result, not halfway through its fade-in.
+    await page.waitForFunction(() => document.querySelector('lojal-wheel').shadowRoot.getAnimations().every((a) => a.playState === 'finished'));
+    assert.deepEqual(await axeViolations(page), [], 'result');
+
+    await page.reload();
+    await wheel.locator('[part=state]').waitFor();
+    assert.deepEqual(await axeViolations(page), [], 'already played');
+    assert.deepEqual(page.pageErrors, []);
+  }));

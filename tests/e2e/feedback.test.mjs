@@ -388,10 +388,12 @@ test('a prompt is asked once per campaign: remembered in the browser and checked
     assert.equal((await storedAnswers(shop)).length, 1, 'dismissing sends nothing');
   }));
 
-test('triggers: after N seconds and after scrolling float in a corner, the order page waits for its order id', () =>
+test('triggers: after N seconds a prompt floats in a corner (one interruption per visit), the order page waits for its order id', () =>
   withShop(async (shop) => {
     const page = await openOrderPage(shop, { viewport: { width: 390, height: 700 } });
     await page.evaluate(() => {
+      // Floating prompts interrupt, so they need the page's storage consent (the shared budget).
+      window.lojal.consent(true);
       const add = (html) => document.querySelector('main').insertAdjacentHTML('beforeend', html);
       add('<lojal-csat id="later" trigger="delay" delay-seconds="3" campaign="delay-test" variant="stars"></lojal-csat>');
       add('<lojal-nps id="scrolled" trigger="scroll" scroll-percent="95" campaign="scroll-test"></lojal-nps>');
@@ -410,9 +412,11 @@ test('triggers: after N seconds and after scrolling float in a corner, the order
     await page.screenshot({ path: join(ARTIFACTS, 'feedback-delay-floating.png') });
     await page.locator('#later [part=dismiss]').click();
 
+    // One interrupting prompt per visit: the scroll prompt stays away after the delayed one.
     assert.equal(await page.locator('#scrolled fieldset').count(), 0);
     await page.mouse.wheel(0, 20_000);
-    await page.locator('#scrolled fieldset').waitFor();
+    await page.waitForTimeout(1_000);
+    assert.equal(await page.locator('#scrolled fieldset').count(), 0, 'a second interruption in one visit');
 
     assert.equal(await page.locator('#waiting fieldset').count(), 0);
     await page.evaluate(() => document.getElementById('waiting').setAttribute('order-id', 'NS-20001'));
@@ -449,4 +453,25 @@ test('closing the tab right after Send still delivers the answer', () =>
     await page.close();
     const answers = await waitForAnswers(shop, 1, { timeout: 10_000 });
     assert.deepEqual(answers.map((a) => [a.type, a.score, a.text]), [['nps', '7', 'Sendt i siste liten']]);
+  }));
+
+test('a floating prompt never interrupts without storage consent, or after a scroll prompt already did this visit', () =>
+  withShop(async (shop) => {
+    const page = await openOrderPage(shop, { viewport: { width: 390, height: 700 } });
+    await page.evaluate(() =>
+      document.querySelector('main').insertAdjacentHTML('beforeend', '<lojal-csat id="later" trigger="delay" delay-seconds="1" campaign="no-consent"></lojal-csat>'));
+    await page.waitForTimeout(2_500);
+    assert.equal(await page.locator('#later fieldset').count(), 0, 'no consent, no interruption');
+
+    await page.evaluate(() => {
+      window.lojal.consent(true);
+      document.querySelector('main').insertAdjacentHTML('beforeend', '<lojal-nps id="scrolled" trigger="scroll" scroll-percent="90" campaign="scroll-first"></lojal-nps>');
+    });
+    await page.mouse.wheel(0, 20_000);
+    await page.locator('#scrolled fieldset').waitFor();
+    await page.evaluate(() =>
+      document.querySelector('main').insertAdjacentHTML('beforeend', '<lojal-csat id="second" trigger="delay" delay-seconds="0" campaign="after-scroll"></lojal-csat>'));
+    await page.waitForTimeout(1_500);
+    assert.equal(await page.locator('#second fieldset').count(), 0, 'the budget allows one per visit');
+    assert.deepEqual(page.pageErrors, []);
   }));

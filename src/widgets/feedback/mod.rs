@@ -262,6 +262,21 @@ pub fn Prompt(
         }
     });
 
+    // A floating prompt interrupts, so it asks the loader's frequency budget, shared with every
+    // lojal popup: at most one per visit, none once dismissed or answered, none without storage
+    // consent. Inline prompts sit in the page and ask nobody.
+    let budget_key = move || {
+        format!(
+            "feedback:{}:{}",
+            kind.as_str(),
+            campaign.get_untracked().unwrap_or_default()
+        )
+    };
+    let may_interrupt = {
+        let host = host.clone();
+        move || host.budget_request(&budget_key())
+    };
+
     // The trigger: once it fires, the prompt stays.
     let fired = RwSignal::new(false);
     Effect::new(move |_| match trigger.get() {
@@ -270,20 +285,31 @@ pub fn Prompt(
         }
         Ok(Trigger::Delay { seconds }) => {
             let wait = (f64::from(seconds) * 1000.0 - on_page_ms()).max(0.0) as u64;
-            if let Ok(handle) =
-                set_timeout_with_handle(move || fired.set(true), Duration::from_millis(wait))
-            {
+            let may_interrupt = may_interrupt.clone();
+            let show = move || {
+                if may_interrupt() {
+                    fired.set(true);
+                }
+            };
+            if let Ok(handle) = set_timeout_with_handle(show, Duration::from_millis(wait)) {
                 on_cleanup(move || handle.clear());
             }
         }
         Ok(Trigger::Scroll { percent }) => {
             if scrolled() >= percent {
-                fired.set(true);
+                if may_interrupt() {
+                    fired.set(true);
+                }
                 return;
             }
+            let may_interrupt = may_interrupt.clone();
+            let asked = StoredValue::new(false);
             let listener = window_event_listener(ev::scroll, move |_| {
-                if !fired.get_untracked() && scrolled() >= percent {
-                    fired.set(true);
+                if !asked.get_value() && scrolled() >= percent {
+                    asked.set_value(true);
+                    if may_interrupt() {
+                        fired.set(true);
+                    }
                 }
             });
             on_cleanup(move || listener.remove());
@@ -465,6 +491,9 @@ pub fn Prompt(
                 };
                 if let Some(queued) = queued {
                     remember("answered");
+                    if floats.get_untracked() {
+                        host.budget_settle(&budget_key(), "answered");
+                    }
                     phase.set(Phase::Done(Done::Thanks { queued }));
                     host.emit("feedback", &event_detail(&answer, &idempotency_key, queued));
                 }
@@ -479,6 +508,9 @@ pub fn Prompt(
         let host = host.clone();
         move |_| {
             remember("dismissed");
+            if floats.get_untracked() {
+                host.budget_settle(&budget_key(), "dismissed");
+            }
             phase.set(Phase::Done(Done::Dismissed));
             let detail = js_sys::Object::new();
             let _ = js_sys::Reflect::set(&detail, &"type".into(), &kind.as_str().into());

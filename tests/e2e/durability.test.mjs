@@ -1,4 +1,4 @@
-// Durability: sixteen clients write answers and redemptions as fast as the reference API takes
+// Durability: sixteen clients write answers, plays and redemptions as fast as the reference API takes
 // them; the server is killed with SIGKILL in the middle, restarted on the same SQLite file, and
 // every write it had acknowledged must still be there, each exactly once. Acknowledged means a
 // 2xx reached the client: what was in flight when the process died may or may not have landed,
@@ -25,6 +25,11 @@ function feedbackRequest(key) {
   };
 }
 
+function playRequest(key) {
+  // A guest plays the wheel with an address of her own (one play per address and day).
+  return { path: '/campaigns/vinterhjulet/play', key, headers: {}, body: { email: `${key}@example.no`, marketing_consent: false } };
+}
+
 function redeemRequest(key) {
   return { path: `/loyalty/${KARI}/redeem`, key, headers: { 'x-lojal-signature': sign(KARI) }, body: { reward_id: 'r-ship' } };
 }
@@ -38,12 +43,12 @@ async function send(url, { path, key, headers, body }) {
   return { status: response.status, body: await response.json().catch(() => null) };
 }
 
-test('after kill -9 under 16 writers, every acknowledged answer and redemption is stored exactly once', async (t) => {
+test('after kill -9 under 16 writers, every acknowledged answer, play and redemption is stored exactly once', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lojal-durability-'));
   const args = ['--no-rate-limits'];
   try {
     const shop = await startShop({ dir, args });
-    const acked = { feedback: [], redeem: new Map() };
+    const acked = { feedback: [], redeem: new Map(), plays: new Map() };
     let attempts = 0;
     let killed = false;
     const kill = async () => {
@@ -54,25 +59,29 @@ test('after kill -9 under 16 writers, every acknowledged answer and redemption i
 
     const client = async (id) => {
       for (let n = 0; n < 1_000 / CLIENTS && !killed; n++) {
-        // Every eighth write spends Kari's points, the rest are anonymous NPS answers.
-        const request = n % 8 === 0 ? redeemRequest(`redeem-${id}-${n}`) : feedbackRequest(`answer-${id}-${n}`);
+        // Every eighth write spends Kari's points, every third plays the wheel, the rest are
+        // anonymous NPS answers.
+        const request =
+          n % 8 === 0 ? redeemRequest(`redeem-${id}-${n}`) : n % 3 === 0 ? playRequest(`play-${id}-${n}`) : feedbackRequest(`answer-${id}-${n}`);
         attempts++;
         try {
           const answer = await send(shop.url, request);
           if (answer.status >= 200 && answer.status < 300) {
             if (request.path === '/feedback') acked.feedback.push(request);
+            else if (request.path.startsWith('/campaigns')) acked.plays.set(request.key, { request, result: answer.body });
             else acked.redeem.set(request.key, { request, code: answer.body.coupon.code });
           }
         } catch {
           // The server died with this request in flight: not acknowledged.
         }
-        if (acked.feedback.length + acked.redeem.size >= KILL_AFTER_ACKS) await kill();
+        if (acked.feedback.length + acked.redeem.size + acked.plays.size >= KILL_AFTER_ACKS) await kill();
       }
     };
     await Promise.all(Array.from({ length: CLIENTS }, (_, i) => client(i)));
     await kill();
     assert.ok(acked.feedback.length > 300, `enough answers acknowledged before the kill: ${acked.feedback.length}`);
     assert.ok(acked.redeem.size >= 5, `enough redemptions acknowledged: ${acked.redeem.size}`);
+    assert.ok(acked.plays.size > 50, `enough plays acknowledged: ${acked.plays.size}`);
 
     const again = await startShop({ dir, args });
     try {
@@ -90,7 +99,16 @@ test('after kill -9 under 16 writers, every acknowledged answer and redemption i
         assert.equal(answer.body.coupon.code, code, `${key} paid out a second coupon`);
         codes.add(code);
       }
-      assert.equal(codes.size, acked.redeem.size, 'no coupon code issued twice');
+      // Each acknowledged play is there with the same segment and coupon: a retry replays it.
+      for (const [key, { request, result }] of acked.plays) {
+        const answer = await send(again.url, request);
+        assert.equal(answer.status, 200, `${key}: ${answer.status}`);
+        assert.equal(answer.body.segment_index, result.segment_index, `${key} was drawn again`);
+        assert.equal(answer.body.prize?.code, result.prize?.code);
+        if (result.prize) codes.add(result.prize.code);
+      }
+      const prizes = [...acked.plays.values()].filter((p) => p.result.prize).length;
+      assert.equal(codes.size, acked.redeem.size + prizes, 'no coupon code issued twice');
 
       // Points: paid once per stored coupon, for at least the acknowledged ones and never more
       // than were attempted.
@@ -102,7 +120,7 @@ test('after kill -9 under 16 writers, every acknowledged answer and redemption i
       const summary = await (await fetch(`${again.url}/api/v1/feedback/summary`, { headers: { authorization: `Bearer ${MERCHANT_TOKEN}` } })).json();
       assert.ok(summary.nps.responses >= acked.feedback.length, `${summary.nps.responses} stored, ${acked.feedback.length} acknowledged`);
       assert.ok(summary.nps.responses <= attempts, `${summary.nps.responses} stored, only ${attempts} sent`);
-      t.diagnostic(`${attempts} writes sent, ${acked.feedback.length} answers and ${acked.redeem.size} redemptions acknowledged before the kill; ${summary.nps.responses} answers and ${paidFor} redemptions stored`);
+      t.diagnostic(`${attempts} writes sent, ${acked.feedback.length} answers, ${acked.redeem.size} redemptions and ${acked.plays.size} plays acknowledged before the kill; ${summary.nps.responses} answers and ${paidFor} redemptions stored`);
     } finally {
       await again.stop();
     }

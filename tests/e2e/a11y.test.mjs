@@ -167,3 +167,31 @@ test('the games have no WCAG 2.2 AA violations when ready, after a spin with a p
     assert.deepEqual(await axeViolations(page), [], 'already played');
     assert.deepEqual(page.pageErrors, []);
   }));
+
+// WCAG 1.4.10 Reflow: a 320 CSS px wide window (a phone, or 1280 px at 400 % zoom) shows every
+// widget whole, without scrolling sideways.
+for (const path of ['/', '/product.html', '/kampanje.html', '/ordre.html']) {
+  test(`${path} at 320 px wide: no sideways scrolling, every widget inside the window`, () =>
+    withShop(async (shop) => {
+      const page = await openPage(browser, null, { viewport: { width: 320, height: 640 } });
+      await page.goto(shop.url + path);
+      await page.waitForFunction(() =>
+        [...document.querySelectorAll('*')].filter((e) => e.localName.startsWith('lojal-')).every((e) => e.shadowRoot?.querySelector('[part]') || e.hasAttribute('empty') || e.hidden));
+      await page.waitForTimeout(300);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `the page scrolls ${overflow} px sideways`);
+      const outside = await page.evaluate(() =>
+        [...document.querySelectorAll('*')]
+          .filter((e) => e.localName.startsWith('lojal-'))
+          .flatMap((e) => [e, ...(e.shadowRoot ? e.shadowRoot.querySelectorAll('[part]') : [])].map((el) => [e.localName, el]))
+          .filter(([, el]) => {
+            const r = el.getBoundingClientRect();
+            const clipped = el.closest?.('[part=rail]') || el.getAttribute?.('part') === 'rail';
+            return r.width > 0 && !clipped && (r.left < -1 || r.right > window.innerWidth + 1);
+          })
+          .map(([tag, el]) => `${tag} [part=${el.getAttribute('part') ?? ''}]`));
+      assert.deepEqual([...new Set(outside)], [], 'parts outside the window');
+      await page.screenshot({ path: join(ARTIFACTS, `reflow-320${path.replace(/\W+/g, '-')}.png`), fullPage: true });
+      assert.deepEqual(page.pageErrors, []);
+    }));
+}

@@ -15,12 +15,13 @@ const SERVER = join(ROOT, 'target', 'release', 'shop-api');
 /** What the merchant's tools send for the feedback summary and export. */
 export const MERCHANT_TOKEN = 'e2e-merchant-token-0123456789';
 
-/** Starts the reference API (and demo, or the site in `www`) on 127.0.0.1 with an empty database. */
-export async function startShop({ www = join(ROOT, 'www') } = {}) {
+/** Starts the reference API (and demo, or the site in `www`) on 127.0.0.1 with an empty database;
+ *  `args` are further command-line flags (the bench's `--no-rate-limits`). */
+export async function startShop({ www = join(ROOT, 'www'), args = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'lojal-e2e-'));
   const child = spawn(
     SERVER,
-    ['--addr', '127.0.0.1:0', '--db', join(dir, 'shop.sqlite'), '--www', www, '--dist', join(ROOT, 'pkg', 'dist')],
+    ['--addr', '127.0.0.1:0', '--db', join(dir, 'shop.sqlite'), '--www', www, '--dist', join(ROOT, 'pkg', 'dist'), ...args],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOJAL_SHOP_SECRET: 'e2e-secret', LOJAL_MERCHANT_TOKEN: MERCHANT_TOKEN } },
   );
   let stderr = '';

@@ -13,6 +13,7 @@ const SETTLE_MS = 500; // shifts and long tasks of the first paint land right af
 const MOVES = 10; // timed moves (rAF deltas); 10 pages of 12 cards wrap round at least once
 const MOVE_MS = 600; // long enough for one smooth scroll to finish at CPU 4×
 const LEAK_MOVES = 100;
+const PRODUCTS = 12; // limit=12 on every page
 
 // Runs before any page script: layout shifts and long tasks from the very first one.
 function observe() {
@@ -87,6 +88,12 @@ async function runOnce(browser, base, row, screenshots = false) {
         resources: performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname),
       };
     }, ready + SETTLE_MS);
+    // Every page must show the same thing: twelve product cards (in lojal's shadow root).
+    const cards = await page.evaluate(() => {
+      const rail = document.getElementById('rail');
+      return (rail.shadowRoot ?? rail).querySelectorAll('a[href^="/product.html"]').length;
+    });
+    if (cards !== PRODUCTS) throw new Error(`${url} shows ${cards} product cards, not ${PRODUCTS}`);
     const afterLoad = await memory(cdp);
     const shot = (when) => screenshots && page.screenshot({ path: join(ARTIFACTS, `bench-carousel-${row.page.replace('.html', '')}-${when}.png`) });
     await shot('loaded');

@@ -1,13 +1,27 @@
 #!/usr/bin/env bash
 # `npm run bench`: builds the bundle and the reference server, then measures what the badge costs
-# a page: transfer sizes, time to ready, layout shift and heap, in Debian's Chromium.
-# Usage: scripts/bench.sh [--runs N]   (report in target/bench/report.{json,md})
+# a page (transfer sizes, time to ready, layout shift and heap, in Debian's Chromium), the
+# carousel next to embla-carousel, swiper and Splide (tests/bench/peers/, installed into
+# target/bench/peers), and the reference API under load with wrk.
+# Usage: scripts/bench.sh [--runs N] [--api-seconds S] [--parts badge,carousel,api]
+#   (report in target/bench/report.{json,md})
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
+
+# The HTTP load generator for the API part, from Debian's packages.
+ensure_wrk() {
+  if ! command -v wrk >/dev/null; then
+    log "installing Debian's wrk"
+    apt_update_once
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+  fi
+  command -v wrk >/dev/null || die "no wrk on PATH"
+}
 
 ensure_node_modules
 ensure_chromium
 ensure_twiggy
+ensure_wrk
 bash "$ROOT/scripts/build.sh"
 
 # The shipped wasm has no function names. For twiggy's table, optimise the named build the
@@ -16,5 +30,5 @@ bash "$ROOT/scripts/build.sh"
   --enable-sign-ext --enable-reference-types --enable-multivalue --enable-mutable-globals \
   "$WASM_TARGET_DIR/lojal_named.wasm" -o "$WASM_TARGET_DIR/lojal_named_opt.wasm"
 
-log "benchmark: sizes, then the demo page in headless Chromium"
+log "benchmark: sizes, the demo page and the carousels in headless Chromium, then the API"
 node tests/bench/bench.mjs "$@"

@@ -1,8 +1,11 @@
 // What <lojal-badge> costs a page: the bytes it adds, the time until its content is in the DOM,
 // the layout shift it causes and the JS heap it leaves, measured on the demo page served by a
-// real shop-api in Debian's Chromium. Prints a table and writes target/bench/report.{json,md}.
-// Numbers never fail the run (machines differ too much); only errors do.
-// Usage: node tests/bench/bench.mjs [--runs N]   (scripts/bench.sh builds first)
+// real shop-api in Debian's Chromium; then <lojal-carousel> side by side with JavaScript
+// carousels (carousel.mjs) and the reference API under load (api.mjs). Prints tables and writes
+// target/bench/report.{json,md}. Numbers never fail the run (machines differ too much); only
+// errors do.
+// Usage: node tests/bench/bench.mjs [--runs N] [--api-seconds S] [--parts badge,carousel,api]
+//   (scripts/bench.sh builds first)
 import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
@@ -10,10 +13,24 @@ import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import { ROOT, startShop, launch } from '../e2e/harness.mjs';
+import { stats, mdTable as table } from './stats.mjs';
+import { assembleSite, peerVersions } from './peers.mjs';
+import { benchCarousels, carouselRows } from './carousel.mjs';
+import { benchApi, apiRows } from './api.mjs';
 
-const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '15' } } });
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '15' },
+    'api-seconds': { type: 'string', default: '5' },
+    parts: { type: 'string', default: 'badge,carousel,api' },
+  },
+});
 const RUNS = Number(args.runs);
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs wants a whole number ≥ 1, got '${args.runs}'`);
+const API_SECONDS = Number(args['api-seconds']);
+if (!Number.isInteger(API_SECONDS) || API_SECONDS < 1) throw new Error(`--api-seconds wants a whole number ≥ 1, got '${args['api-seconds']}'`);
+const PARTS = new Set(args.parts.split(','));
+for (const p of PARTS) if (!['badge', 'carousel', 'api'].includes(p)) throw new Error(`--parts: unknown part '${p}' (badge, carousel, api)`);
 
 const DIST = join(ROOT, 'pkg', 'dist');
 const OUT = join(ROOT, 'target', 'bench');
@@ -161,13 +178,6 @@ function twiggy() {
 
 // ---- Statistics and output.
 
-function stats(samples) {
-  const s = [...samples].sort((a, b) => a - b);
-  const at = (q) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]; // nearest rank
-  const mid = s.length >> 1;
-  return { median: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2, min: s[0], max: s[s.length - 1], p90: at(0.9) };
-}
-
 const METRICS = [
   ['readyMs', 'navigation → badge ready (ms)', (v) => v.toFixed(1)],
   ['loaderEndMs', 'navigation → lojal.js responseEnd (ms)', (v) => v.toFixed(1)],
@@ -186,27 +196,24 @@ function timingRows(results) {
   );
 }
 
-function markdown(report, sizeRows, rows, code) {
-  const table = (objs) => {
-    const keys = Object.keys(objs[0]);
-    return [`| ${keys.join(' | ')} |`, `|${keys.map(() => ' --- ').join('|')}|`, ...objs.map((o) => `| ${keys.map((k) => o[k]).join(' | ')} |`)].join('\n');
-  };
+function markdown(report, sizeRows, rows, code, carousel, api) {
   const m = report.machine;
-  return `# lojal benchmark
-
-${report.date} · ${m.cpu} × ${m.cpus} · ${m.os} · Node ${m.node} · Chromium ${m.chromium} · ${report.runs} runs per mode
-
-## Transfer size (bytes)
+  const badge = rows
+    ? `
+## <lojal-badge>: transfer size (bytes)
 
 ${table(sizeRows)}
 
-## Demo page, fresh context and cache disabled each run
+## <lojal-badge>: demo page, fresh context and cache disabled each run
 
 ${table(rows)}
 
 Times count from navigation start. The heap is V8's used JS heap (no forced GC); the wasm
 linear memory is an ArrayBuffer outside it. CPU throttling slows the renderer's main thread.
-${code ? `
+`
+    : '';
+  const twiggyPart = code
+    ? `
 ## Where the wasm bytes go (twiggy on the shipped optimisation with names kept: ${code.totalBytes} bytes)
 
 Top 10 items:
@@ -216,57 +223,122 @@ ${table(code.functions.map((f) => ({ ...f, item: `\`${f.item.replaceAll('|', '\\
 Top 10 crates (an item counts for the first crate its name mentions):
 
 ${table(code.crates)}
-` : ''}`;
+`
+    : '';
+  const carouselPart = carousel
+    ? `
+## <lojal-carousel> and JavaScript carousels (${Object.entries(report.peers).map(([p, v]) => `${p} ${v}`).join(', ')})
+
+The same 12 popular products from the reference API on the same page (bench pages in
+tests/bench/pages/), ${report.runs} loads each in a fresh context with the cache disabled and the CPU
+throttled ${carousel.cpuRate}×; median [min–max], and lojal's median divided by each peer's (below 1:
+lojal is smaller or faster). "What the widget adds" is every file the page loads for it: for
+lojal the bundle, for a peer the library, its CSS and the page's own fetch-and-render script.
+
+${table(carousel.rows.sizeRows)}
+
+${table(carousel.rows.timeRows)}
+
+Long tasks: main-thread tasks over 50 ms (PerformanceObserver 'longtask') until ready + ${carousel.settleMs} ms,
+and during the ${carousel.moves} timed moves (one every ${carousel.moveMs} ms). Frame times are
+requestAnimationFrame deltas during those moves. Memory is measured after a forced GC, after
+load and after ${carousel.leakMoves} further moves; wasm memory is the size of every live
+WebAssembly.Memory (found through CDP Runtime.queryObjects, so no hook is needed in the bundle).
+`
+    : '';
+  const apiPart = api
+    ? `
+## Reference API on loopback (${api.tool}, ${api.secondsPerLevel} s per row, shop-api --no-rate-limits)
+
+${table(apiRows(api))}
+
+Feedback posts are anonymous NPS answers, each with its own idempotency key (tests/bench/feedback.lua);
+the client and the server share the machine's CPUs. Reward plays/s come when the games are on main.
+`
+    : '';
+  return `# lojal benchmark
+
+${report.date} · ${m.cpu} × ${m.cpus} · ${m.os} · Node ${m.node} · Chromium ${m.chromium} · ${report.runs} runs per page and mode
+${badge}${carouselPart}${apiPart}${twiggyPart}`;
+}
+
+async function badgeLoads(browser, url) {
+  const results = [];
+  for (const mode of MODES) {
+    // One discarded load first: it pays for process start-up and the server's cold caches.
+    await loadOnce(browser, url, mode.cpuRate);
+    const samples = [];
+    for (let i = 0; i < RUNS; i++) samples.push(await loadOnce(browser, url, mode.cpuRate));
+    const summary = Object.fromEntries(METRICS.map(([key]) => [key, stats(samples.map((s) => s[key]))]));
+    results.push({ mode, summary, samples });
+  }
+  return results;
 }
 
 async function main() {
-  const sizeRows = sizes();
-  const shop = await startShop();
+  const sizeRows = PARTS.has('badge') ? sizes() : null;
+  const shop = await startShop({ www: PARTS.has('carousel') ? assembleSite() : undefined });
   const browser = await launch();
+  const report = {
+    date: new Date().toISOString(),
+    machine: {
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      cpus: os.cpus().length,
+      os: `${os.type()} ${os.release()} ${os.arch()}`,
+      node: process.version,
+      chromium: browser.version(),
+    },
+    runs: RUNS,
+    settleMs: SETTLE_MS,
+  };
+  let rows = null;
+  let carousel = null;
   try {
-    const results = [];
-    for (const mode of MODES) {
-      // One discarded load first: it pays for process start-up and the server's cold caches.
-      await loadOnce(browser, shop.url, mode.cpuRate);
-      const samples = [];
-      for (let i = 0; i < RUNS; i++) samples.push(await loadOnce(browser, shop.url, mode.cpuRate));
-      const summary = Object.fromEntries(METRICS.map(([key]) => [key, stats(samples.map((s) => s[key]))]));
-      results.push({ mode, summary, samples });
+    if (PARTS.has('badge')) {
+      // The demo's index.html is not on the bench site: serve the demo next to it.
+      const demo = PARTS.has('carousel') ? await startShop() : shop;
+      try {
+        const results = await badgeLoads(browser, demo.url);
+        report.sizes = sizeRows;
+        report.loads = results.map(({ mode, summary, samples }) => ({ mode: mode.name, cpuRate: mode.cpuRate, summary, samples }));
+        rows = timingRows(results);
+      } finally {
+        if (demo !== shop) await demo.stop();
+      }
     }
-
-    const report = {
-      date: new Date().toISOString(),
-      machine: {
-        cpu: os.cpus()[0]?.model ?? 'unknown',
-        cpus: os.cpus().length,
-        os: `${os.type()} ${os.release()} ${os.arch()}`,
-        node: process.version,
-        chromium: browser.version(),
-      },
-      runs: RUNS,
-      settleMs: SETTLE_MS,
-      sizes: sizeRows,
-      loads: results.map(({ mode, summary, samples }) => ({ mode: mode.name, cpuRate: mode.cpuRate, summary, samples })),
-    };
-    const code = twiggy();
-    report.wasmCode = code;
-    const rows = timingRows(results);
-    mkdirSync(OUT, { recursive: true });
-    writeFileSync(join(OUT, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-    writeFileSync(join(OUT, 'report.md'), markdown(report, sizeRows, rows, code));
-
-    console.log(`\n${report.machine.cpu} × ${report.machine.cpus}, Node ${report.machine.node}, Chromium ${report.machine.chromium}, ${RUNS} runs per mode`);
-    console.table(sizeRows);
-    console.table(rows);
-    if (code) {
-      console.table(code.functions);
-      console.table(code.crates);
+    if (PARTS.has('carousel')) {
+      report.peers = peerVersions();
+      carousel = await benchCarousels(browser, shop.url, RUNS);
+      report.carousel = carousel;
+      carousel = { ...carousel, rows: carouselRows(carousel) };
     }
-    console.log(`report: ${join(OUT, 'report.md')} and report.json`);
   } finally {
     await browser.close();
     await shop.stop();
   }
+  if (PARTS.has('api')) report.api = await benchApi(API_SECONDS);
+  const code = PARTS.has('badge') ? twiggy() : null;
+  report.wasmCode = code;
+
+  mkdirSync(OUT, { recursive: true });
+  writeFileSync(join(OUT, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(join(OUT, 'report.md'), markdown(report, sizeRows, rows, code, carousel, report.api));
+
+  console.log(`\n${report.machine.cpu} × ${report.machine.cpus}, Node ${report.machine.node}, Chromium ${report.machine.chromium}, ${RUNS} runs per page and mode`);
+  if (rows) {
+    console.table(sizeRows);
+    console.table(rows);
+  }
+  if (carousel) {
+    console.table(carousel.rows.sizeRows);
+    console.table(carousel.rows.timeRows);
+  }
+  if (report.api) console.table(apiRows(report.api));
+  if (code) {
+    console.table(code.functions);
+    console.table(code.crates);
+  }
+  console.log(`report: ${join(OUT, 'report.md')} and report.json`);
 }
 
 await main();

@@ -2,12 +2,14 @@
 // with its own idempotency key) and loyalty reads/s (GET /api/v1/loyalty/{id}, signed), at 1, 16
 // and 64 connections, with wrk (Debian's package; scripts/bench.sh installs it). The server runs
 // with --no-rate-limits, or it would answer 429 long before it is busy.
-// Reward plays/s (POST /api/v1/campaigns/{id}/play) join the table when the games are on main.
+// Then reward plays/s: guests playing the demo's wheel (POST /api/v1/campaigns/{id}/play), each
+// with a new email and idempotency key, since an email plays once a day.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT, startShop } from '../e2e/harness.mjs';
 
 const LEVELS = [1, 16, 64];
+const CAMPAIGN = 'vinterhjulet'; // seeded by the migrations, as on www/kampanje.html
 const CUSTOMER = 'c-1001'; // seeded by the migrations, as on the demo page
 const SECRET = 'e2e-secret'; // what startShop gives the server
 
@@ -41,6 +43,9 @@ export async function benchApi(seconds) {
     }
     for (const c of LEVELS) {
       rows.push({ endpoint: `GET /api/v1/loyalty/${CUSTOMER}`, ...wrk(shop.url, 'reads.lua', c, seconds, { BENCH_PATH: `/api/v1/loyalty/${CUSTOMER}`, BENCH_SIG: sig }) });
+    }
+    for (const c of LEVELS) {
+      rows.push({ endpoint: `POST /api/v1/campaigns/${CAMPAIGN}/play`, ...wrk(shop.url, 'plays.lua', c, seconds, { BENCH_RUN: `${Date.now()}-${c}`, BENCH_CAMPAIGN: CAMPAIGN }) });
     }
     return { tool: version.trim(), secondsPerLevel: seconds, rows };
   } finally {

@@ -45,7 +45,7 @@ export const PAGES = {
   // ---- Reward games: add them here once <lojal-wheel> and <lojal-scratch> are on main. ----
   // One row per page, as above, with a `spin` hook instead of `__benchNext`; the peers, to add
   // to tests/bench/peers/package.json: `spin-wheel` 5.x (wheel) and `scratchcard-js` (scratch
-  // card). Not built yet: those widgets do not exist on this branch.
+  // card). Not built yet (the games' API is measured: plays/s in api.mjs).
   // wheel: [],
   // scratch: [],
 };

@@ -3,21 +3,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { ARTIFACTS, startShop, launch, openPage, axeViolations, plain } from './harness.mjs';
+import { ARTIFACTS, launch, openPage, axeViolations, plain, withShop } from './harness.mjs';
 
 let browser;
 before(async () => (browser = await launch()));
 after(async () => browser?.close());
-
-/** Each test gets its own server and database: one redeems, the next expects the seed balance. */
-async function withShop(fn) {
-  const shop = await startShop();
-  try {
-    await fn(shop);
-  } finally {
-    await shop.stop();
-  }
-}
 
 const badge = (page) => page.locator('#badge');
 

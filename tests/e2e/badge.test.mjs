@@ -2,21 +2,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startShop, launch, openPage, api, demoSignature, plain, ARTIFACTS } from './harness.mjs';
+import { launch, openPage, api, demoSignature, plain, ARTIFACTS, withShop } from './harness.mjs';
 
 let browser;
 before(async () => (browser = await launch()));
 after(async () => browser?.close());
-
-/** Each test gets its own server and database, so balances never leak between tests. */
-async function withShop(fn) {
-  const shop = await startShop();
-  try {
-    await fn(shop);
-  } finally {
-    await shop.stop();
-  }
-}
 
 const points = (page) => page.locator('lojal-badge [part=points]');
 

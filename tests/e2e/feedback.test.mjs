@@ -4,20 +4,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startShop, launch, openPage, plain, ARTIFACTS, MERCHANT_TOKEN } from './harness.mjs';
+import { launch, openPage, plain, ARTIFACTS, MERCHANT_TOKEN, withShop } from './harness.mjs';
 
 let browser;
 before(async () => (browser = await launch()));
 after(async () => browser?.close());
-
-async function withShop(fn) {
-  const shop = await startShop();
-  try {
-    await fn(shop);
-  } finally {
-    await shop.stop();
-  }
-}
 
 // Typed as a shopper might: Norwegian and Estonian letters, emoji with a skin tone, a line
 // break, and HTML that must stay text.

@@ -3,20 +3,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startShop, launch, openPage, api, demoSignature, plain, ARTIFACTS } from './harness.mjs';
+import { launch, openPage, api, demoSignature, plain, ARTIFACTS, withShop } from './harness.mjs';
 
 let browser;
 before(async () => (browser = await launch()));
 after(async () => browser?.close());
-
-async function withShop(fn) {
-  const shop = await startShop();
-  try {
-    await fn(shop);
-  } finally {
-    await shop.stop();
-  }
-}
 
 const CAMPAIGN_PAGE = '/kampanje.html';
 // Norway's clock, so "tomorrow at 14:05" is the shop's own.

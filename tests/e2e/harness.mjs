@@ -56,6 +56,16 @@ export async function startShop({ www = join(ROOT, 'www'), dir: keptDir = null, 
   };
 }
 
+/** Runs `fn` against its own server and database, so balances and plays never leak between tests. */
+export async function withShop(fn) {
+  const shop = await startShop();
+  try {
+    await fn(shop);
+  } finally {
+    await shop.stop();
+  }
+}
+
 /** Asks the API directly, as the shop would, to compare with what the widget shows. */
 export async function api(shop, path, { signature, method = 'GET', body } = {}) {
   const headers = { 'content-type': 'application/json' };

@@ -2,20 +2,11 @@
 // appear late. Debian's Chromium against a real shop-api.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startShop, launch, openPage } from './harness.mjs';
+import { launch, openPage, withShop } from './harness.mjs';
 
 let browser;
 before(async () => (browser = await launch()));
 after(async () => browser?.close());
-
-async function withShop(fn) {
-  const shop = await startShop();
-  try {
-    await fn(shop);
-  } finally {
-    await shop.stop();
-  }
-}
 
 const bundleRequests = (page) => {
   const seen = [];

@@ -102,12 +102,7 @@ pub fn Badge(
     });
     let identity = Memo::new({
         let host = host.clone();
-        move |_| {
-            Identity::from_attributes(
-                host.attribute("customer-id").as_deref(),
-                host.attribute("customer-sig").as_deref(),
-            )
-        }
+        move |_| host.identity()
     });
     let signup_override = Memo::new({
         let host = host.clone();

@@ -163,12 +163,7 @@ impl GameCtl {
         });
         let identity = Memo::new({
             let host = host.clone();
-            move |_| {
-                Identity::from_attributes(
-                    host.attribute("customer-id").as_deref(),
-                    host.attribute("customer-sig").as_deref(),
-                )
-            }
+            move |_| host.identity()
         });
         let campaign_id = Memo::new({
             let host = host.clone();

@@ -4,7 +4,6 @@
 //! its reactive state. One wasm instance serves every element on the page.
 
 use crate::api::ApiClient;
-use crate::core::config::{Identity, InvalidIdentity};
 use crate::core::{config, i18n};
 use crate::widgets;
 use leptos::prelude::*;
@@ -35,15 +34,6 @@ impl Host {
     pub fn locale(&self) -> &'static str {
         let own = self.attribute("locale");
         i18n::resolve(own.iter().chain(&self.page_locales).map(String::as_str))
-    }
-
-    /// The shopper as the theme rendered her (`customer-id`, `customer-sig`); re-runs the
-    /// caller when either changes.
-    pub fn identity(&self) -> Result<Identity, InvalidIdentity> {
-        Identity::from_attributes(
-            self.attribute("customer-id").as_deref(),
-            self.attribute("customer-sig").as_deref(),
-        )
     }
 
     /// The API this element talks to: its `api` attribute, else the script tag's `data-api`.

@@ -102,7 +102,12 @@ pub fn Badge(
     });
     let identity = Memo::new({
         let host = host.clone();
-        move |_| host.identity()
+        move |_| {
+            Identity::from_attributes(
+                host.attribute("customer-id").as_deref(),
+                host.attribute("customer-sig").as_deref(),
+            )
+        }
     });
     let signup_override = Memo::new({
         let host = host.clone();

@@ -163,7 +163,12 @@ impl GameCtl {
         });
         let identity = Memo::new({
             let host = host.clone();
-            move |_| host.identity()
+            move |_| {
+                Identity::from_attributes(
+                    host.attribute("customer-id").as_deref(),
+                    host.attribute("customer-sig").as_deref(),
+                )
+            }
         });
         let campaign_id = Memo::new({
             let host = host.clone();

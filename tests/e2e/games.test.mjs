@@ -553,6 +553,9 @@ test('popups share one frequency budget: none without consent, one per visit, ne
     await page.keyboard.press('Escape');
     await page.waitForFunction(() => ![...document.querySelectorAll('.test-popup')].some((el) => el.shadowRoot.querySelector('dialog[open]')));
     const key = `${opened[0]}:${opened[0] === 'lojal-wheel' ? 'vinterhjulet' : 'skrapelodd'}`;
+    // The dialog's `close` event, which records the dismissal, is queued as a task after the
+    // dialog stops being open: wait for the record rather than racing it.
+    await page.waitForFunction((k) => localStorage.getItem(`lojal:done:${k}`) !== null, key);
     assert.deepEqual(await lojalKeys(page), [`lojal:done:${key}`, 'lojal:prompted']);
     assert.equal(await page.evaluate((k) => localStorage.getItem(`lojal:done:${k}`), key), 'dismissed');
 

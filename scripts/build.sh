@@ -10,8 +10,10 @@ log "building the widget bundle (wasm)"
 (
   use_wasm_toolchain
   cd "$ROOT"
-  CARGO_TARGET_DIR="$WASM_TARGET_DIR" cargo build --lib --quiet \
+  CARGO_TARGET_DIR="$WASM_TARGET_DIR" RUSTFLAGS="$WASM_SIZE_RUSTFLAGS" cargo build --lib --quiet \
     --target "$WASM_TARGET" --profile wasm-release "${WASM_BUILD_STD[@]}"
+  # The size budget differs with how std was built (tests/package/size-budget.json).
+  if [ ${#WASM_BUILD_STD[@]} -gt 0 ]; then echo built-here; else echo prebuilt; fi > "$WASM_TARGET_DIR/std-build"
 )
 
 raw="$WASM_TARGET_DIR/$WASM_TARGET/wasm-release/lojal.wasm"

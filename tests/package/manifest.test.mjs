@@ -45,8 +45,10 @@ function widgetSources(tag) {
     ? all.filter((f) => f.startsWith(dirname(owner)))
     : [owner, ...(dirname(owner) !== widgetsDir && all.includes(shared) ? [shared] : [])];
   const rust = files.filter((f) => f.endsWith('.rs')).map((f) => readFileSync(f, 'utf8')).join('\n');
-  // Stylesheets the widget includes, wherever they live.
-  const cssFiles = [...rust.matchAll(/include_str!\("([^"]+\.css)"\)/g)].map((m) => join(dirname(owner), m[1]));
+  // Stylesheets the widget includes, wherever they live: build.rs minifies each sheet into
+  // OUT_DIR under its own name, from the widget's folder.
+  const cssFiles = [...rust.matchAll(/include_str!\(concat!\(env!\("OUT_DIR"\), "\/([^"]+\.css)"\)\)/g)]
+    .map((m) => join(dirname(owner), m[1]));
   const css = [...new Set([...cssFiles, ...files.filter((f) => f.endsWith('.css'))])]
     .map((f) => readFileSync(f, 'utf8'))
     .join('\n');

@@ -26,7 +26,7 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsValue;
 
 pub const TAG: &str = "lojal-badge";
-pub const CSS: &str = include_str!("badge.css");
+pub const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/badge.css"));
 
 /// What the API says about the shopper on this page.
 #[derive(Clone, Debug, PartialEq)]

@@ -31,7 +31,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlElement, IntersectionObserver, IntersectionObserverEntry};
 
 pub const TAG: &str = "lojal-carousel";
-pub const CSS: &str = include_str!("carousel.css");
+pub const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/carousel.css"));
 
 /// Cards drawn while loading: enough to fill a wide rail.
 const SKELETON_CARDS: usize = 6;

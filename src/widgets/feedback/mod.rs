@@ -39,7 +39,7 @@ use crate::widgets::intl::Texts;
 pub const NPS_TAG: &str = "lojal-nps";
 pub const CSAT_TAG: &str = "lojal-csat";
 pub const REVIEW_TAG: &str = "lojal-review";
-pub const CSS: &str = include_str!("feedback.css");
+pub const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/feedback.css"));
 
 /// How the prompt ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

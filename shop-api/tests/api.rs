@@ -433,10 +433,12 @@ async fn concurrent_redemptions_never_spend_the_same_points_twice() {
     let shop = shop();
     let router = Arc::new(shop.router.clone());
     // 1 250 points pay for two 500-point rewards; sixteen simultaneous attempts must not get more.
-    let attempts = (0..16).map(|_| {
-        let router = Arc::clone(&router);
-        tokio::spawn(async move { redeem(&router, "c-1001", "r-50", None).await.status })
-    });
+    let attempts = (0..16)
+        .map(|_| {
+            let router = Arc::clone(&router);
+            tokio::spawn(async move { redeem(&router, "c-1001", "r-50", None).await.status })
+        })
+        .collect::<Vec<_>>();
     let mut statuses = Vec::new();
     for attempt in attempts {
         statuses.push(attempt.await.unwrap());
@@ -454,17 +456,19 @@ async fn concurrent_redemptions_never_spend_the_same_points_twice() {
     );
 
     // The same key sent sixteen times at once is one redemption.
-    let attempts = (0..16).map(|_| {
-        let router = Arc::clone(&router);
-        tokio::spawn(async move {
-            let answer = redeem(&router, "c-1003", "r-100", Some("same-key-16x")).await;
-            assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
-            serde_json::from_slice::<RedeemResponse>(&answer.body)
-                .unwrap()
-                .coupon
-                .code
+    let attempts = (0..16)
+        .map(|_| {
+            let router = Arc::clone(&router);
+            tokio::spawn(async move {
+                let answer = redeem(&router, "c-1003", "r-100", Some("same-key-16x")).await;
+                assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+                serde_json::from_slice::<RedeemResponse>(&answer.body)
+                    .unwrap()
+                    .coupon
+                    .code
+            })
         })
-    });
+        .collect::<Vec<_>>();
     let mut codes = std::collections::HashSet::new();
     for attempt in attempts {
         codes.insert(attempt.await.unwrap());

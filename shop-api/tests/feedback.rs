@@ -182,14 +182,16 @@ async fn an_answer_is_stored_once_however_often_its_key_arrives_and_exactly_as_t
 async fn sixteen_copies_of_one_answer_arriving_at_once_are_one_answer() {
     let shop = shop();
     let router = Arc::new(shop.router.clone());
-    let copies = (0..16).map(|_| {
-        let router = Arc::clone(&router);
-        tokio::spawn(async move {
-            post(&router, Some("same-answer-16x"), nps(10, Some("Topp")))
-                .await
-                .status
+    let copies = (0..16)
+        .map(|_| {
+            let router = Arc::clone(&router);
+            tokio::spawn(async move {
+                post(&router, Some("same-answer-16x"), nps(10, Some("Topp")))
+                    .await
+                    .status
+            })
         })
-    });
+        .collect::<Vec<_>>();
     let mut statuses = Vec::new();
     for copy in copies {
         statuses.push(copy.await.unwrap());

@@ -336,20 +336,22 @@ async fn the_same_idempotency_key_twice_is_one_play() {
         })
         .await
         .unwrap();
-    let copies = (0..16).map(|_| {
-        let (router, body) = (Arc::clone(&router), body.clone());
-        tokio::spawn(async move {
-            play_raw(
-                &router,
-                "test",
-                body,
-                Some(&sig("c-1001")),
-                Some("same-key-16x"),
-            )
-            .await
-            .result()
+    let copies = (0..16)
+        .map(|_| {
+            let (router, body) = (Arc::clone(&router), body.clone());
+            tokio::spawn(async move {
+                play_raw(
+                    &router,
+                    "test",
+                    body,
+                    Some(&sig("c-1001")),
+                    Some("same-key-16x"),
+                )
+                .await
+                .result()
+            })
         })
-    });
+        .collect::<Vec<_>>();
     let mut results = HashSet::new();
     for copy in copies {
         results.insert(serde_json::to_string(&copy.await.unwrap()).unwrap());
@@ -375,13 +377,15 @@ async fn fifty_concurrent_plays_by_one_shopper_give_one_prize_and_49_refusals() 
     let shop = shop();
     shop.put(sure_prize("test", None)).await;
     let router = Arc::new(shop.router.clone());
-    let attempts = (0..50).map(|_| {
-        let router = Arc::clone(&router);
-        tokio::spawn(async move {
-            let answer = play(&router, "test", "c-1001").await;
-            (answer.status, answer.body)
+    let attempts = (0..50)
+        .map(|_| {
+            let router = Arc::clone(&router);
+            tokio::spawn(async move {
+                let answer = play(&router, "test", "c-1001").await;
+                (answer.status, answer.body)
+            })
         })
-    });
+        .collect::<Vec<_>>();
     let mut statuses = Vec::new();
     for attempt in attempts {
         statuses.push(attempt.await.unwrap());
@@ -416,18 +420,20 @@ async fn stock_never_goes_below_zero_under_200_concurrent_players() {
     }))
     .await;
     let router = Arc::new(shop.router.clone());
-    let players = (0..200).map(|i| {
-        let router = Arc::clone(&router);
-        tokio::spawn(async move {
-            // Half signed customers, half guests.
-            let answer = if i % 2 == 0 {
-                play(&router, "rush", &format!("c-{}", 5000 + i)).await
-            } else {
-                play_as_guest(&router, "rush", &format!("guest{i}@example.no"), false).await
-            };
-            answer.result()
+    let players = (0..200)
+        .map(|i| {
+            let router = Arc::clone(&router);
+            tokio::spawn(async move {
+                // Half signed customers, half guests.
+                let answer = if i % 2 == 0 {
+                    play(&router, "rush", &format!("c-{}", 5000 + i)).await
+                } else {
+                    play_as_guest(&router, "rush", &format!("guest{i}@example.no"), false).await
+                };
+                answer.result()
+            })
         })
-    });
+        .collect::<Vec<_>>();
     let mut results = Vec::new();
     for player in players {
         results.push(player.await.unwrap());

@@ -182,6 +182,16 @@ start_test_postgres() {
   log "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') for the tests at $TEST_DATABASE_URL"
 }
 
+# A new, empty database on the test server; prints its URL. shop-api migrates it on start.
+test_postgres_database() {
+  local bin port
+  bin="$(postgres_bin_dir)"
+  port="${TEST_DATABASE_URL##*:}"
+  port="${port%%/*}"
+  "$bin/createdb" -h 127.0.0.1 -p "$port" -U lojal "$1" || die "createdb $1 failed"
+  echo "${TEST_DATABASE_URL%/*}/$1"
+}
+
 stop_test_postgres() {
   if [ -n "${PG_TEST_DIR:-}" ] && [ -d "$PG_TEST_DIR" ]; then
     as_postgres_user "$(postgres_bin_dir)/pg_ctl" -D "$PG_TEST_DIR/data" -m immediate stop >/dev/null 2>&1 || true

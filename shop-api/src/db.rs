@@ -75,8 +75,9 @@ pub enum DbError {
         found: i64,
         known: usize,
     },
-    /// A column held something the caller did not expect (a NULL, a negative count…).
-    Column(String),
+    /// A query and its values or its reader disagree: a NULL or negative count where a number
+    /// was expected, a type PostgreSQL cannot bind, a missing row.
+    Mismatch(String),
     /// The blocking task panicked or was cancelled.
     Task(String),
 }
@@ -90,7 +91,7 @@ impl std::fmt::Display for DbError {
                 f,
                 "the database is at schema version {found}, this shop-api knows {known}: upgrade shop-api"
             ),
-            Self::Column(error) => write!(f, "unexpected column value: {error}"),
+            Self::Mismatch(error) => write!(f, "query mismatch: {error}"),
             Self::Task(error) => write!(f, "database task failed: {error}"),
         }
     }
@@ -131,8 +132,8 @@ macro_rules! integer_values {
             fn from_value(value: &Value) -> Result<Self, DbError> {
                 match value {
                     Value::Integer(n) => <$t>::try_from(*n)
-                        .map_err(|_| DbError::Column(format!("{n} is not a {}", stringify!($t)))),
-                    other => Err(DbError::Column(format!("{other:?} is not an integer"))),
+                        .map_err(|_| DbError::Mismatch(format!("{n} is not a {}", stringify!($t)))),
+                    other => Err(DbError::Mismatch(format!("{other:?} is not an integer"))),
                 }
             }
         }
@@ -200,7 +201,7 @@ impl FromValue for f64 {
         match value {
             Value::Real(r) => Ok(*r),
             Value::Integer(n) => Ok(*n as f64),
-            other => Err(DbError::Column(format!("{other:?} is not a number"))),
+            other => Err(DbError::Mismatch(format!("{other:?} is not a number"))),
         }
     }
 }
@@ -209,7 +210,7 @@ impl FromValue for String {
     fn from_value(value: &Value) -> Result<Self, DbError> {
         match value {
             Value::Text(s) => Ok(s.clone()),
-            other => Err(DbError::Column(format!("{other:?} is not text"))),
+            other => Err(DbError::Mismatch(format!("{other:?} is not text"))),
         }
     }
 }
@@ -238,8 +239,8 @@ impl Row {
         let value = self
             .0
             .get(index)
-            .ok_or_else(|| DbError::Column(format!("no column {index}")))?;
-        T::from_value(value).map_err(|e| DbError::Column(format!("column {index}: {e}")))
+            .ok_or_else(|| DbError::Mismatch(format!("no column {index}")))?;
+        T::from_value(value).map_err(|e| DbError::Mismatch(format!("column {index}: {e}")))
     }
 
     pub fn len(&self) -> usize {
@@ -325,7 +326,7 @@ impl Conn {
     /// The first row `sql` returns; none is an error.
     pub fn query_one(&mut self, sql: &str, params: &[Value]) -> Result<Row, DbError> {
         self.query_opt(sql, params)?
-            .ok_or_else(|| DbError::Column(format!("no row from {sql}")))
+            .ok_or_else(|| DbError::Mismatch(format!("no row from {sql}")))
     }
 
     /// Runs a statement that returns no rows; answers how many rows it changed.
@@ -365,10 +366,6 @@ impl Conn {
             Self::Sqlite(_) => "",
             Self::Postgres(_) => " FOR UPDATE",
         }
-    }
-
-    pub fn is_postgres(&self) -> bool {
-        matches!(self, Self::Postgres(_))
     }
 
     /// Runs statements separated by `;`, without parameters.
@@ -455,7 +452,7 @@ fn boxed<T: postgres::types::ToSql + Sync + 'static>(value: T) -> PgParam {
 /// Each value as the Rust type PostgreSQL inferred for its placeholder.
 fn bind_postgres(types: &[Type], params: &[Value]) -> Result<Vec<PgParam>, DbError> {
     if types.len() != params.len() {
-        return Err(DbError::Column(format!(
+        return Err(DbError::Mismatch(format!(
             "the statement has {} placeholders, {} values were given",
             types.len(),
             params.len()
@@ -465,7 +462,7 @@ fn bind_postgres(types: &[Type], params: &[Value]) -> Result<Vec<PgParam>, DbErr
         .iter()
         .zip(params)
         .map(|(ty, value)| {
-            let mismatch = || DbError::Column(format!("{value:?} does not fit a {ty} parameter"));
+            let mismatch = || DbError::Mismatch(format!("{value:?} does not fit a {ty} parameter"));
             let narrow = |n: i64| -> Result<PgParam, DbError> {
                 Ok(match *ty {
                     Type::INT2 => boxed(i16::try_from(n).map_err(|_| mismatch())?),
@@ -519,7 +516,7 @@ fn postgres_row(row: &postgres::Row) -> Result<Row, DbError> {
                 row.try_get::<_, Option<String>>(index)?.into()
             }
             ref other => {
-                return Err(DbError::Column(format!(
+                return Err(DbError::Mismatch(format!(
                     "column {} is a {other}; cast it to an integer, a number or text",
                     column.name()
                 )));

@@ -9,7 +9,9 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
 
+use common::{Target, count};
 use serde_json::{Value, json};
+use shop_api::db::{Conn, latest_version, schema_version};
 use shop_api::identity::ShopSecret;
 use tempfile::TempDir;
 
@@ -240,4 +242,43 @@ fn two_instances_on_one_database_keep_every_promise() {
             .iter()
             .all(|(_, body)| body["id"] == answers[0].1["id"])
     );
+}
+
+#[test]
+fn instances_starting_together_migrate_once_and_a_newer_schema_is_refused() {
+    let dir = TempDir::new().unwrap();
+    let target = common::fresh_target(dir.path());
+    let (first, second) = std::thread::scope(|scope| {
+        let first = scope.spawn(|| common::open(&target).unwrap());
+        let second = scope.spawn(|| common::open(&target).unwrap());
+        (first.join().unwrap(), second.join().unwrap())
+    });
+    assert_eq!(common::with_conn(&first, schema_version), latest_version());
+    assert_eq!(
+        count(&second, "SELECT count(*) FROM tiers"),
+        3,
+        "the seed ran once"
+    );
+    common::execute(
+        &second,
+        "UPDATE customers SET points = 7 WHERE id = 'c-1001'",
+        vec![],
+    );
+    drop((first, second));
+
+    let again = common::open(&target).unwrap();
+    assert_eq!(
+        count(&again, "SELECT points FROM customers WHERE id = 'c-1001'"),
+        7,
+        "a restart keeps the data and runs nothing again"
+    );
+    common::with_conn(&again, |conn| match conn {
+        Conn::Sqlite(_) => conn.execute_batch("PRAGMA user_version = 99"),
+        Conn::Postgres(_) => conn.execute_batch("UPDATE lojal_schema SET version = 99"),
+    });
+    let error = common::open(&target).expect_err("refused").to_string();
+    assert!(error.contains("schema version 99"), "{error}");
+    if let Target::Postgres(_) = target {
+        assert_eq!(count(&again, "SELECT count(*) FROM lojal_schema"), 1);
+    }
 }

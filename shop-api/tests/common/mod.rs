@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use shop_api::db::{Conn, Db, DbError, Value};
 
@@ -15,13 +15,31 @@ pub fn postgres_url() -> Option<String> {
         .filter(|url| !url.is_empty())
 }
 
-/// A fresh, migrated database: a new schema on the PostgreSQL server when `DATABASE_URL` is
-/// set, so tests stay independent; else an SQLite file in `dir`.
-pub fn test_db(dir: &Path) -> Db {
+/// Where a test's data lives: a new PostgreSQL schema when `DATABASE_URL` is set, so tests
+/// stay independent; else an SQLite file in the test's directory.
+pub enum Target {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+pub fn fresh_target(dir: &Path) -> Target {
     match postgres_url() {
-        Some(url) => Db::connect(&fresh_schema(&url)).unwrap(),
-        None => Db::open(&dir.join("shop.sqlite")).unwrap(),
+        Some(url) => Target::Postgres(fresh_schema(&url)),
+        None => Target::Sqlite(dir.join("shop.sqlite")),
     }
+}
+
+/// Opens and migrates `target`, as a starting shop-api does.
+pub fn open(target: &Target) -> Result<Db, DbError> {
+    match target {
+        Target::Sqlite(path) => Db::open(path),
+        Target::Postgres(url) => Db::connect(url),
+    }
+}
+
+/// A fresh, migrated database.
+pub fn test_db(dir: &Path) -> Db {
+    open(&fresh_target(dir)).unwrap()
 }
 
 /// Creates an empty schema with a random name and answers a URL whose connections use it.

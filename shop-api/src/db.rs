@@ -255,30 +255,54 @@ impl Row {
 /// A connection to either engine.
 pub enum Conn {
     Sqlite(rusqlite::Connection),
-    Postgres(PgClient),
+    Postgres(Box<PgClient>),
 }
 
-/// A PostgreSQL client that may be dropped anywhere. The blocking client says goodbye to the
-/// server with its own small runtime, which must not happen on a thread that drives async
-/// tasks (a test's, or a server's at shutdown): there it is closed on a thread of its own.
-pub struct PgClient(Option<postgres::Client>);
+/// A PostgreSQL client with its prepared statements, that may be dropped anywhere. The
+/// blocking client says goodbye to the server with its own small runtime, which must not happen
+/// on a thread that drives async tasks (a test's, or a server's at shutdown): there it is
+/// closed on a thread of its own.
+pub struct PgClient {
+    client: Option<postgres::Client>,
+    /// By the SQL as written (`?N`): each statement is prepared once per connection, so a query
+    /// costs one round trip instead of two, also inside a transaction that holds a row lock.
+    statements: std::collections::HashMap<String, postgres::Statement>,
+}
+
+impl PgClient {
+    fn new(client: postgres::Client) -> Self {
+        Self {
+            client: Some(client),
+            statements: std::collections::HashMap::new(),
+        }
+    }
+
+    fn statement(&mut self, sql: &str) -> Result<postgres::Statement, DbError> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.prepare(&postgres_placeholders(sql))?;
+        self.statements.insert(sql.to_owned(), statement.clone());
+        Ok(statement)
+    }
+}
 
 impl std::ops::Deref for PgClient {
     type Target = postgres::Client;
     fn deref(&self) -> &postgres::Client {
-        self.0.as_ref().expect("present until dropped")
+        self.client.as_ref().expect("present until dropped")
     }
 }
 
 impl std::ops::DerefMut for PgClient {
     fn deref_mut(&mut self) -> &mut postgres::Client {
-        self.0.as_mut().expect("present until dropped")
+        self.client.as_mut().expect("present until dropped")
     }
 }
 
 impl Drop for PgClient {
     fn drop(&mut self) {
-        if let Some(client) = self.0.take()
+        if let Some(client) = self.client.take()
             && tokio::runtime::Handle::try_current().is_ok()
         {
             std::thread::spawn(move || drop(client));
@@ -305,7 +329,7 @@ impl Conn {
                 Ok(out)
             }
             Self::Postgres(client) => {
-                let statement = client.prepare(&postgres_placeholders(sql))?;
+                let statement = client.statement(sql)?;
                 let bound = bind_postgres(statement.params(), params)?;
                 let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
                     bound.iter().map(|b| b.as_ref() as _).collect();
@@ -337,7 +361,7 @@ impl Conn {
                 .execute(rusqlite::params_from_iter(params))?
                 as u64),
             Self::Postgres(client) => {
-                let statement = client.prepare(&postgres_placeholders(sql))?;
+                let statement = client.statement(sql)?;
                 let bound = bind_postgres(statement.params(), params)?;
                 let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
                     bound.iter().map(|b| b.as_ref() as _).collect();
@@ -614,7 +638,9 @@ impl Db {
         })?;
         Ok(Self {
             target: Target::Postgres(Arc::new(config)),
-            idle: Arc::new(Mutex::new(vec![Conn::Postgres(PgClient(Some(client)))])),
+            idle: Arc::new(Mutex::new(vec![Conn::Postgres(Box::new(PgClient::new(
+                client,
+            )))])),
             permits: Arc::new(tokio::sync::Semaphore::new(POSTGRES_CONNECTIONS)),
         })
     }
@@ -652,7 +678,7 @@ impl Db {
         match (reused, &self.target) {
             (Some(conn), _) => Ok(conn),
             (None, Target::Sqlite(path)) => Ok(Conn::Sqlite(connect_sqlite(path)?)),
-            (None, Target::Postgres(config)) => Ok(Conn::Postgres(PgClient(Some(
+            (None, Target::Postgres(config)) => Ok(Conn::Postgres(Box::new(PgClient::new(
                 config.connect(postgres::NoTls)?,
             )))),
         }

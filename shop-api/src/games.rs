@@ -20,7 +20,8 @@ use crate::error::ApiError;
 use crate::loyalty::{authenticate, idempotency_key};
 use crate::params;
 
-/// SQLite's clock in the API's one timestamp form.
+/// The database's clock in the API's one timestamp form (PostgreSQL gets an SQLite-compatible
+/// `strftime` from `migrations/postgres/prelude.sql`).
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')";
 
 /// The operating system's CSPRNG (getrandom): what every real draw uses.
@@ -210,8 +211,7 @@ pub fn play_in_transaction(
     };
     // The text the shopper saw next to the checkbox is kept with the play, ticked or not.
     let consent_text = email.and(config.consent_text.as_deref());
-    let next_play_at: String = tx
-        .query_one(
+    let play = tx.query_one(
         "INSERT INTO plays (campaign_id, player, idempotency_key, segment_index, label, coupon_code,
                             email, marketing_consent, consent_text, played_at, next_play_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
@@ -230,8 +230,8 @@ pub fn play_in_transaction(
             &now,
             format!("+{} seconds", config.play_every_seconds),
         ],
-        )?
-        .get(0)?;
+    )?;
+    let next_play_at: String = play.get(0)?;
     tx.commit()?;
     Ok(PlayResult {
         campaign_id: campaign_id.to_owned(),

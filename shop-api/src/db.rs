@@ -240,7 +240,10 @@ impl Row {
             .0
             .get(index)
             .ok_or_else(|| DbError::Mismatch(format!("no column {index}")))?;
-        T::from_value(value).map_err(|e| DbError::Mismatch(format!("column {index}: {e}")))
+        T::from_value(value).map_err(|e| match e {
+            DbError::Mismatch(m) => DbError::Mismatch(format!("column {index}: {m}")),
+            other => other,
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -795,6 +798,38 @@ mod tests {
         for (sqlite, postgres) in cases {
             assert_eq!(postgres_placeholders(sqlite), postgres, "{sqlite}");
         }
+    }
+
+    #[test]
+    fn columns_convert_only_into_types_that_hold_them() {
+        let row = Row(vec![
+            Value::Integer(-1),
+            Value::Null,
+            Value::Text("æøå".into()),
+            Value::Integer(1),
+            Value::Real(4.5),
+        ]);
+        assert_eq!(row.get::<i64>(0).unwrap(), -1);
+        assert_eq!(
+            row.get::<u64>(0).unwrap_err().to_string(),
+            "query mismatch: column 0: -1 is not a u64"
+        );
+        assert_eq!(row.get::<Option<String>>(1).unwrap(), None);
+        assert!(row.get::<String>(1).is_err(), "NULL is not text");
+        assert_eq!(row.get::<String>(2).unwrap(), "æøå");
+        assert!(row.get::<i64>(2).is_err(), "text is not an integer");
+        assert!(row.get::<bool>(3).unwrap());
+        assert_eq!(row.get::<f64>(4).unwrap(), 4.5);
+        assert!(row.get::<i64>(5).is_err(), "there is no column 5");
+        assert_eq!(
+            params![Some(3_u32), None::<&str>, true, "a"],
+            [
+                Value::Integer(3),
+                Value::Null,
+                Value::Integer(1),
+                Value::Text("a".into())
+            ]
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! PostgreSQL when `DATABASE_URL` is set (`scripts/test.sh` starts one), and running SQL on it
 //! from a test.
 
+// Each test file uses some of these helpers, not all.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};

@@ -80,24 +80,36 @@ pub enum DbError {
     Mismatch(String),
     /// The blocking task panicked or was cancelled.
     Task(String),
+    /// `DATABASE_URL` is not a PostgreSQL connection string.
+    Url(String),
 }
 
 impl std::fmt::Display for DbError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Sqlite(error) => write!(f, "SQLite: {error}"),
-            Self::Postgres(error) => write!(f, "PostgreSQL: {error}"),
+            Self::Postgres(error) => write!(f, "PostgreSQL: {}", with_cause(error)),
             Self::TooNew { found, known } => write!(
                 f,
                 "the database is at schema version {found}, this shop-api knows {known}: upgrade shop-api"
             ),
             Self::Mismatch(error) => write!(f, "query mismatch: {error}"),
             Self::Task(error) => write!(f, "database task failed: {error}"),
+            Self::Url(error) => write!(f, "DATABASE_URL: {error}"),
         }
     }
 }
 
 impl std::error::Error for DbError {}
+
+/// `postgres::Error` says only what kind of error it is ("db error", "error connecting to
+/// server"); the server's message or the I/O error is its source.
+fn with_cause(error: &postgres::Error) -> String {
+    match std::error::Error::source(error) {
+        Some(cause) => format!("{error}: {cause}"),
+        None => error.to_string(),
+    }
+}
 
 impl From<rusqlite::Error> for DbError {
     fn from(error: rusqlite::Error) -> Self {
@@ -628,7 +640,7 @@ impl Db {
     pub fn connect(url: &str) -> Result<Self, DbError> {
         let config: postgres::Config = url
             .parse()
-            .map_err(|e: postgres::Error| DbError::Task(format!("DATABASE_URL: {e}")))?;
+            .map_err(|e: postgres::Error| DbError::Url(with_cause(&e)))?;
         let client = std::thread::scope(|scope| {
             scope
                 .spawn(|| -> Result<postgres::Client, DbError> {

@@ -128,7 +128,7 @@ fn put_campaign(cli: &Cli, file: &std::path::Path) -> Result<String, String> {
 /// PostgreSQL when a URL is given, else the SQLite file.
 fn open_db(cli: &Cli) -> Result<Db, String> {
     match cli.database_url.as_deref().filter(|url| !url.is_empty()) {
-        Some(url) => Db::connect(url).map_err(|e| format!("PostgreSQL: {e}")),
+        Some(url) => Db::connect(url).map_err(|e| e.to_string()),
         None => Db::open(&cli.db).map_err(|e| format!("{}: {e}", cli.db.display())),
     }
 }

@@ -58,10 +58,11 @@ pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
 
 /// How long a connection waits for another writer before giving up with "database is locked".
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-/// Idle connections kept for reuse; more are opened under load and closed afterwards.
+/// Idle SQLite connections kept for reuse; more are opened under load and closed afterwards.
 const POOL_SIZE: usize = 8;
-/// PostgreSQL connections one API process holds at most; more requests wait for one. Several
-/// instances share the server's `max_connections` (100 by default).
+/// PostgreSQL connections one API process holds at most, all kept for reuse once opened (a
+/// new one costs a round trip and its prepared statements); more requests wait for one.
+/// Several instances share the server's `max_connections` (100 by default).
 const POSTGRES_CONNECTIONS: usize = 16;
 /// A fixed key for `pg_advisory_xact_lock`: instances starting together migrate one at a time.
 const MIGRATION_LOCK: i64 = 0x006c_6f6a_616c;
@@ -700,8 +701,12 @@ impl Db {
     }
 
     fn checkin(&self, conn: Conn) {
+        let keep = match self.target {
+            Target::Sqlite(_) => POOL_SIZE,
+            Target::Postgres(_) => POSTGRES_CONNECTIONS,
+        };
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        if idle.len() < POOL_SIZE && conn.reusable() {
+        if idle.len() < keep && conn.reusable() {
             idle.push(conn);
         }
     }

@@ -516,6 +516,35 @@ fn migrations_run_once_and_keep_data_across_restarts() {
     assert!(error.contains("schema version 99"), "{error}");
 }
 
+#[test]
+fn an_sqlite_file_from_an_older_server_is_brought_up_to_date_with_its_data() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("shop.sqlite");
+    // A file as the server before the games (four migrations) left it, with a shopper's change.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    for sql in [
+        include_str!("../migrations/0001_loyalty.sql"),
+        include_str!("../migrations/0002_demo_data.sql"),
+        include_str!("../migrations/0003_catalog.sql"),
+        include_str!("../migrations/0004_feedback.sql"),
+    ] {
+        conn.execute_batch(sql).unwrap();
+    }
+    conn.pragma_update(None, "user_version", 4).unwrap();
+    conn.execute("UPDATE customers SET points = 42 WHERE id = 'c-1002'", [])
+        .unwrap();
+    drop(conn);
+
+    let db = Db::open(&path).unwrap();
+    assert_eq!(
+        count(&db, "SELECT points FROM customers WHERE id = 'c-1002'"),
+        42
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM campaigns"), 3, "0005 ran");
+    assert_eq!(count(&db, "SELECT count(*) FROM tiers"), 3, "0002 did not");
+    assert_eq!(sqlite_count(&path, "PRAGMA user_version"), latest_version());
+}
+
 #[tokio::test]
 async fn the_demo_pages_carry_real_signatures_and_the_bundle_its_mime_type() {
     let shop = shop();

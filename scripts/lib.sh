@@ -132,3 +132,74 @@ run_wasm_browser_tests() {
     CARGO_TARGET_DIR="$WASM_TARGET_DIR" cargo test --target "$WASM_TARGET" --test browser "${WASM_BUILD_STD[@]}"
   )
 }
+
+# A throwaway PostgreSQL for the shop-api tests: Debian's server (installed when missing), a
+# data directory under /tmp, a free loopback port, trust authentication, stopped when the calling
+# script exits. PostgreSQL refuses to run as root, so under root it runs as the `postgres` user
+# (or `nobody`). Sets TEST_DATABASE_URL; any failure ends the script.
+postgres_bin_dir() {
+  local dir
+  for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    if [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ]; then echo "$dir"; return; fi
+  done
+}
+
+free_port() {
+  local port
+  for _ in $(seq 50); do
+    port=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
+  done
+  die "no free loopback port found for PostgreSQL"
+}
+
+as_postgres_user() {
+  if [ -n "$PG_TEST_USER" ]; then runuser -u "$PG_TEST_USER" -- "$@"; else "$@"; fi
+}
+
+start_test_postgres() {
+  local bin
+  bin="$(postgres_bin_dir)"
+  if [ -z "$bin" ]; then
+    log "no PostgreSQL server binaries: installing Debian's postgresql"
+    apt_update_once
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    bin="$(postgres_bin_dir)"
+  fi
+  [ -n "$bin" ] || die "no initdb and pg_ctl under /usr/lib/postgresql/*/bin, even after apt-get install postgresql"
+  PG_TEST_USER=
+  if [ "$(id -u)" = 0 ]; then
+    PG_TEST_USER=postgres
+    id -u postgres >/dev/null 2>&1 || PG_TEST_USER=nobody
+  fi
+  PG_TEST_DIR="$(mktemp -d /tmp/lojal-postgres.XXXXXX)"
+  [ -z "$PG_TEST_USER" ] || chown "$PG_TEST_USER" "$PG_TEST_DIR"
+  trap stop_test_postgres EXIT
+  local port
+  port="$(free_port)"
+  as_postgres_user "$bin/initdb" -D "$PG_TEST_DIR/data" -U lojal -A trust --no-locale -E UTF8 \
+    >"$PG_TEST_DIR/initdb.log" 2>&1 || { cat "$PG_TEST_DIR/initdb.log" >&2; die "initdb failed"; }
+  # fsync off: the data is thrown away, and the tests check locking, not crash safety.
+  as_postgres_user "$bin/pg_ctl" -D "$PG_TEST_DIR/data" -l "$PG_TEST_DIR/server.log" -w -t 60 \
+    -o "-p $port -k $PG_TEST_DIR -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off" \
+    start >/dev/null || { cat "$PG_TEST_DIR/server.log" >&2; die "PostgreSQL did not start"; }
+  TEST_DATABASE_URL="postgres://lojal@127.0.0.1:$port/postgres"
+  log "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') for the tests at $TEST_DATABASE_URL"
+}
+
+# A new, empty database on the test server; prints its URL. shop-api migrates it on start.
+test_postgres_database() {
+  local bin port
+  bin="$(postgres_bin_dir)"
+  port="${TEST_DATABASE_URL##*:}"
+  port="${port%%/*}"
+  "$bin/createdb" -h 127.0.0.1 -p "$port" -U lojal "$1" || die "createdb $1 failed"
+  echo "${TEST_DATABASE_URL%/*}/$1"
+}
+
+stop_test_postgres() {
+  if [ -n "${PG_TEST_DIR:-}" ] && [ -d "$PG_TEST_DIR" ]; then
+    as_postgres_user "$(postgres_bin_dir)/pg_ctl" -D "$PG_TEST_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$PG_TEST_DIR"
+  fi
+}

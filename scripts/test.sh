@@ -10,6 +10,9 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 log "native tests: the pure core without any browser crate, then the reference API"
 cargo test -p lojal --no-default-features --quiet
 cargo test -p shop-api --quiet
+log "the reference API again on PostgreSQL: the same tests, plus two instances on one database"
+start_test_postgres
+DATABASE_URL="$TEST_DATABASE_URL" cargo test -p shop-api --quiet
 # Every fuzz input saved so far (seed corpus and past crashes) through the fuzz targets' checks.
 cargo fmt --manifest-path fuzz/Cargo.toml --check
 CARGO_TARGET_DIR="$ROOT/target/fuzz-replay" cargo test --manifest-path fuzz/Cargo.toml --lib --quiet
@@ -24,3 +27,8 @@ node --test --test-reporter=spec tests/package/
 
 log "browser tests: Playwright in Chromium against the demo and a real shop-api"
 node --test --test-concurrency=1 --test-reporter=spec tests/e2e/
+
+log "the durability test again, with the API on PostgreSQL"
+durability_url="$(test_postgres_database durability)"
+DATABASE_URL="$durability_url" node --test --test-reporter=spec tests/e2e/durability.test.mjs
+stop_test_postgres

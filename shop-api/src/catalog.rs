@@ -13,12 +13,12 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use lojal::core::catalog::Intent;
 use lojal::core::catalog::wire::{Recommendations, WireImage, WirePrice, WireProduct, WireRating};
-use rusqlite::types::Value as SqlValue;
-use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::db::{Conn, DbError, Row, Value};
 use crate::error::ApiError;
+use crate::params;
 
 pub const DEFAULT_LIMIT: usize = 12;
 pub const MAX_LIMIT: usize = 50;
@@ -53,10 +53,10 @@ pub async fn product(
         .db
         .run(move |conn| {
             let sql = format!("SELECT {COLUMNS} FROM products p WHERE p.id = ?1");
-            conn.query_row(&sql, [&id], wire_product)
-                .optional()?
-                .map(Json)
-                .ok_or(ApiError::UnknownProduct)
+            let row = conn
+                .query_opt(&sql, &params![id])?
+                .ok_or(ApiError::UnknownProduct)?;
+            Ok(Json(wire_product(&row)?))
         })
         .await
 }
@@ -99,21 +99,19 @@ const COLUMNS: &str = "p.id, p.title, p.price, p.compare_at, p.currency, p.minor
                        p.rating, p.rating_count, p.image, p.image_alt";
 
 pub fn recommend(
-    conn: &Connection,
+    conn: &mut Conn,
     product_id: Option<&str>,
     intent: Intent,
     limit: usize,
 ) -> Result<Recommendations, ApiError> {
     if let Some(id) = product_id {
-        let known: Option<String> = conn
-            .query_row("SELECT id FROM products WHERE id = ?1", [id], |r| r.get(0))
-            .optional()?;
+        let known = conn.query_opt("SELECT id FROM products WHERE id = ?1", &params![id])?;
         if known.is_none() {
             return Err(ApiError::UnknownProduct);
         }
     }
-    let this = SqlValue::from(product_id.unwrap_or("").to_owned());
-    let limit = SqlValue::from(limit as i64);
+    let this = Value::from(product_id.unwrap_or(""));
+    let limit = Value::from(limit);
     let (sql, values) = match intent {
         Intent::BoughtTogether => (
             format!(
@@ -140,7 +138,7 @@ pub fn recommend(
                       SUM(l.quantity) DESC, p.title
              LIMIT ?2"
             ),
-            vec![this, limit, SqlValue::from(format!("-{RECENT_DAYS} days"))],
+            vec![this, limit, Value::from(format!("-{RECENT_DAYS} days"))],
         ),
         Intent::BackInStock => (
             format!(
@@ -152,7 +150,7 @@ pub fn recommend(
              ORDER BY MAX(r.restocked_at) DESC, p.title
              LIMIT ?2"
             ),
-            vec![this, limit, SqlValue::from(format!("-{RESTOCK_DAYS} days"))],
+            vec![this, limit, Value::from(format!("-{RESTOCK_DAYS} days"))],
         ),
         Intent::Related => (
             format!(
@@ -168,8 +166,9 @@ pub fn recommend(
         Intent::RecentlyViewed => return Err(ApiError::InvalidQuery(BROWSER_ONLY.into())),
     };
     let products = conn
-        .prepare(&sql)?
-        .query_map(params_from_iter(values), wire_product)?
+        .query(&sql, &values)?
+        .iter()
+        .map(wire_product)
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Recommendations {
         intent: intent.as_str().to_owned(),
@@ -178,7 +177,7 @@ pub fn recommend(
     })
 }
 
-fn wire_product(row: &Row) -> rusqlite::Result<WireProduct> {
+fn wire_product(row: &Row) -> Result<WireProduct, DbError> {
     let id: String = row.get(0)?;
     let image: Option<String> = row.get(9)?;
     let rating: Option<f64> = row.get(7)?;
@@ -197,7 +196,7 @@ fn wire_product(row: &Row) -> rusqlite::Result<WireProduct> {
             minor_unit: row.get(5)?,
             max: None,
         },
-        in_stock: row.get::<_, i64>(6)? > 0,
+        in_stock: row.get::<i64>(6)? > 0,
         rating: rating.map(|average| WireRating {
             average: average as f32,
             count: row.get(8).unwrap_or(0),

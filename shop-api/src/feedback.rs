@@ -12,13 +12,14 @@ use lojal::core::feedback::{
     FeedbackSummary, NpsTally, ProductReviews, PromptType, PublishedReview, ReviewPage, average,
     describe, is_campaign, is_id,
 };
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::db::{Conn, Value};
 use crate::error::ApiError;
 use crate::loyalty::{authenticate, idempotency_key};
 use crate::merchant::authorize;
+use crate::params;
 
 /// Reviews per page unless asked otherwise, and the most one page holds.
 pub const DEFAULT_PER_PAGE: u32 = 10;
@@ -54,82 +55,54 @@ pub async fn submit(
 
 /// Stores `answer` under `key` in one transaction; `false` when the key was stored before.
 pub fn store(
-    conn: &mut Connection,
+    conn: &mut Conn,
     key: &str,
     answer: &FeedbackAnswer,
 ) -> Result<(FeedbackReceipt, bool), ApiError> {
-    // IMMEDIATE: two copies of one answer arriving at once serialise here, and the second sees
-    // the first's row.
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let earlier = tx
-        .query_row(
-            "SELECT id, status, type, score, title, text, product_id, customer_id, campaign, order_id
-             FROM feedback WHERE idempotency_key = ?1",
-            [key],
-            |row| {
-                let same = row.get::<_, String>(2)? == answer.kind.as_str()
-                    && row.get::<_, i64>(3)? == answer.score
-                    && row.get::<_, Option<String>>(4)? == answer.title
-                    && row.get::<_, Option<String>>(5)? == answer.text
-                    && row.get::<_, Option<String>>(6)? == answer.product_id
-                    && row.get::<_, Option<String>>(7)? == answer.customer_id
-                    && row.get::<_, String>(8)? == answer.campaign
-                    && row.get::<_, Option<String>>(9)? == answer.order_id;
-                Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, same))
-            },
-        )
-        .optional()?;
-    if let Some((id, status, same)) = earlier {
-        if !same {
-            return Err(ApiError::AnswerKeyReused);
-        }
-        return Ok((
-            FeedbackReceipt {
-                id,
-                status,
-                duplicate: true,
-            },
-            false,
-        ));
+    // On SQLite, BEGIN IMMEDIATE serialises two copies of one answer and the second sees the
+    // first's row here. On PostgreSQL both may pass these checks; the unique indexes then let
+    // one insert through, and the other's ON CONFLICT DO NOTHING waits for it, inserts nothing
+    // and checks again below.
+    let mut tx = conn.transaction()?;
+    if let Some(receipt) = stored_before(&mut tx, key, answer)? {
+        return Ok((receipt, false));
     }
-    let taken = match &answer.customer_id {
-        Some(customer_id) => answered(
-            &tx,
-            customer_id,
-            answer.kind,
-            &answer.campaign,
-            answer.product_id.as_deref(),
-        )?,
-        None => false,
-    };
-    if taken {
+    if already_answered(&mut tx, answer)? {
         return Err(ApiError::AlreadyAnswered);
     }
     let status = match answer.kind {
         PromptType::Review => "pending",
         PromptType::Nps | PromptType::Csat => "received",
     };
-    let id: i64 = tx.query_row(
+    let inserted = tx.query_opt(
         "INSERT INTO feedback (idempotency_key, type, score, title, text, product_id, customer_id,
                                campaign, order_id, page_url, locale, status)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         ON CONFLICT DO NOTHING
          RETURNING id",
-        params![
+        &params![
             key,
             answer.kind.as_str(),
             answer.score,
-            answer.title,
-            answer.text,
-            answer.product_id,
-            answer.customer_id,
-            answer.campaign,
-            answer.order_id,
-            answer.page_url,
-            answer.locale,
+            answer.title.as_deref(),
+            answer.text.as_deref(),
+            answer.product_id.as_deref(),
+            answer.customer_id.as_deref(),
+            &answer.campaign,
+            answer.order_id.as_deref(),
+            answer.page_url.as_deref(),
+            answer.locale.as_deref(),
             status
         ],
-        |row| row.get(0),
     )?;
+    let Some(row) = inserted else {
+        // Another request committed this key, or this shopper's answer, since the checks.
+        return match stored_before(&mut tx, key, answer)? {
+            Some(receipt) => Ok((receipt, false)),
+            None => Err(ApiError::AlreadyAnswered),
+        };
+    };
+    let id: i64 = row.get(0)?;
     tx.commit()?;
     Ok((
         FeedbackReceipt {
@@ -141,22 +114,66 @@ pub fn store(
     ))
 }
 
+/// The receipt of the answer stored under `key`, if any; the key with a different answer is
+/// an error.
+fn stored_before(
+    conn: &mut Conn,
+    key: &str,
+    answer: &FeedbackAnswer,
+) -> Result<Option<FeedbackReceipt>, ApiError> {
+    let Some(row) = conn.query_opt(
+        "SELECT id, status, type, score, title, text, product_id, customer_id, campaign, order_id
+         FROM feedback WHERE idempotency_key = ?1",
+        &params![key],
+    )?
+    else {
+        return Ok(None);
+    };
+    let same = row.get::<String>(2)? == answer.kind.as_str()
+        && row.get::<i64>(3)? == answer.score
+        && row.get::<Option<String>>(4)? == answer.title
+        && row.get::<Option<String>>(5)? == answer.text
+        && row.get::<Option<String>>(6)? == answer.product_id
+        && row.get::<Option<String>>(7)? == answer.customer_id
+        && row.get::<String>(8)? == answer.campaign
+        && row.get::<Option<String>>(9)? == answer.order_id;
+    if !same {
+        return Err(ApiError::AnswerKeyReused);
+    }
+    Ok(Some(FeedbackReceipt {
+        id: row.get(0)?,
+        status: row.get(1)?,
+        duplicate: true,
+    }))
+}
+
+fn already_answered(conn: &mut Conn, answer: &FeedbackAnswer) -> Result<bool, ApiError> {
+    match &answer.customer_id {
+        Some(customer_id) => answered(
+            conn,
+            customer_id,
+            answer.kind,
+            &answer.campaign,
+            answer.product_id.as_deref(),
+        ),
+        None => Ok(false),
+    }
+}
+
 fn answered(
-    conn: &Connection,
+    conn: &mut Conn,
     customer_id: &str,
     kind: PromptType,
     campaign: &str,
     product_id: Option<&str>,
 ) -> Result<bool, ApiError> {
     Ok(conn
-        .query_row(
+        .query_opt(
             "SELECT 1 FROM feedback
              WHERE customer_id = ?1 AND type = ?2 AND campaign = ?3
                AND coalesce(product_id, '') = coalesce(?4, '')",
-            params![customer_id, kind.as_str(), campaign, product_id],
-            |_| Ok(()),
-        )
-        .optional()?
+            &params![customer_id, kind.as_str(), campaign, product_id],
+        )?
         .is_some())
 }
 
@@ -248,25 +265,24 @@ impl Period {
 
 /// Scores of one prompt type in the period, with how often each was given.
 fn score_counts(
-    conn: &Connection,
+    conn: &mut Conn,
     kind: PromptType,
     from: &str,
     to: &str,
 ) -> Result<Vec<(u8, u64)>, ApiError> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT score, count(*) FROM feedback
-             WHERE type = ?1 AND substr(created_at, 1, 10) BETWEEN ?2 AND ?3
-             GROUP BY score",
-        )?
-        .query_map(params![kind.as_str(), from, to], |row| {
-            Ok((row.get(0)?, row.get(1)?))
-        })?
-        .collect::<Result<_, _>>()?)
+    conn.query(
+        "SELECT score, count(*) FROM feedback
+         WHERE type = ?1 AND substr(created_at, 1, 10) BETWEEN ?2 AND ?3
+         GROUP BY score",
+        &params![kind.as_str(), from, to],
+    )?
+    .iter()
+    .map(|row| Ok((row.get(0)?, row.get(1)?)))
+    .collect()
 }
 
-/// The whole summary for the UTC days `from` to `to`.
-pub fn summarize(conn: &Connection, from: &str, to: &str) -> Result<FeedbackSummary, ApiError> {
+/// NPS, CSAT, reviews per product and answers per day, for days `from` to `to` (inclusive).
+pub fn summarize(conn: &mut Conn, from: &str, to: &str) -> Result<FeedbackSummary, ApiError> {
     let mut nps = NpsTally::default();
     for (score, count) in score_counts(conn, PromptType::Nps, from, to)? {
         match Band::of(score) {
@@ -282,15 +298,20 @@ pub fn summarize(conn: &Connection, from: &str, to: &str) -> Result<FeedbackSumm
             csat.counts[usize::from(score - 1)] += count;
         }
     }
+    // Counts are sums of CASE … THEN 1 ELSE 0, not of comparisons: PostgreSQL does not add
+    // booleans.
     let reviews = conn
-        .prepare_cached(
+        .query(
             "SELECT product_id, sum(score), count(*),
-                    sum(status = 'published'), sum(status = 'pending')
+                    sum(CASE WHEN status = 'published' THEN 1 ELSE 0 END),
+                    sum(CASE WHEN status = 'pending' THEN 1 ELSE 0 END)
              FROM feedback
              WHERE type = 'review' AND substr(created_at, 1, 10) BETWEEN ?1 AND ?2
              GROUP BY product_id ORDER BY product_id",
+            &params![from, to],
         )?
-        .query_map(params![from, to], |row| {
+        .iter()
+        .map(|row| -> Result<_, ApiError> {
             let (sum, count): (u64, u64) = (row.get(1)?, row.get(2)?);
             Ok(ProductReviews {
                 product_id: row.get(0)?,
@@ -299,23 +320,27 @@ pub fn summarize(conn: &Connection, from: &str, to: &str) -> Result<FeedbackSumm
                 published: row.get(3)?,
                 pending: row.get(4)?,
             })
-        })?
+        })
         .collect::<Result<_, _>>()?;
     let per_day = conn
-        .prepare_cached(
+        .query(
             "SELECT substr(created_at, 1, 10) AS day,
-                    sum(type = 'nps'), sum(type = 'csat'), sum(type = 'review')
-             FROM feedback WHERE day BETWEEN ?1 AND ?2
+                    sum(CASE WHEN type = 'nps' THEN 1 ELSE 0 END),
+                    sum(CASE WHEN type = 'csat' THEN 1 ELSE 0 END),
+                    sum(CASE WHEN type = 'review' THEN 1 ELSE 0 END)
+             FROM feedback WHERE substr(created_at, 1, 10) BETWEEN ?1 AND ?2
              GROUP BY day ORDER BY day",
+            &params![from, to],
         )?
-        .query_map(params![from, to], |row| {
+        .iter()
+        .map(|row| -> Result<_, ApiError> {
             Ok(DayCounts {
                 date: row.get(0)?,
                 nps: row.get(1)?,
                 csat: row.get(2)?,
                 review: row.get(3)?,
             })
-        })?
+        })
         .collect::<Result<_, _>>()?;
     Ok(FeedbackSummary {
         nps: nps.into(),
@@ -325,7 +350,6 @@ pub fn summarize(conn: &Connection, from: &str, to: &str) -> Result<FeedbackSumm
     })
 }
 
-/// `GET /api/v1/feedback/summary` (merchant token).
 pub async fn summary(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -373,25 +397,24 @@ pub fn csv_field(value: &str) -> String {
 }
 
 /// Every answer in the period as CSV (UTF-8 with a byte-order mark, CRLF line ends), oldest first.
-pub fn export(conn: &Connection, from: &str, to: &str) -> Result<String, ApiError> {
+pub fn export(conn: &mut Conn, from: &str, to: &str) -> Result<String, ApiError> {
     let mut csv = String::from("\u{feff}");
     csv.push_str(&CSV_COLUMNS.join(","));
     csv.push_str("\r\n");
-    let mut statement = conn.prepare(
+    let rows = conn.query(
         "SELECT id, created_at, type, score, title, text, product_id, customer_id, campaign,
                 order_id, page_url, locale, status
          FROM feedback WHERE substr(created_at, 1, 10) BETWEEN ?1 AND ?2 ORDER BY id",
+        &params![from, to],
     )?;
-    let mut rows = statement.query(params![from, to])?;
-    while let Some(row) = rows.next()? {
+    for row in rows {
         let mut fields = Vec::with_capacity(CSV_COLUMNS.len());
         for index in 0..CSV_COLUMNS.len() {
-            let value = match row.get_ref(index)? {
-                rusqlite::types::ValueRef::Null => String::new(),
-                rusqlite::types::ValueRef::Integer(n) => n.to_string(),
-                rusqlite::types::ValueRef::Text(t) => csv_field(&String::from_utf8_lossy(t)),
-                rusqlite::types::ValueRef::Real(r) => r.to_string(),
-                rusqlite::types::ValueRef::Blob(_) => String::new(),
+            let value = match row.get::<Value>(index)? {
+                Value::Null => String::new(),
+                Value::Integer(n) => n.to_string(),
+                Value::Text(t) => csv_field(&t),
+                Value::Real(r) => r.to_string(),
             };
             fields.push(value);
         }
@@ -401,7 +424,6 @@ pub fn export(conn: &Connection, from: &str, to: &str) -> Result<String, ApiErro
     Ok(csv)
 }
 
-/// `GET /api/v1/feedback/export.csv` (merchant token).
 pub async fn export_csv(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -454,21 +476,18 @@ pub async fn moderate(
     state
         .db
         .run(move |conn| {
-            conn.query_row(
-                "UPDATE feedback SET status = ?2 WHERE id = ?1 AND type = 'review'
-                 RETURNING id, status",
-                params![id, moderation.status],
-                |row| {
-                    Ok(FeedbackReceipt {
-                        id: row.get(0)?,
-                        status: row.get(1)?,
-                        duplicate: false,
-                    })
-                },
-            )
-            .optional()?
-            .map(Json)
-            .ok_or(ApiError::UnknownReview)
+            let row = conn
+                .query_opt(
+                    "UPDATE feedback SET status = ?2 WHERE id = ?1 AND type = 'review'
+                     RETURNING id, status",
+                    &params![id, moderation.status],
+                )?
+                .ok_or(ApiError::UnknownReview)?;
+            Ok(Json(FeedbackReceipt {
+                id: row.get(0)?,
+                status: row.get(1)?,
+                duplicate: false,
+            }))
         })
         .await
 }
@@ -482,26 +501,28 @@ pub struct PageQuery {
 
 /// One page of a product's published reviews, newest first.
 pub fn reviews_page(
-    conn: &Connection,
+    conn: &mut Conn,
     product_id: &str,
     page: u32,
     per_page: u32,
 ) -> Result<ReviewPage, ApiError> {
-    let (total, sum): (u64, Option<u64>) = conn.query_row(
+    let row = conn.query_one(
         "SELECT count(*), sum(score) FROM feedback
          WHERE type = 'review' AND status = 'published' AND product_id = ?1",
-        [product_id],
-        |row| Ok((row.get(0)?, row.get(1)?)),
+        &params![product_id],
     )?;
+    let (total, sum): (u64, Option<u64>) = (row.get(0)?, row.get(1)?);
     let offset = u64::from(page - 1) * u64::from(per_page);
     let reviews = conn
-        .prepare_cached(
+        .query(
             "SELECT f.id, f.score, f.title, f.text, c.first_name, f.created_at
              FROM feedback f LEFT JOIN customers c ON c.id = f.customer_id
              WHERE f.type = 'review' AND f.status = 'published' AND f.product_id = ?1
              ORDER BY f.created_at DESC, f.id DESC LIMIT ?2 OFFSET ?3",
+            &params![product_id, per_page, offset],
         )?
-        .query_map(params![product_id, per_page, offset], |row| {
+        .iter()
+        .map(|row| -> Result<_, ApiError> {
             Ok(PublishedReview {
                 id: row.get(0)?,
                 score: row.get(1)?,
@@ -510,7 +531,7 @@ pub fn reviews_page(
                 author: row.get(4)?,
                 created_at: row.get(5)?,
             })
-        })?
+        })
         .collect::<Result<_, _>>()?;
     Ok(ReviewPage {
         product_id: product_id.to_owned(),

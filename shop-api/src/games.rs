@@ -1,6 +1,7 @@
 //! `/api/v1/campaigns`: reward games. The server decides every prize: it draws the segment from
 //! the merchant's weights with the OS's CSPRNG, and records the play, the stock and the coupon
-//! in one `BEGIN IMMEDIATE` transaction. The widget only shows what it was told.
+//! in one transaction that first locks the campaign (`BEGIN IMMEDIATE` on SQLite, the
+//! campaign's row `FOR UPDATE` on PostgreSQL). The widget only shows what it was told.
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -10,15 +11,17 @@ use lojal::core::games::{
     Campaign, CampaignConfig, CampaignState, DrawSegment, Game, PlayRequest, PlayResult,
     PublicSegment, RandomSource, SegmentOdds, WonPrize, chances, draw, normalize_email, parse_utc,
 };
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::coupon;
+use crate::db::{Conn, DbError, Row};
 use crate::error::ApiError;
 use crate::loyalty::{authenticate, idempotency_key};
+use crate::params;
 
-/// SQLite's clock in the API's one timestamp form.
+/// The database's clock in the API's one timestamp form (PostgreSQL gets an SQLite-compatible
+/// `strftime` from `migrations/postgres/prelude.sql`).
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')";
 
 /// The operating system's CSPRNG (getrandom): what every real draw uses.
@@ -127,24 +130,27 @@ pub async fn play(
 /// One play: the idempotency check, the campaign's window, the shopper's period, the draw, the
 /// stock, the coupon and the play row, committed together or not at all.
 pub fn play_in_transaction(
-    conn: &mut Connection,
+    conn: &mut Conn,
     campaign_id: &str,
     player: &Player,
     idempotency_key: &str,
     marketing_consent: bool,
     rng: &mut impl RandomSource,
 ) -> Result<PlayResult, ApiError> {
-    // IMMEDIATE takes the write lock before anything is read: two plays by one shopper, or two
-    // shoppers after the last prize, cannot both see the old state.
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // The campaign is locked before anything is read: two plays by one shopper, or two
+    // shoppers after the last prize, cannot both see the old state, whichever API process
+    // they reach.
+    let mut tx = conn.transaction()?;
+    let lock = format!("SELECT id FROM campaigns WHERE id = ?1{}", tx.for_update());
+    tx.query_opt(&lock, &params![campaign_id])?;
     let player_key = player.key();
 
-    if let Some(earlier) = replay(&tx, campaign_id, &player_key, idempotency_key)? {
+    if let Some(earlier) = replay(&mut tx, campaign_id, &player_key, idempotency_key)? {
         return Ok(earlier);
     }
 
-    let now = now(&tx)?;
-    let row = load_campaign(&tx, campaign_id)?.ok_or(ApiError::UnknownCampaign)?;
+    let now = now(&mut tx)?;
+    let row = load_campaign(&mut tx, campaign_id)?.ok_or(ApiError::UnknownCampaign)?;
     match state_at(&row, &now) {
         CampaignState::Upcoming => {
             return Err(ApiError::CampaignNotStarted {
@@ -158,7 +164,7 @@ pub fn play_in_transaction(
     if matches!(player, Player::Guest(_)) && !config.guest_email {
         return Err(ApiError::GuestsNotAllowed);
     }
-    if let Some(next) = next_play_at(&tx, campaign_id, player, &now)? {
+    if let Some(next) = next_play_at(&mut tx, campaign_id, player, &now)? {
         let retry_after_secs = match (parse_utc(&next), parse_utc(&now)) {
             (Some(next), Some(now)) => (next - now).max(1) as u64,
             _ => config.play_every_seconds,
@@ -179,7 +185,7 @@ pub fn play_in_transaction(
                 let taken = tx.execute(
                     "UPDATE campaign_segments SET stock = stock - 1
                      WHERE campaign_id = ?1 AND position = ?2 AND stock > 0",
-                    params![campaign_id, index],
+                    &params![campaign_id, index],
                 )?;
                 if taken != 1 {
                     return Err(ApiError::Internal(format!(
@@ -189,7 +195,7 @@ pub fn play_in_transaction(
             }
             let valid = format!("+{} days", config.coupon_valid_days);
             let (code, expires_at) =
-                insert_coupon(&tx, campaign_id, &player_key, name, &now, &valid)?;
+                insert_coupon(&mut tx, campaign_id, &player_key, name, &now, &valid)?;
             Some(WonPrize {
                 name: name.clone(),
                 code,
@@ -205,27 +211,27 @@ pub fn play_in_transaction(
     };
     // The text the shopper saw next to the checkbox is kept with the play, ticked or not.
     let consent_text = email.and(config.consent_text.as_deref());
-    let next_play_at: String = tx.query_row(
+    let play = tx.query_one(
         "INSERT INTO plays (campaign_id, player, idempotency_key, segment_index, label, coupon_code,
                             email, marketing_consent, consent_text, played_at, next_play_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
                  strftime('%Y-%m-%dT%H:%M:%SZ', ?10, ?11))
          RETURNING next_play_at",
-        params![
+        &params![
             campaign_id,
-            player_key,
+            &player_key,
             idempotency_key,
             index,
-            segment.label,
+            &segment.label,
             prize.as_ref().map(|p| p.code.as_str()),
             email,
             marketing_consent && consent_text.is_some(),
             consent_text,
-            now,
+            &now,
             format!("+{} seconds", config.play_every_seconds),
         ],
-        |row| row.get(0),
     )?;
+    let next_play_at: String = play.get(0)?;
     tx.commit()?;
     Ok(PlayResult {
         campaign_id: campaign_id.to_owned(),
@@ -238,41 +244,44 @@ pub fn play_in_transaction(
 }
 
 fn replay(
-    conn: &Connection,
+    conn: &mut Conn,
     campaign_id: &str,
     player_key: &str,
     idempotency_key: &str,
 ) -> Result<Option<PlayResult>, ApiError> {
-    Ok(conn
-        .query_row(
-            "SELECT p.segment_index, p.label, c.prize, c.code, c.expires_at, p.played_at, p.next_play_at
-             FROM plays p LEFT JOIN game_coupons c ON c.code = p.coupon_code
-             WHERE p.campaign_id = ?1 AND p.player = ?2 AND p.idempotency_key = ?3",
-            params![campaign_id, player_key, idempotency_key],
-            |row| {
-                let prize = match (row.get::<_, Option<String>>(2)?, row.get(3)?, row.get(4)?) {
-                    (Some(name), Some(code), Some(expires_at)) => Some(WonPrize {
-                        name,
-                        code,
-                        expires_at,
-                    }),
-                    _ => None,
-                };
-                Ok(PlayResult {
-                    campaign_id: campaign_id.to_owned(),
-                    segment_index: row.get(0)?,
-                    label: row.get(1)?,
-                    prize,
-                    played_at: row.get(5)?,
-                    next_play_at: row.get(6)?,
-                })
-            },
-        )
-        .optional()?)
+    let Some(row) = conn.query_opt(
+        "SELECT p.segment_index, p.label, c.prize, c.code, c.expires_at, p.played_at, p.next_play_at
+         FROM plays p LEFT JOIN game_coupons c ON c.code = p.coupon_code
+         WHERE p.campaign_id = ?1 AND p.player = ?2 AND p.idempotency_key = ?3",
+        &params![campaign_id, player_key, idempotency_key],
+    )?
+    else {
+        return Ok(None);
+    };
+    let prize = match (
+        row.get::<Option<String>>(2)?,
+        row.get::<Option<String>>(3)?,
+        row.get::<Option<String>>(4)?,
+    ) {
+        (Some(name), Some(code), Some(expires_at)) => Some(WonPrize {
+            name,
+            code,
+            expires_at,
+        }),
+        _ => None,
+    };
+    Ok(Some(PlayResult {
+        campaign_id: campaign_id.to_owned(),
+        segment_index: row.get(0)?,
+        label: row.get(1)?,
+        prize,
+        played_at: row.get(5)?,
+        next_play_at: row.get(6)?,
+    }))
 }
 
 fn insert_coupon(
-    conn: &Connection,
+    conn: &mut Conn,
     campaign_id: &str,
     player_key: &str,
     prize: &str,
@@ -283,18 +292,15 @@ fn insert_coupon(
     // impossible. The trigger on game_coupons skips a code the loyalty table holds.
     for _ in 0..5 {
         let code = coupon::new_code();
-        let inserted = conn
-            .query_row(
-                "INSERT INTO game_coupons (code, campaign_id, player, prize, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, strftime('%Y-%m-%dT%H:%M:%SZ', ?5, ?6))
-                 ON CONFLICT (code) DO NOTHING
-                 RETURNING code, expires_at",
-                params![code, campaign_id, player_key, prize, now, valid],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .optional()?;
-        if let Some(coupon) = inserted {
-            return Ok(coupon);
+        let inserted = conn.query_opt(
+            "INSERT INTO game_coupons (code, campaign_id, player, prize, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, strftime('%Y-%m-%dT%H:%M:%SZ', ?5, ?6))
+             ON CONFLICT (code) DO NOTHING
+             RETURNING code, expires_at",
+            &params![code, campaign_id, player_key, prize, now, valid],
+        )?;
+        if let Some(row) = inserted {
+            return Ok((row.get(0)?, row.get(1)?));
         }
     }
     Err(ApiError::Internal(
@@ -302,23 +308,23 @@ fn insert_coupon(
     ))
 }
 
-fn now(conn: &Connection) -> Result<String, ApiError> {
-    Ok(conn.query_row(&format!("SELECT {NOW}"), [], |row| row.get(0))?)
+fn now(conn: &mut Conn) -> Result<String, ApiError> {
+    Ok(conn.query_one(&format!("SELECT {NOW}"), &[])?.get(0)?)
 }
 
 /// When `player` may play again, or `None` if now.
 fn next_play_at(
-    conn: &Connection,
+    conn: &mut Conn,
     campaign_id: &str,
     player: &Player,
     now: &str,
 ) -> Result<Option<String>, ApiError> {
     Ok(conn
-        .query_row(
+        .query_one(
             "SELECT max(next_play_at) FROM plays WHERE campaign_id = ?1 AND player = ?2",
-            params![campaign_id, player.key()],
-            |row| row.get::<_, Option<String>>(0),
+            &params![campaign_id, player.key()],
         )?
+        .get::<Option<String>>(0)?
         .filter(|next| next.as_str() > now))
 }
 
@@ -332,60 +338,59 @@ fn state_at(row: &CampaignRow, now: &str) -> CampaignState {
     }
 }
 
-fn load_campaign(conn: &Connection, campaign_id: &str) -> Result<Option<CampaignRow>, ApiError> {
-    let Some(mut row) = conn
-        .query_row(
-            "SELECT id, name, game, starts_at, ends_at, play_every_seconds, coupon_valid_days,
-                    guest_email, consent_text, disclose_odds, rules_url
-             FROM campaigns WHERE id = ?1",
-            [campaign_id],
-            |row| {
-                let game: String = row.get(2)?;
-                let starts_at: String = row.get(3)?;
-                Ok(CampaignRow {
-                    config: CampaignConfig {
-                        id: row.get(0)?,
-                        name: row.get(1)?,
-                        game: if game == "scratch" {
-                            Game::Scratch
-                        } else {
-                            Game::Wheel
-                        },
-                        starts_at: Some(starts_at.clone()),
-                        ends_at: row.get(4)?,
-                        play_every_seconds: row.get(5)?,
-                        coupon_valid_days: row.get(6)?,
-                        guest_email: row.get(7)?,
-                        consent_text: row.get(8)?,
-                        disclose_odds: row.get(9)?,
-                        rules_url: row.get(10)?,
-                        segments: Vec::new(),
-                    },
-                    starts_at,
-                })
-            },
-        )
-        .optional()?
+fn load_campaign(conn: &mut Conn, campaign_id: &str) -> Result<Option<CampaignRow>, ApiError> {
+    let Some(row) = conn.query_opt(
+        "SELECT id, name, game, starts_at, ends_at, play_every_seconds, coupon_valid_days,
+                guest_email, consent_text, disclose_odds, rules_url
+         FROM campaigns WHERE id = ?1",
+        &params![campaign_id],
+    )?
     else {
         return Ok(None);
     };
-    row.config.segments = conn
-        .prepare_cached(
+    let game: String = row.get(2)?;
+    let starts_at: String = row.get(3)?;
+    let segments = conn
+        .query(
             "SELECT label, color, weight, prize, stock, fallback FROM campaign_segments
              WHERE campaign_id = ?1 ORDER BY position",
+            &params![campaign_id],
         )?
-        .query_map([campaign_id], |r| {
-            Ok(lojal::core::games::SegmentConfig {
-                label: r.get(0)?,
-                color: r.get(1)?,
-                weight: r.get(2)?,
-                prize: r.get(3)?,
-                stock: r.get(4)?,
-                fallback: r.get(5)?,
-            })
-        })?
+        .iter()
+        .map(segment_from_row)
         .collect::<Result<_, _>>()?;
-    Ok(Some(row))
+    Ok(Some(CampaignRow {
+        config: CampaignConfig {
+            id: row.get(0)?,
+            name: row.get(1)?,
+            game: if game == "scratch" {
+                Game::Scratch
+            } else {
+                Game::Wheel
+            },
+            starts_at: Some(starts_at.clone()),
+            ends_at: row.get(4)?,
+            play_every_seconds: row.get(5)?,
+            coupon_valid_days: row.get(6)?,
+            guest_email: row.get(7)?,
+            consent_text: row.get(8)?,
+            disclose_odds: row.get(9)?,
+            rules_url: row.get(10)?,
+            segments,
+        },
+        starts_at,
+    }))
+}
+
+fn segment_from_row(r: &Row) -> Result<lojal::core::games::SegmentConfig, DbError> {
+    Ok(lojal::core::games::SegmentConfig {
+        label: r.get(0)?,
+        color: r.get(1)?,
+        weight: r.get(2)?,
+        prize: r.get(3)?,
+        stock: r.get(4)?,
+        fallback: r.get(5)?,
+    })
 }
 
 fn public_campaign(row: &CampaignRow, now: &str, next_play_at: Option<String>) -> Campaign {
@@ -432,14 +437,14 @@ fn public_campaign(row: &CampaignRow, now: &str, next_play_at: Option<String>) -
 
 /// Creates or replaces a campaign from a merchant's file (`shop-api campaign put`). Plays and
 /// coupons already given out stay; stock is set to what the file says.
-pub fn put_campaign(conn: &mut Connection, config: &CampaignConfig) -> Result<(), ApiError> {
+pub fn put_campaign(conn: &mut Conn, config: &CampaignConfig) -> Result<(), ApiError> {
     config
         .validate()
         .map_err(|e| ApiError::InvalidBody(e.to_string()))?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut tx = conn.transaction()?;
     let starts_at = match &config.starts_at {
         Some(t) => t.clone(),
-        None => now(&tx)?,
+        None => now(&mut tx)?,
     };
     tx.execute(
         "INSERT INTO campaigns (id, name, game, starts_at, ends_at, play_every_seconds,
@@ -451,29 +456,38 @@ pub fn put_campaign(conn: &mut Connection, config: &CampaignConfig) -> Result<()
            coupon_valid_days = excluded.coupon_valid_days, guest_email = excluded.guest_email,
            consent_text = excluded.consent_text, disclose_odds = excluded.disclose_odds,
            rules_url = excluded.rules_url",
-        params![
-            config.id,
-            config.name,
+        &params![
+            &config.id,
+            &config.name,
             config.game.as_str(),
             starts_at,
-            config.ends_at,
+            config.ends_at.as_deref(),
             config.play_every_seconds,
             config.coupon_valid_days,
             config.guest_email,
-            config.consent_text,
+            config.consent_text.as_deref(),
             config.disclose_odds,
-            config.rules_url,
+            config.rules_url.as_deref(),
         ],
     )?;
     tx.execute(
         "DELETE FROM campaign_segments WHERE campaign_id = ?1",
-        [&config.id],
+        &params![&config.id],
     )?;
     for (position, s) in config.segments.iter().enumerate() {
         tx.execute(
             "INSERT INTO campaign_segments (campaign_id, position, label, color, weight, prize, stock, fallback)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![config.id, position, s.label, s.color, s.weight, s.prize, s.stock, s.fallback],
+            &params![
+                &config.id,
+                position,
+                &s.label,
+                s.color.as_deref(),
+                s.weight,
+                s.prize.as_deref(),
+                s.stock,
+                s.fallback
+            ],
         )?;
     }
     tx.commit()?;

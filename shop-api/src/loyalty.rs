@@ -8,11 +8,12 @@ use lojal::core::loyalty::{
     Coupon, LoyaltyStatus, Program, RedeemRequest, RedeemResponse, Reward, Tier,
 };
 use lojal::core::wire::{IDEMPOTENCY_HEADER, SIGNATURE_HEADER};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::AppState;
 use crate::coupon;
+use crate::db::{Conn, DbError, Row};
 use crate::error::ApiError;
+use crate::params;
 
 /// How long a coupon stays valid, as an SQLite date modifier.
 const COUPON_VALIDITY: &str = "+30 days";
@@ -103,48 +104,48 @@ pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Api
 }
 
 fn redeem_in_transaction(
-    conn: &mut Connection,
+    conn: &mut Conn,
     customer_id: &str,
     reward_id: &str,
     idempotency_key: Option<&str>,
 ) -> Result<RedeemResponse, ApiError> {
-    // IMMEDIATE takes the write lock before the balance is read, so two concurrent redemptions
-    // cannot both spend the same points.
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // The customer's row is read first and locked (BEGIN IMMEDIATE on SQLite, FOR UPDATE on
+    // PostgreSQL), so two concurrent redemptions cannot both spend the same points, and a
+    // retried request finds the coupon its first attempt committed.
+    let mut tx = conn.transaction()?;
+    let sql = format!(
+        "SELECT first_name, points FROM customers WHERE id = ?1{}",
+        tx.for_update()
+    );
+    let customer = tx
+        .query_opt(&sql, &params![customer_id])?
+        .ok_or(ApiError::UnknownCustomer)?;
+    let (first_name, points): (Option<String>, u64) = (customer.get(0)?, customer.get(1)?);
 
     if let Some(key) = idempotency_key {
-        let earlier = tx
-            .query_row(
-                "SELECT code, reward_id, reward_name, expires_at FROM coupons
-                 WHERE customer_id = ?1 AND idempotency_key = ?2",
-                params![customer_id, key],
-                coupon_from_row,
-            )
-            .optional()?;
-        if let Some(coupon) = earlier {
+        let earlier = tx.query_opt(
+            "SELECT code, reward_id, reward_name, expires_at FROM coupons
+             WHERE customer_id = ?1 AND idempotency_key = ?2",
+            &params![customer_id, key],
+        )?;
+        if let Some(row) = earlier {
+            let coupon = coupon_from_row(&row)?;
             if coupon.reward_id != reward_id {
                 return Err(ApiError::IdempotencyKeyReused);
             }
-            let status = load_status(&tx, customer_id)?.ok_or(ApiError::UnknownCustomer)?;
+            let status = load_status(&mut tx, customer_id)?.ok_or(ApiError::UnknownCustomer)?;
             return Ok(RedeemResponse { coupon, status });
         }
     }
 
-    let (first_name, points): (Option<String>, u64) = tx
-        .query_row(
-            "SELECT first_name, points FROM customers WHERE id = ?1",
-            [customer_id],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .optional()?
-        .ok_or(ApiError::UnknownCustomer)?;
-    let reward: Reward = tx
-        .query_row(
+    let reward = tx
+        .query_opt(
             "SELECT id, name, cost FROM rewards WHERE id = ?1 AND active = 1",
-            [reward_id],
-            reward_from_row,
-        )
-        .optional()?
+            &params![reward_id],
+        )?
+        .as_ref()
+        .map(reward_from_row)
+        .transpose()?
         .ok_or(ApiError::UnknownReward)?;
     if points < reward.cost {
         let who = first_name.unwrap_or_else(|| "This customer".into());
@@ -160,16 +161,16 @@ fn redeem_in_transaction(
 
     tx.execute(
         "UPDATE customers SET points = points - ?2 WHERE id = ?1",
-        params![customer_id, reward.cost],
+        &params![customer_id, reward.cost],
     )?;
-    let coupon = insert_coupon(&tx, customer_id, &reward, idempotency_key)?;
-    let status = load_status(&tx, customer_id)?.ok_or(ApiError::UnknownCustomer)?;
+    let coupon = insert_coupon(&mut tx, customer_id, &reward, idempotency_key)?;
+    let status = load_status(&mut tx, customer_id)?.ok_or(ApiError::UnknownCustomer)?;
     tx.commit()?;
     Ok(RedeemResponse { coupon, status })
 }
 
 fn insert_coupon(
-    conn: &Connection,
+    conn: &mut Conn,
     customer_id: &str,
     reward: &Reward,
     idempotency_key: Option<&str>,
@@ -177,26 +178,23 @@ fn insert_coupon(
     // A clash among 31⁸ codes is rare; a few fresh draws make it practically impossible.
     for _ in 0..5 {
         let code = coupon::new_code();
-        let inserted = conn
-            .query_row(
-                "INSERT INTO coupons (code, customer_id, reward_id, reward_name, cost, idempotency_key, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?7))
-                 ON CONFLICT (code) DO NOTHING
-                 RETURNING code, reward_id, reward_name, expires_at",
-                params![
-                    code,
-                    customer_id,
-                    reward.id,
-                    reward.name,
-                    reward.cost,
-                    idempotency_key,
-                    COUPON_VALIDITY
-                ],
-                coupon_from_row,
-            )
-            .optional()?;
-        if let Some(coupon) = inserted {
-            return Ok(coupon);
+        let inserted = conn.query_opt(
+            "INSERT INTO coupons (code, customer_id, reward_id, reward_name, cost, idempotency_key, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?7))
+             ON CONFLICT (code) DO NOTHING
+             RETURNING code, reward_id, reward_name, expires_at",
+            &params![
+                code,
+                customer_id,
+                &reward.id,
+                &reward.name,
+                reward.cost,
+                idempotency_key,
+                COUPON_VALIDITY
+            ],
+        )?;
+        if let Some(row) = inserted {
+            return Ok(coupon_from_row(&row)?);
         }
     }
     Err(ApiError::Internal(
@@ -204,7 +202,7 @@ fn insert_coupon(
     ))
 }
 
-fn coupon_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Coupon> {
+fn coupon_from_row(row: &Row) -> Result<Coupon, DbError> {
     Ok(Coupon {
         code: row.get(0)?,
         reward_id: row.get(1)?,
@@ -213,7 +211,7 @@ fn coupon_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Coupon> {
     })
 }
 
-fn reward_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Reward> {
+fn reward_from_row(row: &Row) -> Result<Reward, DbError> {
     Ok(Reward {
         id: row.get(0)?,
         name: row.get(1)?,
@@ -221,7 +219,7 @@ fn reward_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Reward> {
     })
 }
 
-fn tier_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Tier> {
+fn tier_from_row(row: &Row) -> Result<Tier, DbError> {
     Ok(Tier {
         id: row.get(0)?,
         name: row.get(1)?,
@@ -229,66 +227,63 @@ fn tier_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Tier> {
     })
 }
 
-pub fn load_program(conn: &Connection) -> Result<Program, ApiError> {
-    let (name, signup_bonus, signup_url) = conn.query_row(
+pub fn load_program(conn: &mut Conn) -> Result<Program, ApiError> {
+    let row = conn.query_one(
         "SELECT name, signup_bonus, signup_url FROM program WHERE id = 1",
-        [],
-        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        &[],
     )?;
     let tiers = conn
-        .prepare_cached("SELECT id, name, min_points FROM tiers ORDER BY min_points")?
-        .query_map([], tier_from_row)?
+        .query(
+            "SELECT id, name, min_points FROM tiers ORDER BY min_points",
+            &[],
+        )?
+        .iter()
+        .map(tier_from_row)
         .collect::<Result<_, _>>()?;
     Ok(Program {
-        name,
-        signup_bonus,
-        signup_url,
+        name: row.get(0)?,
+        signup_bonus: row.get(1)?,
+        signup_url: row.get(2)?,
         tiers,
     })
 }
 
 /// A shopper's balance, tier, next tier and the rewards on offer (cheapest first), or `None`
 /// for an unknown id.
-pub fn load_status(
-    conn: &Connection,
-    customer_id: &str,
-) -> Result<Option<LoyaltyStatus>, ApiError> {
-    let Some((first_name, points, tier_points)) = conn
-        .query_row(
-            "SELECT first_name, points, tier_points FROM customers WHERE id = ?1",
-            [customer_id],
-            |row| {
-                Ok((
-                    row.get::<_, Option<String>>(0)?,
-                    row.get::<_, u64>(1)?,
-                    row.get::<_, u64>(2)?,
-                ))
-            },
-        )
-        .optional()?
+pub fn load_status(conn: &mut Conn, customer_id: &str) -> Result<Option<LoyaltyStatus>, ApiError> {
+    let Some(row) = conn.query_opt(
+        "SELECT first_name, points, tier_points FROM customers WHERE id = ?1",
+        &params![customer_id],
+    )?
     else {
         return Ok(None);
     };
+    let (first_name, points, tier_points): (Option<String>, u64, u64) =
+        (row.get(0)?, row.get(1)?, row.get(2)?);
     let tier = conn
-        .query_row(
+        .query_opt(
             "SELECT id, name, min_points FROM tiers WHERE min_points <= ?1 ORDER BY min_points DESC LIMIT 1",
-            [tier_points],
-            tier_from_row,
-        )
-        .optional()?
+            &params![tier_points],
+        )?
+        .as_ref()
+        .map(tier_from_row)
+        .transpose()?
         .ok_or_else(|| ApiError::Internal("no tier starts at 0 points".into()))?;
     let next_tier = conn
-        .query_row(
+        .query_opt(
             "SELECT id, name, min_points FROM tiers WHERE min_points > ?1 ORDER BY min_points LIMIT 1",
-            [tier_points],
-            tier_from_row,
-        )
-        .optional()?;
-    let rewards = conn
-        .prepare_cached(
-            "SELECT id, name, cost FROM rewards WHERE active = 1 ORDER BY cost, id LIMIT ?1",
+            &params![tier_points],
         )?
-        .query_map([MAX_REWARDS], reward_from_row)?
+        .as_ref()
+        .map(tier_from_row)
+        .transpose()?;
+    let rewards = conn
+        .query(
+            "SELECT id, name, cost FROM rewards WHERE active = 1 ORDER BY cost, id LIMIT ?1",
+            &params![MAX_REWARDS],
+        )?
+        .iter()
+        .map(reward_from_row)
         .collect::<Result<_, _>>()?;
     Ok(Some(LoyaltyStatus {
         customer_id: customer_id.to_owned(),

@@ -19,9 +19,13 @@ struct Cli {
     /// Address to listen on; port 0 picks a free one (printed on start).
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
-    /// SQLite file, created and migrated on start.
+    /// SQLite file, created and migrated on start (unless --database-url is given).
     #[arg(long, default_value = "shop-api/data/shop.sqlite")]
     db: PathBuf,
+    /// PostgreSQL instead of SQLite, e.g. `postgres://lojal@db.internal/lojal`: for several
+    /// API instances sharing one database. Migrated on start.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
     /// The demo storefront's static files.
     #[arg(long, default_value = "www")]
     www: PathBuf,
@@ -56,7 +60,7 @@ struct Cli {
 enum Command {
     /// Print the customer-sig a theme renders for a customer id (HMAC-SHA256 under LOJAL_SHOP_SECRET).
     Sign { customer_id: String },
-    /// Reward-game campaigns in the database given by --db.
+    /// Reward-game campaigns in the database given by --db or --database-url.
     #[command(subcommand)]
     Campaign(CampaignCommand),
 }
@@ -70,7 +74,7 @@ enum CampaignCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(Command::Campaign(CampaignCommand::Put { file })) = &cli.command {
-        return match put_campaign(&cli.db, file) {
+        return match put_campaign(&cli, file) {
             Ok(summary) => {
                 println!("{summary}");
                 ExitCode::SUCCESS
@@ -96,26 +100,45 @@ fn main() -> ExitCode {
     }
 }
 
-fn put_campaign(db: &std::path::Path, file: &std::path::Path) -> Result<String, String> {
+fn put_campaign(cli: &Cli, file: &std::path::Path) -> Result<String, String> {
     let json = std::fs::read_to_string(file).map_err(|e| e.to_string())?;
     let config = CampaignConfig::from_json(&json).map_err(|e| e.to_string())?;
-    // Creates and migrates the file as the server would.
-    drop(Db::open(db).map_err(|e| format!("{}: {e}", db.display()))?);
-    let mut conn = rusqlite::Connection::open(db).map_err(|e| e.to_string())?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))
+    // Creates and migrates the database as the server would.
+    let db = open_db(cli)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
         .map_err(|e| e.to_string())?;
-    shop_api::games::put_campaign(&mut conn, &config).map_err(|e| match e {
-        shop_api::error::ApiError::InvalidBody(m) | shop_api::error::ApiError::Internal(m) => m,
-        other => format!("{other:?}"),
-    })?;
+    let saved = config.clone();
+    runtime
+        .block_on(db.run(move |conn| shop_api::games::put_campaign(conn, &saved)))
+        .map_err(|e| match e {
+            shop_api::error::ApiError::InvalidBody(m) | shop_api::error::ApiError::Internal(m) => m,
+            other => format!("{other:?}"),
+        })?;
     let prizes = config.segments.iter().filter(|s| s.prize.is_some()).count();
     Ok(format!(
         "campaign {} saved in {}: {} {} segments, {prizes} with a prize",
         config.id,
-        db.display(),
+        database_name(cli),
         config.segments.len(),
         config.game.as_str()
     ))
+}
+
+/// PostgreSQL when a URL is given, else the SQLite file.
+fn open_db(cli: &Cli) -> Result<Db, String> {
+    match cli.database_url.as_deref().filter(|url| !url.is_empty()) {
+        Some(url) => Db::connect(url).map_err(|e| e.to_string()),
+        None => Db::open(&cli.db).map_err(|e| format!("{}: {e}", cli.db.display())),
+    }
+}
+
+/// Where the data lives, for messages; a PostgreSQL URL's password is not printed.
+fn database_name(cli: &Cli) -> String {
+    match cli.database_url.as_deref().filter(|url| !url.is_empty()) {
+        Some(_) => "PostgreSQL (DATABASE_URL)".into(),
+        None => cli.db.display().to_string(),
+    }
 }
 
 fn shop_secret() -> ShopSecret {
@@ -146,7 +169,8 @@ async fn serve(cli: Cli, secret: ShopSecret) -> Result<(), Box<dyn std::error::E
             None
         }
     };
-    let db = Db::open(&cli.db).map_err(|e| format!("{}: {e}", cli.db.display()))?;
+    let db = open_db(&cli)?;
+    eprintln!("shop-api: data in {}", database_name(&cli));
     if !cli.dist.join("lojal.js").is_file() {
         eprintln!(
             "shop-api: warning: {} has no lojal.js; run `npm run build` for the widgets",

@@ -1,5 +1,8 @@
-//! The reference API against a real SQLite file in a temporary directory: every endpoint, its
-//! errors, concurrent redemptions, idempotency, migrations, the demo pages, and one real socket.
+//! The reference API against a fresh database (an SQLite file in a temporary directory, or a
+//! PostgreSQL schema when `DATABASE_URL` is set): every endpoint, its errors, concurrent
+//! redemptions, idempotency, migrations, the demo pages, and one real socket.
+
+mod common;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -7,10 +10,11 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use common::count;
 use http_body_util::BodyExt;
 use lojal::core::loyalty::{LoyaltyStatus, Program, RedeemResponse};
 use serde_json::{Value, json};
-use shop_api::db::{Db, latest_version, migrate, schema_version};
+use shop_api::db::{Db, latest_version, migrate};
 use shop_api::identity::ShopSecret;
 use shop_api::{AppState, Options, app, parse_origins};
 use tempfile::TempDir;
@@ -20,7 +24,7 @@ const SECRET: &str = "test-secret";
 
 struct Shop {
     router: Router,
-    db_path: std::path::PathBuf,
+    db: Db,
     _dir: TempDir,
 }
 
@@ -30,8 +34,7 @@ fn shop() -> Shop {
 
 fn shop_with(mut options: Options) -> Shop {
     let dir = TempDir::new().unwrap();
-    let db_path = dir.path().join("nested").join("shop.sqlite");
-    let db = Db::open(&db_path).unwrap();
+    let db = common::test_db(&dir.path().join("nested"));
     let www = dir.path().join("www");
     std::fs::create_dir_all(&www).unwrap();
     std::fs::write(
@@ -59,13 +62,13 @@ fn shop_with(mut options: Options) -> Shop {
     options.www.get_or_insert(www);
     options.dist.get_or_insert(dist);
     let state = AppState {
-        db,
+        db: db.clone(),
         secret: ShopSecret::new(SECRET),
         merchant_token: None,
     };
     Shop {
         router: app(state, &options),
-        db_path,
+        db,
         _dir: dir,
     }
 }
@@ -141,7 +144,7 @@ async fn status_of(router: &Router, customer: &str) -> LoyaltyStatus {
     serde_json::from_slice(&answer.body).unwrap()
 }
 
-fn count(db: &Path, sql: &str) -> i64 {
+fn sqlite_count(db: &Path, sql: &str) -> i64 {
     rusqlite::Connection::open(db)
         .unwrap()
         .query_row(sql, [], |row| row.get(0))
@@ -281,12 +284,17 @@ async fn redeeming_pays_with_points_and_returns_a_unique_coupon() {
     assert_ne!(second.coupon.code, response.coupon.code);
     assert_eq!(second.status.points, 650);
 
-    // Valid for 30 days from now, as SQLite sees the clock.
-    let days = count(
-        &shop.db_path,
-        "SELECT CAST(round(julianday(expires_at) - julianday(created_at)) AS INTEGER) FROM coupons LIMIT 1",
+    // Valid for 30 days from now, as the database sees the clock.
+    let times = common::rows(
+        &shop.db,
+        "SELECT created_at, expires_at FROM coupons LIMIT 1",
+        vec![],
     );
-    assert_eq!(days, 30);
+    let time = |i: usize| match &times[0][i] {
+        shop_api::db::Value::Text(t) => lojal::core::games::parse_utc(t).unwrap(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(time(1) - time(0), 30 * 86_400);
 }
 
 #[tokio::test]
@@ -300,7 +308,7 @@ async fn redeeming_more_than_the_balance_is_409_with_a_message_and_charges_nothi
         "Ingrid has 1250 points; 250 kr rabatt costs 2500, 1250 more are needed"
     );
     assert_eq!(status_of(&shop.router, "c-1001").await.points, 1250);
-    assert_eq!(count(&shop.db_path, "SELECT count(*) FROM coupons"), 0);
+    assert_eq!(count(&shop.db, "SELECT count(*) FROM coupons"), 0);
 }
 
 #[tokio::test]
@@ -408,7 +416,7 @@ async fn a_repeated_idempotency_key_returns_the_same_coupon_and_charges_once() {
     );
     assert_eq!(first.coupon, again.coupon);
     assert_eq!(again.status.points, 950);
-    assert_eq!(count(&shop.db_path, "SELECT count(*) FROM coupons"), 1);
+    assert_eq!(count(&shop.db, "SELECT count(*) FROM coupons"), 1);
 
     // The same key for another reward is a client bug, not a second purchase.
     let other = redeem(&shop.router, "c-1001", "r-50", Some(key)).await;
@@ -425,10 +433,12 @@ async fn concurrent_redemptions_never_spend_the_same_points_twice() {
     let shop = shop();
     let router = Arc::new(shop.router.clone());
     // 1 250 points pay for two 500-point rewards; sixteen simultaneous attempts must not get more.
-    let attempts = (0..16).map(|_| {
-        let router = Arc::clone(&router);
-        tokio::spawn(async move { redeem(&router, "c-1001", "r-50", None).await.status })
-    });
+    let attempts = (0..16)
+        .map(|_| {
+            let router = Arc::clone(&router);
+            tokio::spawn(async move { redeem(&router, "c-1001", "r-50", None).await.status })
+        })
+        .collect::<Vec<_>>();
     let mut statuses = Vec::new();
     for attempt in attempts {
         statuses.push(attempt.await.unwrap());
@@ -441,22 +451,24 @@ async fn concurrent_redemptions_never_spend_the_same_points_twice() {
     assert_eq!((paid, refused), (2, 14), "{statuses:?}");
     assert_eq!(status_of(&shop.router, "c-1001").await.points, 250);
     assert_eq!(
-        count(&shop.db_path, "SELECT count(DISTINCT code) FROM coupons"),
+        count(&shop.db, "SELECT count(DISTINCT code) FROM coupons"),
         2
     );
 
     // The same key sent sixteen times at once is one redemption.
-    let attempts = (0..16).map(|_| {
-        let router = Arc::clone(&router);
-        tokio::spawn(async move {
-            let answer = redeem(&router, "c-1003", "r-100", Some("same-key-16x")).await;
-            assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
-            serde_json::from_slice::<RedeemResponse>(&answer.body)
-                .unwrap()
-                .coupon
-                .code
+    let attempts = (0..16)
+        .map(|_| {
+            let router = Arc::clone(&router);
+            tokio::spawn(async move {
+                let answer = redeem(&router, "c-1003", "r-100", Some("same-key-16x")).await;
+                assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+                serde_json::from_slice::<RedeemResponse>(&answer.body)
+                    .unwrap()
+                    .coupon
+                    .code
+            })
         })
-    });
+        .collect::<Vec<_>>();
     let mut codes = std::collections::HashSet::new();
     for attempt in attempts {
         codes.insert(attempt.await.unwrap());
@@ -471,7 +483,10 @@ fn migrations_run_once_and_keep_data_across_restarts() {
     let path = dir.path().join("shop.sqlite");
     drop(Db::open(&path).unwrap());
     let mut conn = rusqlite::Connection::open(&path).unwrap();
-    assert_eq!(schema_version(&conn).unwrap(), latest_version());
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, latest_version());
     let journal: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -483,11 +498,11 @@ fn migrations_run_once_and_keep_data_across_restarts() {
 
     drop(Db::open(&path).unwrap());
     assert_eq!(
-        count(&path, "SELECT points FROM customers WHERE id = 'c-1001'"),
+        sqlite_count(&path, "SELECT points FROM customers WHERE id = 'c-1001'"),
         7
     );
     assert_eq!(
-        count(&path, "SELECT count(*) FROM tiers"),
+        sqlite_count(&path, "SELECT count(*) FROM tiers"),
         3,
         "the seed ran once"
     );
@@ -499,6 +514,35 @@ fn migrations_run_once_and_keep_data_across_restarts() {
         .unwrap();
     let error = Db::open(&path).expect_err("refused").to_string();
     assert!(error.contains("schema version 99"), "{error}");
+}
+
+#[test]
+fn an_sqlite_file_from_an_older_server_is_brought_up_to_date_with_its_data() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("shop.sqlite");
+    // A file as the server before the games (four migrations) left it, with a shopper's change.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    for sql in [
+        include_str!("../migrations/0001_loyalty.sql"),
+        include_str!("../migrations/0002_demo_data.sql"),
+        include_str!("../migrations/0003_catalog.sql"),
+        include_str!("../migrations/0004_feedback.sql"),
+    ] {
+        conn.execute_batch(sql).unwrap();
+    }
+    conn.pragma_update(None, "user_version", 4).unwrap();
+    conn.execute("UPDATE customers SET points = 42 WHERE id = 'c-1002'", [])
+        .unwrap();
+    drop(conn);
+
+    let db = Db::open(&path).unwrap();
+    assert_eq!(
+        count(&db, "SELECT points FROM customers WHERE id = 'c-1002'"),
+        42
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM campaigns"), 3, "0005 ran");
+    assert_eq!(count(&db, "SELECT count(*) FROM tiers"), 3, "0002 did not");
+    assert_eq!(sqlite_count(&path, "PRAGMA user_version"), latest_version());
 }
 
 #[tokio::test]

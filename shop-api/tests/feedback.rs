@@ -1,13 +1,15 @@
-//! The feedback API against a real SQLite file: answers stored once per idempotency key and as
+//! The feedback API against a fresh database (SQLite, or PostgreSQL with `DATABASE_URL`): answers stored once per idempotency key and as
 //! typed, strict 422s, signed shoppers once per campaign, the merchant's summary, CSV export and
 //! moderation behind the merchant token, and published reviews page by page.
 
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use common::count;
 use http_body_util::BodyExt;
 use lojal::core::feedback::{FeedbackReceipt, FeedbackSummary, ReviewPage};
 use serde_json::{Value, json};
@@ -23,21 +25,21 @@ const TOKEN: &str = "merchant-token-for-tests";
 
 struct Shop {
     router: Router,
-    db_path: PathBuf,
+    db: Db,
     _dir: TempDir,
 }
 
 fn shop_with_token(token: Option<&str>) -> Shop {
     let dir = TempDir::new().unwrap();
-    let db_path = dir.path().join("shop.sqlite");
+    let db = common::test_db(dir.path());
     let state = AppState {
-        db: Db::open(&db_path).unwrap(),
+        db: db.clone(),
         secret: ShopSecret::new(SECRET),
         merchant_token: token.map(|t| MerchantToken::new(t).unwrap()),
     };
     Shop {
         router: app(state, &Options::default()),
-        db_path,
+        db,
         _dir: dir,
     }
 }
@@ -124,22 +126,15 @@ fn nps(score: i64, text: Option<&str>) -> Value {
     body
 }
 
-fn count(db: &Path, sql: &str) -> i64 {
-    rusqlite::Connection::open(db)
-        .unwrap()
-        .query_row(sql, [], |row| row.get(0))
-        .unwrap()
-}
-
-fn stored_text(db: &Path, key: &str) -> Option<String> {
-    rusqlite::Connection::open(db)
-        .unwrap()
-        .query_row(
+fn stored_text(db: &Db, key: &str) -> Option<String> {
+    let key = key.to_owned();
+    common::with_conn(db, move |conn| {
+        conn.query_one(
             "SELECT text FROM feedback WHERE idempotency_key = ?1",
-            [key],
-            |row| row.get(0),
-        )
-        .unwrap()
+            &shop_api::params![key],
+        )?
+        .get(0)
+    })
 }
 
 const TYPED: &str = "Så bra! Õnnelik 😀👍🏽\n<img src=x onerror=alert(1)> & \"sitat\" – ŠŽ";
@@ -166,13 +161,10 @@ async fn an_answer_is_stored_once_however_often_its_key_arrives_and_exactly_as_t
         assert_eq!((repeat.id, repeat.duplicate), (receipt.id, true));
     }
     assert_eq!(
-        count(
-            &shop.db_path,
-            "SELECT count(*) FROM feedback WHERE type = 'nps'"
-        ),
+        count(&shop.db, "SELECT count(*) FROM feedback WHERE type = 'nps'"),
         1
     );
-    assert_eq!(stored_text(&shop.db_path, key).as_deref(), Some(TYPED));
+    assert_eq!(stored_text(&shop.db, key).as_deref(), Some(TYPED));
 
     // The same key with another answer is a client bug, not a second answer.
     let other = post(&shop.router, Some(key), nps(3, Some(TYPED))).await;
@@ -190,14 +182,16 @@ async fn an_answer_is_stored_once_however_often_its_key_arrives_and_exactly_as_t
 async fn sixteen_copies_of_one_answer_arriving_at_once_are_one_answer() {
     let shop = shop();
     let router = Arc::new(shop.router.clone());
-    let copies = (0..16).map(|_| {
-        let router = Arc::clone(&router);
-        tokio::spawn(async move {
-            post(&router, Some("same-answer-16x"), nps(10, Some("Topp")))
-                .await
-                .status
+    let copies = (0..16)
+        .map(|_| {
+            let router = Arc::clone(&router);
+            tokio::spawn(async move {
+                post(&router, Some("same-answer-16x"), nps(10, Some("Topp")))
+                    .await
+                    .status
+            })
         })
-    });
+        .collect::<Vec<_>>();
     let mut statuses = Vec::new();
     for copy in copies {
         statuses.push(copy.await.unwrap());
@@ -209,10 +203,7 @@ async fn sixteen_copies_of_one_answer_arriving_at_once_are_one_answer() {
     let repeated = statuses.iter().filter(|s| **s == StatusCode::OK).count();
     assert_eq!((created, repeated), (1, 15), "{statuses:?}");
     assert_eq!(
-        count(
-            &shop.db_path,
-            "SELECT count(*) FROM feedback WHERE type = 'nps'"
-        ),
+        count(&shop.db, "SELECT count(*) FROM feedback WHERE type = 'nps'"),
         1
     );
 }
@@ -241,10 +232,7 @@ async fn every_answer_needs_a_well_formed_idempotency_key() {
         assert_eq!(answer.error().0, "invalid_idempotency_key", "{bad}");
     }
     assert_eq!(
-        count(
-            &shop.db_path,
-            "SELECT count(*) FROM feedback WHERE type = 'nps'"
-        ),
+        count(&shop.db, "SELECT count(*) FROM feedback WHERE type = 'nps'"),
         0
     );
 }
@@ -338,7 +326,7 @@ async fn invalid_answers_get_a_422_that_says_exactly_what_is_wrong() {
     }
     assert_eq!(
         count(
-            &shop.db_path,
+            &shop.db,
             "SELECT count(*) FROM feedback WHERE type <> 'review'"
         ),
         0
@@ -442,7 +430,7 @@ async fn a_signed_customer_answers_each_prompt_once_per_campaign() {
     }
     assert_eq!(
         count(
-            &shop.db_path,
+            &shop.db,
             "SELECT count(*) FROM feedback WHERE type <> 'review'"
         ),
         5
@@ -715,7 +703,7 @@ async fn the_csv_export_holds_every_answer_as_typed_and_safe_for_spreadsheets() 
     );
     // The stored text itself is untouched; only the export guards against formulas.
     assert_eq!(
-        stored_text(&shop.db_path, "export-answer-2").as_deref(),
+        stored_text(&shop.db, "export-answer-2").as_deref(),
         Some("=HYPERLINK(\"https://evil.example\",\"klikk\")")
     );
 }

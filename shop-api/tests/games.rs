@@ -1,9 +1,11 @@
-//! Reward games against a real SQLite file: the public campaign, plays by signed customers and
+//! Reward games against a fresh database (SQLite, or PostgreSQL with `DATABASE_URL`): the public campaign, plays by signed customers and
 //! guests, idempotency, the play period, stock under concurrency, tampering, consent records,
 //! cross-table coupon uniqueness and the `campaign put` command.
 
+mod common;
+
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use axum::Router;
@@ -23,14 +25,12 @@ const SECRET: &str = "test-secret";
 struct Shop {
     router: Router,
     db: Db,
-    db_path: PathBuf,
     _dir: TempDir,
 }
 
 fn shop() -> Shop {
     let dir = TempDir::new().unwrap();
-    let db_path = dir.path().join("shop.sqlite");
-    let db = Db::open(&db_path).unwrap();
+    let db = common::test_db(dir.path());
     let state = AppState {
         db: db.clone(),
         secret: ShopSecret::new(SECRET),
@@ -39,7 +39,6 @@ fn shop() -> Shop {
     Shop {
         router: app(state, &Options::default()),
         db,
-        db_path,
         _dir: dir,
     }
 }
@@ -54,11 +53,12 @@ impl Shop {
     }
 
     fn count(&self, sql: &str) -> i64 {
-        count(&self.db_path, sql)
+        common::count(&self.db, sql)
     }
 }
 
-fn count(db: &Path, sql: &str) -> i64 {
+/// For the SQLite file the `campaign put` command writes.
+fn sqlite_count(db: &Path, sql: &str) -> i64 {
     rusqlite::Connection::open(db)
         .unwrap()
         .query_row(sql, [], |row| row.get(0))
@@ -281,9 +281,8 @@ async fn a_signed_customer_plays_once_per_period_and_gets_a_bound_expiring_coupo
         .run(|conn| {
             conn.execute(
                 "UPDATE plays SET next_play_at = '2000-01-01T00:00:00Z' WHERE player = 'customer:c-1001'",
-                [],
+                &[],
             )
-            .map_err(shop_api::db::DbError::from)
         })
         .await
         .unwrap();
@@ -330,25 +329,29 @@ async fn the_same_idempotency_key_twice_is_one_play() {
     let router = Arc::new(shop.router.clone());
     shop.db
         .run(|conn| {
-            conn.execute("UPDATE plays SET next_play_at = '2000-01-01T00:00:00Z'", [])
-                .map_err(shop_api::db::DbError::from)
+            conn.execute(
+                "UPDATE plays SET next_play_at = '2000-01-01T00:00:00Z'",
+                &[],
+            )
         })
         .await
         .unwrap();
-    let copies = (0..16).map(|_| {
-        let (router, body) = (Arc::clone(&router), body.clone());
-        tokio::spawn(async move {
-            play_raw(
-                &router,
-                "test",
-                body,
-                Some(&sig("c-1001")),
-                Some("same-key-16x"),
-            )
-            .await
-            .result()
+    let copies = (0..16)
+        .map(|_| {
+            let (router, body) = (Arc::clone(&router), body.clone());
+            tokio::spawn(async move {
+                play_raw(
+                    &router,
+                    "test",
+                    body,
+                    Some(&sig("c-1001")),
+                    Some("same-key-16x"),
+                )
+                .await
+                .result()
+            })
         })
-    });
+        .collect::<Vec<_>>();
     let mut results = HashSet::new();
     for copy in copies {
         results.insert(serde_json::to_string(&copy.await.unwrap()).unwrap());
@@ -374,13 +377,15 @@ async fn fifty_concurrent_plays_by_one_shopper_give_one_prize_and_49_refusals() 
     let shop = shop();
     shop.put(sure_prize("test", None)).await;
     let router = Arc::new(shop.router.clone());
-    let attempts = (0..50).map(|_| {
-        let router = Arc::clone(&router);
-        tokio::spawn(async move {
-            let answer = play(&router, "test", "c-1001").await;
-            (answer.status, answer.body)
+    let attempts = (0..50)
+        .map(|_| {
+            let router = Arc::clone(&router);
+            tokio::spawn(async move {
+                let answer = play(&router, "test", "c-1001").await;
+                (answer.status, answer.body)
+            })
         })
-    });
+        .collect::<Vec<_>>();
     let mut statuses = Vec::new();
     for attempt in attempts {
         statuses.push(attempt.await.unwrap());
@@ -415,18 +420,20 @@ async fn stock_never_goes_below_zero_under_200_concurrent_players() {
     }))
     .await;
     let router = Arc::new(shop.router.clone());
-    let players = (0..200).map(|i| {
-        let router = Arc::clone(&router);
-        tokio::spawn(async move {
-            // Half signed customers, half guests.
-            let answer = if i % 2 == 0 {
-                play(&router, "rush", &format!("c-{}", 5000 + i)).await
-            } else {
-                play_as_guest(&router, "rush", &format!("guest{i}@example.no"), false).await
-            };
-            answer.result()
+    let players = (0..200)
+        .map(|i| {
+            let router = Arc::clone(&router);
+            tokio::spawn(async move {
+                // Half signed customers, half guests.
+                let answer = if i % 2 == 0 {
+                    play(&router, "rush", &format!("c-{}", 5000 + i)).await
+                } else {
+                    play_as_guest(&router, "rush", &format!("guest{i}@example.no"), false).await
+                };
+                answer.result()
+            })
         })
-    });
+        .collect::<Vec<_>>();
     let mut results = Vec::new();
     for player in players {
         results.push(player.await.unwrap());
@@ -515,14 +522,15 @@ async fn guests_play_by_email_and_their_consent_is_stored_with_the_text_they_saw
     let kari = play_as_guest(&shop.router, "test", "kari@example.no", false).await;
     assert_eq!(kari.status, StatusCode::OK);
 
-    let rows: Vec<(String, i64, Option<String>)> = rusqlite::Connection::open(&shop.db_path)
-        .unwrap()
-        .prepare("SELECT email, marketing_consent, consent_text FROM plays ORDER BY id")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let rows: Vec<(String, i64, Option<String>)> = common::with_conn(&shop.db, |conn| {
+        conn.query(
+            "SELECT email, marketing_consent, consent_text FROM plays ORDER BY id",
+            &[],
+        )?
+        .iter()
+        .map(|r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .collect()
+    });
     let text = Some("Send meg tilbud på e-post.".to_owned());
     assert_eq!(
         rows,
@@ -669,58 +677,37 @@ async fn the_demo_wheel_pays_out_real_prizes_and_keeps_its_hat_stock_honest() {
 #[test]
 fn coupon_codes_are_unique_across_loyalty_and_games() {
     let dir = TempDir::new().unwrap();
-    let path = dir.path().join("shop.sqlite");
-    drop(Db::open(&path).unwrap());
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute(
-        "INSERT INTO game_coupons (code, campaign_id, player, prize, expires_at)
-         VALUES ('LOJAL-AAAA-BBBB', 'vinterhjulet', 'customer:c-1001', 'x', '2099-01-01T00:00:00Z')",
-        [],
-    )
-    .unwrap();
-    // The loyalty redemption's own statement skips the taken code (and then draws another).
-    let loyalty = conn
-        .query_row(
+    let db = common::test_db(dir.path());
+    let (loyalty, game) = common::with_conn(&db, |conn| {
+        conn.execute(
+            "INSERT INTO game_coupons (code, campaign_id, player, prize, expires_at)
+             VALUES ('LOJAL-AAAA-BBBB', 'vinterhjulet', 'customer:c-1001', 'x', '2099-01-01T00:00:00Z')",
+            &[],
+        )?;
+        // The loyalty redemption's own statement skips the taken code (and then draws another).
+        let loyalty = conn.query_opt(
             "INSERT INTO coupons (code, customer_id, reward_id, reward_name, cost, expires_at)
              VALUES ('LOJAL-AAAA-BBBB', 'c-1001', 'r-ship', 'Gratis frakt', 300, '2099-01-01T00:00:00Z')
              ON CONFLICT (code) DO NOTHING RETURNING code",
-            [],
-            |r| r.get::<_, String>(0),
-        )
-        .optional_row();
-    assert_eq!(loyalty, None);
-    conn.execute(
-        "INSERT INTO coupons (code, customer_id, reward_id, reward_name, cost, expires_at)
-         VALUES ('LOJAL-CCCC-DDDD', 'c-1001', 'r-ship', 'Gratis frakt', 300, '2099-01-01T00:00:00Z')",
-        [],
-    )
-    .unwrap();
-    let game = conn
-        .query_row(
+            &[],
+        )?;
+        conn.execute(
+            "INSERT INTO coupons (code, customer_id, reward_id, reward_name, cost, expires_at)
+             VALUES ('LOJAL-CCCC-DDDD', 'c-1001', 'r-ship', 'Gratis frakt', 300, '2099-01-01T00:00:00Z')",
+            &[],
+        )?;
+        let game = conn.query_opt(
             "INSERT INTO game_coupons (code, campaign_id, player, prize, expires_at)
              VALUES ('LOJAL-CCCC-DDDD', 'vinterhjulet', 'customer:c-1001', 'x', '2099-01-01T00:00:00Z')
              ON CONFLICT (code) DO NOTHING RETURNING code",
-            [],
-            |r| r.get::<_, String>(0),
-        )
-        .optional_row();
-    assert_eq!(game, None);
-    assert_eq!(count(&path, "SELECT count(*) FROM coupons"), 1);
-    assert_eq!(count(&path, "SELECT count(*) FROM game_coupons"), 1);
-}
-
-trait OptionalRow<T> {
-    fn optional_row(self) -> Option<T>;
-}
-
-impl<T> OptionalRow<T> for rusqlite::Result<T> {
-    fn optional_row(self) -> Option<T> {
-        match self {
-            Ok(value) => Some(value),
-            Err(rusqlite::Error::QueryReturnedNoRows) => None,
-            Err(e) => panic!("{e}"),
-        }
-    }
+            &[],
+        )?;
+        Ok((loyalty.is_some(), game.is_some()))
+    });
+    assert!(!loyalty, "the loyalty coupon took a game's code");
+    assert!(!game, "the game coupon took a loyalty code");
+    assert_eq!(common::count(&db, "SELECT count(*) FROM coupons"), 1);
+    assert_eq!(common::count(&db, "SELECT count(*) FROM game_coupons"), 1);
 }
 
 #[test]
@@ -743,7 +730,9 @@ fn campaign_put_saves_a_merchants_file_and_refuses_a_broken_one() {
     )
     .unwrap();
     let run = |file: &Path| {
+        // This test is about the SQLite file; the PostgreSQL run must not redirect it.
         std::process::Command::new(env!("CARGO_BIN_EXE_shop-api"))
+            .env_remove("DATABASE_URL")
             .arg("--db")
             .arg(&db)
             .args(["campaign", "put"])
@@ -759,14 +748,14 @@ fn campaign_put_saves_a_merchants_file_and_refuses_a_broken_one() {
         "{out}"
     );
     assert_eq!(
-        count(
+        sqlite_count(
             &db,
             "SELECT count(*) FROM campaign_segments WHERE campaign_id = 'advent'"
         ),
         3
     );
     assert_eq!(
-        count(
+        sqlite_count(
             &db,
             "SELECT play_every_seconds FROM campaigns WHERE id = 'advent'"
         ),
@@ -775,7 +764,7 @@ fn campaign_put_saves_a_merchants_file_and_refuses_a_broken_one() {
     // Putting it again replaces it (and restocks).
     assert!(run(&file).status.success());
     assert_eq!(
-        count(
+        sqlite_count(
             &db,
             "SELECT count(*) FROM campaign_segments WHERE campaign_id = 'advent'"
         ),
@@ -793,7 +782,7 @@ fn campaign_put_saves_a_merchants_file_and_refuses_a_broken_one() {
     let err = String::from_utf8_lossy(&refused.stderr);
     assert!(err.contains("1 segments; a campaign has 2 to 24"), "{err}");
     assert_eq!(
-        count(&db, "SELECT count(*) FROM campaigns WHERE id = 'x'"),
+        sqlite_count(&db, "SELECT count(*) FROM campaigns WHERE id = 'x'"),
         0
     );
 }

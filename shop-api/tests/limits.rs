@@ -1,6 +1,8 @@
 //! Rate limits through the whole router: per client IP on every API request, per signed
 //! customer on writes, answered with 429, `Retry-After` and the usual JSON error.
 
+mod common;
+
 use std::net::SocketAddr;
 
 use axum::body::Body;
@@ -8,7 +10,6 @@ use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::Value;
-use shop_api::db::Db;
 use shop_api::identity::ShopSecret;
 use shop_api::limits::RateLimits;
 use shop_api::{AppState, Options, app};
@@ -20,7 +21,7 @@ const SECRET: &str = "limits-secret";
 fn router(limits: RateLimits) -> (axum::Router, TempDir) {
     let dir = TempDir::new().unwrap();
     let state = AppState {
-        db: Db::open(&dir.path().join("shop.sqlite")).unwrap(),
+        db: common::test_db(dir.path()),
         secret: ShopSecret::new(SECRET),
         merchant_token: None,
     };
@@ -161,7 +162,7 @@ async fn behind_a_trusted_proxy_the_forwarded_address_is_the_key() {
 async fn without_limits_configured_nothing_is_refused() {
     let dir = TempDir::new().unwrap();
     let state = AppState {
-        db: Db::open(&dir.path().join("shop.sqlite")).unwrap(),
+        db: common::test_db(dir.path()),
         secret: ShopSecret::new(SECRET),
         merchant_token: None,
     };

@@ -1,6 +1,8 @@
-//! `GET /api/v1/recommendations` and `GET /api/v1/products/{id}` on a fresh seeded SQLite file:
+//! `GET /api/v1/recommendations` and `GET /api/v1/products/{id}` on a fresh seeded database:
 //! each intent against counts taken straight from the order history, the errors, and the wire
 //! shape read back through the widgets' own `lojal` mapping preset.
+
+mod common;
 
 use axum::Router;
 use axum::body::Body;
@@ -11,27 +13,26 @@ use serde_json::Value;
 use shop_api::db::Db;
 use shop_api::identity::ShopSecret;
 use shop_api::{AppState, Options, app};
-use std::path::PathBuf;
 use tempfile::TempDir;
 use tower::ServiceExt;
 
 struct Shop {
     router: Router,
-    db_path: PathBuf,
+    db: Db,
     _dir: TempDir,
 }
 
 fn shop() -> Shop {
     let dir = TempDir::new().unwrap();
-    let db_path = dir.path().join("shop.sqlite");
+    let db = common::test_db(dir.path());
     let state = AppState {
-        db: Db::open(&db_path).unwrap(),
+        db: db.clone(),
         secret: ShopSecret::new("test-secret"),
         merchant_token: None,
     };
     Shop {
         router: app(state, &Options::default()),
-        db_path,
+        db,
         _dir: dir,
     }
 }
@@ -59,20 +60,18 @@ impl Shop {
     }
 
     fn sql(&self, sql: &str) {
-        rusqlite::Connection::open(&self.db_path)
-            .unwrap()
-            .execute_batch(sql)
-            .unwrap();
+        let sql = sql.to_owned();
+        common::with_conn(&self.db, move |conn| conn.execute_batch(&sql));
     }
 
     fn column(&self, sql: &str) -> Vec<(String, i64)> {
-        let conn = rusqlite::Connection::open(&self.db_path).unwrap();
-        let mut statement = conn.prepare(sql).unwrap();
-        statement
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap()
+        let sql = sql.to_owned();
+        common::with_conn(&self.db, move |conn| {
+            conn.query(&sql, &[])?
+                .iter()
+                .map(|r| Ok((r.get(0)?, r.get(1)?)))
+                .collect()
+        })
     }
 }
 

@@ -2,7 +2,8 @@
 // them; the server is killed with SIGKILL in the middle, restarted on the same SQLite file, and
 // every write it had acknowledged must still be there, each exactly once. Acknowledged means a
 // 2xx reached the client: what was in flight when the process died may or may not have landed,
-// but never twice.
+// but never twice. With DATABASE_URL set (scripts/test.sh runs it so too), the server keeps its
+// data in that PostgreSQL database instead of the SQLite file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';

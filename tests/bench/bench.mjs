@@ -278,7 +278,7 @@ Ready is the widget's own mark (lojal:wheel:ready, lojal:scratch:ready; the peer
 bench:wheel:ready / bench:scratch:ready once their content is in the DOM: the wheel built, the
 card's coating painted). Interactive is the later of ready and the end of the last long task
 (> 50 ms, PerformanceObserver 'longtask') that started before ready + ${games.settleMs} ms; layout shift
-is counted until then too. Memory is measured after a forced GC; wasm memory is the size of every
+is counted until ready + ${games.settleMs} ms. Memory is measured after a forced GC; wasm memory is the size of every
 live WebAssembly.Memory. The wheel's play is a click on the page's own Spin button (after its
 email field is filled): frame times (requestAnimationFrame deltas) and long tasks from the click
 until the result is shown, which also checks that the wheel stopped on the segment the server

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `npm run bench`: builds the bundle and the reference server, then measures what the badge costs
 # a page (transfer sizes, time to ready, layout shift and heap, in Debian's Chromium), the
-# carousel next to embla-carousel, swiper and Splide (tests/bench/peers/, installed into
-# target/bench/peers), and the reference API under load with wrk.
-# Usage: scripts/bench.sh [--runs N] [--api-seconds S] [--parts badge,carousel,api]
+# carousel next to embla-carousel, swiper and Splide, the wheel and scratch card next to spin-wheel
+# and scratchcard-js (tests/bench/peers/, installed into target/bench/peers), and the reference
+# API under load with wrk.
+# Usage: scripts/bench.sh [--runs N] [--api-seconds S] [--parts badge,carousel,games,api]
 #   (report in target/bench/report.{json,md})
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -30,5 +31,5 @@ bash "$ROOT/scripts/build.sh"
   --enable-sign-ext --enable-reference-types --enable-multivalue --enable-mutable-globals \
   "$WASM_TARGET_DIR/lojal_named.wasm" -o "$WASM_TARGET_DIR/lojal_named_opt.wasm"
 
-log "benchmark: sizes, the demo page and the carousels in headless Chromium, then the API"
+log "benchmark: sizes, the demo page, the carousels and the games in headless Chromium, then the API"
 node tests/bench/bench.mjs "$@"

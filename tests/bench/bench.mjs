@@ -1,10 +1,11 @@
 // What <lojal-badge> costs a page: the bytes it adds, the time until its content is in the DOM,
 // the layout shift it causes and the JS heap it leaves, measured on the demo page served by a
 // real shop-api in Debian's Chromium; then <lojal-carousel> side by side with JavaScript
-// carousels (carousel.mjs) and the reference API under load (api.mjs). Prints tables and writes
+// carousels (carousel.mjs), <lojal-wheel> and <lojal-scratch> next to spin-wheel and
+// scratchcard-js (games.mjs), and the reference API under load (api.mjs). Prints tables and writes
 // target/bench/report.{json,md}. Numbers never fail the run (machines differ too much); only
 // errors do.
-// Usage: node tests/bench/bench.mjs [--runs N] [--api-seconds S] [--parts badge,carousel,api]
+// Usage: node tests/bench/bench.mjs [--runs N] [--api-seconds S] [--parts badge,carousel,games,api]
 //   (scripts/bench.sh builds first)
 import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,15 +15,16 @@ import { execFileSync } from 'node:child_process';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import { ROOT, startShop, launch } from '../e2e/harness.mjs';
 import { stats, mdTable as table } from './stats.mjs';
-import { assembleSite, peerVersions } from './peers.mjs';
+import { assembleSite, peerVersions, WWW } from './peers.mjs';
 import { benchCarousels, carouselRows } from './carousel.mjs';
+import { benchGames, gameRows } from './games.mjs';
 import { benchApi, apiRows } from './api.mjs';
 
 const { values: args } = parseArgs({
   options: {
     runs: { type: 'string', default: '15' },
     'api-seconds': { type: 'string', default: '5' },
-    parts: { type: 'string', default: 'badge,carousel,api' },
+    parts: { type: 'string', default: 'badge,carousel,games,api' },
   },
 });
 const RUNS = Number(args.runs);
@@ -30,7 +32,7 @@ if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs wants a whole n
 const API_SECONDS = Number(args['api-seconds']);
 if (!Number.isInteger(API_SECONDS) || API_SECONDS < 1) throw new Error(`--api-seconds wants a whole number ≥ 1, got '${args['api-seconds']}'`);
 const PARTS = new Set(args.parts.split(','));
-for (const p of PARTS) if (!['badge', 'carousel', 'api'].includes(p)) throw new Error(`--parts: unknown part '${p}' (badge, carousel, api)`);
+for (const p of PARTS) if (!['badge', 'carousel', 'games', 'api'].includes(p)) throw new Error(`--parts: unknown part '${p}' (badge, carousel, games, api)`);
 
 const DIST = join(ROOT, 'pkg', 'dist');
 const OUT = join(ROOT, 'target', 'bench');
@@ -196,8 +198,10 @@ function timingRows(results) {
   );
 }
 
-function markdown(report, sizeRows, rows, code, carousel, api) {
+function markdown(report, sizeRows, rows, code, carousel, games, api) {
   const m = report.machine;
+  // The installed version of each peer on these pages.
+  const versions = (pages) => pages.filter((p) => report.peers[p.name]).map((p) => `${p.name} ${report.peers[p.name]}`).join(', ');
   const badge = rows
     ? `
 ## <lojal-badge>: transfer size (bytes)
@@ -227,7 +231,7 @@ ${table(code.crates)}
     : '';
   const carouselPart = carousel
     ? `
-## <lojal-carousel> and JavaScript carousels (${Object.entries(report.peers).map(([p, v]) => `${p} ${v}`).join(', ')})
+## <lojal-carousel> and JavaScript carousels (${versions(carousel.pages)})
 
 The same 12 popular products from the reference API on the same page (bench pages in
 tests/bench/pages/), ${report.runs} loads each in a fresh context with the cache disabled and the CPU
@@ -246,6 +250,43 @@ load and after ${carousel.leakMoves} further moves; wasm memory is the size of e
 WebAssembly.Memory (found through CDP Runtime.queryObjects, so no hook is needed in the bundle).
 `
     : '';
+  const gamesPart = games
+    ? `
+## <lojal-wheel> and <lojal-scratch> next to JavaScript games (${versions([...games.wheel, ...games.scratch])})
+
+The campaigns \`vinterhjulet\` and \`skrapelodd\` from the reference API (shop-api --no-rate-limits)
+on the same page (bench pages in tests/bench/pages/; how the peer pages differ from lojal's widgets
+is in tests/bench/pages/game.js), ${report.runs} loads each in a fresh context with the cache disabled
+and the CPU throttled ${games.cpuRate}×, each load played once as a new guest with an email; median
+[min–max], and lojal's median divided by the peer's (below 1: lojal is smaller or faster). "What the
+widget adds" is every file the page loads for it: for lojal the bundle (the same for every
+widget), for a peer the library, the page's own glue and CSS (and the scratch card's coating image).
+
+### Wheel
+
+${table(games.rows.wheel.sizeRows)}
+
+${table(games.rows.wheel.timeRows)}
+
+### Scratch card
+
+${table(games.rows.scratch.sizeRows)}
+
+${table(games.rows.scratch.timeRows)}
+
+Ready is the widget's own mark (lojal:wheel:ready, lojal:scratch:ready; the peer pages mark
+bench:wheel:ready / bench:scratch:ready once their content is in the DOM: the wheel built, the
+card's coating painted). Interactive is the later of ready and the end of the last long task
+(> 50 ms, PerformanceObserver 'longtask') that started before ready + ${games.settleMs} ms; layout shift
+is counted until ready + ${games.settleMs} ms. Memory is measured after a forced GC; wasm memory is the size of every
+live WebAssembly.Memory. The wheel's play is a click on the page's own Spin button (after its
+email field is filled): frame times (requestAnimationFrame deltas) and long tasks from the click
+until the result is shown, which also checks that the wheel stopped on the segment the server
+drew. The scratch is ${games.scratchRows} horizontal mouse strokes across the card (${games.scratchSteps} moves each,
+the same for every page) until the result is shown; lojal reveals at 60 % while the mouse moves,
+scratchcard-js when the button is released past 60 %.
+`
+    : '';
   const apiPart = api
     ? `
 ## Reference API on loopback (${api.tool}, ${api.secondsPerLevel} s per row, shop-api --no-rate-limits)
@@ -259,7 +300,7 @@ the client and the server share the machine's CPUs. Reward plays/s come when the
   return `# lojal benchmark
 
 ${report.date} · ${m.cpu} × ${m.cpus} · ${m.os} · Node ${m.node} · Chromium ${m.chromium} · ${report.runs} runs per page and mode
-${badge}${carouselPart}${apiPart}${twiggyPart}`;
+${badge}${carouselPart}${gamesPart}${apiPart}${twiggyPart}`;
 }
 
 async function badgeLoads(browser, url) {
@@ -293,6 +334,7 @@ async function main() {
   };
   let rows = null;
   let carousel = null;
+  let games = null;
   try {
     if (PARTS.has('badge')) {
       // The demo's index.html is not on the bench site: serve the demo next to it.
@@ -312,6 +354,19 @@ async function main() {
       report.carousel = carousel;
       carousel = { ...carousel, rows: carouselRows(carousel) };
     }
+    if (PARTS.has('games')) {
+      // Every load plays once as a new guest: no rate limit may refuse the bench's plays.
+      const site = PARTS.has('carousel') ? WWW : assembleSite();
+      const arcade = await startShop({ www: site, args: ['--no-rate-limits'] });
+      try {
+        report.peers = peerVersions();
+        games = await benchGames(browser, arcade.url, RUNS);
+        report.games = games;
+        games = { ...games, rows: { wheel: gameRows(games, 'wheel'), scratch: gameRows(games, 'scratch') } };
+      } finally {
+        await arcade.stop();
+      }
+    }
   } finally {
     await browser.close();
     await shop.stop();
@@ -322,7 +377,7 @@ async function main() {
 
   mkdirSync(OUT, { recursive: true });
   writeFileSync(join(OUT, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-  writeFileSync(join(OUT, 'report.md'), markdown(report, sizeRows, rows, code, carousel, report.api));
+  writeFileSync(join(OUT, 'report.md'), markdown(report, sizeRows, rows, code, carousel, games, report.api));
 
   console.log(`\n${report.machine.cpu} × ${report.machine.cpus}, Node ${report.machine.node}, Chromium ${report.machine.chromium}, ${RUNS} runs per page and mode`);
   if (rows) {
@@ -332,6 +387,12 @@ async function main() {
   if (carousel) {
     console.table(carousel.rows.sizeRows);
     console.table(carousel.rows.timeRows);
+  }
+  if (games) {
+    for (const game of ['wheel', 'scratch']) {
+      console.table(games.rows[game].sizeRows);
+      console.table(games.rows[game].timeRows);
+    }
   }
   if (report.api) console.table(apiRows(report.api));
   if (code) {

@@ -16,7 +16,7 @@ const LEAK_MOVES = 100;
 const PRODUCTS = 12; // limit=12 on every page
 
 // Runs before any page script: layout shifts and long tasks from the very first one.
-function observe() {
+export function observe() {
   const seen = (window.__bench = { shifts: [], long: [] });
   new PerformanceObserver((l) => {
     for (const e of l.getEntries()) if (!e.hadRecentInput) seen.shifts.push({ at: e.startTime, value: e.value });
@@ -28,9 +28,9 @@ function observe() {
 
 /** The file behind a URL path on the bench site (the bundle lives in pkg/dist). */
 const fileOf = (path) => (path.startsWith('/lojal/') ? join(ROOT, 'pkg', 'dist', path.slice(7)) : join(WWW, path));
-const kindOf = (path) => (path.endsWith('.wasm') ? 'wasm' : path.endsWith('.css') ? 'css' : 'js');
+const kindOf = (path) => (path.endsWith('.wasm') ? 'wasm' : path.endsWith('.css') ? 'css' : path.endsWith('.svg') ? 'image' : 'js');
 
-function sizesOf(paths) {
+export function sizesOf(paths) {
   const totals = {};
   for (const path of paths) {
     const bytes = readFileSync(fileOf(path));
@@ -44,7 +44,7 @@ function sizesOf(paths) {
 
 /** JS heap after a full GC, and the bytes of every live WebAssembly.Memory (found by prototype,
  *  so no hook in the bundle is needed). */
-async function memory(cdp) {
+export async function memory(cdp) {
   await cdp.send('HeapProfiler.collectGarbage');
   const { usedSize } = await cdp.send('Runtime.getHeapUsage');
   const proto = await cdp.send('Runtime.evaluate', { expression: 'WebAssembly.Memory.prototype' });
@@ -192,7 +192,7 @@ export async function benchCarousels(browser, base, runs) {
   return { cpuRate: CPU_RATE, moves: MOVES, moveMs: MOVE_MS, leakMoves: LEAK_MOVES, settleMs: SETTLE_MS, pages: out };
 }
 
-const ratio = (a, b) => (b === 0 ? (a === 0 ? '1.00' : '–') : (a / b).toFixed(2));
+export const ratio = (a, b) => (b === 0 ? (a === 0 ? '1.00' : '–') : (a / b).toFixed(2));
 
 /** Rows for the console and markdown: each page's median [min–max], then lojal ÷ each peer. */
 export function carouselRows(result) {

@@ -42,12 +42,31 @@ export const PAGES = {
       copy: { '@splidejs/splide': ['dist/js/splide.min.js', 'dist/css/splide-core.min.css'] },
     },
   ],
-  // ---- Reward games: add them here once <lojal-wheel> and <lojal-scratch> are on main. ----
-  // One row per page, as above, with a `spin` hook instead of `__benchNext`; the peers, to add
-  // to tests/bench/peers/package.json: `spin-wheel` 5.x (wheel) and `scratchcard-js` (scratch
-  // card). Not built yet (the games' API is measured: plays/s in api.mjs).
-  // wheel: [],
-  // scratch: [],
+  // The reward games, played as a guest with an email (see pages/game.js for how the peer pages
+  // differ from lojal's widgets). `page` hooks: window.__benchGame (email, play, shown, landed /
+  // coating).
+  wheel: [
+    { name: 'lojal', page: 'lojal-wheel.html', ready: 'lojal:wheel:ready', campaign: 'vinterhjulet', adds: ['/lojal/'] },
+    {
+      name: 'spin-wheel',
+      page: 'spin-wheel.html',
+      ready: 'bench:wheel:ready',
+      campaign: 'vinterhjulet',
+      adds: ['/peers/spin-wheel/', '/bench/spin-wheel.js', '/bench/game.js', '/bench/game.css'],
+      copy: { 'spin-wheel': ['dist/spin-wheel-esm.js'] },
+    },
+  ],
+  scratch: [
+    { name: 'lojal', page: 'lojal-scratch.html', ready: 'lojal:scratch:ready', campaign: 'skrapelodd', adds: ['/lojal/'] },
+    {
+      name: 'scratchcard-js',
+      page: 'scratchcard-js.html',
+      ready: 'bench:scratch:ready',
+      campaign: 'skrapelodd',
+      adds: ['/peers/scratchcard-js/', '/bench/scratchcard-js.js', '/bench/game.js', '/bench/game.css', '/bench/scratch-coating.svg'],
+      copy: { 'scratchcard-js': ['build/scratchcard.min.js'] },
+    },
+  ],
 };
 
 /** Where a package's files go on the bench site. */
@@ -70,7 +89,7 @@ export function assembleSite() {
   for (const row of Object.values(PAGES).flat()) {
     for (const [pkg, files] of Object.entries(row.copy ?? {})) {
       for (const file of files) {
-        const to = join(WWW, mount(pkg), file.startsWith('dist/') ? file.replace(/^dist\/(js|css)\//, '') : file);
+        const to = join(WWW, mount(pkg), file.replace(/^(dist\/(js|css)|dist|build)\//, ''));
         cpSync(join(PEERS_DIR, 'node_modules', pkg, file), to, { recursive: true });
       }
     }

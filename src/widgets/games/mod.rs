@@ -184,26 +184,37 @@ impl GameCtl {
         let host_value = StoredValue::new(host);
         let generation = RwSignal::new(0_u64);
         // A new campaign or shopper starts over, whatever the last one did.
-        Effect::new(move |_| match loaded.get() {
-            Some(Ok(Loaded { campaign, signed })) => {
-                generation.update(|g| *g += 1);
-                key.set_value(None);
-                notice.set(None);
-                phase.set(match campaign.state {
-                    CampaignState::Over => Phase::Over,
-                    CampaignState::Upcoming => Phase::Upcoming(campaign.starts_at.clone()),
-                    CampaignState::Active => match campaign.next_play_at.clone() {
-                        Some(next) => Phase::NotEligible(next),
-                        None if !signed && !campaign.guest_email => Phase::LoginRequired,
-                        None => Phase::Ready,
-                    },
-                });
+        Effect::new(move |_| {
+            let Some(loaded) = loaded.get() else {
+                phase.set(Phase::Loading);
+                return;
+            };
+            match loaded {
+                Ok(Loaded { campaign, signed }) => {
+                    generation.update(|g| *g += 1);
+                    key.set_value(None);
+                    notice.set(None);
+                    phase.set(match campaign.state {
+                        CampaignState::Over => Phase::Over,
+                        CampaignState::Upcoming => Phase::Upcoming(campaign.starts_at.clone()),
+                        CampaignState::Active => match campaign.next_play_at.clone() {
+                            Some(next) => Phase::NotEligible(next),
+                            None if !signed && !campaign.guest_email => Phase::LoginRequired,
+                            None => Phase::Ready,
+                        },
+                    });
+                }
+                Err(problem) => {
+                    host_value.with_value(|h| h.console_error(&problem));
+                    phase.set(Phase::Unavailable);
+                }
             }
-            Some(Err(problem)) => {
-                host_value.with_value(|h| h.console_error(&problem));
-                phase.set(Phase::Unavailable);
-            }
-            None => phase.set(Phase::Loading),
+            // `lojal:wheel:ready` / `lojal:scratch:ready`, once the DOM updates this phase
+            // causes have run (render effects are microtasks; a timeout comes after them all).
+            set_timeout(
+                move || host_value.with_value(Host::mark_ready),
+                std::time::Duration::ZERO,
+            );
         });
         let campaign = Memo::new(move |_| match loaded.get() {
             Some(Ok(Loaded { campaign, .. })) => Some(campaign),

@@ -18,7 +18,6 @@ use crate::core::loyalty::{Coupon, LoyaltyStatus, Program, RedeemRequest, Redeem
 use crate::core::url::{path_segment, safe_link};
 use crate::core::wire::SIGNATURE_HEADER;
 use crate::mount::Host;
-use crate::widgets::intl::Texts;
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
@@ -94,7 +93,7 @@ pub fn Badge(
 ) -> impl IntoView {
     let texts = Memo::new({
         let host = host.clone();
-        move |_| Texts::new(host.locale())
+        move |_| host.texts()
     });
     let api = Memo::new({
         let host = host.clone();

@@ -20,7 +20,6 @@ use crate::core::catalog::rail::{self, RailSettings};
 use crate::core::catalog::{Intent, Product};
 use crate::core::i18n::fill;
 use crate::mount::Host;
-use crate::widgets::intl::Texts;
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
@@ -217,7 +216,7 @@ pub fn Carousel(
 ) -> impl IntoView {
     let texts = Memo::new({
         let host = host.clone();
-        move |_| Texts::new(host.locale())
+        move |_| host.texts()
     });
     let settings = Memo::new({
         let host = host.clone();

@@ -138,7 +138,7 @@ pub fn Prompt(
     };
     let texts = Memo::new({
         let host = host.clone();
-        move |_| Texts::new(host.locale())
+        move |_| host.texts()
     });
     let api = Memo::new({
         let host = host.clone();

@@ -155,7 +155,7 @@ impl GameCtl {
     pub fn new(host: Host) -> Self {
         let texts = Memo::new({
             let host = host.clone();
-            move |_| Texts::new(host.locale())
+            move |_| host.texts()
         });
         let api = Memo::new({
             let host = host.clone();

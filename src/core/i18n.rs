@@ -286,6 +286,18 @@ fn missing_at(complete: &Value, partial: &Value, path: &str, missing: &mut Vec<S
     }
 }
 
+/// An instant `seconds` from now as a person would say it, for `Intl.RelativeTimeFormat`: whole
+/// minutes under an hour (rounded up, never less than one, so "in 0 minutes" cannot show), else
+/// hours to the nearest.
+pub fn relative_span(seconds: i64) -> (i64, &'static str) {
+    let minutes = (seconds.max(1) + 59) / 60;
+    if minutes < 60 {
+        (minutes, "minute")
+    } else {
+        ((minutes + 30) / 60, "hour")
+    }
+}
+
 /// Fills `{name}` placeholders; unknown placeholders stay visible so a typo is noticed.
 pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(template.len() + 16);
@@ -618,5 +630,25 @@ mod tests {
                 .iter()
                 .any(|k| k == "feedback" || k.starts_with("points.one"))
         );
+    }
+
+    #[test]
+    fn a_relative_time_is_in_minutes_under_an_hour_and_in_hours_after() {
+        let cases: &[(i64, (i64, &str))] = &[
+            (-30, (1, "minute")),
+            (0, (1, "minute")),
+            (1, (1, "minute")),
+            (60, (1, "minute")),
+            (61, (2, "minute")),
+            (59 * 60, (59, "minute")),
+            (59 * 60 + 1, (1, "hour")),
+            (89 * 60, (1, "hour")),
+            (90 * 60, (2, "hour")),
+            (3 * 3600, (3, "hour")),
+            (23 * 3600 + 59 * 60, (24, "hour")),
+        ];
+        for (seconds, expected) in cases {
+            assert_eq!(relative_span(*seconds), *expected, "{seconds} s");
+        }
     }
 }

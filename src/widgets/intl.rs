@@ -30,6 +30,7 @@ struct Inner {
     /// formats 400 prices in two or three currencies at most.
     money: RefCell<Vec<(String, Function)>>,
     tenths: Function,
+    relative: Intl::RelativeTimeFormat,
 }
 
 impl PartialEq for Texts {
@@ -225,6 +226,7 @@ impl Texts {
             plural: Intl::PluralRules::new(&locales, &Object::new()),
             money: RefCell::new(Vec::new()),
             tenths: Intl::NumberFormat::new(&locales, &tenths_options).format(),
+            relative: Intl::RelativeTimeFormat::new(&locales, &Object::new()),
         })))
     }
 
@@ -309,6 +311,13 @@ impl Texts {
             return None;
         }
         self.0.time.call1(&JsValue::NULL, &date).ok()?.as_string()
+    }
+
+    /// An instant `seconds` from now as the locale says it: `om 3 timer`, `in 3 hours`,
+    /// `3 tunnin päästä`.
+    pub fn relative(&self, seconds: i64) -> String {
+        let (value, unit) = i18n::relative_span(seconds);
+        String::from(self.0.relative.format(value as f64, unit))
     }
 
     /// A share in `[0, 1]` as a percentage (`2 %` in nb, `2%` in en), one decimal at most.

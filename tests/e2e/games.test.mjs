@@ -325,6 +325,28 @@ test('campaign over, and the API down: calm messages, and the page keeps working
     await down.locator('lojal-badge [part=points]').waitFor();
   }));
 
+test('played earlier today: "come back in 3 hours" comes from Intl.RelativeTimeFormat, in Norwegian and English', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, null, NORWAY);
+    // 10:00 in Oslo; the API says the next play opens at 13:00 the same day.
+    await page.clock.setFixedTime(new Date('2026-12-01T09:00:00Z'));
+    await page.route('**/api/v1/campaigns/vinterhjulet?*', async (route) => {
+      const response = await route.fetch();
+      const campaign = await response.json();
+      await route.fulfill({ response, json: { ...campaign, next_play_at: '2026-12-01T12:00:00Z' } });
+    });
+    await page.goto(shop.url + CAMPAIGN_PAGE);
+    await wheel(page, 'state').waitFor();
+    assert.equal(plain(await wheel(page, 'state').textContent()), 'Du har allerede spilt — kom tilbake om 3 timer, kl. 13:00.');
+    await page.$eval('lojal-wheel', (el) => el.setAttribute('locale', 'en'));
+    await page.waitForFunction(() => document.querySelector('lojal-wheel').shadowRoot.querySelector('[part=state]').textContent.startsWith('You'));
+    assert.equal(plain(await wheel(page, 'state').textContent()), 'You have already played — come back in 3 hours, at 1:00 PM.');
+    await page.$eval('lojal-wheel', (el) => el.setAttribute('locale', 'fi'));
+    await page.waitForFunction(() => document.querySelector('lojal-wheel').shadowRoot.querySelector('[part=state]').textContent.startsWith('Olet'));
+    assert.equal(plain(await wheel(page, 'state').textContent()), 'Olet jo pelannut — tule takaisin 3 tunnin päästä, klo 13.00.');
+    assert.deepEqual(page.pageErrors, []);
+  }));
+
 // --- scratch card -------------------------------------------------------------------------------
 
 /** Drags the mouse over the card in horizontal strokes covering `rows` of it. */

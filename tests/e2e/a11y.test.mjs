@@ -158,6 +158,46 @@ test('the games have no WCAG 2.2 AA violations when ready, after a spin with a p
     assert.deepEqual(page.pageErrors, []);
   }));
 
+/** For page.waitForFunction: every lojal element on the page has drawn (or hidden) itself. */
+function widgetsShown() {
+  return [...document.querySelectorAll('*')]
+    .filter((e) => e.localName.startsWith('lojal-'))
+    .every((e) => e.shadowRoot?.querySelector('[part]') || e.hasAttribute('empty') || e.hidden);
+}
+
+// prefers-color-scheme: dark. Every demo page, its widgets in their dark palette (checked: their
+// text is light), passes axe-core's WCAG 2.2 AA rules, colour contrast included; the badge's
+// rewards and the feedback prompt's error are checked open too.
+for (const path of ['/', '/product.html', '/kampanje.html', '/ordre.html']) {
+  test(`${path} in dark mode: no WCAG 2.2 AA violations, colour contrast included`, () =>
+    withShop(async (shop) => {
+      const page = await openPage(browser, null, { bypassCSP: true, colorScheme: 'dark', reducedMotion: 'reduce' });
+      await page.goto(shop.url + path);
+      await page.waitForFunction(widgetsShown);
+      await page.waitForFunction(() => !document.querySelector('lojal-badge')?.shadowRoot.querySelector('[part=skeleton]'));
+      const light = await page.evaluate(() =>
+        [...document.querySelectorAll('*')]
+          .filter((e) => e.localName.startsWith('lojal-') && e.shadowRoot?.querySelector('.lojal-root') && !e.hasAttribute('empty'))
+          .map((e) => [e.localName, getComputedStyle(e.shadowRoot.querySelector('.lojal-root')).color])
+          .filter(([, rgb]) => rgb.match(/\d+/g).slice(0, 3).map(Number).reduce((a, b) => a + b) < 600));
+      assert.deepEqual(light, [], 'every widget draws light text on its dark surface');
+      assert.deepEqual(await axeViolations(page), [], 'ready');
+      if (await page.locator('#badge').count()) {
+        await page.locator('#badge [part=trigger]').click();
+        await page.locator('#badge [part=popover]').waitFor();
+        assert.deepEqual(await axeViolations(page), [], 'rewards open');
+        await page.keyboard.press('Escape');
+      }
+      if (path === '/ordre.html') {
+        await page.locator('lojal-nps [part=send]').click();
+        await page.locator('lojal-nps [part=error]').waitFor();
+        assert.deepEqual(await axeViolations(page), [], 'error announced');
+      }
+      await page.screenshot({ path: join(ARTIFACTS, `dark${path.replace(/\W+/g, '-')}.png`), fullPage: true });
+      assert.deepEqual(page.pageErrors, []);
+    }));
+}
+
 // WCAG 1.4.10 Reflow: a 320 CSS px wide window (a phone, or 1280 px at 400 % zoom) shows every
 // widget whole, without scrolling sideways.
 for (const path of ['/', '/product.html', '/kampanje.html', '/ordre.html']) {
@@ -185,3 +225,4 @@ for (const path of ['/', '/product.html', '/kampanje.html', '/ordre.html']) {
       assert.deepEqual(page.pageErrors, []);
     }));
 }
+

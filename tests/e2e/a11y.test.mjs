@@ -226,3 +226,58 @@ for (const path of ['/', '/product.html', '/kampanje.html', '/ordre.html']) {
     }));
 }
 
+// WCAG 1.4.4 Resize text, at 200 % zoom: a 1280 × 720 window zoomed to 200 % lays out in
+// 640 × 360 CSS px at two device pixels per CSS px. A context with that viewport and
+// deviceScaleFactor 2 is what Chromium's zoom produces (same CSS width for media queries and
+// rem, same devicePixelRatio), without a zoom API Playwright lacks. Each page's widgets stay
+// inside the window, nothing scrolls sideways, and each widget's main control still works.
+const AT_200 = {
+  '/': async (page) => {
+    await page.locator('#badge [part=trigger]').click();
+    await page.locator('#badge [part=popover]').waitFor();
+    return page.locator('#badge [part=popover]');
+  },
+  '/product.html': async (page) => {
+    await page.locator('#bought-together [part=next]').click();
+    return page.locator('#bought-together [part=rail]');
+  },
+  '/kampanje.html': async (page) => {
+    await page.locator('lojal-wheel [part=play]').click();
+    await page.locator('lojal-wheel [part=result]').waitFor();
+    return page.locator('lojal-wheel [part=result]');
+  },
+  '/ordre.html': async (page) => {
+    await page.locator('lojal-nps [part=option]').nth(8).click();
+    await page.locator('lojal-nps [part=send]').click();
+    await page.locator('lojal-nps [part=thanks]').waitFor();
+    return page.locator('lojal-nps [part=thanks]');
+  },
+};
+for (const [path, operate] of Object.entries(AT_200)) {
+  test(`${path} at 200 % zoom: no sideways scrolling, widgets inside the window and working`, () =>
+    withShop(async (shop) => {
+      const page = await openPage(browser, null, { viewport: { width: 640, height: 360 }, deviceScaleFactor: 2, reducedMotion: 'reduce' });
+      await page.goto(shop.url + path);
+      await page.waitForFunction(widgetsShown);
+      const outside = () =>
+        page.evaluate(() =>
+          [...document.querySelectorAll('*')]
+            .filter((e) => e.localName.startsWith('lojal-'))
+            .flatMap((e) => [e, ...(e.shadowRoot ? e.shadowRoot.querySelectorAll('[part]') : [])].map((el) => [e.localName, el]))
+            .filter(([, el]) => {
+              const r = el.getBoundingClientRect();
+              const clipped = el.closest?.('[part=rail]') || el.getAttribute?.('part') === 'rail';
+              return r.width > 0 && !clipped && (r.left < -1 || r.right > window.innerWidth + 1);
+            })
+            .map(([tag, el]) => `${tag} [part=${el.getAttribute('part') ?? ''}]`));
+      assert.deepEqual([...new Set(await outside())], [], 'parts outside the window');
+      const shown = await operate(page);
+      const box = await shown.boundingBox();
+      assert.ok(box && box.x >= -1 && box.x + box.width <= 641, `what the control opened is inside the window: ${JSON.stringify(box)}`);
+      assert.deepEqual([...new Set(await outside())], [], 'parts outside the window, after use');
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `the page scrolls ${overflow} px sideways`);
+      await page.screenshot({ path: join(ARTIFACTS, `zoom-200${path.replace(/\W+/g, '-')}.png`) });
+      assert.deepEqual(page.pageErrors, []);
+    }));
+}

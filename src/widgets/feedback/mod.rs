@@ -3,7 +3,7 @@
 //! ([`crate::api::outbox`]) with an idempotency key made once per answer, so a double click, a
 //! retry, a reload or a closed tab all end as one stored answer.
 //!
-//! Attributes (all three): `customer-id`, `customer-sig`, `locale`, `api`, `trigger`
+//! Attributes (all three): `customer-id`, `customer-sig`, `locale`, `strings`, `api`, `trigger`
 //! (`inline` | `delay` | `scroll` | `order-confirmation`), `delay-seconds`, `scroll-percent`,
 //! `order-id`, `campaign` (default: the calendar quarter), `question` (NPS and CSAT).
 //! `<lojal-csat>`: `variant` (`faces` | `stars`). `<lojal-review>`: `product-id` (required),
@@ -13,7 +13,8 @@
 //! Parts: `prompt`, `dismiss`, `question`, `scale`, `option`, `ends`, `field`, `counter`,
 //! `note`, `error`, `send`, `thanks`.
 //! Custom properties: `--lojal-accent`, `--lojal-radius`, `--lojal-font`, `--lojal-surface`,
-//! `--lojal-text`.
+//! `--lojal-text`, `--lojal-on-accent`, `--lojal-error`, `--lojal-star` (colours with dark
+//! defaults). A floating prompt closes with Escape; dismissed, it gives the focus back.
 
 use std::time::Duration;
 

@@ -4,7 +4,7 @@
 //! `prefers-reduced-motion` the wheel does not turn: the drawn segment is highlighted and the
 //! result fades in.
 //!
-//! Attributes: `campaign` (required), `customer-id`, `customer-sig`, `locale`, `api`.
+//! Attributes: `campaign` (required), `customer-id`, `customer-sig`, `locale`, `strings`, `api`.
 //! Events: `lojal:play` `{ campaignId, game, segmentIndex, label, won, nextPlayAt }`,
 //! `lojal:prize` `{ campaignId, game, prize, code, expiresAt }`.
 //! Parts: `game`, `title`, `stage`, `rotor`, `wheel`, `segment`, `pointer`, `play`, `status`,

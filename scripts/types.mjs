@@ -20,6 +20,11 @@ export interface LojalOptions {
   locale?: string;
 }
 
+/** A locale's strings, nested as in lojal's locales/en.json; a plural is an object of CLDR categories. */
+export interface LojalStrings {
+  [key: string]: string | string[] | LojalStrings;
+}
+
 `;
 
 for (const fn of declarations.filter((d) => d.kind === 'function')) {
@@ -58,6 +63,7 @@ ${elements.map((e) => `    ${quote(e.tagName)}: ${e.name};`).join('\n')}
       /** true: analytics events and storage may happen (queued events go out); false: drop them and delete lojal's stored keys. */
       consent(granted: boolean): void;
       viewed: typeof viewed;
+      addLocale: typeof addLocale;
     };
   }
 }

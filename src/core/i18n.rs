@@ -3,6 +3,7 @@
 //! come from the browser's `Intl` and are passed in, so this module stays pure.
 
 use serde::Deserialize;
+use serde_json::{Map, Value};
 
 /// Every locale compiled into the bundle, with its strings.
 pub const SHIPPED: &[(&str, &str)] = &[
@@ -17,15 +18,12 @@ pub const SHIPPED: &[(&str, &str)] = &[
 
 /// The locales to hand `Intl` for a shipped locale, best first. Browsers' ICU data often lacks
 /// Nynorsk; Bokmål numbers and dates are what a Nynorsk reader would write anyway.
-pub fn intl_locales(locale: &str) -> &'static [&'static str] {
+/// A locale added at run time is handed to `Intl` as it is.
+pub fn intl_locales(locale: &str) -> Vec<&str> {
     match locale {
-        "nn" => &["nn", "nb"],
-        "nb" => &["nb"],
-        "et" => &["et"],
-        "sv" => &["sv"],
-        "da" => &["da"],
-        "fi" => &["fi"],
-        _ => &["en"],
+        "nn" => vec!["nn", "nb"],
+        "" => vec![FALLBACK],
+        other => vec![other],
     }
 }
 
@@ -173,13 +171,130 @@ pub struct FeedbackMessages {
 impl Messages {
     /// The strings of a shipped locale (`resolve` first); English for anything else.
     pub fn for_locale(locale: &str) -> Self {
-        let source = SHIPPED
-            .iter()
-            .find(|(tag, _)| *tag == locale)
-            .or_else(|| SHIPPED.iter().find(|(tag, _)| *tag == FALLBACK))
-            .map(|(_, json)| *json)
-            .unwrap_or("{}");
-        serde_json::from_str(source).unwrap_or_else(|e| panic!("locales/{locale}.json: {e}"))
+        Self::from_value(shipped_value(locale))
+    }
+
+    /// Strings from a tree [`overlay`] built on a shipped locale, which has every key.
+    pub fn from_value(tree: Value) -> Self {
+        serde_json::from_value(tree).unwrap_or_else(|e| panic!("locale strings: {e}"))
+    }
+}
+
+/// The JSON tree of a shipped locale; English for anything else.
+pub fn shipped_value(locale: &str) -> Value {
+    let source = SHIPPED
+        .iter()
+        .find(|(tag, _)| *tag == locale)
+        .or_else(|| SHIPPED.iter().find(|(tag, _)| *tag == FALLBACK))
+        .map(|(_, json)| *json)
+        .unwrap_or("{}");
+    serde_json::from_str(source).unwrap_or_else(|e| panic!("locales/{locale}.json: {e}"))
+}
+
+const PLURAL_CATEGORIES: [&str; 6] = ["zero", "one", "two", "few", "many", "other"];
+
+/// A [`Plural`] in a locale tree: an object with `other` and nothing but plural categories.
+fn is_plural(map: &Map<String, Value>) -> bool {
+    map.contains_key("other") && map.keys().all(|k| PLURAL_CATEGORIES.contains(&k.as_str()))
+}
+
+/// Lays the strings of `over` (a merchant's overrides or an added locale, nested like
+/// `locales/en.json`) onto `base`, a complete locale tree. A key `base` lacks, or a value of the
+/// wrong shape (a number for a string, four CSAT scores instead of five), is left out and its
+/// dotted path (`feedback.thanks`) pushed onto `rejected`; every other key still applies. A
+/// plural may gain categories English lacks (`few`, `many`), as added languages need them.
+pub fn overlay(base: &mut Value, over: &Value, rejected: &mut Vec<String>) {
+    overlay_at(base, over, "", rejected);
+}
+
+fn overlay_at(base: &mut Value, over: &Value, path: &str, rejected: &mut Vec<String>) {
+    let (Value::Object(base), Value::Object(over)) = (base, over) else {
+        rejected.push(
+            if path.is_empty() {
+                "(not an object)"
+            } else {
+                path
+            }
+            .to_owned(),
+        );
+        return;
+    };
+    let plural = is_plural(base);
+    for (key, value) in over {
+        let mut here = String::with_capacity(path.len() + key.len() + 1);
+        if !path.is_empty() {
+            here.push_str(path);
+            here.push('.');
+        }
+        here.push_str(key);
+        let fits = match (base.get_mut(key), value) {
+            (Some(Value::String(old)), Value::String(new)) => {
+                old.clone_from(new);
+                true
+            }
+            (Some(Value::Array(old)), Value::Array(new)) => {
+                let fits = new.len() == old.len() && new.iter().all(Value::is_string);
+                if fits {
+                    old.clone_from(new);
+                }
+                fits
+            }
+            (Some(old @ Value::Object(_)), Value::Object(_)) => {
+                overlay_at(old, value, &here, rejected);
+                true
+            }
+            (None, Value::String(_)) if plural && PLURAL_CATEGORIES.contains(&key.as_str()) => {
+                base.insert(key.clone(), value.clone());
+                true
+            }
+            _ => false,
+        };
+        if !fits {
+            rejected.push(here);
+        }
+    }
+}
+
+/// The dotted paths of the strings `complete` has and `partial` lacks, for the warning when an
+/// added locale falls back to English. A plural counts as present when it has `other`.
+pub fn missing_keys(complete: &Value, partial: &Value) -> Vec<String> {
+    let mut missing = Vec::new();
+    missing_at(complete, partial, "", &mut missing);
+    missing
+}
+
+fn missing_at(complete: &Value, partial: &Value, path: &str, missing: &mut Vec<String>) {
+    let Value::Object(complete) = complete else {
+        return;
+    };
+    let plural = is_plural(complete);
+    for (key, value) in complete {
+        if plural && key != "other" {
+            continue;
+        }
+        let mut here = String::with_capacity(path.len() + key.len() + 1);
+        if !path.is_empty() {
+            here.push_str(path);
+            here.push('.');
+        }
+        here.push_str(key);
+        match partial.get(key) {
+            None => missing.push(here),
+            Some(inner) if value.is_object() => missing_at(value, inner, &here, missing),
+            Some(_) => {}
+        }
+    }
+}
+
+/// An instant `seconds` from now as a person would say it, for `Intl.RelativeTimeFormat`: whole
+/// minutes under an hour (rounded up, never less than one, so "in 0 minutes" cannot show), else
+/// hours to the nearest.
+pub fn relative_span(seconds: i64) -> (i64, &'static str) {
+    let minutes = (seconds.max(1) + 59) / 60;
+    if minutes < 60 {
+        (minutes, "minute")
+    } else {
+        ((minutes + 30) / 60, "hour")
     }
 }
 
@@ -209,27 +324,47 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     out
 }
 
-/// The shipped locale for the first candidate that has one, in the order given (element
-/// attribute, script tag, `<html lang>`, `navigator.languages`); [`FALLBACK`] otherwise.
-/// Region and script subtags are dropped (`nb-NO` → `nb`), and the macrolanguage `no` means
-/// Bokmål, as Norwegian shops use it.
-pub fn resolve<'a>(candidates: impl IntoIterator<Item = &'a str>) -> &'static str {
+/// The locale for the first candidate that is shipped or in `added` (locales the page added at
+/// run time), in the order given (element attribute, script tag, `<html lang>`,
+/// `navigator.languages`); [`FALLBACK`] otherwise. Candidates and tags compare by language
+/// (`nb-NO` matches `nb`), and the macrolanguage `no` means Bokmål, as Norwegian shops use it.
+/// An added locale wins over a shipped one with the same language, so a page can replace one.
+pub fn resolve<'a, A: AsRef<str>>(
+    candidates: impl IntoIterator<Item = &'a str>,
+    added: &[A],
+) -> String {
     for candidate in candidates {
-        let language = candidate
-            .trim()
-            .split(['-', '_'])
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        let language = match language.as_str() {
-            "no" => "nb",
-            other => other,
-        };
+        let language = language_of(candidate);
+        if language.is_empty() {
+            continue;
+        }
+        if let Some(tag) = added
+            .iter()
+            .map(AsRef::as_ref)
+            .find(|tag| language_of(tag) == language)
+        {
+            return tag.to_owned();
+        }
         if let Some((tag, _)) = SHIPPED.iter().find(|(tag, _)| *tag == language) {
-            return tag;
+            return (*tag).to_owned();
         }
     }
-    FALLBACK
+    FALLBACK.to_owned()
+}
+
+/// The lower-cased language subtag, with `no` read as `nb`.
+fn language_of(tag: &str) -> String {
+    let language = tag
+        .trim()
+        .split(['-', '_'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if language == "no" {
+        "nb".to_owned()
+    } else {
+        language
+    }
 }
 
 #[cfg(test)]
@@ -291,7 +426,7 @@ mod tests {
         ];
         for (candidates, expected) in cases {
             assert_eq!(
-                resolve(candidates.iter().copied()),
+                resolve(candidates.iter().copied(), &[] as &[&str]),
                 *expected,
                 "{candidates:?}"
             );
@@ -370,5 +505,150 @@ mod tests {
     #[test]
     fn an_unknown_locale_gets_english_strings() {
         assert_eq!(Messages::for_locale("xx"), Messages::for_locale("en"));
+    }
+
+    #[test]
+    fn added_locales_take_part_in_resolution_by_language() {
+        let added = ["lt", "pt-BR"];
+        let cases: &[(&[&str], &str)] = &[
+            (&["lt"], "lt"),
+            (&["lt-LT"], "lt"),
+            (&["LT_lt", "nb"], "lt"),
+            (&["pt"], "pt-BR"),
+            (&["de", "lt"], "lt"),
+            (&["nb", "lt"], "nb"),
+            (&["lv"], "en"),
+        ];
+        for (candidates, expected) in cases {
+            assert_eq!(
+                resolve(candidates.iter().copied(), &added),
+                *expected,
+                "{candidates:?}"
+            );
+        }
+        assert_eq!(resolve(["nb-NO"], &["nb"]), "nb");
+        assert_eq!(intl_locales("pt-BR"), ["pt-BR"]);
+        assert_eq!(intl_locales("nn"), ["nn", "nb"]);
+    }
+
+    #[test]
+    fn overrides_replace_only_the_strings_they_name() {
+        let mut tree = shipped_value("nb");
+        let mut rejected = Vec::new();
+        let over = serde_json::json!({
+            "redeem": "Hent",
+            "feedback": { "thanks": "Takk!" },
+            "points": { "one": "{count} poeng!" }
+        });
+        overlay(&mut tree, &over, &mut rejected);
+        let m = Messages::from_value(tree);
+        let nb = Messages::for_locale("nb");
+        assert!(rejected.is_empty(), "{rejected:?}");
+        assert_eq!(m.redeem, "Hent");
+        assert_eq!(m.feedback.thanks, "Takk!");
+        assert_eq!(m.points.select("one"), "{count} poeng!");
+        assert_eq!(m.points.select("other"), nb.points.select("other"));
+        assert_eq!(m.feedback.send, nb.feedback.send);
+        assert_eq!(m.copy, nb.copy);
+    }
+
+    #[test]
+    fn unknown_keys_and_wrong_shapes_are_named_and_the_rest_applies() {
+        let cases: &[(Value, &[&str])] = &[
+            (serde_json::json!({ "redeem": 3 }), &["redeem"]),
+            (serde_json::json!({ "redem": "x" }), &["redem"]),
+            (
+                serde_json::json!({ "feedback": { "thank": "x" } }),
+                &["feedback.thank"],
+            ),
+            (serde_json::json!({ "feedback": "x" }), &["feedback"]),
+            (serde_json::json!({ "points": "x" }), &["points"]),
+            (
+                serde_json::json!({ "points": { "few": 2 } }),
+                &["points.few"],
+            ),
+            (
+                serde_json::json!({ "points": { "lots": "x" } }),
+                &["points.lots"],
+            ),
+            (serde_json::json!({ "redeem": { "one": "x" } }), &["redeem"]),
+            (
+                serde_json::json!({ "feedback": { "csat_scores": ["a", "b"] } }),
+                &["feedback.csat_scores"],
+            ),
+            (
+                serde_json::json!({ "feedback": { "csat_scores": [1, 2, 3, 4, 5] } }),
+                &["feedback.csat_scores"],
+            ),
+            (serde_json::json!(["redeem"]), &["(not an object)"]),
+            (serde_json::json!("Hent"), &["(not an object)"]),
+        ];
+        for (over, expected) in cases {
+            let mut tree = shipped_value("en");
+            let mut bad = over.clone();
+            if let Value::Object(map) = &mut bad {
+                map.insert("copy".into(), "Kopier".into());
+            }
+            let mut rejected = Vec::new();
+            overlay(&mut tree, &bad, &mut rejected);
+            assert_eq!(rejected, *expected, "{over}");
+            let m = Messages::from_value(tree);
+            assert_eq!(m.redeem, "Redeem", "{over}");
+            if over.is_object() {
+                assert_eq!(m.copy, "Kopier", "{over}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_plural_override_may_add_the_categories_a_language_needs() {
+        let mut tree = shipped_value("en");
+        let mut rejected = Vec::new();
+        let lt = serde_json::json!({ "points": { "one": "{count} taškas", "few": "{count} taškai", "other": "{count} taškų" } });
+        overlay(&mut tree, &lt, &mut rejected);
+        assert!(rejected.is_empty());
+        let m = Messages::from_value(tree);
+        assert_eq!(m.points.select("few"), "{count} taškai");
+        assert_eq!(m.points.select("many"), "{count} taškų");
+    }
+
+    #[test]
+    fn missing_keys_of_an_added_locale_are_listed_by_path() {
+        let en = shipped_value("en");
+        assert!(missing_keys(&en, &shipped_value("fi")).is_empty());
+        let partial = serde_json::json!({
+            "points": { "one": "x" },
+            "feedback": { "thanks": "Ačiū!" }
+        });
+        let missing = missing_keys(&en, &partial);
+        assert!(missing.contains(&"points.other".to_owned()), "{missing:?}");
+        assert!(missing.contains(&"redeem".to_owned()));
+        assert!(missing.contains(&"feedback.send".to_owned()));
+        assert!(!missing.contains(&"feedback.thanks".to_owned()));
+        assert!(
+            !missing
+                .iter()
+                .any(|k| k == "feedback" || k.starts_with("points.one"))
+        );
+    }
+
+    #[test]
+    fn a_relative_time_is_in_minutes_under_an_hour_and_in_hours_after() {
+        let cases: &[(i64, (i64, &str))] = &[
+            (-30, (1, "minute")),
+            (0, (1, "minute")),
+            (1, (1, "minute")),
+            (60, (1, "minute")),
+            (61, (2, "minute")),
+            (59 * 60, (59, "minute")),
+            (59 * 60 + 1, (1, "hour")),
+            (89 * 60, (1, "hour")),
+            (90 * 60, (2, "hour")),
+            (3 * 3600, (3, "hour")),
+            (23 * 3600 + 59 * 60, (24, "hour")),
+        ];
+        for (seconds, expected) in cases {
+            assert_eq!(relative_span(*seconds), *expected, "{seconds} s");
+        }
     }
 }

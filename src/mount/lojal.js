@@ -10,6 +10,9 @@
 // Shared by every copy of this file on the page (a second copy is a second module instance).
 const registry = (globalThis.__lojal ??= { defined: false, page: { api: null, locale: null } });
 registry.page ??= { api: null, locale: null }; // set by an older copy of this file
+// Locales added at run time (tag → JSON text, parsed by the wasm) and the mounted elements.
+registry.locales ??= {};
+registry.live ??= new Set();
 
 // The build replaces this name with the content-hashed glue next to this file.
 const loadGlue = () => import('./lojal_wasm.js');
@@ -32,13 +35,13 @@ const PLACEHOLDER_CSS = `
 // Every element and the attributes it observes. custom-elements.json documents the same
 // lists, and a test fails when the two differ.
 const widgets = {
-  'lojal-badge': ['customer-id', 'customer-sig', 'locale', 'api', 'signup-url'],
-  'lojal-carousel': ['source', 'endpoint', 'product-id', 'intent', 'limit', 'title', 'locale', 'api', 'auto-rotate'],
-  'lojal-nps': ['customer-id', 'customer-sig', 'locale', 'api', 'trigger', 'delay-seconds', 'scroll-percent', 'order-id', 'campaign', 'question'],
-  'lojal-csat': ['customer-id', 'customer-sig', 'locale', 'api', 'trigger', 'delay-seconds', 'scroll-percent', 'order-id', 'campaign', 'question', 'variant'],
-  'lojal-review': ['customer-id', 'customer-sig', 'locale', 'api', 'trigger', 'delay-seconds', 'scroll-percent', 'order-id', 'campaign', 'product-id', 'product-name', 'moderation-note'],
-  'lojal-wheel': ['campaign', 'customer-id', 'customer-sig', 'locale', 'api', 'popup', 'popup-delay'],
-  'lojal-scratch': ['campaign', 'customer-id', 'customer-sig', 'locale', 'api', 'popup', 'popup-delay'],
+  'lojal-badge': ['customer-id', 'customer-sig', 'locale', 'strings', 'api', 'signup-url'],
+  'lojal-carousel': ['source', 'endpoint', 'product-id', 'intent', 'limit', 'title', 'locale', 'strings', 'api', 'auto-rotate'],
+  'lojal-nps': ['customer-id', 'customer-sig', 'locale', 'strings', 'api', 'trigger', 'delay-seconds', 'scroll-percent', 'order-id', 'campaign', 'question'],
+  'lojal-csat': ['customer-id', 'customer-sig', 'locale', 'strings', 'api', 'trigger', 'delay-seconds', 'scroll-percent', 'order-id', 'campaign', 'question', 'variant'],
+  'lojal-review': ['customer-id', 'customer-sig', 'locale', 'strings', 'api', 'trigger', 'delay-seconds', 'scroll-percent', 'order-id', 'campaign', 'product-id', 'product-name', 'moderation-note'],
+  'lojal-wheel': ['campaign', 'customer-id', 'customer-sig', 'locale', 'strings', 'api', 'popup', 'popup-delay'],
+  'lojal-scratch': ['campaign', 'customer-id', 'customer-sig', 'locale', 'strings', 'api', 'popup', 'popup-delay'],
 };
 
 // The page reports what the shopper looks at: `viewed({ id, title, url, image, price, in_stock,
@@ -58,6 +61,12 @@ export function viewed(product) {
   }
 }
 
+/** Adds a locale without a rebuild: strings nested as in locales/en.json (README, Locales). */
+export function addLocale(tag, strings) {
+  registry.locales[tag] = JSON.stringify(strings);
+  for (const element of registry.live) element.refreshLocale();
+}
+
 /**
  * Defines every lojal element (once per page) and sets the page-wide defaults: `api`, the base
  * URL of the shop's lojal API, and `locale`. Elements read them when they connect; their own
@@ -71,6 +80,7 @@ export function defineLojal(options = {}) {
   if (registry.defined || typeof customElements === 'undefined') return;
   registry.defined = true;
   (globalThis.lojal ??= {}).viewed ??= viewed;
+  globalThis.lojal.addLocale ??= addLocale;
 
   // Consent. Nothing is written to storage and no analytics event (lojal:play, lojal:prize)
   // is dispatched until the page's consent tool allows it. Who decides, first that answers:
@@ -210,6 +220,7 @@ export function defineLojal(options = {}) {
               if (!this.isConnected || this.#mounted) return;
               const { api, locale } = registry.page;
               this.#mounted = module.mount(tag, this, root, api, locale);
+              registry.live.add(this);
             })
             .catch((error) => {
               forgetFailedLoad();
@@ -220,6 +231,12 @@ export function defineLojal(options = {}) {
         disconnectedCallback() {
           this.#mounted?.free();
           this.#mounted = null;
+          registry.live.delete(this);
+        }
+
+        // A locale was added: choose again.
+        refreshLocale() {
+          this.#mounted?.attribute_changed('locale', this.getAttribute('locale'));
         }
 
         attributeChangedCallback(name, oldValue, value) {

@@ -6,6 +6,7 @@
 use crate::api::ApiClient;
 use crate::core::{config, i18n};
 use crate::widgets;
+use crate::widgets::intl::{self, Texts};
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 use std::any::Any;
@@ -22,6 +23,9 @@ pub struct Host {
     /// Locale candidates after the element's own attribute: script tag, `<html lang>`,
     /// `navigator.languages`, read once at mount.
     page_locales: Vec<String>,
+    /// The text of the element's `<script type="application/json" data-lojal-strings>` child,
+    /// read once at mount.
+    strings_block: Option<String>,
 }
 
 impl Host {
@@ -30,10 +34,26 @@ impl Host {
         self.attributes.with(|a| a.get(name).cloned())
     }
 
-    /// The shipped locale to use now: `locale` attribute first, then the page's candidates.
-    pub fn locale(&self) -> &'static str {
+    /// The locale to use now, shipped or added by the page: `locale` attribute first, then the
+    /// page's candidates.
+    pub fn locale(&self) -> String {
         let own = self.attribute("locale");
-        i18n::resolve(own.iter().chain(&self.page_locales).map(String::as_str))
+        i18n::resolve(
+            own.iter().chain(&self.page_locales).map(String::as_str),
+            &intl::added_locales(),
+        )
+    }
+
+    /// The strings to show now: the locale's, under the element's JSON block and `strings`
+    /// attribute. Re-runs the caller when an attribute changes.
+    pub fn texts(&self) -> Texts {
+        let overrides: Vec<String> = self
+            .strings_block
+            .iter()
+            .cloned()
+            .chain(self.attribute("strings"))
+            .collect();
+        Texts::with_strings(&self.locale(), &overrides, &|m| self.console_warn(m))
     }
 
     /// The API this element talks to: its `api` attribute, else the script tag's `data-api`.
@@ -200,11 +220,18 @@ pub fn mount(
         }
     }
     let attributes = ArcRwSignal::new(attributes);
+    intl::read_locale_scripts(&document);
+    let strings_block = element
+        .query_selector(":scope > script[type='application/json'][data-lojal-strings]")
+        .ok()
+        .flatten()
+        .and_then(|script| script.text_content());
     let host = Host {
         element: SendWrapper::new(element),
         attributes: attributes.clone(),
         page_api,
         page_locales: page_locales(page_locale, &document),
+        strings_block,
     };
     let render = widget.render;
     let view = leptos::mount::mount_to(container, move || render(host));

@@ -1,19 +1,25 @@
 //! The browser's `Intl` for numbers, plural categories and dates, joined with the locale's
-//! strings. Built once per locale; a widget re-renders with a new one when `locale` changes.
+//! strings and the element's overrides. Built once per locale and overrides; a widget
+//! re-renders with a new one when `locale` or `strings` changes. Locales a page adds at run time
+//! (`lojal.addLocale`, `<script type="application/json" data-lojal-locale>`) wait in the loader's
+//! registry as JSON text, and are read from there.
 
 use crate::core::i18n::{self, Messages, Plural, fill};
 use js_sys::{Array, Date, Function, Intl, Object, Reflect};
 use send_wrapper::SendWrapper;
+use serde_json::Value;
 use std::cell::RefCell;
 use std::sync::Arc;
+use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
 
-/// Strings and formatters of one locale. Cheap to clone; equal when the locale is.
+/// Strings and formatters of one locale. Cheap to clone; equal when the locale and every string
+/// are.
 #[derive(Clone)]
 pub struct Texts(Arc<SendWrapper<Inner>>);
 
 struct Inner {
-    locale: &'static str,
+    locale: String,
     messages: Messages,
     number: Function,
     date: Function,
@@ -24,16 +30,174 @@ struct Inner {
     /// formats 400 prices in two or three currencies at most.
     money: RefCell<Vec<(String, Function)>>,
     tenths: Function,
+    relative: Intl::RelativeTimeFormat,
 }
 
 impl PartialEq for Texts {
     fn eq(&self, other: &Self) -> bool {
-        self.0.locale == other.0.locale
+        self.0.locale == other.0.locale && self.0.messages == other.0.messages
     }
 }
 
+/// The tags of the locales the page added, as the loader's registry holds them.
+pub fn added_locales() -> Vec<String> {
+    added_registry()
+        .map(|added| {
+            Object::keys(&added)
+                .iter()
+                .filter_map(|k| k.as_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Takes the page's `<script type="application/json" data-lojal-locale="lt">` blocks into the
+/// registry, as `lojal.addLocale` would; a tag added from JavaScript keeps its strings.
+pub fn read_locale_scripts(document: &web_sys::Document) {
+    let (Some(added), Ok(scripts)) = (
+        added_registry(),
+        document.query_selector_all("script[type='application/json'][data-lojal-locale]"),
+    ) else {
+        return;
+    };
+    for script in (0..scripts.length()).filter_map(|i| scripts.item(i)) {
+        let Some(script) = script.dyn_ref::<web_sys::Element>() else {
+            continue;
+        };
+        let tag = script
+            .get_attribute("data-lojal-locale")
+            .unwrap_or_default();
+        let key = JsValue::from_str(&tag);
+        if !tag.is_empty() && !Reflect::has(&added, &key).unwrap_or(true) {
+            let text = script.text_content().unwrap_or_default();
+            let _ = Reflect::set(&added, &key, &JsValue::from_str(&text));
+        }
+    }
+}
+
+fn added_registry() -> Option<Object> {
+    let registry = Reflect::get(&js_sys::global(), &"__lojal".into()).ok()?;
+    Reflect::get(&registry, &"locales".into())
+        .ok()?
+        .dyn_into::<Object>()
+        .ok()
+}
+
+thread_local! {
+    /// Added locales already laid onto English (or onto the shipped locale they replace), with
+    /// the JSON they came from: each is parsed, and warned about, once per page.
+    static ADDED: RefCell<Vec<(String, String, Value)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The complete string tree for `locale`: an added locale over its base, or a shipped one.
+fn locale_tree(locale: &str) -> Value {
+    let source = added_registry()
+        .and_then(|added| Reflect::get(&added, &locale.into()).ok())
+        .and_then(|json| json.as_string());
+    let Some(source) = source else {
+        return i18n::shipped_value(locale);
+    };
+    ADDED.with_borrow_mut(|cache| {
+        if let Some((_, _, tree)) = cache
+            .iter()
+            .find(|(tag, json, _)| tag == locale && *json == source)
+        {
+            return tree.clone();
+        }
+        // A shipped language the page replaces keeps its own strings under the new ones.
+        let shipped = i18n::SHIPPED.iter().any(|(tag, _)| *tag == locale);
+        let mut tree = i18n::shipped_value(if shipped { locale } else { i18n::FALLBACK });
+        match serde_json::from_str::<Value>(&source) {
+            Ok(strings) => {
+                let mut rejected = Vec::new();
+                i18n::overlay(&mut tree, &strings, &mut rejected);
+                if !rejected.is_empty() {
+                    warn(
+                        &[
+                            "lojal: locale ",
+                            locale,
+                            " ignores unknown or non-text keys: ",
+                            &rejected.join(", "),
+                        ]
+                        .concat(),
+                    );
+                }
+                let missing = if shipped {
+                    Vec::new()
+                } else {
+                    i18n::missing_keys(&tree_of_english(), &strings)
+                };
+                if !missing.is_empty() {
+                    warn(
+                        &[
+                            "lojal: locale ",
+                            locale,
+                            " lacks these strings, English shows instead: ",
+                            &missing.join(", "),
+                        ]
+                        .concat(),
+                    );
+                }
+            }
+            Err(e) => warn(
+                &[
+                    "lojal: locale ",
+                    locale,
+                    " is not valid JSON: ",
+                    &e.to_string(),
+                ]
+                .concat(),
+            ),
+        }
+        cache.push((locale.to_owned(), source, tree.clone()));
+        tree
+    })
+}
+
+fn tree_of_english() -> Value {
+    i18n::shipped_value(i18n::FALLBACK)
+}
+
+fn warn(message: &str) {
+    web_sys::console::warn_1(&message.into());
+}
+
 impl Texts {
-    pub fn new(locale: &'static str) -> Self {
+    /// The strings and formatters of `locale` (as `Host::locale` resolved it).
+    pub fn new(locale: &str) -> Self {
+        Self::with_strings(locale, &[], &|_| {})
+    }
+
+    /// The strings of `locale` with an element's overrides laid on in order (its JSON block,
+    /// then its `strings` attribute). Text that is not JSON, unknown keys and values of the wrong
+    /// shape are left out, each source with one message to `warn`; the rest applies.
+    pub fn with_strings(locale: &str, overrides: &[String], warn: &dyn Fn(&str)) -> Self {
+        let messages = if overrides.is_empty() {
+            Messages::from_value(locale_tree(locale))
+        } else {
+            let mut tree = locale_tree(locale);
+            for source in overrides {
+                match serde_json::from_str::<Value>(source) {
+                    Ok(strings) => {
+                        let mut rejected = Vec::new();
+                        i18n::overlay(&mut tree, &strings, &mut rejected);
+                        if !rejected.is_empty() {
+                            warn(
+                                &[
+                                    "strings: ignored unknown or non-text keys: ",
+                                    &rejected.join(", "),
+                                ]
+                                .concat(),
+                            );
+                        }
+                    }
+                    Err(e) => {
+                        warn(&["strings: not valid JSON, ignored: ", &e.to_string()].concat())
+                    }
+                }
+            }
+            Messages::from_value(tree)
+        };
         let locales: Array = i18n::intl_locales(locale)
             .iter()
             .map(|l| JsValue::from_str(l))
@@ -53,8 +217,8 @@ impl Texts {
             &JsValue::from_f64(1.0),
         );
         Self(Arc::new(SendWrapper::new(Inner {
-            locale,
-            messages: Messages::for_locale(locale),
+            locale: locale.to_owned(),
+            messages,
             number: Intl::NumberFormat::new(&locales, &Object::new()).format(),
             date: Intl::DateTimeFormat::new(&locales, &date_options).format(),
             time: Intl::DateTimeFormat::new(&locales, &time_options).format(),
@@ -62,11 +226,12 @@ impl Texts {
             plural: Intl::PluralRules::new(&locales, &Object::new()),
             money: RefCell::new(Vec::new()),
             tenths: Intl::NumberFormat::new(&locales, &tenths_options).format(),
+            relative: Intl::RelativeTimeFormat::new(&locales, &Object::new()),
         })))
     }
 
-    pub fn locale(&self) -> &'static str {
-        self.0.locale
+    pub fn locale(&self) -> String {
+        self.0.locale.clone()
     }
 
     pub fn messages(&self) -> &Messages {
@@ -98,7 +263,7 @@ impl Texts {
                 ] {
                     let _ = Reflect::set(&options, &key.into(), &value.into());
                 }
-                let locales = Array::of1(&JsValue::from_str(self.0.locale));
+                let locales = Array::of1(&JsValue::from_str(&self.0.locale));
                 let f = Intl::NumberFormat::new(&locales, &options).format();
                 cache.push((currency.to_owned(), f.clone()));
                 f
@@ -146,6 +311,13 @@ impl Texts {
             return None;
         }
         self.0.time.call1(&JsValue::NULL, &date).ok()?.as_string()
+    }
+
+    /// An instant `seconds` from now as the locale says it: `om 3 timer`, `in 3 hours`,
+    /// `3 tunnin päästä`.
+    pub fn relative(&self, seconds: i64) -> String {
+        let (value, unit) = i18n::relative_span(seconds);
+        String::from(self.0.relative.format(value as f64, unit))
     }
 
     /// A share in `[0, 1]` as a percentage (`2 %` in nb, `2%` in en), one decimal at most.

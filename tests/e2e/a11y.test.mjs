@@ -158,6 +158,46 @@ test('the games have no WCAG 2.2 AA violations when ready, after a spin with a p
     assert.deepEqual(page.pageErrors, []);
   }));
 
+/** For page.waitForFunction: every lojal element on the page has drawn (or hidden) itself. */
+function widgetsShown() {
+  return [...document.querySelectorAll('*')]
+    .filter((e) => e.localName.startsWith('lojal-'))
+    .every((e) => e.shadowRoot?.querySelector('[part]') || e.hasAttribute('empty') || e.hidden);
+}
+
+// prefers-color-scheme: dark. Every demo page, its widgets in their dark palette (checked: their
+// text is light), passes axe-core's WCAG 2.2 AA rules, colour contrast included; the badge's
+// rewards and the feedback prompt's error are checked open too.
+for (const path of ['/', '/product.html', '/kampanje.html', '/ordre.html']) {
+  test(`${path} in dark mode: no WCAG 2.2 AA violations, colour contrast included`, () =>
+    withShop(async (shop) => {
+      const page = await openPage(browser, null, { bypassCSP: true, colorScheme: 'dark', reducedMotion: 'reduce' });
+      await page.goto(shop.url + path);
+      await page.waitForFunction(widgetsShown);
+      await page.waitForFunction(() => !document.querySelector('lojal-badge')?.shadowRoot.querySelector('[part=skeleton]'));
+      const light = await page.evaluate(() =>
+        [...document.querySelectorAll('*')]
+          .filter((e) => e.localName.startsWith('lojal-') && e.shadowRoot?.querySelector('.lojal-root') && !e.hasAttribute('empty'))
+          .map((e) => [e.localName, getComputedStyle(e.shadowRoot.querySelector('.lojal-root')).color])
+          .filter(([, rgb]) => rgb.match(/\d+/g).slice(0, 3).map(Number).reduce((a, b) => a + b) < 600));
+      assert.deepEqual(light, [], 'every widget draws light text on its dark surface');
+      assert.deepEqual(await axeViolations(page), [], 'ready');
+      if (await page.locator('#badge').count()) {
+        await page.locator('#badge [part=trigger]').click();
+        await page.locator('#badge [part=popover]').waitFor();
+        assert.deepEqual(await axeViolations(page), [], 'rewards open');
+        await page.keyboard.press('Escape');
+      }
+      if (path === '/ordre.html') {
+        await page.locator('lojal-nps [part=send]').click();
+        await page.locator('lojal-nps [part=error]').waitFor();
+        assert.deepEqual(await axeViolations(page), [], 'error announced');
+      }
+      await page.screenshot({ path: join(ARTIFACTS, `dark${path.replace(/\W+/g, '-')}.png`), fullPage: true });
+      assert.deepEqual(page.pageErrors, []);
+    }));
+}
+
 // WCAG 1.4.10 Reflow: a 320 CSS px wide window (a phone, or 1280 px at 400 % zoom) shows every
 // widget whole, without scrolling sideways.
 for (const path of ['/', '/product.html', '/kampanje.html', '/ordre.html']) {
@@ -182,6 +222,62 @@ for (const path of ['/', '/product.html', '/kampanje.html', '/ordre.html']) {
           .map(([tag, el]) => `${tag} [part=${el.getAttribute('part') ?? ''}]`));
       assert.deepEqual([...new Set(outside)], [], 'parts outside the window');
       await page.screenshot({ path: join(ARTIFACTS, `reflow-320${path.replace(/\W+/g, '-')}.png`), fullPage: true });
+      assert.deepEqual(page.pageErrors, []);
+    }));
+}
+
+// WCAG 1.4.4 Resize text, at 200 % zoom: a 1280 × 720 window zoomed to 200 % lays out in
+// 640 × 360 CSS px at two device pixels per CSS px. A context with that viewport and
+// deviceScaleFactor 2 is what Chromium's zoom produces (same CSS width for media queries and
+// rem, same devicePixelRatio), without a zoom API Playwright lacks. Each page's widgets stay
+// inside the window, nothing scrolls sideways, and each widget's main control still works.
+const AT_200 = {
+  '/': async (page) => {
+    await page.locator('#badge [part=trigger]').click();
+    await page.locator('#badge [part=popover]').waitFor();
+    return page.locator('#badge [part=popover]');
+  },
+  '/product.html': async (page) => {
+    await page.locator('#bought-together [part=next]').click();
+    return page.locator('#bought-together [part=rail]');
+  },
+  '/kampanje.html': async (page) => {
+    await page.locator('lojal-wheel [part=play]').click();
+    await page.locator('lojal-wheel [part=result]').waitFor();
+    return page.locator('lojal-wheel [part=result]');
+  },
+  '/ordre.html': async (page) => {
+    await page.locator('lojal-nps [part=option]').nth(8).click();
+    await page.locator('lojal-nps [part=send]').click();
+    await page.locator('lojal-nps [part=thanks]').waitFor();
+    return page.locator('lojal-nps [part=thanks]');
+  },
+};
+for (const [path, operate] of Object.entries(AT_200)) {
+  test(`${path} at 200 % zoom: no sideways scrolling, widgets inside the window and working`, () =>
+    withShop(async (shop) => {
+      const page = await openPage(browser, null, { viewport: { width: 640, height: 360 }, deviceScaleFactor: 2, reducedMotion: 'reduce' });
+      await page.goto(shop.url + path);
+      await page.waitForFunction(widgetsShown);
+      const outside = () =>
+        page.evaluate(() =>
+          [...document.querySelectorAll('*')]
+            .filter((e) => e.localName.startsWith('lojal-'))
+            .flatMap((e) => [e, ...(e.shadowRoot ? e.shadowRoot.querySelectorAll('[part]') : [])].map((el) => [e.localName, el]))
+            .filter(([, el]) => {
+              const r = el.getBoundingClientRect();
+              const clipped = el.closest?.('[part=rail]') || el.getAttribute?.('part') === 'rail';
+              return r.width > 0 && !clipped && (r.left < -1 || r.right > window.innerWidth + 1);
+            })
+            .map(([tag, el]) => `${tag} [part=${el.getAttribute('part') ?? ''}]`));
+      assert.deepEqual([...new Set(await outside())], [], 'parts outside the window');
+      const shown = await operate(page);
+      const box = await shown.boundingBox();
+      assert.ok(box && box.x >= -1 && box.x + box.width <= 641, `what the control opened is inside the window: ${JSON.stringify(box)}`);
+      assert.deepEqual([...new Set(await outside())], [], 'parts outside the window, after use');
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `the page scrolls ${overflow} px sideways`);
+      await page.screenshot({ path: join(ARTIFACTS, `zoom-200${path.replace(/\W+/g, '-')}.png`) });
       assert.deepEqual(page.pageErrors, []);
     }));
 }

@@ -466,3 +466,41 @@ test('a floating prompt never interrupts without storage consent, or after a scr
     assert.equal(await page.locator('#second fieldset').count(), 0, 'the budget allows one per visit');
     assert.deepEqual(page.pageErrors, []);
   }));
+
+test('a floating prompt closes with Escape, and the focus goes back where it came from', () =>
+  withShop(async (shop) => {
+    const page = await openOrderPage(shop);
+    await page.evaluate(() => {
+      window.lojal.consent(true);
+      document.body.insertAdjacentHTML('beforeend', '<lojal-csat id="later" trigger="delay" delay-seconds="0" campaign="escape-test"></lojal-csat><button id="after">Etter</button>');
+    });
+    await page.locator('#later fieldset').waitFor();
+    // Keyboard only: from the button after it, Shift+Tab back into the floating prompt.
+    await page.locator('#after').focus();
+    for (let i = 0; i < 40 && (await page.evaluate(() => document.activeElement.id)) !== 'later'; i++) {
+      await page.keyboard.press('Shift+Tab');
+    }
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'later', 'Shift+Tab reaches the prompt');
+    await page.keyboard.press('Escape');
+    await page.locator('#later [part=prompt]').waitFor({ state: 'detached' });
+    await page.waitForFunction(() => document.activeElement.id === 'after');
+    assert.deepEqual(page.pageErrors, []);
+    await page.context().close();
+  }));
+
+test('a floating prompt’s dismiss button, pressed with Enter, gives the focus back too', () =>
+  withShop(async (shop) => {
+    const page = await openOrderPage(shop);
+    await page.evaluate(() => {
+      window.lojal.consent(true);
+      document.body.insertAdjacentHTML('beforeend', '<lojal-nps id="later2" trigger="delay" delay-seconds="0" campaign="dismiss-test"></lojal-nps><button id="after2">Etter</button>');
+    });
+    await page.locator('#later2 fieldset').waitFor();
+    await page.locator('#after2').focus();
+    for (let i = 0; i < 40 && (await focused(page)).part !== 'dismiss'; i++) await page.keyboard.press('Shift+Tab');
+    assert.equal((await focused(page)).part, 'dismiss');
+    await page.keyboard.press('Enter');
+    await page.locator('#later2 [part=prompt]').waitFor({ state: 'detached' });
+    await page.waitForFunction(() => document.activeElement.id === 'after2');
+    assert.deepEqual(page.pageErrors, []);
+  }));

@@ -325,6 +325,28 @@ test('campaign over, and the API down: calm messages, and the page keeps working
     await down.locator('lojal-badge [part=points]').waitFor();
   }));
 
+test('played earlier today: "come back in 3 hours" comes from Intl.RelativeTimeFormat, in Norwegian and English', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, null, NORWAY);
+    // 10:00 in Oslo; the API says the next play opens at 13:00 the same day.
+    await page.clock.setFixedTime(new Date('2026-12-01T09:00:00Z'));
+    await page.route('**/api/v1/campaigns/vinterhjulet?*', async (route) => {
+      const response = await route.fetch();
+      const campaign = await response.json();
+      await route.fulfill({ response, json: { ...campaign, next_play_at: '2026-12-01T12:00:00Z' } });
+    });
+    await page.goto(shop.url + CAMPAIGN_PAGE);
+    await wheel(page, 'state').waitFor();
+    assert.equal(plain(await wheel(page, 'state').textContent()), 'Du har allerede spilt — kom tilbake om 3 timer, kl. 13:00.');
+    await page.$eval('lojal-wheel', (el) => el.setAttribute('locale', 'en'));
+    await page.waitForFunction(() => document.querySelector('lojal-wheel').shadowRoot.querySelector('[part=state]').textContent.startsWith('You'));
+    assert.equal(plain(await wheel(page, 'state').textContent()), 'You have already played — come back in 3 hours, at 1:00 PM.');
+    await page.$eval('lojal-wheel', (el) => el.setAttribute('locale', 'fi'));
+    await page.waitForFunction(() => document.querySelector('lojal-wheel').shadowRoot.querySelector('[part=state]').textContent.startsWith('Olet'));
+    assert.equal(plain(await wheel(page, 'state').textContent()), 'Olet jo pelannut — tule takaisin 3 tunnin päästä, klo 13.00.');
+    assert.deepEqual(page.pageErrors, []);
+  }));
+
 // --- scratch card -------------------------------------------------------------------------------
 
 /** Drags the mouse over the card in horizontal strokes covering `rows` of it. */
@@ -581,4 +603,50 @@ test('popups share one frequency budget: none without consent, one per visit, ne
     // Consent withdrawn: everything lojal stored goes.
     await later.evaluate(() => lojal.consent(false));
     assert.deepEqual(await lojalKeys(later), []);
+  }));
+
+test('a popup game keeps the keyboard off the page behind, closes with Escape or its close button, and gives the focus back', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, shop.url + CAMPAIGN_PAGE, NORWAY);
+    await wheel(page, 'play').waitFor();
+    const mart = await demoSignature(page, 'c-1002');
+    await page.evaluate(() => lojal.consent(true));
+    // The shopper is on a link in the menu when the popup opens.
+    const link = page.locator('header nav a').first();
+    await link.focus();
+    await addPopups(page, mart);
+    await page.waitForFunction(() => [...document.querySelectorAll('.test-popup')].some((el) => el.shadowRoot?.querySelector('dialog[open]')));
+    const inPopup = () => page.evaluate(() => document.activeElement?.classList.contains('test-popup') ?? false);
+    assert.ok(await inPopup(), 'the open dialog has the focus');
+    // Past its last control the modal dialog lets Tab out to the browser's own UI (the
+    // document body here), never to the page behind it, which is inert.
+    for (let i = 0; i < 6; i++) {
+      await page.keyboard.press('Tab');
+      const where = await page.evaluate(() => (document.activeElement === document.body ? 'browser' : document.activeElement?.className));
+      assert.ok(['test-popup', 'browser'].includes(where), `Tab ${i + 1} reached the page: ${where}`);
+    }
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => ![...document.querySelectorAll('.test-popup')].some((el) => el.shadowRoot.querySelector('dialog[open]')));
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), await link.textContent(), 'focus is back on the menu link');
+
+    // Next visit, the other game: its close button, pressed with Enter, does the same.
+    const later = await openPage(browser, null, { ...NORWAY, storageState: await page.context().storageState() });
+    await later.goto(shop.url + CAMPAIGN_PAGE);
+    await wheel(later, 'play').waitFor();
+    await later.evaluate(() => lojal.consent(true));
+    const link2 = later.locator('header nav a').nth(1);
+    await link2.focus();
+    await addPopups(later, mart);
+    await later.waitForFunction(() => [...document.querySelectorAll('.test-popup')].some((el) => el.shadowRoot?.querySelector('dialog[open]')));
+    for (let i = 0; i < 10; i++) {
+      const part = await later.evaluate(() => document.activeElement?.shadowRoot?.activeElement?.getAttribute('part'));
+      if (part === 'close') break;
+      await later.keyboard.press('Tab');
+    }
+    assert.equal(await later.evaluate(() => document.activeElement?.shadowRoot?.activeElement?.getAttribute('part')), 'close');
+    await later.keyboard.press('Enter');
+    await later.waitForFunction(() => ![...document.querySelectorAll('.test-popup')].some((el) => el.shadowRoot.querySelector('dialog[open]')));
+    assert.equal(await later.evaluate(() => document.activeElement?.textContent), await link2.textContent(), 'focus is back on the menu link');
+    assert.deepEqual(page.pageErrors, []);
+    assert.deepEqual(later.pageErrors, []);
   }));

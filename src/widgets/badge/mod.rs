@@ -3,13 +3,13 @@
 //! A guest sees the programme's sign-up offer instead.
 //!
 //! Attributes: `customer-id`, `customer-sig` (hex HMAC-SHA256 of the id under the shop secret,
-//! rendered by the theme), `locale`, `api` (overrides the script tag's `data-api`), `signup-url`
+//! rendered by the theme), `locale`, `strings` (JSON overrides of the locale's strings), `api` (overrides the script tag's `data-api`), `signup-url`
 //! (overrides the programme's).
 //! Events: `lojal:redeem` with `detail` `{ rewardId, code, expiresAt, points }`.
 //! Parts: `badge`, `trigger`, `points`, `tier`, `progress`, `next`, `popover`, `reward`,
 //! `redeem`, `coupon`, `code`, `copy`, `cta`.
 //! Custom properties: `--lojal-accent`, `--lojal-radius`, `--lojal-font`, `--lojal-surface`,
-//! `--lojal-text`.
+//! `--lojal-text`, `--lojal-on-accent`, `--lojal-error` (each with a dark default).
 
 use crate::api::{ApiClient, ApiError};
 use crate::core::config::{Identity, InvalidIdentity};
@@ -18,7 +18,6 @@ use crate::core::loyalty::{Coupon, LoyaltyStatus, Program, RedeemRequest, Redeem
 use crate::core::url::{path_segment, safe_link};
 use crate::core::wire::SIGNATURE_HEADER;
 use crate::mount::Host;
-use crate::widgets::intl::Texts;
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
@@ -94,7 +93,7 @@ pub fn Badge(
 ) -> impl IntoView {
     let texts = Memo::new({
         let host = host.clone();
-        move |_| Texts::new(host.locale())
+        move |_| host.texts()
     });
     let api = Memo::new({
         let host = host.clone();

@@ -4,14 +4,14 @@
 //! Attributes: `source` (preset name, mapping JSON, or `#id` of a `<script type="application/json">`;
 //! a child `<script type="application/json">` works too; default `lojal`), `endpoint` (full URL,
 //! with `{product_id}`, `{intent}`, `{limit}`), `product-id`, `intent` (`related`,
-//! `bought-together`, `popular`, `back-in-stock`, `recently-viewed`), `limit`, `title`, `locale`,
+//! `bought-together`, `popular`, `back-in-stock`, `recently-viewed`), `limit`, `title`, `locale`, `strings`,
 //! `api`, `auto-rotate` (seconds; off by default).
 //! Events: `lojal:recommendation-view` (once per slide seen) and `lojal:recommendation-click`,
 //! `detail` `{ productId, position, intent, url }`.
 //! Parts: `carousel`, `title`, `controls`, `rotate`, `prev`, `next`, `rail`, `slide`, `card`,
 //! `image`, `name`, `price`, `compare-at`, `sold-out`, `rating`, `skeleton`.
 //! Custom properties: `--lojal-accent`, `--lojal-radius`, `--lojal-font`, `--lojal-surface`,
-//! `--lojal-text`, `--lojal-card-width`.
+//! `--lojal-text`, `--lojal-card-width`, `--lojal-sale` (the colours with dark defaults).
 //! The element carries `empty` when there is nothing to recommend (it is then hidden).
 
 use crate::api::{self, ApiError};
@@ -20,7 +20,6 @@ use crate::core::catalog::rail::{self, RailSettings};
 use crate::core::catalog::{Intent, Product};
 use crate::core::i18n::fill;
 use crate::mount::Host;
-use crate::widgets::intl::Texts;
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
@@ -217,7 +216,7 @@ pub fn Carousel(
 ) -> impl IntoView {
     let texts = Memo::new({
         let host = host.clone();
-        move |_| Texts::new(host.locale())
+        move |_| host.texts()
     });
     let settings = Memo::new({
         let host = host.clone();

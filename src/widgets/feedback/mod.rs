@@ -3,7 +3,7 @@
 //! ([`crate::api::outbox`]) with an idempotency key made once per answer, so a double click, a
 //! retry, a reload or a closed tab all end as one stored answer.
 //!
-//! Attributes (all three): `customer-id`, `customer-sig`, `locale`, `api`, `trigger`
+//! Attributes (all three): `customer-id`, `customer-sig`, `locale`, `strings`, `api`, `trigger`
 //! (`inline` | `delay` | `scroll` | `order-confirmation`), `delay-seconds`, `scroll-percent`,
 //! `order-id`, `campaign` (default: the calendar quarter), `question` (NPS and CSAT).
 //! `<lojal-csat>`: `variant` (`faces` | `stars`). `<lojal-review>`: `product-id` (required),
@@ -13,7 +13,8 @@
 //! Parts: `prompt`, `dismiss`, `question`, `scale`, `option`, `ends`, `field`, `counter`,
 //! `note`, `error`, `send`, `thanks`.
 //! Custom properties: `--lojal-accent`, `--lojal-radius`, `--lojal-font`, `--lojal-surface`,
-//! `--lojal-text`.
+//! `--lojal-text`, `--lojal-on-accent`, `--lojal-error`, `--lojal-star` (colours with dark
+//! defaults). A floating prompt closes with Escape; dismissed, it gives the focus back.
 
 use std::time::Duration;
 
@@ -138,7 +139,7 @@ pub fn Prompt(
     };
     let texts = Memo::new({
         let host = host.clone();
-        move |_| Texts::new(host.locale())
+        move |_| host.texts()
     });
     let api = Memo::new({
         let host = host.clone();
@@ -504,9 +505,32 @@ pub fn Prompt(
         }
     };
 
+    // Where the keyboard focus was before it entered the prompt: it goes back there when the
+    // prompt is dismissed, instead of falling to the top of the page.
+    let came_from = StoredValue::new_local(None::<web_sys::HtmlElement>);
+    let on_focus_in = move |ev: ev::FocusEvent| {
+        use wasm_bindgen::JsCast;
+        let from = ev
+            .related_target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok());
+        let to = ev.target().and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+        if let (Some(from), Some(to)) = (from, to)
+            && !from.get_root_node().is_same_node(Some(&to.get_root_node()))
+        {
+            came_from.set_value(Some(from));
+        }
+    };
+
     let dismiss = {
         let host = host.clone();
-        move |_| {
+        move || {
+            let had_focus = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.active_element())
+                .is_some_and(|el| el.is_same_node(Some(host.element())));
+            if had_focus {
+                focus_later(move || came_from.get_value().filter(|el| el.is_connected()));
+            }
             remember("dismissed");
             if floats.get_untracked() {
                 host.budget_settle(&budget_key(), "dismissed");
@@ -627,6 +651,18 @@ pub fn Prompt(
         }
     };
 
+    // Escape closes a floating prompt, as it closes any popover.
+    let on_keydown = {
+        let dismiss = dismiss.clone();
+        move |ev: ev::KeyboardEvent| {
+            if ev.key() == "Escape" && floats.get_untracked() && shown.get_untracked() == Some(None)
+            {
+                ev.prevent_default();
+                dismiss();
+            }
+        }
+    };
+
     let dismiss_button = move || {
         let dismiss = dismiss.clone();
         view! {
@@ -636,7 +672,7 @@ pub fn Prompt(
                 type="button"
                 aria-label=move || texts.get().messages().feedback.dismiss.clone()
                 title=move || texts.get().messages().feedback.dismiss.clone()
-                on:click=dismiss
+                on:click=move |_| dismiss()
             >
                 "×"
             </button>
@@ -656,6 +692,8 @@ pub fn Prompt(
                     part="prompt"
                     aria-labelledby=done.is_none().then_some("question")
                     lang=move || texts.get().locale()
+                    on:focusin=on_focus_in
+                    on:keydown=on_keydown.clone()
                 >
                     {match done {
                         None => view! { {dismiss_button()} {form_view()} }.into_any(),

@@ -155,7 +155,7 @@ impl GameCtl {
     pub fn new(host: Host) -> Self {
         let texts = Memo::new({
             let host = host.clone();
-            move |_| Texts::new(host.locale())
+            move |_| host.texts()
         });
         let api = Memo::new({
             let host = host.clone();
@@ -258,7 +258,8 @@ impl GameCtl {
         self.host.with_value(|h| h.console_error(message));
     }
 
-    /// "Come back tomorrow at 14:05", on the shopper's own calendar and clock.
+    /// "Come back in 3 hours, at 14:05" or "tomorrow at 14:05", on the shopper's own calendar
+    /// and clock; the relative time is the browser's `Intl.RelativeTimeFormat`.
     pub fn come_back_text(&self, next_play_at: &str) -> String {
         let texts = self.texts.get();
         let m = texts.messages();
@@ -267,12 +268,17 @@ impl GameCtl {
         let day = |d: &js_sys::Date| (d.get_full_year() as i32, d.get_month() + 1, d.get_date());
         let time = texts.time(next_play_at).unwrap_or_default();
         let date = texts.date(next_play_at).unwrap_or_default();
+        let seconds = (next.get_time() - now.get_time()) / 1000.0;
+        let relative = texts.relative(seconds as i64);
         let template = match come_back(day(&now), day(&next)) {
             ComeBack::Today => &m.game_again_today,
             ComeBack::Tomorrow => &m.game_again_tomorrow,
             ComeBack::Later => &m.game_again_later,
         };
-        fill(template, &[("time", &time), ("date", &date)])
+        fill(
+            template,
+            &[("time", &time), ("date", &date), ("in", &relative)],
+        )
     }
 
     /// Asks the server to play. `on_result` gets the answer and shows it (the wheel turns, the

@@ -4,7 +4,7 @@
 //! at 60 % scratched (counted on a coarse grid by the pure core) the rest of the coating fades
 //! away and the result is announced. "Reveal" does the same for keyboard and screen-reader users.
 //!
-//! Attributes: `campaign` (required), `customer-id`, `customer-sig`, `locale`, `api`.
+//! Attributes: `campaign` (required), `customer-id`, `customer-sig`, `locale`, `strings`, `api`.
 //! Events: `lojal:play`, `lojal:prize` (as `<lojal-wheel>`).
 //! Parts: `game`, `title`, `card`, `prize`, `coating`, `reveal`, and the shared result parts.
 

@@ -4,7 +4,7 @@
 //! `prefers-reduced-motion` the wheel does not turn: the drawn segment is highlighted and the
 //! result fades in.
 //!
-//! Attributes: `campaign` (required), `customer-id`, `customer-sig`, `locale`, `api`.
+//! Attributes: `campaign` (required), `customer-id`, `customer-sig`, `locale`, `strings`, `api`.
 //! Events: `lojal:play` `{ campaignId, game, segmentIndex, label, won, nextPlayAt }`,
 //! `lojal:prize` `{ campaignId, game, prize, code, expiresAt }`.
 //! Parts: `game`, `title`, `stage`, `rotor`, `wheel`, `segment`, `pointer`, `play`, `status`,
@@ -32,18 +32,12 @@ const FULL_TURNS: u32 = 6;
 const RADIUS: f64 = 100.0;
 
 /// The segment's fill and its label's colour: the campaign's colour, else the theme's accent
-/// and surface in turn.
+/// and surface in turn (games.css, light or dark).
 fn colours(color: Option<&str>, index: usize) -> (String, String) {
     match color {
         Some(c) => (c.to_owned(), text_color_on(c).to_owned()),
-        None if index % 2 == 0 => (
-            "var(--lojal-accent, #0b6e4f)".into(),
-            "var(--lojal-surface, #ffffff)".into(),
-        ),
-        None => (
-            "var(--lojal-surface, #ffffff)".into(),
-            "var(--lojal-text, #1d1d1f)".into(),
-        ),
+        None if index % 2 == 0 => ("var(--_accent)".into(), "var(--_on-accent)".into()),
+        None => ("var(--_surface)".into(), "var(--_text)".into()),
     }
 }
 

@@ -146,48 +146,121 @@ test('a recommendations rail: every hostile case', async (t) => {
   }
 });
 
-test('a prize wheel’s campaign: every hostile case', async (t) => {
-  const validCampaign = await (await fetch(`${shop.url}/api/v1/campaigns/vinterhjulet`)).json();
-  for (const kase of hostileCases(validCampaign)) {
-    await t.test(kase.name, async () => {
-      const page = await openPage(browser);
-      try {
-        const response = kase.response();
-        await page.route(/\/api\/v1\/campaigns\/vinterhjulet(\?.*)?$/, (route) => fulfil(route, response));
-        await page.goto(`${shop.url}/kampanje.html`);
-        // Settled: the wheel is drawn, or a calm message stands in for it.
-        await page.waitForFunction(() => {
-          const root = document.querySelector('#wheel')?.shadowRoot;
-          return root?.querySelector('[part=segment]') || root?.querySelector('[part=notice], [part=state]');
-        });
-        await page.waitForTimeout(300);
-        assert.equal(await page.evaluate(() => window.__pwned), undefined, 'no injected script ran');
-        assert.deepEqual(await page.evaluate(unsafeUrlsOnPage), [], 'no unsafe URL in an href or src');
-        assert.deepEqual(page.pageErrors, []);
-        const errors = page.consoleErrors.filter((m) => m.startsWith('lojal:'));
-        if (kase.expect === 'reject') {
-          assert.equal(await page.locator('#wheel [part=segment]').count(), 0, 'nothing from the refused body is drawn');
-          assert.equal(errors.length, 1, errors.join('\n'));
-          assert.match(errors[0], /campaigns\/vinterhjulet/);
+// The two games read the same campaign JSON; each must survive it alone, and leave the other be.
+const GAMES = [
+  { tag: 'wheel', campaign: 'vinterhjulet', drawn: '[part=segment]', other: '#scratch [part=reveal]' },
+  { tag: 'scratch', campaign: 'skrapelodd', drawn: '[part=reveal]', other: '#wheel [part=play]' },
+];
+
+for (const game of GAMES) {
+  test(`a ${game.tag} game’s campaign: every hostile case`, async (t) => {
+    const validCampaign = await (await fetch(`${shop.url}/api/v1/campaigns/${game.campaign}`)).json();
+    const url = new RegExp(`/api/v1/campaigns/${game.campaign}(\\?.*)?$`);
+    for (const kase of hostileCases(validCampaign)) {
+      await t.test(kase.name, async () => {
+        const page = await openPage(browser);
+        try {
+          const response = kase.response();
+          await page.route(url, (route) => fulfil(route, response));
+          await page.goto(`${shop.url}/kampanje.html`);
+          // Settled: the game is drawn, or a calm message stands in for it.
+          await page.waitForFunction(({ tag, drawn }) => {
+            const root = document.querySelector(`#${tag}`)?.shadowRoot;
+            return root?.querySelector(drawn) || root?.querySelector('[part=notice], [part=state]');
+          }, game);
+          await page.waitForTimeout(300);
+          assert.equal(await page.evaluate(() => window.__pwned), undefined, 'no injected script ran');
+          assert.deepEqual(await page.evaluate(unsafeUrlsOnPage), [], 'no unsafe URL in an href or src');
+          assert.deepEqual(page.pageErrors, []);
+          const errors = page.consoleErrors.filter((m) => m.startsWith('lojal:'));
+          const drawnAtAll = (await page.locator(`#${game.tag} ${game.drawn}`).count()) > 0;
+          if (kase.expect === 'reject') {
+            assert.equal(drawnAtAll, false, 'nothing from the refused body is drawn');
+            assert.equal(errors.length, 1, errors.join('\n'));
+            assert.match(errors[0], new RegExp(`campaigns/${game.campaign}`));
+          }
+          if (kase.payload && !drawnAtAll) {
+            // Labels with markup appended outgrow the 40-character limit: refused, and said so.
+            assert.equal(errors.length, 1, errors.join('\n'));
+            assert.match(errors[0], new RegExp(`campaigns/${game.campaign}.*label`));
+          } else if (kase.payload && game.tag === 'wheel') {
+            // The labels are drawn, and read out, as the characters they are.
+            const drawn = await page.evaluate(() => {
+              const wheel = document.querySelector('#wheel').shadowRoot.querySelector('[part=wheel]');
+              return `${wheel.textContent} ${wheel.getAttribute('aria-label') ?? ''}`;
+            });
+            assert.ok(drawn.includes(kase.payload.slice(0, 12)), drawn);
+          }
+          await page.locator(game.other).waitFor(); // the other game is unaffected
+          assert.ok(await page.evaluate(() => (window.scrollTo(0, 400), window.scrollY > 0)), 'the page scrolls');
+        } finally {
+          await page.context().close();
         }
-        const drawnAtAll = (await page.locator('#wheel [part=segment]').count()) > 0;
-        if (kase.payload && !drawnAtAll) {
-          // Labels with markup appended outgrow the 40-character limit: refused, and said so.
-          assert.equal(errors.length, 1, errors.join('\n'));
-          assert.match(errors[0], /campaigns\/vinterhjulet.*label/);
-        } else if (kase.payload) {
-          // The labels are drawn, and read out, as the characters they are.
-          const drawn = await page.evaluate(() => {
-            const wheel = document.querySelector('#wheel').shadowRoot.querySelector('[part=wheel]');
-            return `${wheel.textContent} ${wheel.getAttribute('aria-label') ?? ''}`;
-          });
-          assert.ok(drawn.includes(kase.payload.slice(0, 12)), drawn);
-        }
-        await page.locator('#scratch [part=reveal]').waitFor(); // the other game is unaffected
-        assert.ok(await page.evaluate(() => (window.scrollTo(0, 400), window.scrollY > 0)), 'the page scrolls');
-      } finally {
-        await page.context().close();
-      }
+      });
+    }
+  });
+}
+
+/** A real play answer with a prize, drawn for guests at the API until one wins. */
+async function winningPlay(campaign) {
+  for (let i = 0; i < 40; i++) {
+    const response = await fetch(`${shop.url}/api/v1/campaigns/${campaign}/play`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID() },
+      body: JSON.stringify({ email: `vinner${i}@example.no` }),
     });
+    const body = await response.json();
+    // Not the first segment, so "every number negative" changes the index too.
+    if (body.prize && body.segment_index > 0) return body;
   }
-});
+  throw new Error(`no prize off the first segment in 40 plays of ${campaign}`);
+}
+
+for (const game of GAMES) {
+  test(`a ${game.tag} game’s play answer: every hostile case`, async (t) => {
+    const won = await winningPlay(game.campaign);
+    const url = new RegExp(`/api/v1/campaigns/${game.campaign}/play$`);
+    for (const kase of hostileCases(won)) {
+      await t.test(kase.name, async () => {
+        const page = await openPage(browser, undefined, { reducedMotion: 'reduce' });
+        page.setDefaultTimeout(5_000);
+        try {
+          const response = kase.response();
+          await page.route(url, (route) => fulfil(route, response));
+          await page.goto(`${shop.url}/kampanje.html`);
+          const root = page.locator(`#${game.tag}`);
+          await root.locator('[part=play], [part=reveal]').first().click();
+          // Settled: a result, or a calm notice instead of one.
+          await root.locator('[part=result], [part=notice]').first().waitFor();
+          await page.waitForTimeout(300);
+          assert.equal(await page.evaluate(() => window.__pwned), undefined, 'no injected script ran');
+          assert.deepEqual(await page.evaluate(unsafeUrlsOnPage), [], 'no unsafe URL in an href or src');
+          assert.deepEqual(page.pageErrors, []);
+          const errors = page.consoleErrors.filter((m) => m.startsWith('lojal:'));
+          const code = root.locator('[part=code]');
+          const shown = (await root.locator('[part=result]').count()) > 0;
+          if (kase.expect === 'reject' || (kase.payload && !shown)) {
+            assert.equal(await root.locator('[part=result]').count(), 0, 'no prize from a refused answer');
+            assert.equal(await code.count(), 0, 'no coupon from a refused answer');
+            assert.equal(errors.length, 1, errors.join('\n'));
+            assert.match(errors[0], new RegExp(`POST \\S*campaigns/${game.campaign}/play`));
+          } else {
+            // The coupon is shown as the characters the server sent, never as a link.
+            assert.ok((await code.textContent()).startsWith(won.prize.code), await code.textContent());
+            assert.equal(await root.locator('[part=result] a').count(), 0, 'no link in the result');
+          }
+          if (kase.payload && shown) {
+            const text = await root.locator('[part=result]').textContent();
+            assert.ok(text.includes(kase.payload.slice(0, 12)), `the prize is shown as text: ${text}`);
+          } else if (kase.payload) {
+            // A label with markup appended outgrows the 40-character limit: refused, and said so.
+            assert.match(errors[0], /label/);
+          }
+          assert.ok(await page.evaluate(() => (window.scrollTo(0, 400), window.scrollY > 0)), 'the page scrolls');
+        } finally {
+          await page.context().close();
+        }
+      });
+    }
+  });
+}

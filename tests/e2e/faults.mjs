@@ -40,7 +40,10 @@ export async function startFaultProxy(targetUrl) {
       });
       const answer = Buffer.from(await upstream.arrayBuffer());
       // The server has acted (a coupon is issued); the shopper's browser never hears of it.
-      if (fault?.kind === 'loseAnswer') return void req.socket.destroy();
+      if (fault?.kind === 'loseAnswer') {
+        entry.lostAnswer = answer.toString();
+        return void req.socket.destroy();
+      }
       const out = {};
       upstream.headers.forEach((v, k) => !HOP_BY_HOP.has(k) && (out[k] = v));
       res.writeHead(upstream.status, out);

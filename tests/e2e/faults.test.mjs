@@ -1,9 +1,9 @@
-// The badge between a flaky network and the real shop-api (tests/e2e/faults.mjs): a visible
+// The badge, the rails, the wheel and the feedback prompts between a flaky network and the real shop-api (tests/e2e/faults.mjs): a visible
 // loading state bounded by timeouts, retries only where repeating is safe, Retry-After honoured,
 // and never a wrong balance or a second charge.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startShop, launch, openPage, api, demoSignature, plain, settled } from './harness.mjs';
+import { startShop, launch, openPage, api, demoSignature, plain, settled, MERCHANT_TOKEN } from './harness.mjs';
 import { startFaultProxy } from './faults.mjs';
 
 let browser;
@@ -158,4 +158,76 @@ test('a rail retries a 503 after its Retry-After and then shows the products', (
     const at = proxy.requests('GET', RECOMMENDATIONS).map((e) => e.at);
     assert.equal(at.length, 2);
     assert.ok(at[1] - at[0] >= 1_000, `waited ${at[1] - at[0]} ms`);
+  }));
+
+const PLAY = /^\/api\/v1\/campaigns\/vinterhjulet\/play$/;
+
+test('a spin whose answer is lost is retried with the same key: the server replays the one play, and the wheel shows it', () =>
+  withFaults(async (proxy) => {
+    proxy.inject('POST', PLAY, { kind: 'loseAnswer' });
+    const page = await openPage(browser, `${proxy.url}/kampanje.html`, { timezoneId: 'Europe/Oslo' });
+    const spin = page.locator('lojal-wheel [part=play]');
+    await spin.waitFor();
+    const retried = page.waitForResponse((r) => PLAY.test(new URL(r.url()).pathname) && r.request().method() === 'POST');
+    await spin.click();
+    const answer = await (await retried).json();
+    await page.locator('lojal-wheel [part=result]').waitFor({ timeout: 20_000 });
+    const posts = proxy.requests('POST', PLAY);
+    assert.equal(posts.length, 2, 'the lost answer was retried once');
+    assert.equal(posts[0].fault, 'loseAnswer');
+    assert.ok(posts[0].headers['idempotency-key'], 'the play carries an idempotency key');
+    assert.equal(posts[1].headers['idempotency-key'], posts[0].headers['idempotency-key']);
+    // The same play, not a second draw: the answer the shopper never got is the one replayed.
+    assert.deepEqual(answer, JSON.parse(posts[0].lostAnswer));
+    const code = page.locator('lojal-wheel [part=code]');
+    if (answer.prize?.code) assert.equal(await code.textContent(), answer.prize.code);
+    else assert.equal(await code.count(), 0);
+    assert.deepEqual(page.pageErrors, []);
+  }));
+
+test('a spin answered 503 with Retry-After is tried again after the wait, and only one play exists', () =>
+  withFaults(async (proxy) => {
+    proxy.inject('POST', PLAY, { kind: 'status', status: 503, retryAfter: 1 });
+    const page = await openPage(browser, `${proxy.url}/kampanje.html`, { timezoneId: 'Europe/Oslo' });
+    const spin = page.locator('lojal-wheel [part=play]');
+    await spin.waitFor();
+    await spin.click();
+    await page.locator('lojal-wheel [part=result]').waitFor({ timeout: 20_000 });
+    const posts = proxy.requests('POST', PLAY);
+    assert.equal(posts.length, 2);
+    assert.ok(posts[1].at - posts[0].at >= 1_000, `waited ${posts[1].at - posts[0].at} ms`);
+    assert.equal(posts[1].headers['idempotency-key'], posts[0].headers['idempotency-key']);
+    // The shopper has played today: a reload offers no second spin.
+    await page.reload();
+    await page.locator('lojal-wheel [part=state]').waitFor();
+    assert.equal(await page.locator('lojal-wheel [part=play]').getAttribute('aria-disabled'), 'true', 'no second spin');
+  }));
+
+const FEEDBACK = /^\/api\/v1\/feedback$/;
+
+/** How many NPS answers the shop has stored, from the merchant's summary. */
+async function npsAnswers(shop) {
+  const response = await fetch(`${shop.url}/api/v1/feedback/summary`, { headers: { authorization: `Bearer ${MERCHANT_TOKEN}` } });
+  assert.equal(response.status, 200);
+  return (await response.json()).nps.responses;
+}
+
+test('an NPS answer whose answer is lost, then a 503 with Retry-After: delivered with one key after the wait, stored once', () =>
+  withFaults(async (proxy, shop) => {
+    const before = await npsAnswers(shop);
+    proxy.inject('POST', FEEDBACK, { kind: 'loseAnswer' });
+    proxy.inject('POST', FEEDBACK, { kind: 'status', status: 503, retryAfter: 1 });
+    const page = await openPage(browser, `${proxy.url}/ordre.html`);
+    await page.locator('lojal-nps fieldset').waitFor();
+    await page.locator('lojal-nps label.option:has(input[value="8"])').click();
+    await page.locator('lojal-nps [part=send]').click();
+    await page.locator('lojal-nps [part=thanks]').waitFor();
+    // Delivered in the end, from the outbox if not at once.
+    await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('lojal:outbox:')), null, { timeout: 30_000 });
+    const posts = proxy.requests('POST', FEEDBACK);
+    assert.ok(posts.length >= 3, `lost, 503, then delivered: ${posts.map((p) => p.fault)}`);
+    assert.equal(new Set(posts.map((p) => p.headers['idempotency-key'])).size, 1, 'one idempotency key for every try');
+    assert.ok(posts[2].at - posts[1].at >= 1_000, `Retry-After honoured: ${posts[2].at - posts[1].at} ms`);
+    assert.equal(await npsAnswers(shop), before + 1, 'stored once');
+    assert.deepEqual(page.pageErrors, []);
   }));

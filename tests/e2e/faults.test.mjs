@@ -231,3 +231,27 @@ test('an NPS answer whose answer is lost, then a 503 with Retry-After: delivered
     assert.equal(await npsAnswers(shop), before + 1, 'stored once');
     assert.deepEqual(page.pageErrors, []);
   }));
+
+const CAMPAIGN = /^\/api\/v1\/campaigns\/vinterhjulet(\?|$)/;
+
+test('a wheel whose campaign never arrives keeps its box, stops waiting, says so calmly; the scratch card beside it plays', () =>
+  withFaults(async (proxy) => {
+    proxy.inject('GET', CAMPAIGN, { kind: 'hang' }, 10);
+    const page = await openPage(browser, `${proxy.url}/kampanje.html`, { timezoneId: 'Europe/Oslo' });
+    await page.locator('lojal-scratch [part=reveal]').waitFor();
+    const box = await page.locator('lojal-wheel').boundingBox();
+    assert.ok(box.height > 300, `the wheel keeps its box while it waits (${box.height} px)`);
+    assert.equal(await page.locator('lojal-wheel [part=result]').count(), 0);
+    const started = Date.now();
+    await page.locator('lojal-wheel [part=state]').waitFor({ timeout: 45_000 });
+    assert.ok(Date.now() - started < 40_000, 'bounded');
+    const message = plain(await page.locator('lojal-wheel [part=state]').textContent());
+    assert.ok(message.length > 0 && !/undefined|error:|\{/.test(message), `a calm message: ${message}`);
+    assert.equal(proxy.requests('GET', CAMPAIGN).length, 3, 'three tries');
+    assert.equal(await page.locator('lojal-wheel [part=play]:not([aria-disabled=true])').count(), 0, 'nothing to spin');
+    assert.equal(page.consoleErrors.filter((m) => m.startsWith('lojal:')).length, 1);
+    // The other game on the page is unaffected.
+    await page.locator('lojal-scratch [part=reveal]').click();
+    await page.locator('lojal-scratch [part=result]').waitFor({ timeout: 15_000 });
+    assert.deepEqual(page.pageErrors, []);
+  }));

@@ -1,4 +1,4 @@
-// The badge fed every case of the hostile-data corpus (tests/fixtures/hostile) in place of the
+// Every widget fed every case of the hostile-data corpus (tests/fixtures/hostile) in place of the
 // real API's answer: no script runs, no unsafe URL reaches an href or src, the page stays usable,
 // and refused data gives exactly one console error that names the endpoint.
 import { test, before, after } from 'node:test';
@@ -264,3 +264,44 @@ for (const game of GAMES) {
     }
   });
 }
+
+// The feedback prompts read one JSON answer: whether this signed-in shopper answered already.
+// Whatever comes back, each prompt must still ask (losing an answer is worse than asking twice:
+// the server refuses a second answer anyway), and a refused body is named once per prompt.
+test('the feedback prompts’ “answered already?” check: every hostile case', async (t) => {
+  const PROMPTS = ['nps', 'csat', 'review'];
+  for (const kase of hostileCases({ answered: false })) {
+    await t.test(kase.name, async () => {
+      const page = await openPage(browser);
+      try {
+        const response = kase.response();
+        // A case that finds no number or string to spoil leaves this one-boolean body valid.
+        const expect = response.body === JSON.stringify({ answered: false }) ? 'safe' : kase.expect;
+        await page.route('**/api/v1/feedback/answered?**', (route) => fulfil(route, response));
+        await page.goto(`${shop.url}/ordre.html`);
+        for (const type of PROMPTS) await page.locator(`lojal-${type} [part=send]`).waitFor({ timeout: 10_000 });
+        await page.waitForTimeout(300); // an injected <img onerror> would have fired by now
+        assert.equal(await page.evaluate(() => window.__pwned), undefined, 'no injected script ran');
+        assert.deepEqual(await page.evaluate(unsafeUrlsOnPage), [], 'no unsafe URL in an href or src');
+        assert.deepEqual(page.pageErrors, [], 'no uncaught exception');
+        const lojalErrors = page.consoleErrors.filter((m) => m.startsWith('lojal:'));
+        if (expect === 'reject') {
+          for (const type of PROMPTS) {
+            const named = lojalErrors.filter((m) => m.includes(`/feedback/answered?type=${type}&`));
+            assert.equal(named.length, 1, `one console error for ${type}, got: ${lojalErrors.join(' | ')}`);
+          }
+          assert.equal(lojalErrors.length, PROMPTS.length);
+        } else {
+          assert.deepEqual(lojalErrors, []);
+        }
+        // Still answerable: the NPS prompt takes a score and sends it.
+        await page.locator('lojal-nps label.option:has(input[value="7"])').click();
+        await page.locator('lojal-nps [part=send]').click();
+        await page.locator('lojal-nps [part=thanks]').waitFor();
+        assert.ok(await page.evaluate(() => (window.scrollTo(0, 400), window.scrollY > 0)), 'the page scrolls');
+      } finally {
+        await page.context().close();
+      }
+    });
+  }
+});

@@ -294,7 +294,8 @@ scratchcard-js when the button is released past 60 %.
 ${table(apiRows(api))}
 
 Feedback posts are anonymous NPS answers, each with its own idempotency key (tests/bench/feedback.lua);
-the client and the server share the machine's CPUs. Reward plays/s come when the games are on main.
+plays are guests spinning the demo's wheel, each with a new email and idempotency key
+(tests/bench/plays.lua); the client and the server share the machine's CPUs.
 `
     : '';
   return `# lojal benchmark

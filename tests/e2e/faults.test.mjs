@@ -161,29 +161,35 @@ test('a rail retries a 503 after its Retry-After and then shows the products', (
   }));
 
 const PLAY = /^\/api\/v1\/campaigns\/vinterhjulet\/play$/;
+const GAMES = [
+  { tag: 'lojal-wheel', play: 'play', path: PLAY },
+  { tag: 'lojal-scratch', play: 'reveal', path: /^\/api\/v1\/campaigns\/skrapelodd\/play$/ },
+];
 
-test('a spin whose answer is lost is retried with the same key: the server replays the one play, and the wheel shows it', () =>
-  withFaults(async (proxy) => {
-    proxy.inject('POST', PLAY, { kind: 'loseAnswer' });
-    const page = await openPage(browser, `${proxy.url}/kampanje.html`, { timezoneId: 'Europe/Oslo' });
-    const spin = page.locator('lojal-wheel [part=play]');
-    await spin.waitFor();
-    const retried = page.waitForResponse((r) => PLAY.test(new URL(r.url()).pathname) && r.request().method() === 'POST');
-    await spin.click();
-    const answer = await (await retried).json();
-    await page.locator('lojal-wheel [part=result]').waitFor({ timeout: 20_000 });
-    const posts = proxy.requests('POST', PLAY);
-    assert.equal(posts.length, 2, 'the lost answer was retried once');
-    assert.equal(posts[0].fault, 'loseAnswer');
-    assert.ok(posts[0].headers['idempotency-key'], 'the play carries an idempotency key');
-    assert.equal(posts[1].headers['idempotency-key'], posts[0].headers['idempotency-key']);
-    // The same play, not a second draw: the answer the shopper never got is the one replayed.
-    assert.deepEqual(answer, JSON.parse(posts[0].lostAnswer));
-    const code = page.locator('lojal-wheel [part=code]');
-    if (answer.prize?.code) assert.equal(await code.textContent(), answer.prize.code);
-    else assert.equal(await code.count(), 0);
-    assert.deepEqual(page.pageErrors, []);
-  }));
+for (const game of GAMES) {
+  test(`${game.tag}: a play whose answer is lost is retried with the same key, and the server replays the one play it made`, () =>
+    withFaults(async (proxy) => {
+      proxy.inject('POST', game.path, { kind: 'loseAnswer' });
+      const page = await openPage(browser, `${proxy.url}/kampanje.html`, { timezoneId: 'Europe/Oslo' });
+      const play = page.locator(`${game.tag} [part=${game.play}]`);
+      await play.waitFor();
+      const retried = page.waitForResponse((r) => game.path.test(new URL(r.url()).pathname) && r.request().method() === 'POST');
+      await play.click();
+      const answer = await (await retried).json();
+      await page.locator(`${game.tag} [part=result]`).waitFor({ timeout: 20_000 });
+      const posts = proxy.requests('POST', game.path);
+      assert.equal(posts.length, 2, 'the lost answer was retried once');
+      assert.equal(posts[0].fault, 'loseAnswer');
+      assert.ok(posts[0].headers['idempotency-key'], 'the play carries an idempotency key');
+      assert.equal(posts[1].headers['idempotency-key'], posts[0].headers['idempotency-key']);
+      // The same play, not a second draw: the answer the shopper never got is the one replayed.
+      assert.deepEqual(answer, JSON.parse(posts[0].lostAnswer));
+      const code = page.locator(`${game.tag} [part=code]`);
+      if (answer.prize?.code) assert.equal(await code.textContent(), answer.prize.code);
+      else assert.equal(await code.count(), 0);
+      assert.deepEqual(page.pageErrors, []);
+    }));
+}
 
 test('a spin answered 503 with Retry-After is tried again after the wait, and only one play exists', () =>
   withFaults(async (proxy) => {
@@ -205,32 +211,34 @@ test('a spin answered 503 with Retry-After is tried again after the wait, and on
 
 const FEEDBACK = /^\/api\/v1\/feedback$/;
 
-/** How many NPS answers the shop has stored, from the merchant's summary. */
-async function npsAnswers(shop) {
+/** How many answers of `type` the shop has stored, from the merchant's summary. */
+async function storedAnswers(shop, type) {
   const response = await fetch(`${shop.url}/api/v1/feedback/summary`, { headers: { authorization: `Bearer ${MERCHANT_TOKEN}` } });
   assert.equal(response.status, 200);
-  return (await response.json()).nps.responses;
+  return (await response.json()).per_day.reduce((sum, day) => sum + day[type], 0);
 }
 
-test('an NPS answer whose answer is lost, then a 503 with Retry-After: delivered with one key after the wait, stored once', () =>
-  withFaults(async (proxy, shop) => {
-    const before = await npsAnswers(shop);
-    proxy.inject('POST', FEEDBACK, { kind: 'loseAnswer' });
-    proxy.inject('POST', FEEDBACK, { kind: 'status', status: 503, retryAfter: 1 });
-    const page = await openPage(browser, `${proxy.url}/ordre.html`);
-    await page.locator('lojal-nps fieldset').waitFor();
-    await page.locator('lojal-nps label.option:has(input[value="8"])').click();
-    await page.locator('lojal-nps [part=send]').click();
-    await page.locator('lojal-nps [part=thanks]').waitFor();
-    // Delivered in the end, from the outbox if not at once.
-    await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('lojal:outbox:')), null, { timeout: 30_000 });
-    const posts = proxy.requests('POST', FEEDBACK);
-    assert.ok(posts.length >= 3, `lost, 503, then delivered: ${posts.map((p) => p.fault)}`);
-    assert.equal(new Set(posts.map((p) => p.headers['idempotency-key'])).size, 1, 'one idempotency key for every try');
-    assert.ok(posts[2].at - posts[1].at >= 1_000, `Retry-After honoured: ${posts[2].at - posts[1].at} ms`);
-    assert.equal(await npsAnswers(shop), before + 1, 'stored once');
-    assert.deepEqual(page.pageErrors, []);
-  }));
+for (const type of ['nps', 'csat', 'review']) {
+  test(`a ${type} answer whose answer is lost, then a 503 with Retry-After: delivered with one key after the wait, stored once`, () =>
+    withFaults(async (proxy, shop) => {
+      const before = await storedAnswers(shop, type);
+      proxy.inject('POST', FEEDBACK, { kind: 'loseAnswer' });
+      proxy.inject('POST', FEEDBACK, { kind: 'status', status: 503, retryAfter: 1 });
+      const page = await openPage(browser, `${proxy.url}/ordre.html`);
+      await page.locator(`lojal-${type} fieldset`).waitFor();
+      await page.locator(`lojal-${type} label.option:has(input[value="4"])`).click();
+      await page.locator(`lojal-${type} [part=send]`).click();
+      await page.locator(`lojal-${type} [part=thanks]`).waitFor();
+      // Delivered in the end, from the outbox if not at once.
+      await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('lojal:outbox:')), null, { timeout: 30_000 });
+      const posts = proxy.requests('POST', FEEDBACK);
+      assert.ok(posts.length >= 3, `lost, 503, then delivered: ${posts.map((p) => p.fault)}`);
+      assert.equal(new Set(posts.map((p) => p.headers['idempotency-key'])).size, 1, 'one idempotency key for every try');
+      assert.ok(posts[2].at - posts[1].at >= 1_000, `Retry-After honoured: ${posts[2].at - posts[1].at} ms`);
+      assert.equal(await storedAnswers(shop, type), before + 1, 'stored once');
+      assert.deepEqual(page.pageErrors, []);
+    }));
+}
 
 const CAMPAIGN = /^\/api\/v1\/campaigns\/vinterhjulet(\?|$)/;
 

@@ -1,4 +1,4 @@
-// The badge, the rails, the wheel and the feedback prompts between a flaky network and the real shop-api (tests/e2e/faults.mjs): a visible
+// Every widget between a flaky network and the real shop-api (tests/e2e/faults.mjs): a visible
 // loading state bounded by timeouts, retries only where repeating is safe, Retry-After honoured,
 // and never a wrong balance or a second charge.
 import { test, before, after } from 'node:test';
@@ -191,23 +191,28 @@ for (const game of GAMES) {
     }));
 }
 
-test('a spin answered 503 with Retry-After is tried again after the wait, and only one play exists', () =>
-  withFaults(async (proxy) => {
-    proxy.inject('POST', PLAY, { kind: 'status', status: 503, retryAfter: 1 });
-    const page = await openPage(browser, `${proxy.url}/kampanje.html`, { timezoneId: 'Europe/Oslo' });
-    const spin = page.locator('lojal-wheel [part=play]');
-    await spin.waitFor();
-    await spin.click();
-    await page.locator('lojal-wheel [part=result]').waitFor({ timeout: 20_000 });
-    const posts = proxy.requests('POST', PLAY);
-    assert.equal(posts.length, 2);
-    assert.ok(posts[1].at - posts[0].at >= 1_000, `waited ${posts[1].at - posts[0].at} ms`);
-    assert.equal(posts[1].headers['idempotency-key'], posts[0].headers['idempotency-key']);
-    // The shopper has played today: a reload offers no second spin.
-    await page.reload();
-    await page.locator('lojal-wheel [part=state]').waitFor();
-    assert.equal(await page.locator('lojal-wheel [part=play]').getAttribute('aria-disabled'), 'true', 'no second spin');
-  }));
+for (const game of GAMES) {
+  test(`${game.tag}: a play answered 503 with Retry-After is tried again after the wait, and only one play exists`, () =>
+    withFaults(async (proxy) => {
+      proxy.inject('POST', game.path, { kind: 'status', status: 503, retryAfter: 1 });
+      const page = await openPage(browser, `${proxy.url}/kampanje.html`, { timezoneId: 'Europe/Oslo' });
+      const play = page.locator(`${game.tag} [part=${game.play}]`);
+      await play.waitFor();
+      await play.click();
+      await page.locator(`${game.tag} [part=result]`).waitFor({ timeout: 20_000 });
+      const posts = proxy.requests('POST', game.path);
+      assert.equal(posts.length, 2);
+      assert.ok(posts[1].at - posts[0].at >= 1_000, `waited ${posts[1].at - posts[0].at} ms`);
+      assert.equal(posts[1].headers['idempotency-key'], posts[0].headers['idempotency-key']);
+      // The shopper has played today: after a reload the game says so and offers no second play.
+      await page.reload();
+      await page.locator(`${game.tag} [part=state]`).waitFor();
+      const after = proxy.requests('POST', game.path).length;
+      await page.locator(`${game.tag} [part=${game.play}]`).click({ force: true }).catch(() => {});
+      await page.waitForTimeout(500);
+      assert.equal(proxy.requests('POST', game.path).length, after, 'no second play is sent');
+    }));
+}
 
 const FEEDBACK = /^\/api\/v1\/feedback$/;
 
@@ -240,26 +245,54 @@ for (const type of ['nps', 'csat', 'review']) {
     }));
 }
 
-const CAMPAIGN = /^\/api\/v1\/campaigns\/vinterhjulet(\?|$)/;
+for (const kind of ['reset', 'halfBody', 'hang']) {
+  test(`an NPS answer whose POST meets ${kind}: kept, delivered with its one key, stored once`, () =>
+    withFaults(async (proxy, shop) => {
+      const before = await storedAnswers(shop, 'nps');
+      proxy.inject('POST', FEEDBACK, { kind });
+      const page = await openPage(browser, `${proxy.url}/ordre.html`);
+      await page.locator('lojal-nps fieldset').waitFor();
+      await page.locator('lojal-nps label.option:has(input[value="9"])').click();
+      await page.locator('lojal-nps [part=send]').click();
+      await page.locator('lojal-nps [part=thanks]').waitFor({ timeout: 30_000 });
+      await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('lojal:outbox:')), null, { timeout: 45_000 });
+      const posts = proxy.requests('POST', FEEDBACK);
+      // Half a body still came with the server's 200: the answer is stored, nothing to resend.
+      const tries = kind === 'halfBody' ? 1 : 2;
+      assert.ok(posts.length >= tries, `${kind}, then delivered: ${posts.map((p) => p.fault)}`);
+      assert.equal(posts[0].fault, kind);
+      assert.equal(new Set(posts.map((p) => p.headers['idempotency-key'])).size, 1, 'one idempotency key for every try');
+      assert.equal(await storedAnswers(shop, 'nps'), before + 1, 'stored once');
+      assert.deepEqual(page.pageErrors, []);
+    }));
+}
 
-test('a wheel whose campaign never arrives keeps its box, stops waiting, says so calmly; the scratch card beside it plays', () =>
-  withFaults(async (proxy) => {
-    proxy.inject('GET', CAMPAIGN, { kind: 'hang' }, 10);
-    const page = await openPage(browser, `${proxy.url}/kampanje.html`, { timezoneId: 'Europe/Oslo' });
-    await page.locator('lojal-scratch [part=reveal]').waitFor();
-    const box = await page.locator('lojal-wheel').boundingBox();
-    assert.ok(box.height > 300, `the wheel keeps its box while it waits (${box.height} px)`);
-    assert.equal(await page.locator('lojal-wheel [part=result]').count(), 0);
-    const started = Date.now();
-    await page.locator('lojal-wheel [part=state]').waitFor({ timeout: 45_000 });
-    assert.ok(Date.now() - started < 40_000, 'bounded');
-    const message = plain(await page.locator('lojal-wheel [part=state]').textContent());
-    assert.ok(message.length > 0 && !/undefined|error:|\{/.test(message), `a calm message: ${message}`);
-    assert.equal(proxy.requests('GET', CAMPAIGN).length, 3, 'three tries');
-    assert.equal(await page.locator('lojal-wheel [part=play]:not([aria-disabled=true])').count(), 0, 'nothing to spin');
-    assert.equal(page.consoleErrors.filter((m) => m.startsWith('lojal:')).length, 1);
-    // The other game on the page is unaffected.
-    await page.locator('lojal-scratch [part=reveal]').click();
-    await page.locator('lojal-scratch [part=result]').waitFor({ timeout: 15_000 });
-    assert.deepEqual(page.pageErrors, []);
-  }));
+const CAMPAIGNS = {
+  'lojal-wheel': /^\/api\/v1\/campaigns\/vinterhjulet(\?|$)/,
+  'lojal-scratch': /^\/api\/v1\/campaigns\/skrapelodd(\?|$)/,
+};
+
+for (const [game, other] of [[GAMES[0], GAMES[1]], [GAMES[1], GAMES[0]]]) {
+  test(`${game.tag}: a campaign that never arrives keeps its box, stops waiting, says so calmly; the other game still plays`, () =>
+    withFaults(async (proxy) => {
+      const campaign = CAMPAIGNS[game.tag];
+      proxy.inject('GET', campaign, { kind: 'hang' }, 10);
+      const page = await openPage(browser, `${proxy.url}/kampanje.html`, { timezoneId: 'Europe/Oslo' });
+      await page.locator(`${other.tag} [part=${other.play}]`).waitFor();
+      const box = await page.locator(game.tag).boundingBox();
+      assert.ok(box.height > 200, `the game keeps its box while it waits (${box.height} px)`);
+      assert.equal(await page.locator(`${game.tag} [part=result]`).count(), 0);
+      const started = Date.now();
+      await page.locator(`${game.tag} [part=state]`).waitFor({ timeout: 45_000 });
+      assert.ok(Date.now() - started < 40_000, 'bounded');
+      const message = plain(await page.locator(`${game.tag} [part=state]`).textContent());
+      assert.ok(message.length > 0 && !/undefined|error:|\{/.test(message), `a calm message: ${message}`);
+      assert.equal(proxy.requests('GET', campaign).length, 3, 'three tries');
+      assert.equal(await page.locator(`${game.tag} [part=${game.play}]:not([aria-disabled=true])`).count(), 0, 'nothing to play');
+      assert.equal(page.consoleErrors.filter((m) => m.startsWith('lojal:')).length, 1);
+      // The other game on the page is unaffected.
+      await page.locator(`${other.tag} [part=${other.play}]`).click();
+      await page.locator(`${other.tag} [part=result]`).waitFor({ timeout: 15_000 });
+      assert.deepEqual(page.pageErrors, []);
+    }));
+}

@@ -10,15 +10,13 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::count;
-use http_body_util::BodyExt;
+use common::{Answer, count, get, send};
 use lojal::core::loyalty::{LoyaltyStatus, Program, RedeemResponse};
-use serde_json::{Value, json};
+use serde_json::json;
 use shop_api::db::{Db, latest_version, migrate};
 use shop_api::identity::ShopSecret;
 use shop_api::{AppState, Options, app, parse_origins};
 use tempfile::TempDir;
-use tower::ServiceExt;
 
 const SECRET: &str = "test-secret";
 
@@ -75,51 +73,6 @@ fn shop_with(mut options: Options) -> Shop {
 
 fn sig(id: &str) -> String {
     ShopSecret::new(SECRET).sign(id)
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-    fn error_code(&self) -> String {
-        self.json()["error"]["code"].as_str().unwrap().to_owned()
-    }
-    fn text(&self) -> String {
-        String::from_utf8(self.body.clone()).unwrap()
-    }
-}
-
-async fn send(router: &Router, request: Request<Body>) -> Answer {
-    let response = router.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    Answer {
-        status,
-        headers,
-        body,
-    }
-}
-
-async fn get(router: &Router, path: &str, signature: Option<&str>) -> Answer {
-    let mut request = Request::get(path);
-    if let Some(signature) = signature {
-        request = request.header("x-lojal-signature", signature);
-    }
-    send(router, request.body(Body::empty()).unwrap()).await
 }
 
 async fn redeem(router: &Router, customer: &str, reward: &str, key: Option<&str>) -> Answer {

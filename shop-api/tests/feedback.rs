@@ -9,8 +9,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::count;
-use http_body_util::BodyExt;
+use common::{Answer, count, send};
 use lojal::core::feedback::{FeedbackReceipt, FeedbackSummary, ReviewPage};
 use serde_json::{Value, json};
 use shop_api::db::Db;
@@ -18,7 +17,6 @@ use shop_api::identity::ShopSecret;
 use shop_api::merchant::MerchantToken;
 use shop_api::{AppState, Options, app};
 use tempfile::TempDir;
-use tower::ServiceExt;
 
 const SECRET: &str = "test-secret";
 const TOKEN: &str = "merchant-token-for-tests";
@@ -52,44 +50,14 @@ fn sig(id: &str) -> String {
     ShopSecret::new(SECRET).sign(id)
 }
 
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
+/// The error's code and message, which the feedback tests check together.
 impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
-    }
     fn error(&self) -> (String, String) {
         let json = self.json();
         (
             json["error"]["code"].as_str().unwrap().to_owned(),
             json["error"]["message"].as_str().unwrap().to_owned(),
         )
-    }
-    fn text(&self) -> String {
-        String::from_utf8(self.body.clone()).unwrap()
-    }
-}
-
-async fn send(router: &Router, request: Request<Body>) -> Answer {
-    let response = router.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    Answer {
-        status,
-        headers,
-        body,
     }
 }
 

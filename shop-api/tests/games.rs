@@ -11,14 +11,13 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
+use common::{Answer, get, send};
 use lojal::core::games::{Campaign, CampaignConfig, CampaignState, PlayResult, parse_utc};
 use serde_json::{Value, json};
 use shop_api::db::Db;
 use shop_api::identity::ShopSecret;
 use shop_api::{AppState, Options, app};
 use tempfile::TempDir;
-use tower::ServiceExt;
 
 const SECRET: &str = "test-secret";
 
@@ -69,50 +68,12 @@ fn sig(id: &str) -> String {
     ShopSecret::new(SECRET).sign(id)
 }
 
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
+/// What the games' tests read from an answer, beside `common::Answer`'s own.
 impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-    fn error_code(&self) -> String {
-        self.json()["error"]["code"].as_str().unwrap().to_owned()
-    }
     fn result(&self) -> PlayResult {
         assert_eq!(self.status, StatusCode::OK, "{}", self.json());
         serde_json::from_slice(&self.body).unwrap()
     }
-}
-
-async fn send(router: &Router, request: Request<Body>) -> Answer {
-    let response = router.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    Answer {
-        status,
-        headers,
-        body,
-    }
-}
-
-async fn get(router: &Router, path: &str, signature: Option<&str>) -> Answer {
-    let mut request = Request::get(path);
-    if let Some(signature) = signature {
-        request = request.header("x-lojal-signature", signature);
-    }
-    send(router, request.body(Body::empty()).unwrap()).await
 }
 
 /// Plays `campaign` with `body`; `signature` goes in the header, `key` is the idempotency key.

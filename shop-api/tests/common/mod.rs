@@ -7,7 +7,12 @@
 
 use std::path::{Path, PathBuf};
 
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
 use shop_api::db::{Conn, Db, DbError, Value};
+use tower::ServiceExt;
 
 /// The PostgreSQL server the tests run against, if any.
 pub fn postgres_url() -> Option<String> {
@@ -106,4 +111,52 @@ pub fn rows(db: &Db, sql: &str, params: Vec<Value>) -> Vec<Vec<Value>> {
             .map(|row| (0..row.len()).map(|i| row.get::<Value>(i)).collect())
             .collect()
     })
+}
+
+/// One answer of the router, read whole.
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+    pub fn error_code(&self) -> String {
+        self.json()["error"]["code"].as_str().unwrap().to_owned()
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8(self.body.clone()).unwrap()
+    }
+}
+
+/// Sends `request` through the router in-process (`oneshot`), as a socket would.
+pub async fn send(router: &Router, request: Request<Body>) -> Answer {
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// A GET, signed for a customer when `signature` is given.
+pub async fn get(router: &Router, path: &str, signature: Option<&str>) -> Answer {
+    let mut request = Request::get(path);
+    if let Some(signature) = signature {
+        request = request.header("x-lojal-signature", signature);
+    }
+    send(router, request.body(Body::empty()).unwrap()).await
 }

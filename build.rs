@@ -9,14 +9,7 @@ mod css;
 
 fn main() {
     let out = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
-    for sheet in [
-        "badge/badge.css",
-        "carousel/carousel.css",
-        "feedback/feedback.css",
-        "games/games.css",
-        "games/wheel.css",
-        "games/scratch.css",
-    ] {
+    for sheet in css::SHEETS {
         let source = Path::new("src/widgets").join(sheet);
         println!("cargo::rerun-if-changed={}", source.display());
         let css =

@@ -2,6 +2,16 @@
 //! layout whitespace cost bytes in every download and mean nothing to the browser. `build.rs`
 //! runs this on `src/widgets/**/*.css`; it is here so that it is tested like the rest of the core.
 
+/// The widgets' stylesheets under `src/widgets`, which `build.rs` minifies into `OUT_DIR`.
+pub const SHEETS: &[&str] = &[
+    "badge/badge.css",
+    "carousel/carousel.css",
+    "feedback/feedback.css",
+    "games/games.css",
+    "games/wheel.css",
+    "games/scratch.css",
+];
+
 /// The stylesheet without comments and without whitespace the CSS grammar ignores. Strings
 /// (`content: "…"`) are copied as written; whitespace that separates tokens (`1px solid`,
 /// `calc(a + b)`, descendant selectors) is kept as one space.
@@ -114,14 +124,7 @@ mod tests {
     #[test]
     fn the_widgets_sheets_keep_every_rule() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/widgets");
-        for sheet in [
-            "badge/badge.css",
-            "carousel/carousel.css",
-            "feedback/feedback.css",
-            "games/games.css",
-            "games/wheel.css",
-            "games/scratch.css",
-        ] {
+        for sheet in super::SHEETS {
             let css = std::fs::read_to_string(dir.join(sheet)).unwrap();
             let small = minify(&css);
             assert_eq!(minify(&small), small, "{sheet}");

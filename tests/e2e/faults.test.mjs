@@ -223,47 +223,47 @@ async function storedAnswers(shop, type) {
   return (await response.json()).per_day.reduce((sum, day) => sum + day[type], 0);
 }
 
+/**
+ * Answers prompt `type` with `score` on the order page behind the proxy and waits until the answer
+ * has left the outbox; checks that every try carried one idempotency key, that the shop stored
+ * it exactly once and that the page threw nothing. Returns the POSTs the proxy saw.
+ */
+async function answerThroughFaults(proxy, shop, type, score, { deliveredWithin }) {
+  const before = await storedAnswers(shop, type);
+  const page = await openPage(browser, `${proxy.url}/ordre.html`);
+  await page.locator(`lojal-${type} fieldset`).waitFor();
+  await page.locator(`lojal-${type} label.option:has(input[value="${score}"])`).click();
+  await page.locator(`lojal-${type} [part=send]`).click();
+  await page.locator(`lojal-${type} [part=thanks]`).waitFor({ timeout: 30_000 });
+  // Delivered in the end, from the outbox if not at once.
+  await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('lojal:outbox:')), null, { timeout: deliveredWithin });
+  const posts = proxy.requests('POST', FEEDBACK);
+  assert.equal(new Set(posts.map((p) => p.headers['idempotency-key'])).size, 1, 'one idempotency key for every try');
+  assert.equal(await storedAnswers(shop, type), before + 1, 'stored once');
+  assert.deepEqual(page.pageErrors, []);
+  return posts;
+}
+
 for (const type of ['nps', 'csat', 'review']) {
   test(`a ${type} answer whose answer is lost, then a 503 with Retry-After: delivered with one key after the wait, stored once`, () =>
     withFaults(async (proxy, shop) => {
-      const before = await storedAnswers(shop, type);
       proxy.inject('POST', FEEDBACK, { kind: 'loseAnswer' });
       proxy.inject('POST', FEEDBACK, { kind: 'status', status: 503, retryAfter: 1 });
-      const page = await openPage(browser, `${proxy.url}/ordre.html`);
-      await page.locator(`lojal-${type} fieldset`).waitFor();
-      await page.locator(`lojal-${type} label.option:has(input[value="4"])`).click();
-      await page.locator(`lojal-${type} [part=send]`).click();
-      await page.locator(`lojal-${type} [part=thanks]`).waitFor();
-      // Delivered in the end, from the outbox if not at once.
-      await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('lojal:outbox:')), null, { timeout: 30_000 });
-      const posts = proxy.requests('POST', FEEDBACK);
+      const posts = await answerThroughFaults(proxy, shop, type, 4, { deliveredWithin: 30_000 });
       assert.ok(posts.length >= 3, `lost, 503, then delivered: ${posts.map((p) => p.fault)}`);
-      assert.equal(new Set(posts.map((p) => p.headers['idempotency-key'])).size, 1, 'one idempotency key for every try');
       assert.ok(posts[2].at - posts[1].at >= 1_000, `Retry-After honoured: ${posts[2].at - posts[1].at} ms`);
-      assert.equal(await storedAnswers(shop, type), before + 1, 'stored once');
-      assert.deepEqual(page.pageErrors, []);
     }));
 }
 
 for (const kind of ['reset', 'halfBody', 'hang']) {
   test(`an NPS answer whose POST meets ${kind}: kept, delivered with its one key, stored once`, () =>
     withFaults(async (proxy, shop) => {
-      const before = await storedAnswers(shop, 'nps');
       proxy.inject('POST', FEEDBACK, { kind });
-      const page = await openPage(browser, `${proxy.url}/ordre.html`);
-      await page.locator('lojal-nps fieldset').waitFor();
-      await page.locator('lojal-nps label.option:has(input[value="9"])').click();
-      await page.locator('lojal-nps [part=send]').click();
-      await page.locator('lojal-nps [part=thanks]').waitFor({ timeout: 30_000 });
-      await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('lojal:outbox:')), null, { timeout: 45_000 });
-      const posts = proxy.requests('POST', FEEDBACK);
+      const posts = await answerThroughFaults(proxy, shop, 'nps', 9, { deliveredWithin: 45_000 });
       // Half a body still came with the server's 200: the answer is stored, nothing to resend.
       const tries = kind === 'halfBody' ? 1 : 2;
       assert.ok(posts.length >= tries, `${kind}, then delivered: ${posts.map((p) => p.fault)}`);
       assert.equal(posts[0].fault, kind);
-      assert.equal(new Set(posts.map((p) => p.headers['idempotency-key'])).size, 1, 'one idempotency key for every try');
-      assert.equal(await storedAnswers(shop, 'nps'), before + 1, 'stored once');
-      assert.deepEqual(page.pageErrors, []);
     }));
 }
 

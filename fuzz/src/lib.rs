@@ -6,7 +6,7 @@ use lojal::core::config::{Identity, api_base};
 use lojal::core::i18n::fill;
 use lojal::core::loyalty::{LoyaltyStatus, Program, RedeemResponse};
 use lojal::core::retry::parse_retry_after;
-use lojal::core::url::{join, path_segment, safe_link};
+use lojal::core::url::{join, path_segment, safe_link, safe_srcset};
 use lojal::core::wire::ErrorBody;
 
 /// Network JSON for the badge: parsing never panics, and whatever passes validation has sane
@@ -48,6 +48,19 @@ pub fn links(data: &[u8]) {
             !link.chars().any(|c| c.is_control() || c == '\\'),
             "{link:?}"
         );
+    }
+    // A srcset keeps only safe candidates, each a URL and at most a width or density.
+    if let Some(srcset) = safe_srcset(text, None) {
+        for candidate in srcset.split(", ") {
+            let mut parts = candidate.split(' ');
+            let url = parts.next().expect("a candidate has a URL");
+            assert_eq!(safe_link(url), Some(url), "{srcset:?}");
+            assert!(
+                parts.next().is_none_or(|d| d.ends_with(['w', 'x'])),
+                "{srcset:?}"
+            );
+            assert!(parts.next().is_none(), "{srcset:?}");
+        }
     }
     let segment = path_segment(text);
     assert!(

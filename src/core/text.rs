@@ -57,8 +57,10 @@ pub fn decode_entities(raw: &str) -> String {
     while let Some(start) = rest.find('&') {
         out.push_str(&rest[..start]);
         let after = &rest[start + 1..];
-        // References are short; a `;` far away belongs to something else.
-        let end = after.get(..33).unwrap_or(after).find(';');
+        // References are short; a `;` far away belongs to something else. Bytes, not a
+        // `str` slice: byte 33 may fall inside a character, and searching the whole rest
+        // instead would make a long hostile title quadratic.
+        let end = after.as_bytes().iter().take(33).position(|&b| b == b';');
         match end.and_then(|end| reference(&after[..end]).map(|c| (c, end))) {
             Some((c, end)) => {
                 out.push(c);
@@ -151,6 +153,11 @@ mod tests {
             ("&#x;", "&#x;"),
             ("&#99999999999;", "&#99999999999;"),
             ("trailing &", "trailing &"),
+            (
+                "&aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaé far; &amp;",
+                "&aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaé far; &",
+            ),
+            ("&ø;&å", "&ø;&å"),
         ];
         for (raw, expected) in cases {
             assert_eq!(decode_entities(raw), expected, "{raw:?}");

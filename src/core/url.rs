@@ -74,14 +74,15 @@ pub fn safe_srcset(raw: &str, origin: Option<&str>) -> Option<String> {
     (!candidates.is_empty()).then(|| candidates.join(", "))
 }
 
+// `strip_suffix`, not a split at `len - 1`: a descriptor from the network may end in a
+// multi-byte character (`640ẃ`), and splitting inside it would panic.
 fn is_descriptor(d: &str) -> bool {
-    let (number, unit) = d.split_at(d.len().saturating_sub(1));
-    match unit {
-        "w" => {
-            !number.is_empty() && number.len() <= 5 && number.bytes().all(|b| b.is_ascii_digit())
-        }
-        "x" => number.len() <= 5 && number.parse::<f32>().is_ok_and(|x| x > 0.0),
-        _ => false,
+    if let Some(width) = d.strip_suffix('w') {
+        !width.is_empty() && width.len() <= 5 && width.bytes().all(|b| b.is_ascii_digit())
+    } else if let Some(density) = d.strip_suffix('x') {
+        density.len() <= 5 && density.parse::<f32>().is_ok_and(|x| x > 0.0)
+    } else {
+        false
     }
 }
 
@@ -217,6 +218,8 @@ mod tests {
             ),
             ("/a.png 320w, /b.png 640w extra", Some("/a.png 320w")),
             ("/a.png w, /b.png -1x, /c.png 0x, /d.png 12345678w", None),
+            ("/a.png 640ẃ, /b.png 2×, /c.png ø, /d.png é1x", None),
+            ("/a.png 640ẃ, /b.png 320w", Some("/b.png 320w")),
             ("/a.png", Some("/a.png")),
             ("javascript:alert(1) 1x", None),
             ("", None),

@@ -2,7 +2,6 @@
 //! language is adding a file and a line to [`SHIPPED`]. Plural categories, numbers and dates
 //! come from the browser's `Intl` and are passed in, so this module stays pure.
 
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
 /// Every locale compiled into the bundle, with its strings.
@@ -31,8 +30,7 @@ pub fn intl_locales(locale: &str) -> Vec<&str> {
 pub const FALLBACK: &str = "en";
 
 /// Forms of a message that counts something, keyed by CLDR plural category.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Plural {
     pub zero: Option<String>,
     pub one: Option<String>,
@@ -57,11 +55,93 @@ impl Plural {
     }
 }
 
+/// One value of a locale tree read into a message type. `None` when its shape is wrong; a
+/// nested struct of strings names the key inside it instead (`Some(Err(..))`).
+trait FromTree: Sized {
+    fn from_tree(value: &Value) -> Option<Result<Self, String>>;
+}
+
+impl FromTree for String {
+    fn from_tree(value: &Value) -> Option<Result<Self, String>> {
+        value.as_str().map(|text| Ok(text.to_owned()))
+    }
+}
+
+impl FromTree for Vec<String> {
+    fn from_tree(value: &Value) -> Option<Result<Self, String>> {
+        let texts = value
+            .as_array()?
+            .iter()
+            .map(|v| v.as_str().map(str::to_owned));
+        texts.collect::<Option<_>>().map(Ok)
+    }
+}
+
+impl FromTree for Plural {
+    fn from_tree(value: &Value) -> Option<Result<Self, String>> {
+        let map = value.as_object().filter(|map| is_plural(map))?;
+        let form = |category: &str| match map.get(category) {
+            None => Some(None),
+            Some(text) => text.as_str().map(|t| Some(t.to_owned())),
+        };
+        Some(Ok(Self {
+            zero: form("zero")?,
+            one: form("one")?,
+            two: form("two")?,
+            few: form("few")?,
+            many: form("many")?,
+            other: form("other")??,
+        }))
+    }
+}
+
+/// The key `name` of `map`, read as a `T`; a missing key or a wrong shape is named by its
+/// dotted path. Generic over the four message types only, so each field costs one call.
+fn field<T: FromTree>(map: &Map<String, Value>, path: &str, name: &str) -> Result<T, String> {
+    map.get(name)
+        .and_then(T::from_tree)
+        .unwrap_or_else(|| Err(format!("{path}{name} is missing or not text")))
+}
+
+/// A struct of strings read from a locale tree by a hand-made reader instead of serde's derive:
+/// a derived visitor for a hundred fields cost the bundle 50 KB of wasm. Every key must be
+/// there with the right shape, and none may be extra, as `deny_unknown_fields` did.
+macro_rules! strings {
+    ($(#[$meta:meta])* pub struct $name:ident at $path:literal {
+        $($(#[$field_meta:meta])* pub $field:ident: $ty:ty,)*
+    }) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq)]
+        pub struct $name {
+            $($(#[$field_meta])* pub $field: $ty,)*
+        }
+
+        impl FromTree for $name {
+            fn from_tree(value: &Value) -> Option<Result<Self, String>> {
+                value.is_object().then(|| Self::read(value))
+            }
+        }
+
+        impl $name {
+            const KEYS: &[&str] = &[$(stringify!($field)),*];
+
+            fn read(value: &Value) -> Result<Self, String> {
+                let map = value.as_object().ok_or("the strings are not a JSON object")?;
+                if let Some(extra) = map.keys().find(|key| !Self::KEYS.contains(&key.as_str())) {
+                    return Err(format!("{}{extra} is not a known string", $path));
+                }
+                Ok(Self {
+                    $($field: field(map, $path, stringify!($field))?,)*
+                })
+            }
+        }
+    };
+}
+
+strings! {
 /// Every string the widgets show. A locale file lacking a key, or with one too many, fails to
 /// load, and the test below fails for it.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Messages {
+pub struct Messages at "" {
     pub points: Plural,
     pub points_to_next_tier: Plural,
     pub top_tier: String,
@@ -130,11 +210,11 @@ pub struct Messages {
     pub game_scratch_label: String,
     pub feedback: FeedbackMessages,
 }
+}
 
+strings! {
 /// The strings of `<lojal-nps>`, `<lojal-csat>` and `<lojal-review>`.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct FeedbackMessages {
+pub struct FeedbackMessages at "feedback." {
     pub nps_question: String,
     /// Under 0 and 10.
     pub nps_low: String,
@@ -167,6 +247,7 @@ pub struct FeedbackMessages {
     pub already_answered: String,
     pub failed: String,
 }
+}
 
 impl Messages {
     /// The strings of a shipped locale (`resolve` first); English for anything else.
@@ -176,7 +257,12 @@ impl Messages {
 
     /// Strings from a tree [`overlay`] built on a shipped locale, which has every key.
     pub fn from_value(tree: Value) -> Self {
-        serde_json::from_value(tree).unwrap_or_else(|e| panic!("locale strings: {e}"))
+        Self::read(&tree).unwrap_or_else(|e| panic!("locale strings: {e}"))
+    }
+
+    /// A complete locale file, or the first key it lacks or has too many.
+    pub fn parse(json: &str) -> Result<Self, String> {
+        Self::read(&serde_json::from_str(json).map_err(|e| e.to_string())?)
     }
 }
 
@@ -374,13 +460,86 @@ mod tests {
     #[test]
     fn every_shipped_locale_has_every_key() {
         for (tag, json) in SHIPPED {
-            let parsed: Result<Messages, _> = serde_json::from_str(json);
+            let parsed = Messages::parse(json);
             assert!(
                 parsed.is_ok(),
                 "locales/{tag}.json: {}",
                 parsed.unwrap_err()
             );
         }
+    }
+
+    #[test]
+    fn a_locale_lacking_a_key_or_with_one_too_many_is_refused_by_its_path() {
+        use serde_json::json;
+        // (where, the new value or None to remove it, the error)
+        let cases = [
+            ("/redeem", None, "redeem is missing or not text"),
+            ("/redeem", Some(json!(3)), "redeem is missing or not text"),
+            (
+                "/redem",
+                Some(json!("Løs inn")),
+                "redem is not a known string",
+            ),
+            (
+                "/points/plenty",
+                Some(json!("{count}")),
+                "points is missing or not text",
+            ),
+            ("/points/other", None, "points is missing or not text"),
+            (
+                "/points/one",
+                Some(Value::Null),
+                "points is missing or not text",
+            ),
+            (
+                "/feedback/csat_scores/2",
+                Some(json!(3)),
+                "feedback.csat_scores is missing or not text",
+            ),
+            (
+                "/feedback/thanks",
+                None,
+                "feedback.thanks is missing or not text",
+            ),
+            (
+                "/feedback/thankz",
+                Some(json!("Takk")),
+                "feedback.thankz is not a known string",
+            ),
+            (
+                "/feedback",
+                Some(json!("Takk")),
+                "feedback is missing or not text",
+            ),
+        ];
+        fn parent_of<'a>(tree: &'a mut Value, pointer: &str) -> &'a mut Map<String, Value> {
+            tree.pointer_mut(pointer).unwrap().as_object_mut().unwrap()
+        }
+        for (pointer, value, expected) in cases {
+            let mut tree: Value = serde_json::from_str(SHIPPED[0].1).unwrap();
+            let (parent, key) = pointer.rsplit_once('/').unwrap();
+            match value {
+                Some(value) if tree.pointer(pointer).is_some() => {
+                    *tree.pointer_mut(pointer).unwrap() = value;
+                }
+                Some(value) => drop(parent_of(&mut tree, parent).insert(key.into(), value)),
+                None => drop(parent_of(&mut tree, parent).remove(key)),
+            }
+            assert_eq!(
+                Messages::parse(&tree.to_string()).unwrap_err(),
+                expected,
+                "{pointer}"
+            );
+        }
+        assert_eq!(
+            Messages::parse("[]").unwrap_err(),
+            "the strings are not a JSON object"
+        );
+        assert_eq!(
+            Messages::parse(SHIPPED[0].1),
+            Ok(Messages::for_locale("en"))
+        );
     }
 
     #[test]

@@ -33,13 +33,18 @@ rename_reference() { # file, old name, new name
   [ "$(grep -c -F "'$2'" "$1")" = 1 ] || die "expected one reference to '$2' in $1"
   sed -i "s|'$2'|'$3'|" "$1"
 }
+# The JavaScript is minified last (terser may change the quotes the renames look for): the
+# loader is what every page of a theme downloads, so its comments stay in src/mount/lojal.js.
+minify() { "$ROOT/node_modules/.bin/terser" "$1" --module --compress --mangle --output "$1"; }
 wasm_name="lojal_wasm_bg.$(hash_of "$DIST/lojal_wasm_bg.wasm").wasm"
 mv "$DIST/lojal_wasm_bg.wasm" "$DIST/$wasm_name"
 rename_reference "$DIST/lojal_wasm.js" lojal_wasm_bg.wasm "$wasm_name"
+minify "$DIST/lojal_wasm.js"
 glue_name="lojal_wasm.$(hash_of "$DIST/lojal_wasm.js").js"
 mv "$DIST/lojal_wasm.js" "$DIST/$glue_name"
 cp "$ROOT/src/mount/lojal.js" "$DIST/lojal.js"
 rename_reference "$DIST/lojal.js" ./lojal_wasm.js "./$glue_name"
+minify "$DIST/lojal.js"
 
 # What theme developers and their tools read: the element manifest and the TypeScript types
 # generated from it, and the tag a merchant pastes.

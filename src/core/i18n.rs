@@ -420,8 +420,8 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
 }
 
 /// The locale for the first candidate that is shipped or in `added` (locales the page added at
-/// run time), in the order given (element attribute, script tag, `<html lang>`,
-/// `navigator.languages`); [`FALLBACK`] otherwise. Candidates and tags compare by language
+/// run time), in the order given (element attribute, script tag, `<html lang>`); [`FALLBACK`]
+/// otherwise. Candidates and tags compare by language
 /// (`nb-NO` matches `nb`), and the macrolanguage `no` means Bokmål, as Norwegian shops use it.
 /// An added locale wins over a shipped one with the same language, so a page can replace one.
 pub fn resolve<'a, A: AsRef<str>>(

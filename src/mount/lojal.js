@@ -259,7 +259,10 @@ export function defineLojal(options = {}) {
   }
 }
 
-// The merchant's script tag configures and defines everything by itself.
+// The merchant's script tag configures and defines everything by itself. Behind a redirect
+// import.meta.url is the final URL, not the tag's: then it is the one named lojal.js or with data-api.
+const scripts = typeof document === 'undefined' ? [] : [...document.querySelectorAll('script[type=module][src]')];
 const script =
-  typeof document === 'undefined' ? null : [...document.querySelectorAll('script[src]')].find((s) => s.src === import.meta.url);
+  scripts.find((s) => s.src === import.meta.url) ??
+  scripts.find((s) => s.hasAttribute('data-api') || new URL(s.src).pathname.endsWith('/lojal.js'));
 if (script) defineLojal({ api: script.dataset.api, locale: script.dataset.locale, consent: script.dataset.consent });

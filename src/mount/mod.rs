@@ -20,8 +20,8 @@ pub struct Host {
     element: SendWrapper<HtmlElement>,
     attributes: ArcRwSignal<BTreeMap<String, String>>,
     page_api: Option<String>,
-    /// Locale candidates after the element's own attribute: script tag, `<html lang>`,
-    /// `navigator.languages`, read once at mount.
+    /// Locale candidates after the element's own attribute: the script tag's `data-locale`,
+    /// then `<html lang>`, read once at mount (English when none is shipped or added).
     page_locales: Vec<String>,
     /// The text of the element's `<script type="application/json" data-lojal-strings>` child,
     /// read once at mount.
@@ -242,20 +242,10 @@ pub fn mount(
 }
 
 fn page_locales(script_locale: Option<String>, document: &web_sys::Document) -> Vec<String> {
+    // Not `navigator.languages`: a widget speaks the page's language, not the browser's (a
+    // German browser on a Norwegian shop without `lang` gets English, never German widgets).
     let html_lang = document
         .document_element()
         .and_then(|html| html.get_attribute("lang"));
-    let navigator = web_sys::window()
-        .map(|w| w.navigator().languages())
-        .map(|list| {
-            list.iter()
-                .filter_map(|l| l.as_string())
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default();
-    script_locale
-        .into_iter()
-        .chain(html_lang)
-        .chain(navigator)
-        .collect()
+    script_locale.into_iter().chain(html_lang).collect()
 }

@@ -77,6 +77,56 @@ test('a shopper redeems a reward with the keyboard alone and gets a coupon and a
     assert.deepEqual(page.pageErrors, []);
   }));
 
+test('Redeem announces lojal:redeem with the API’s coupon and balance, and Copy puts the code on the clipboard', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, shop.url, { permissions: ['clipboard-read', 'clipboard-write'] });
+    await points(page).waitFor();
+    await page.evaluate(() => {
+      window.__redeemed = [];
+      document.addEventListener('lojal:redeem', (e) => window.__redeemed.push(e.detail));
+    });
+    await page.locator('lojal-badge [part=trigger]').click();
+    const answered = page.waitForResponse((r) => r.url().endsWith('/loyalty/c-1001/redeem') && r.request().method() === 'POST');
+    await page.locator('lojal-badge [part=redeem]').first().click();
+    const answer = await (await answered).json();
+    await page.waitForFunction(() => window.__redeemed.length > 0);
+    assert.deepEqual(await page.evaluate(() => window.__redeemed), [
+      { rewardId: answer.coupon.reward_id, code: answer.coupon.code, expiresAt: answer.coupon.expires_at, points: answer.status.points },
+    ]);
+    // Free shipping, 300 of Ingrid's 1 250 points.
+    assert.equal(answer.coupon.reward_id, 'r-ship');
+    assert.equal(answer.status.points, 950);
+
+    const copy = page.locator('lojal-badge [part=copy]');
+    assert.equal(await copy.textContent(), 'Kopier koden');
+    await copy.click();
+    await page.waitForFunction(() =>
+      document.querySelector('lojal-badge').shadowRoot.querySelector('[part=copy]').textContent === 'Kopiert');
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), answer.coupon.code);
+    assert.equal(await page.locator('lojal-badge [part=code]').textContent(), answer.coupon.code);
+    assert.deepEqual(page.pageErrors, []);
+  }));
+
+test('on a phone the rewards popover is a bottom sheet across the window', () =>
+  withShop(async (shop) => {
+    const viewport = { width: 390, height: 760 };
+    const page = await openPage(browser, shop.url, { viewport });
+    await points(page).waitFor();
+    await page.locator('lojal-badge [part=trigger]').click();
+    const popover = page.locator('lojal-badge [part=popover]');
+    await popover.waitFor();
+    await page.locator('lojal-badge [part=redeem]').first().click();
+    await page.locator('lojal-badge [part=code]').waitFor();
+    const box = await popover.boundingBox();
+    // 0.5rem from the window's sides and bottom, whatever the badge's place in the header.
+    assert.deepEqual(
+      { left: box.x, right: box.x + box.width, bottom: Math.round(box.y + box.height) },
+      { left: 8, right: viewport.width - 8, bottom: viewport.height - 8 },
+    );
+    await page.screenshot({ path: join(ARTIFACTS, 'badge-mobile.png') });
+    assert.deepEqual(page.pageErrors, []);
+  }));
+
 test('a double click on Redeem pays once', () =>
   withShop(async (shop) => {
     const page = await openPage(browser, shop.url);

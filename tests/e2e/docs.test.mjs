@@ -1,6 +1,8 @@
 // Every element in custom-elements.json is documented on a page linked from /docs/: reference
 // tables rendered from the manifest list all its attributes, events, parts and properties, the
-// live example mounts, and snippets for plain HTML, Shopify and WooCommerce themes are there.
+// live example mounts, and its snippets for plain HTML, Shopify and WooCommerce themes name it,
+// sign the customer id on the server where it takes one (Liquid's hmac_sha256, PHP's hash_hmac)
+// and escape what they print into attributes (Liquid `| escape`, PHP esc_attr/esc_url).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -9,6 +11,23 @@ import { ROOT, ARTIFACTS, startShop, launch, openPage } from './harness.mjs';
 
 const manifest = JSON.parse(readFileSync(join(ROOT, 'pkg', 'custom-elements.json'), 'utf8'));
 const elements = manifest.modules.flatMap((m) => m.declarations).filter((d) => d.customElement);
+
+const PLATFORMS = ['Plain HTML', 'Shopify', 'WooCommerce'];
+
+/** The text of the code blocks under each platform's heading ("Shopify theme (Liquid)"). */
+function platformSnippets(page) {
+  return page.evaluate((platforms) => {
+    const snippets = {};
+    for (const heading of document.querySelectorAll('main h3')) {
+      const platform = platforms.find((p) => heading.textContent.startsWith(p));
+      if (!platform) continue;
+      for (let next = heading.nextElementSibling; next && !/^H[1-3]$/.test(next.tagName); next = next.nextElementSibling) {
+        if (next.tagName === 'PRE') snippets[platform] = `${snippets[platform] ?? ''}${next.textContent}\n`;
+      }
+    }
+    return snippets;
+  }, PLATFORMS);
+}
 
 let browser;
 let shop;
@@ -54,8 +73,29 @@ for (const element of elements) {
     assert.deepEqual(documented.sort(), expected.sort());
     // The live example is a real, mounted element.
     await page.waitForFunction((tag) => document.querySelector(tag)?.shadowRoot?.querySelector('[part]'), element.tagName);
-    for (const platform of ['Plain HTML', 'Shopify', 'WooCommerce']) {
-      assert.ok(await page.getByRole('heading', { name: new RegExp(platform) }).count() >= 1, `${platform} snippet`);
+    const snippets = await platformSnippets(page);
+    const tag = element.tagName;
+    const takesCustomer = element.attributes.some((a) => a.name === 'customer-sig');
+    for (const platform of PLATFORMS) {
+      const snippet = snippets[platform];
+      assert.ok(snippet, `no ${platform} snippet on ${new URL(page.url()).pathname}`);
+      assert.ok(snippet.includes(`<${tag}`) && snippet.includes(`</${tag}>`), `the ${platform} snippet has no <${tag}>`);
+      // Each element from its start tag to its end tag (PHP's `?>` may sit inside its attributes).
+      const tags = snippet.match(new RegExp(`<${tag}\\b[\\s\\S]*?></${tag}>`, 'g'));
+      if (takesCustomer && platform !== 'Plain HTML') {
+        assert.ok(tags.some((t) => t.includes('customer-sig=')), `the ${platform} snippet signs no <${tag}>`);
+      }
+    }
+    if (takesCustomer) {
+      assert.match(snippets.Shopify, /\| hmac_sha256: /, 'the Liquid snippet signs the customer id on the server');
+      assert.match(snippets.WooCommerce, /hash_hmac\('sha256', /, 'the PHP snippet signs the customer id on the server');
+    }
+    // Whatever a theme prints into an attribute is escaped for it.
+    for (const [, output] of snippets.Shopify.matchAll(/="\{\{(.*?)\}\}"/g)) {
+      assert.match(output, /\| escape\s*$/, `Liquid output {{${output}}} in an attribute is not escaped`);
+    }
+    for (const [, output] of snippets.WooCommerce.matchAll(/="<\?php echo (.*?); \?>"/g)) {
+      assert.match(output, /^esc_(attr|url)\(/, `PHP output ${output} in an attribute is not escaped`);
     }
     assert.deepEqual(page.pageErrors, []);
     assert.deepEqual(page.consoleErrors, []);

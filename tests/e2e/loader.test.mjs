@@ -92,3 +92,32 @@ for (const path of PAGES_WITH_WIDGETS) {
       assert.deepEqual(page.pageErrors, []);
     }));
 }
+
+// A CDN's moving name answers with a redirect to the versioned file; the module's
+// import.meta.url is then the final URL, not the tag's src. The loader still finds its tag (by
+// the name lojal.js, or by data-api) and reads its settings: data-locale="et" on a Norwegian
+// page shows Estonian.
+for (const src of ['/cdn/lojal/latest/lojal.js', '/cdn/loyalty-widgets.js']) {
+  test(`a script tag whose src ${src} redirects to the loader still defines and configures the elements`, () =>
+    withShop(async (shop) => {
+      const page = await openPage(browser);
+      await page.route(`${shop.url}/redirected.html`, (route) =>
+        route.fulfill({
+          contentType: 'text/html',
+          body: `<!doctype html><html lang="nb"><head><meta charset="utf-8"><title>CDN</title>
+            <script type="module" src="${src}" data-api="/api/v1" data-locale="et" async></script></head>
+            <body><lojal-badge></lojal-badge></body></html>`,
+        }),
+      );
+      await page.route(`${shop.url}${src}`, (route) => route.fulfill({ status: 302, headers: { location: '/lojal/lojal.js' } }));
+      const redirected = page.waitForResponse((r) => r.url() === `${shop.url}${src}` && r.status() === 302);
+      await page.goto(`${shop.url}/redirected.html`);
+      await redirected;
+      const cta = page.locator('lojal-badge [part=cta]');
+      await cta.waitFor({ timeout: 15_000 });
+      assert.equal(await page.locator('lojal-badge [part=badge]').getAttribute('lang'), 'et');
+      assert.match(await cta.textContent(), /Liitu ja saa 100 punkti/);
+      assert.deepEqual(page.pageErrors, []);
+      assert.deepEqual(page.consoleErrors, []);
+    }));
+}

@@ -1,10 +1,12 @@
 // A merchant's own strings and languages without a rebuild: the `strings` attribute and the
 // `data-lojal-strings` block change one element only and stay text, and a locale added with
-// `lojal.addLocale` (or a `data-lojal-locale` script) is chosen and formats with `Intl`.
+// `lojal.addLocale` (or a `data-lojal-locale` script) is chosen and formats with `Intl`; without
+// a `locale` attribute the page chooses the language, never the browser.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, openPage, plain, settled, withShop, ARTIFACTS } from './harness.mjs';
+import { launch, openPage, plain, settled, withShop, ARTIFACTS, ROOT } from './harness.mjs';
 
 let browser;
 before(async () => (browser = await launch()));
@@ -158,3 +160,43 @@ test('a locale added with lojal.addLocale is chosen by the locale attribute and 
       await page.context().close();
     }
   }));
+
+// Which language an element speaks without its own `locale`: the script tag's data-locale, then
+// <html lang>, then English, never the browser's. The browser here prefers Swedish, a shipped
+// language, so a widget that asked navigator.languages would answer in Swedish.
+const LOCALE_CASES = [
+  { lang: 'et', expected: 'et' },
+  { lang: 'nb-NO', expected: 'nb' },
+  { lang: null, expected: 'en' },
+  { lang: 'de', expected: 'en' }, // not shipped: English, not the browser's Swedish
+  { lang: 'et', dataLocale: 'da', expected: 'da' },
+];
+
+for (const { lang, dataLocale, expected } of LOCALE_CASES) {
+  const html = lang ? `<html lang="${lang}">` : 'no lang';
+  const script = dataLocale ? `data-locale="${dataLocale}"` : 'no data-locale';
+  test(`a guest badge on a page with ${html} and ${script}, in a Swedish browser, speaks ${expected}`, () =>
+    withShop(async (shop) => {
+      const tab = await openPage(browser, null, { locale: 'sv-SE' });
+      try {
+        await tab.route(`${shop.url}/locale.html`, (route) =>
+          route.fulfill({
+            contentType: 'text/html',
+            body: `<!doctype html><html${lang ? ` lang="${lang}"` : ''}><head><meta charset="utf-8"><title>Locale</title>
+              <script type="module" src="/lojal/lojal.js" data-api="/api/v1" ${dataLocale ? `data-locale="${dataLocale}"` : ''}></script>
+              </head><body><lojal-badge></lojal-badge></body></html>`,
+          }),
+        );
+        await tab.goto(`${shop.url}/locale.html`);
+        assert.deepEqual(await tab.evaluate(() => navigator.languages), ['sv-SE']);
+        const cta = tab.locator('lojal-badge [part=cta]');
+        await cta.waitFor();
+        assert.equal(await tab.locator('lojal-badge [part=badge]').getAttribute('lang'), expected);
+        const strings = JSON.parse(readFileSync(join(ROOT, 'locales', `${expected}.json`), 'utf8'));
+        assert.equal(plain(await cta.textContent()).replace(/^★/, ''), strings.guest_cta.other.replace('{count}', '100'));
+        assert.deepEqual(tab.pageErrors, []);
+      } finally {
+        await tab.context().close();
+      }
+    }));
+}

@@ -2,9 +2,11 @@
 // TypeScript types (all generated from it) lie to theme developers. This compares it with the
 // loader's element table and with each widget's Rust source: tags, observed attributes, `part`
 // names in the views, `--lojal-*` properties in the CSS, and `host.emit("…")` /
-// `emit_analytics("…")` events.
+// `emit_analytics("…")` events; and the loader's exported functions with the manifest's
+// declarations and exports and with the TypeScript declarations generated from it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,4 +89,40 @@ for (const element of elements) {
 test('every element the manifest lists is exported as a custom-element definition', () => {
   const exported = manifest.modules.flatMap((m) => m.exports ?? []).filter((e) => e.kind === 'custom-element-definition');
   assert.deepEqual(sorted(exported.map((e) => e.name)), sorted(elements.map((e) => e.tagName)));
+});
+
+/** The loader's `export function name(params)` lines, as name → parameter names. */
+function loaderExports() {
+  const source = readFileSync(join(ROOT, 'src', 'mount', 'lojal.js'), 'utf8');
+  const found = [...source.matchAll(/^export function (\w+)\(([^)]*)\)/gm)].map(([, name, params]) => [
+    name,
+    params.split(',').map((p) => p.split('=')[0].trim()).filter(Boolean),
+  ]);
+  assert.ok(found.length > 0, 'src/mount/lojal.js exports no function');
+  return new Map(found);
+}
+
+test('the manifest declares and exports exactly the functions the loader exports, with their parameters', () => {
+  const exported = loaderExports();
+  const module = manifest.modules.find((m) => m.path === 'dist/lojal.js');
+  assert.ok(module, 'the manifest has no module dist/lojal.js');
+  const functions = module.declarations.filter((d) => d.kind === 'function');
+  assert.deepEqual(sorted(functions.map((f) => f.name)), sorted(exported.keys()), 'function declarations');
+  const js = (module.exports ?? []).filter((e) => e.kind === 'js');
+  assert.deepEqual(sorted(js.map((e) => e.name)), sorted(exported.keys()), 'js exports');
+  for (const e of js) assert.deepEqual(e.declaration, { name: e.name, module: module.path }, `${e.name} export's declaration`);
+  for (const fn of functions) {
+    assert.deepEqual((fn.parameters ?? []).map((p) => p.name), exported.get(fn.name), `${fn.name} parameters`);
+    assert.ok(fn.description?.length > 3, `${fn.name} needs a description`);
+  }
+});
+
+test('the generated TypeScript declarations type every function the loader exports', () => {
+  const types = execFileSync(process.execPath, [join(ROOT, 'scripts', 'types.mjs'), join(ROOT, 'pkg', 'custom-elements.json')], { encoding: 'utf8' });
+  for (const [name, params] of loaderExports()) {
+    const declared = types.match(new RegExp(`^export declare function ${name}\\(([^)]*)\\)`, 'm'));
+    assert.ok(declared, `lojal.d.ts does not declare ${name}`);
+    const names = declared[1].split(',').map((p) => p.split(/\??:/)[0].trim()).filter(Boolean);
+    assert.deepEqual(names, params, `${name}'s parameters in lojal.d.ts`);
+  }
 });

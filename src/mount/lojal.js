@@ -264,5 +264,5 @@ export function defineLojal(options = {}) {
 const scripts = typeof document === 'undefined' ? [] : [...document.querySelectorAll('script[type=module][src]')];
 const script =
   scripts.find((s) => s.src === import.meta.url) ??
-  scripts.find((s) => s.hasAttribute('data-api') || new URL(s.src).pathname.endsWith('/lojal.js'));
+  scripts.find((s) => s.hasAttribute('data-api') || /\/lojal\.js(?:[?#]|$)/.test(s.src));
 if (script) defineLojal({ api: script.dataset.api, locale: script.dataset.locale, consent: script.dataset.consent });

@@ -174,6 +174,24 @@ test('buttons and arrow keys move the rail', async () => {
   await page.context().close();
 });
 
+test('a limit above what the source gives still shows a rail, asking for the most it gives', async () => {
+  const page = await openPage(browser, null, { viewport: { width: 1280, height: 900 } });
+  const warnings = [];
+  page.on('console', (m) => m.type() === 'warning' && m.text().startsWith('lojal: <lojal-carousel>') && warnings.push(m.text()));
+  const limits = [];
+  page.on('request', (r) => r.url().includes('/api/v1/recommendations?') && limits.push(new URL(r.url()).searchParams.get('limit')));
+  await page.goto(`${shop.url}/product.html?id=p-setesdal`);
+  // The reference API answers limit=60 with 422: asked for as written, the rail would hide.
+  const wide = await addRail(page, { id: 'wide', intent: 'popular', limit: '60' });
+  const { body } = await api(shop, '/recommendations?intent=popular&limit=50');
+  assert.deepEqual(await texts(wide.locator('[part=name]')), body.products.map((p) => p.title));
+  assert.ok(body.products.length > 12, `more than the default (${body.products.length})`);
+  assert.ok(limits.includes('50') && !limits.includes('60'), `limits asked: ${limits}`);
+  assert.deepEqual(warnings, ['lojal: <lojal-carousel> limit 60 is more than this source gives (max_limit 50); using 50']);
+  assert.deepEqual(page.consoleErrors, []);
+  await page.context().close();
+});
+
 test('a Shopify-shaped recommendations JSON renders through the shopify preset', async () => {
   const page = await openPage(browser, null, { viewport: { width: 1280, height: 900 } });
   await serveFixtures(page);
@@ -301,7 +319,14 @@ test('200 products in one rail: only the images in view load', async () => {
     if (r.resourceType() === 'image' && n !== null) loaded.add(Number(n));
   });
   await page.goto(`${shop.url}/product.html?id=p-setesdal`);
-  const many = await addRail(page, { id: 'many', endpoint: '/fixtures/many.json', intent: 'popular', limit: '200' });
+  // The lojal preset without its max_limit: this feed gives all 200.
+  const many = await addRail(page, {
+    id: 'many',
+    source: '{"preset": "lojal", "max_limit": null}',
+    endpoint: '/fixtures/many.json',
+    intent: 'popular',
+    limit: '200',
+  });
   await many.scrollIntoViewIfNeeded();
   assert.equal(await many.locator('[part=slide]').count(), 200);
   assert.equal(await many.locator('[part=slide]').last().getAttribute('aria-label'), '200 av 200');

@@ -42,6 +42,9 @@ pub struct Mapping {
     pub path: Option<String>,
     /// What each lojal intent is called by this source; `None` passes the names through.
     pub intents: Option<Vec<(Intent, String)>>,
+    /// The most products the source gives in one response (a bigger `limit` is refused or cut
+    /// there); `None` when it takes any number up to [`MAX_PRODUCTS`].
+    pub max_limit: Option<usize>,
     list: Pointer,
     id: Pointer,
     title: Pointer,
@@ -251,7 +254,7 @@ impl Mapping {
         if config.len() > MAX_CONFIG_BYTES {
             return Err(ConfigError::TooLong);
         }
-        let spec = if config.starts_with('{') {
+        let mut spec = if config.starts_with('{') {
             let mut written: Value =
                 serde_json::from_str(config).map_err(|e| ConfigError::Json(e.to_string()))?;
             match written.as_object_mut().and_then(|o| o.remove("preset")) {
@@ -266,9 +269,14 @@ impl Mapping {
         } else {
             preset_json(config)?
         };
+        // Read by hand, not by `Spec`: a derived reader costs the bundle more.
+        let max_limit = spec
+            .as_object_mut()
+            .and_then(|o| o.remove("max_limit"))
+            .filter(|v| !v.is_null());
         let spec: Spec =
             serde_json::from_value(spec).map_err(|e| ConfigError::Json(e.to_string()))?;
-        Self::from_spec(spec)
+        Self::from_spec(spec, max_limit)
     }
 
     /// A preset by name.
@@ -276,7 +284,7 @@ impl Mapping {
         Self::from_config(name)
     }
 
-    fn from_spec(spec: Spec) -> Result<Self, ConfigError> {
+    fn from_spec(spec: Spec, max_limit: Option<Value>) -> Result<Self, ConfigError> {
         let pointer = |key: &str, text: &str| {
             Pointer::parse(text).map_err(|error| ConfigError::Pointer {
                 key: key.into(),
@@ -319,6 +327,16 @@ impl Mapping {
                     .map_err(|e| ConfigError::Invalid(format!("`price.currency`: {e}")))?,
             )),
         };
+        let max_limit = max_limit
+            .map(|n| {
+                n.as_u64()
+                    .filter(|n| *n > 0)
+                    .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+                    .ok_or_else(|| {
+                        ConfigError::Invalid("`max_limit` must be a whole number above 0".into())
+                    })
+            })
+            .transpose()?;
         let rating_scale = spec.rating_scale.unwrap_or(5.0);
         if !(rating_scale.is_finite() && rating_scale > 0.0) {
             return Err(ConfigError::Invalid(
@@ -328,6 +346,7 @@ impl Mapping {
         Ok(Self {
             path: spec.path,
             intents,
+            max_limit,
             list: pointer("list", &spec.list)?,
             id: pointer("id", &spec.id)?,
             title: pointer("title", &spec.title)?,

@@ -4,7 +4,8 @@
 //! Attributes: `source` (preset name, mapping JSON, or `#id` of a `<script type="application/json">`;
 //! a child `<script type="application/json">` works too; default `lojal`), `endpoint` (full URL,
 //! with `{product_id}`, `{intent}`, `{limit}`), `product-id`, `intent` (`related`,
-//! `bought-together`, `popular`, `back-in-stock`, `recently-viewed`), `limit`, `title`, `locale`, `strings`,
+//! `bought-together`, `popular`, `back-in-stock`, `recently-viewed`), `limit` (at most the
+//! mapping's `max_limit`), `title`, `locale`, `strings`,
 //! `api`, `auto-rotate` (seconds; off by default).
 //! Events: `lojal:recommendation-view` (once per slide seen) and `lojal:recommendation-click`,
 //! `detail` `{ productId, position, intent, url }`.
@@ -96,11 +97,20 @@ async fn load(
     mapping: Result<Mapping, String>,
     endpoint: Option<String>,
 ) -> Result<Vec<Product>, String> {
+    let mapping = if settings.intent == Intent::RecentlyViewed {
+        Mapping::from_config(rail::RECENTLY_VIEWED_MAPPING).map_err(|e| e.to_string())
+    } else {
+        mapping
+    }?;
+    let (limit, problem) = settings.limit_for(&mapping);
+    if let Some(problem) = problem {
+        host.console_warn(&problem);
+    }
     let context = Context {
         origin: None,
         currency: page_currency(),
         exclude_id: settings.product_id.clone(),
-        limit: settings.limit,
+        limit,
     };
     let report = |mapped: Mapped, from: &str| {
         for warning in &mapped.warnings {
@@ -109,8 +119,6 @@ async fn load(
         mapped.products
     };
     if settings.intent == Intent::RecentlyViewed {
-        let mapping =
-            Mapping::from_config(rail::RECENTLY_VIEWED_MAPPING).map_err(|e| e.to_string())?;
         let mapped = mapping
             .apply_body(&stored_recently_viewed(), &context)
             .map_err(|e| format!("localStorage {}: {e}", rail::RECENTLY_VIEWED_KEY))?;
@@ -119,11 +127,10 @@ async fn load(
             &format!("localStorage {}", rail::RECENTLY_VIEWED_KEY),
         ));
     }
-    let mapping = mapping?;
     let query = Query {
         product_id: settings.product_id.as_deref(),
         intent: settings.intent,
-        limit: settings.limit,
+        limit,
     };
     let url = mapping
         .request_url(&host.api_base(), endpoint.as_deref(), &query)

@@ -195,15 +195,29 @@ test('a limit above what the source gives still shows a rail, asking for the mos
 test('a Shopify-shaped recommendations JSON renders through the shopify preset', async () => {
   const page = await openPage(browser, null, { viewport: { width: 1280, height: 900 } });
   await serveFixtures(page);
+  // The store's own endpoint, at the preset's path below `api` (a theme sets data-api="/").
+  const asked = [];
+  await page.route('**/butikk/recommendations/products.json?*', (route) => {
+    const url = new URL(route.request().url());
+    asked.push([url.pathname, Object.fromEntries(url.searchParams)]);
+    route.fulfill({ contentType: 'application/json', body: readFileSync(join(FIXTURES, 'shopify-recommendations.json')) });
+  });
   await page.goto(`${shop.url}/product.html?id=p-setesdal`);
+  const source = '{"preset": "shopify", "price": {"currency": "NOK"}}';
   const shopify = await addRail(page, {
     id: 'shopify',
-    source: '{"preset": "shopify", "price": {"currency": "NOK"}}',
-    endpoint: '/fixtures/shopify-recommendations.json',
+    source,
+    api: '/butikk',
     'product-id': '8012345600000',
-    intent: 'bought-together',
-    title: 'Passer godt sammen med',
+    intent: 'related',
+    title: 'Du vil kanskje også like',
   });
+  await addRail(page, { id: 'shopify-together', source, api: '/butikk', 'product-id': '8012345600000', intent: 'bought-together' });
+  // lojal's intents in Shopify's words, and no more than the ten products the endpoint gives.
+  assert.deepEqual(asked, [
+    ['/butikk/recommendations/products.json', { product_id: '8012345600000', limit: '10', intent: 'related' }],
+    ['/butikk/recommendations/products.json', { product_id: '8012345600000', limit: '10', intent: 'complementary' }],
+  ]);
   assert.deepEqual(await texts(shopify.locator('[part=name]')), ['Marius-lue', 'Selbuvotter', 'Ullsokker, 3-pk', 'Gavekort']);
   assert.deepEqual(await texts(shopify.locator('.now')), ['349 kr', 'fra 449 kr', '299 kr', 'fra 500 kr']);
   assert.deepEqual(await texts(shopify.locator('[part=compare-at]')), ['Før 449 kr']);
@@ -216,9 +230,19 @@ test('a Shopify-shaped recommendations JSON renders through the shopify preset',
     'https://cdn.shopify.com/s/files/1/0612/3456/7890/files/marius-lue.png?v=1727777777',
   );
   assert.equal(await shopify.locator('img').first().getAttribute('alt'), 'Rød Marius-lue på en hvit bakgrunn');
+  // Sizes from Shopify's CDN (`width=`): a 12rem card on a 1× screen downloads the 240 px one.
+  const lue = 'https://cdn.shopify.com/s/files/1/0612/3456/7890/files/marius-lue.png?v=1727777777';
+  assert.equal(
+    await shopify.locator('img').first().getAttribute('srcset'),
+    [240, 360, 480, 720].map((w) => `${lue}&width=${w} ${w}w`).join(', '),
+  );
+  await shopify.scrollIntoViewIfNeeded();
+  const first = shopify.locator('img').first();
+  await first.evaluate((img) => img.complete && img.currentSrc ? null : new Promise((r) => img.addEventListener('load', r, { once: true })));
+  assert.equal(await first.evaluate((img) => img.currentSrc), `${lue}&width=240`);
   assert.equal(await shopify.locator('[part=slide]').nth(2).locator('[part=sold-out]').textContent(), 'Utsolgt');
   assert.deepEqual(page.pageErrors, []);
-  await shopify.scrollIntoViewIfNeeded();
+  assert.deepEqual(page.consoleErrors, []);
   await shopify.screenshot({ path: join(ARTIFACTS, 'carousel-shopify.png') });
   await page.context().close();
 });

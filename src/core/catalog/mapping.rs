@@ -52,11 +52,20 @@ pub struct Mapping {
     image: Option<Pointer>,
     image_srcset: Option<Pointer>,
     image_alt: Option<Pointer>,
+    image_widths: Option<ImageWidths>,
     in_stock: Option<Pointer>,
     rating: Option<Pointer>,
     rating_count: Option<Pointer>,
     rating_scale: f32,
     price: PriceMapping,
+}
+
+/// A `srcset` made from the image URL by a resizing CDN: `param=width` added for each width
+/// (Shopify's CDN answers `?width=480` with the image 480 px wide).
+#[derive(Clone, Debug, PartialEq)]
+struct ImageWidths {
+    param: String,
+    widths: Vec<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -269,14 +278,17 @@ impl Mapping {
         } else {
             preset_json(config)?
         };
-        // Read by hand, not by `Spec`: a derived reader costs the bundle more.
-        let max_limit = spec
-            .as_object_mut()
-            .and_then(|o| o.remove("max_limit"))
-            .filter(|v| !v.is_null());
+        // Read by hand, not by `Spec`: a derived reader for each costs the bundle more.
+        let mut by_hand = |key| {
+            spec.as_object_mut()
+                .and_then(|o| o.remove(key))
+                .filter(|v| !v.is_null())
+        };
+        let max_limit = by_hand("max_limit");
+        let image_widths = by_hand("image_widths");
         let spec: Spec =
             serde_json::from_value(spec).map_err(|e| ConfigError::Json(e.to_string()))?;
-        Self::from_spec(spec, max_limit)
+        Self::from_spec(spec, max_limit, image_widths)
     }
 
     /// A preset by name.
@@ -284,7 +296,11 @@ impl Mapping {
         Self::from_config(name)
     }
 
-    fn from_spec(spec: Spec, max_limit: Option<Value>) -> Result<Self, ConfigError> {
+    fn from_spec(
+        spec: Spec,
+        max_limit: Option<Value>,
+        image_widths: Option<Value>,
+    ) -> Result<Self, ConfigError> {
         let pointer = |key: &str, text: &str| {
             Pointer::parse(text).map_err(|error| ConfigError::Pointer {
                 key: key.into(),
@@ -337,6 +353,17 @@ impl Mapping {
                     })
             })
             .transpose()?;
+        let image_widths = image_widths
+            .map(|value| {
+                ImageWidths::from_config(&value).ok_or_else(|| {
+                    ConfigError::Invalid(
+                        "`image_widths` must be {\"param\": a name of letters, digits, - or _, \
+                         \"widths\": 1–8 numbers from 1 to 9999}"
+                            .into(),
+                    )
+                })
+            })
+            .transpose()?;
         let rating_scale = spec.rating_scale.unwrap_or(5.0);
         if !(rating_scale.is_finite() && rating_scale > 0.0) {
             return Err(ConfigError::Invalid(
@@ -354,6 +381,7 @@ impl Mapping {
             image: optional("image", &spec.image)?,
             image_srcset: optional("image_srcset", &spec.image_srcset)?,
             image_alt: optional("image_alt", &spec.image_alt)?,
+            image_widths,
             in_stock: optional("in_stock", &spec.in_stock)?,
             rating: optional("rating", &spec.rating)?,
             rating_count: optional("rating_count", &spec.rating_count)?,
@@ -526,32 +554,38 @@ impl Mapping {
                     None
                 }
             });
-        let image = image.map(|src| Image {
-            src,
-            srcset: self
-                .image_srcset
-                .as_ref()
-                .and_then(|p| match present(p.resolve(item)) {
-                    None => None,
+        let image = image.map(|src| {
+            let mut candidates = None;
+            let mut field = None;
+            match &self.image_srcset {
+                Some(p) => match present(p.resolve(item)) {
+                    None => {}
                     Some(Value::String(s)) => {
-                        let set = url::safe_srcset(s, context.origin.as_deref());
-                        if set.is_none() {
-                            note("image_srcset", p, "has no safe candidate");
-                        }
-                        set
+                        candidates = Some(s.clone());
+                        field = Some(p);
                     }
                     Some(_) => {
                         note("image_srcset", p, "must be a string");
-                        None
                     }
-                }),
-            alt: self
-                .image_alt
-                .as_ref()
-                .and_then(|p| p.resolve(item))
-                .and_then(Value::as_str)
-                .map(|s| text::clean(s, MAX_ALT_CHARS))
-                .unwrap_or_default(),
+                },
+                None => candidates = self.image_widths.as_ref().and_then(|w| w.candidates(&src)),
+            }
+            // Made from the checked image URL or not, every candidate is checked again.
+            let srcset = candidates.and_then(|c| url::safe_srcset(&c, context.origin.as_deref()));
+            if let (None, Some(p)) = (&srcset, field) {
+                note("image_srcset", p, "has no safe candidate");
+            }
+            Image {
+                srcset,
+                src,
+                alt: self
+                    .image_alt
+                    .as_ref()
+                    .and_then(|p| p.resolve(item))
+                    .and_then(Value::as_str)
+                    .map(|s| text::clean(s, MAX_ALT_CHARS))
+                    .unwrap_or_default(),
+            }
         });
         let in_stock = match self.in_stock.as_ref() {
             None => true,
@@ -675,6 +709,45 @@ impl Mapping {
             max: above(&spec.max),
             compare_at: above(&spec.compare_at),
         })
+    }
+}
+
+impl ImageWidths {
+    fn from_config(value: &Value) -> Option<Self> {
+        let object = value.as_object().filter(|o| o.len() == 2)?;
+        let param = object.get("param")?.as_str().filter(|p| {
+            !p.is_empty()
+                && p.len() <= 32
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
+        })?;
+        let widths = object.get("widths")?.as_array()?;
+        if !(1..=8).contains(&widths.len()) {
+            return None;
+        }
+        let widths = widths
+            .iter()
+            .map(|w| w.as_u64().filter(|w| (1..=9999).contains(w)))
+            .collect::<Option<_>>()?;
+        Some(Self {
+            param: param.to_owned(),
+            widths,
+        })
+    }
+
+    /// One `srcset` candidate per width for `src`; `None` when a width cannot be added (`#`
+    /// would put it in the fragment) or the candidates not be told apart (`,` separates them).
+    fn candidates(&self, src: &str) -> Option<String> {
+        if src.bytes().any(|b| b == b'#' || b == b',') {
+            return None;
+        }
+        let join = if src.contains('?') { '&' } else { '?' };
+        let candidates: Vec<String> = self
+            .widths
+            .iter()
+            .map(|w| format!("{src}{join}{}={w} {w}w", self.param))
+            .collect();
+        Some(candidates.join(", "))
     }
 }
 

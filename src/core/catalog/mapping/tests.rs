@@ -99,7 +99,16 @@ fn the_shopify_preset_reads_recommendations_products_json() {
         "https://cdn.shopify.com/s/files/1/0612/3456/7890/files/marius-lue.png?v=1727777777"
     );
     assert_eq!(image.alt, "Rød Marius-lue på en hvit bakgrunn");
-    assert_eq!(image.srcset, None);
+    // Shopify's CDN resizes on `width=`: phones get a small picture, not the 1200 px original.
+    assert_eq!(
+        image.srcset.as_deref(),
+        Some(
+            "https://cdn.shopify.com/s/files/1/0612/3456/7890/files/marius-lue.png?v=1727777777&width=240 240w, \
+             https://cdn.shopify.com/s/files/1/0612/3456/7890/files/marius-lue.png?v=1727777777&width=360 360w, \
+             https://cdn.shopify.com/s/files/1/0612/3456/7890/files/marius-lue.png?v=1727777777&width=480 480w, \
+             https://cdn.shopify.com/s/files/1/0612/3456/7890/files/marius-lue.png?v=1727777777&width=720 720w"
+        )
+    );
     assert_eq!(
         lue.price,
         Price {
@@ -571,6 +580,10 @@ fn request_urls_follow_the_preset_or_the_endpoint() {
     );
     let shopify = Mapping::preset("shopify").unwrap();
     assert_eq!(
+        shopify.request_url("", None, &query(Intent::Related, 10)),
+        Ok("/recommendations/products.json?product_id=p-setesdal&limit=10&intent=related".into())
+    );
+    assert_eq!(
         shopify.request_url("", None, &query(Intent::BoughtTogether, 4)),
         Ok(
             "/recommendations/products.json?product_id=p-setesdal&limit=4&intent=complementary"
@@ -609,6 +622,96 @@ fn request_urls_follow_the_preset_or_the_endpoint() {
         ),
         Ok("/static/recs.json".into())
     );
+}
+
+#[test]
+fn image_widths_make_a_srcset_when_the_mapping_reads_none() {
+    let config = |extra: &str| {
+        format!(
+            r#"{{"list": "", "id": "/id", "title": "/t", "url": "/u", "image": "/img", {extra}
+                "price": {{"amount": "/p", "format": "minor", "minor_unit": 2, "currency": "NOK"}}}}"#
+        )
+    };
+    let widths = config(r#""image_widths": {"param": "w", "widths": [200, 400]},"#);
+    let srcset = |config: &str, img: &str| {
+        let body =
+            json!([{"id": 1, "t": "Lue", "u": "/p/1", "p": 100, "img": img, "set": "/a.png 1x"}]);
+        let mapped = Mapping::from_config(config)
+            .unwrap()
+            .apply(
+                &body,
+                &Context {
+                    origin: Some("https://api.example".into()),
+                    ..context(1)
+                },
+            )
+            .unwrap();
+        mapped.products[0].image.clone().unwrap().srcset
+    };
+    let cases: &[(&str, &str, Option<&str>)] = &[
+        (
+            &widths,
+            "/a.png",
+            Some("https://api.example/a.png?w=200 200w, https://api.example/a.png?w=400 400w"),
+        ),
+        (
+            &widths,
+            "//cdn.example/a.png?v=3",
+            Some(
+                "https://cdn.example/a.png?v=3&w=200 200w, https://cdn.example/a.png?v=3&w=400 400w",
+            ),
+        ),
+        // The width would end up in the fragment, or a comma would split the srcset.
+        (&widths, "https://cdn.example/a.png#x", None),
+        (&widths, "https://cdn.example/a,b.png", None),
+        // A URL at the length limit gets no longer: the candidates fail the check, no srcset.
+        (
+            &widths,
+            &format!(
+                "https://cdn.example/{}",
+                "a".repeat(url::MAX_URL_BYTES - 20)
+            ),
+            None,
+        ),
+        // A mapped srcset field wins, even where the item has none.
+        (
+            &config(r#""image_widths": {"param": "w", "widths": [200]}, "image_srcset": "/set","#),
+            "/a.png",
+            Some("https://api.example/a.png 1x"),
+        ),
+        (
+            &config(r#""image_widths": {"param": "w", "widths": [200]}, "image_srcset": "/none","#),
+            "/a.png",
+            None,
+        ),
+        (&config(""), "/a.png", None),
+    ];
+    for (config, img, expected) in cases {
+        assert_eq!(srcset(config, img).as_deref(), *expected, "{config} {img}");
+    }
+    for widths in [
+        r#"{"param": "", "widths": [200]}"#,
+        r#"{"param": "w&x=1", "widths": [200]}"#,
+        r#"{"param": "w", "widths": []}"#,
+        r#"{"param": "w", "widths": [0]}"#,
+        r#"{"param": "w", "widths": [200.5]}"#,
+        r#"{"param": "w", "widths": [10000]}"#,
+        r#"{"param": "w", "widths": [1, 2, 3, 4, 5, 6, 7, 8, 9]}"#,
+        r#"{"param": "w", "widths": "200"}"#,
+        r#"{"param": "w", "widths": [200], "height": 1}"#,
+        r#"{"widths": [200]}"#,
+        r#""width""#,
+    ] {
+        let message = Mapping::from_config(&config(&format!(r#""image_widths": {widths},"#)))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            message,
+            "mapping: `image_widths` must be {\"param\": a name of letters, digits, - or _, \
+             \"widths\": 1–8 numbers from 1 to 9999}",
+            "{widths}"
+        );
+    }
 }
 
 #[test]

@@ -163,7 +163,8 @@ pub struct Context {
     pub limit: usize,
 }
 
-/// One item that was skipped, or shown without an optional field.
+/// One item that was skipped, or shown without an optional field (or, for a stock field it
+/// cannot read, as sold out).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Warning {
     /// Position in the response's list.
@@ -172,8 +173,9 @@ pub struct Warning {
     pub id: Option<String>,
     /// The mapping key (`url`, `price.amount`, `image`) and the pointer it read.
     pub field: String,
+    /// What is wrong; for an item still shown, also how it is shown instead.
     pub problem: String,
-    /// Whether the item was left out of the rail (a required field), or shown without the field.
+    /// Whether the item was left out of the rail (a required field).
     pub skipped: bool,
 }
 
@@ -184,11 +186,7 @@ impl std::fmt::Display for Warning {
             write!(f, " (id {id:?})")?;
         }
         write!(f, ": {} {}", self.field, self.problem)?;
-        f.write_str(if self.skipped {
-            "; skipped"
-        } else {
-            "; shown without it"
-        })
+        f.write_str(if self.skipped { "; skipped" } else { "" })
     }
 }
 
@@ -537,6 +535,28 @@ impl Mapping {
         let mut note = |key: &str, pointer: &Pointer, problem: &str| {
             dropped.get_or_insert_with(|| (at(key, pointer), problem.to_owned()));
         };
+        // Claiming a product can be bought when the shop said something else is the worse
+        // mistake: a stock field there but unreadable counts as sold out. No field: in stock.
+        let in_stock = match self.in_stock.as_ref() {
+            None => true,
+            Some(p) => match present(p.resolve(item)) {
+                None => true,
+                Some(Value::Bool(b)) => *b,
+                Some(Value::Number(n)) => n.as_f64().is_some_and(|n| n > 0.0),
+                Some(v) => match v.as_str().map(|s| s.trim().to_ascii_lowercase()).as_deref() {
+                    Some("true" | "1" | "instock" | "in_stock" | "onbackorder") => true,
+                    Some("false" | "0" | "outofstock" | "out_of_stock") => false,
+                    _ => {
+                        note(
+                            "in_stock",
+                            p,
+                            "must be a boolean, a count or instock/outofstock; shown as sold out",
+                        );
+                        false
+                    }
+                },
+            },
+        };
         let image = self
             .image
             .as_ref()
@@ -545,12 +565,16 @@ impl Mapping {
                 Some(Value::String(s)) => {
                     let src = url::safe_resource(s, context.origin.as_deref());
                     if src.is_none() {
-                        note("image", p, "is not an http(s) URL or a path");
+                        note(
+                            "image",
+                            p,
+                            "is not an http(s) URL or a path; shown without it",
+                        );
                     }
                     src
                 }
                 Some(_) => {
-                    note("image", p, "must be a string");
+                    note("image", p, "must be a string; shown without it");
                     None
                 }
             });
@@ -565,7 +589,7 @@ impl Mapping {
                         field = Some(p);
                     }
                     Some(_) => {
-                        note("image_srcset", p, "must be a string");
+                        note("image_srcset", p, "must be a string; shown without it");
                     }
                 },
                 None => candidates = self.image_widths.as_ref().and_then(|w| w.candidates(&src)),
@@ -573,7 +597,7 @@ impl Mapping {
             // Made from the checked image URL or not, every candidate is checked again.
             let srcset = candidates.and_then(|c| url::safe_srcset(&c, context.origin.as_deref()));
             if let (None, Some(p)) = (&srcset, field) {
-                note("image_srcset", p, "has no safe candidate");
+                note("image_srcset", p, "has no safe candidate; shown without it");
             }
             Image {
                 srcset,
@@ -587,22 +611,6 @@ impl Mapping {
                     .unwrap_or_default(),
             }
         });
-        let in_stock = match self.in_stock.as_ref() {
-            None => true,
-            Some(p) => match present(p.resolve(item)) {
-                None => true,
-                Some(Value::Bool(b)) => *b,
-                Some(Value::Number(n)) => n.as_f64().is_some_and(|n| n > 0.0),
-                Some(Value::String(s)) => !matches!(
-                    s.trim().to_ascii_lowercase().as_str(),
-                    "outofstock" | "out_of_stock" | "false" | "0"
-                ),
-                Some(_) => {
-                    note("in_stock", p, "must be a boolean");
-                    true
-                }
-            },
-        };
         let rating = self.rating.as_ref().and_then(|p| {
             let average = match present(p.resolve(item)) {
                 None => return None,
@@ -628,7 +636,11 @@ impl Mapping {
                         .and_then(|n| u32::try_from(n).ok()),
                 }),
                 None => {
-                    note("rating", p, "must be a number from 0 to `rating_scale`");
+                    note(
+                        "rating",
+                        p,
+                        "must be a number from 0 to `rating_scale`; shown without it",
+                    );
                     None
                 }
             }

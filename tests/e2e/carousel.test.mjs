@@ -33,6 +33,32 @@ async function serveFixtures(page) {
 }
 
 const rail = (page, id) => page.locator(`#${id}`);
+
+/**
+ * Runs `action`, which scrolls `strip` (a `[part=rail]`), and gives its scrollLeft once the scroll
+ * has ended (`scrollend`, after any snapping) and stayed put for three frames. Fails, rather than
+ * waits for ever, when no scroll ends within 10 s.
+ */
+async function scrolled(strip, action) {
+  await strip.evaluate((el) => {
+    el.ended = new Promise((resolve, reject) => {
+      el.addEventListener('scrollend', resolve, { once: true });
+      setTimeout(() => reject(new Error(`no scrollend within 10 s (scrollLeft ${el.scrollLeft})`)), 10_000);
+    });
+  });
+  await action();
+  return strip.evaluate(async (el) => {
+    await el.ended;
+    let last = el.scrollLeft;
+    for (let still = 0; still < 3; ) {
+      await new Promise(requestAnimationFrame);
+      still = el.scrollLeft === last ? still + 1 : 0;
+      last = el.scrollLeft;
+    }
+    return last;
+  });
+}
+
 const texts = (locator) => locator.evaluateAll((els) => els.map((e) => e.textContent.replace(/[\u00a0\u202f]/g, ' ').trim()));
 
 /** Adds a rail to the page, as a merchant would write it; `mapping` goes in a child script block. */
@@ -406,7 +432,7 @@ test('recently viewed works with no server, from what the pages reported', async
   await page.context().close();
 });
 
-test('view events fire once per slide seen, click events name the product', async () => {
+test('view events fire once per slide seen, also across a new locale; click events name the product', async () => {
   const page = await openPage(browser, null, { viewport: { width: 800, height: 900 } });
   await page.addInitScript(() => {
     window.seen = [];
@@ -417,24 +443,34 @@ test('view events fire once per slide seen, click events name the product', asyn
   });
   await page.goto(`${shop.url}/product.html?id=p-setesdal`);
   const rails = rail(page, 'bought-together');
+  const strip = rails.locator('[part=rail]');
   await rails.locator('[part=card]').first().waitFor();
-  await page.waitForTimeout(300);
+  // The observer is made in the frame after the cards, and reports in the next: wait past both.
+  const frames = (n) => page.evaluate(async (n) => { for (let i = 0; i < n; i++) await new Promise(requestAnimationFrame); }, n);
+  await frames(4);
   // Below the fold nothing counts as seen.
-  assert.deepEqual(await page.evaluate(() => window.seen.filter((d) => d.intent === 'bought-together')), []);
+  const seen = () => page.evaluate(() => window.seen.filter((d) => d.intent === 'bought-together'));
+  assert.deepEqual(await seen(), []);
   await rails.scrollIntoViewIfNeeded();
   await page.waitForFunction(() => window.seen.length > 0);
-  await page.waitForTimeout(300);
-  const before = await page.evaluate(() => window.seen.filter((d) => d.intent === 'bought-together'));
+  await frames(4);
+  const before = await seen();
   assert.ok(before.length >= 2 && before.length <= 5, JSON.stringify(before));
   assert.deepEqual(before[0], { productId: 'p-marius', position: 1, intent: 'bought-together', url: '/product.html?id=p-marius' });
 
+  // A new locale re-renders every card: the slides in view are not reported again.
+  await rails.evaluate((el) => el.setAttribute('locale', 'en'));
+  await page.waitForFunction(() => document.getElementById('bought-together').shadowRoot.querySelector('[part=slide]')?.getAttribute('aria-label') === '1 of 8');
+  await frames(4);
+  assert.deepEqual(await seen(), before);
+
   // Back and forth: each slide is reported once.
   for (const part of ['next', 'next', 'prev', 'prev', 'next']) {
-    await rails.locator(`[part=${part}]`).click();
-    await page.waitForTimeout(600);
+    await scrolled(strip, () => rails.locator(`[part=${part}]`).click());
+    await frames(2);
   }
-  const all = await page.evaluate(() => window.seen.filter((d) => d.intent === 'bought-together').map((d) => d.position));
-  assert.ok(all.length > before.length, `${all}`);
+  const all = (await seen()).map((d) => d.position);
+  assert.ok(all.length > before.length, `the slides scrolled to are reported: ${all}`);
   assert.equal(new Set(all).size, all.length, `no slide twice: ${all}`);
 
   await rails.locator('[part=card]').nth(1).click();

@@ -273,3 +273,15 @@ async fn bad_queries_get_json_errors() {
         .await;
     assert_eq!(got, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn the_lojal_preset_never_asks_for_more_than_the_api_gives() {
+    let shop = shop();
+    let max = Mapping::preset("lojal").unwrap().max_limit;
+    assert_eq!(max, Some(shop_api::catalog::MAX_LIMIT));
+    let limit = |n: usize| format!("/api/v1/recommendations?intent=popular&limit={n}");
+    let (status, _) = shop.get(&limit(shop_api::catalog::MAX_LIMIT)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = shop.get(&limit(shop_api::catalog::MAX_LIMIT + 1)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -33,6 +33,40 @@ async function serveFixtures(page) {
 }
 
 const rail = (page, id) => page.locator(`#${id}`);
+
+/**
+ * Runs `action`, which scrolls `strip` (a `[part=rail]`), and gives its scrollLeft once the scroll
+ * has ended (`scrollend`, after any snapping) and stayed put for three frames. Fails, rather than
+ * waits for ever, when no scroll ends within 10 s.
+ */
+async function scrolled(strip, action) {
+  await strip.evaluate((el) => {
+    el.ended = new Promise((resolve, reject) => {
+      el.addEventListener('scrollend', resolve, { once: true });
+      setTimeout(() => reject(new Error(`no scrollend within 10 s (scrollLeft ${el.scrollLeft})`)), 10_000);
+    });
+  });
+  await action();
+  return strip.evaluate(async (el) => {
+    await el.ended;
+    let last = el.scrollLeft;
+    for (let still = 0; still < 3; ) {
+      await new Promise(requestAnimationFrame);
+      still = el.scrollLeft === last ? still + 1 : 0;
+      last = el.scrollLeft;
+    }
+    return last;
+  });
+}
+
+/** Where the rail can come to rest: each slide's snap position (its start, less the scroll padding), within the scroll range. */
+const snapPositions = (strip) =>
+  strip.evaluate((el) => {
+    const padding = parseFloat(getComputedStyle(el).scrollPaddingInlineStart) || 0;
+    const max = el.scrollWidth - el.clientWidth;
+    const origin = el.getBoundingClientRect().left - el.scrollLeft;
+    return [...el.querySelectorAll('[part=slide]')].map((s) => Math.min(max, Math.max(0, Math.round(s.getBoundingClientRect().left - origin - padding))));
+  });
 const texts = (locator) => locator.evaluateAll((els) => els.map((e) => e.textContent.replace(/[\u00a0\u202f]/g, ' ').trim()));
 
 /** Adds a rail to the page, as a merchant would write it; `mapping` goes in a child script block. */
@@ -136,56 +170,122 @@ test('buttons and arrow keys move the rail', async () => {
   const page = await openPage(browser, `${shop.url}/product.html?id=p-setesdal`, { viewport: { width: 800, height: 900 } });
   const rails = rail(page, 'popular');
   await rails.locator('[part=card]').first().waitFor();
-  const scrollLeft = () => rails.locator('[part=rail]').evaluate((el) => el.scrollLeft);
-  const settle = () => page.waitForTimeout(700);
-
-  assert.equal(await rails.locator('[part=prev]').getAttribute('aria-disabled'), 'true');
-  await rails.locator('[part=next]').click();
-  await settle();
-  const afterNext = await scrollLeft();
-  assert.ok(afterNext > 300, `next scrolled to ${afterNext}`);
-  assert.equal(await rails.locator('[part=prev]').getAttribute('aria-disabled'), 'false');
-  await rails.locator('[part=prev]').click();
-  await settle();
-  assert.equal(await scrollLeft(), 0);
-
-  // Arrow keys move focus card by card, and the rail follows.
-  await rails.locator('[part=card]').first().focus();
-  for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
-  await settle();
+  const strip = rails.locator('[part=rail]');
+  const snaps = await snapPositions(strip);
+  const max = snaps.at(-1);
   const focused = () =>
     page.evaluate(() => {
       const root = document.getElementById('popular').shadowRoot;
       return [...root.querySelectorAll('.card')].indexOf(root.activeElement);
     });
+
+  // ‹ › move a page (0.9 of the rail's width), to the snap position nearest to that.
+  assert.equal(await rails.locator('[part=prev]').getAttribute('aria-disabled'), 'true');
+  const page9 = 0.9 * (await strip.evaluate((el) => el.clientWidth));
+  const nearest = snaps.reduce((a, b) => (Math.abs(b - page9) < Math.abs(a - page9) ? b : a));
+  assert.equal(await scrolled(strip, () => rails.locator('[part=next]').click()), nearest);
+  assert.ok(nearest > 300, `a page is more than a card (${nearest})`);
+  assert.equal(await rails.locator('[part=prev]').getAttribute('aria-disabled'), 'false');
+  assert.equal(await scrolled(strip, () => rails.locator('[part=prev]').click()), 0);
+  assert.equal(await rails.locator('[part=prev]').getAttribute('aria-disabled'), 'true');
+
+  // Arrow keys move focus card by card, and the rail follows, to a snap position.
+  await rails.locator('[part=card]').first().focus();
+  const afterArrows = await scrolled(strip, async () => {
+    for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
+  });
   assert.equal(await focused(), 5);
-  assert.ok((await scrollLeft()) > 0, 'the rail scrolled to the focused card');
-  await page.keyboard.press('End');
-  await settle();
+  assert.ok(snaps.includes(afterArrows) && afterArrows > 0, `${afterArrows} is one of ${snaps}`);
+  const inView = await rails.locator('[part=card]').nth(5).evaluate((card) => {
+    const c = card.getBoundingClientRect();
+    const r = card.closest('[part=rail]').getBoundingClientRect();
+    return c.left >= r.left && c.left < r.right;
+  });
+  assert.ok(inView, 'the focused card is in view');
+  assert.equal(await scrolled(strip, () => page.keyboard.press('End')), max);
   assert.equal(await focused(), 11);
   assert.equal(await rails.locator('[part=next]').getAttribute('aria-disabled'), 'true');
   await page.keyboard.press('ArrowLeft');
   assert.equal(await focused(), 10);
-  await page.keyboard.press('Home');
-  await settle();
+  assert.equal(await scrolled(strip, () => page.keyboard.press('Home')), 0);
   assert.equal(await focused(), 0);
-  assert.equal(await scrollLeft(), 0);
+  assert.equal(await rails.locator('[part=prev]').getAttribute('aria-disabled'), 'true');
   await page.screenshot({ path: join(ARTIFACTS, 'carousel-keyboard.png') });
+  await page.context().close();
+});
+
+test('a limit above what the source gives still shows a rail, asking for the most it gives', async () => {
+  const page = await openPage(browser, null, { viewport: { width: 1280, height: 900 } });
+  const warnings = [];
+  page.on('console', (m) => m.type() === 'warning' && m.text().startsWith('lojal: <lojal-carousel>') && warnings.push(m.text()));
+  const limits = [];
+  page.on('request', (r) => r.url().includes('/api/v1/recommendations?') && limits.push(new URL(r.url()).searchParams.get('limit')));
+  await page.goto(`${shop.url}/product.html?id=p-setesdal`);
+  // The reference API answers limit=60 with 422: asked for as written, the rail would hide.
+  const wide = await addRail(page, { id: 'wide', intent: 'popular', limit: '60' });
+  const { body } = await api(shop, '/recommendations?intent=popular&limit=50');
+  assert.deepEqual(await texts(wide.locator('[part=name]')), body.products.map((p) => p.title));
+  assert.ok(body.products.length > 12, `more than the default (${body.products.length})`);
+  assert.ok(limits.includes('50') && !limits.includes('60'), `limits asked: ${limits}`);
+  assert.deepEqual(warnings, ['lojal: <lojal-carousel> limit 60 is more than this source gives (max_limit 50); using 50']);
+  assert.deepEqual(page.consoleErrors, []);
+  await page.context().close();
+});
+
+test('the rail snaps to its slides, and a swipe moves it to a slide edge', async () => {
+  const page = await openPage(browser, null, { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
+  await page.goto(`${shop.url}/product.html?id=p-setesdal`);
+  const rails = rail(page, 'bought-together');
+  await rails.locator('[part=card]').first().waitFor();
+  await rails.scrollIntoViewIfNeeded();
+  const strip = rails.locator('[part=rail]');
+  assert.equal(await strip.evaluate((el) => getComputedStyle(el).scrollSnapType), 'x mandatory');
+  const aligns = await rails.locator('[part=slide]').evaluateAll((els) => [...new Set(els.map((e) => getComputedStyle(e).scrollSnapAlign))]);
+  assert.deepEqual(aligns, ['start']);
+  const snaps = await snapPositions(strip);
+
+  // A finger dragged half the rail's width to the left, slowly (no fling), then lifted.
+  const box = await strip.boundingBox();
+  const y = box.y + box.height / 2;
+  const cdp = await page.context().newCDPSession(page);
+  const touch = (type, x) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints: x === undefined ? [] : [{ x, y }] });
+  const left = await scrolled(strip, async () => {
+    await touch('touchStart', box.x + box.width * 0.8);
+    for (let i = 1; i <= 10; i++) await touch('touchMove', box.x + box.width * (0.8 - 0.05 * i));
+    await touch('touchEnd');
+  });
+  assert.ok(left > 0, 'the swipe moved the rail');
+  assert.ok(snaps.includes(left), `it came to rest on a slide's edge: ${left} of ${snaps}`);
+  await page.screenshot({ path: join(ARTIFACTS, 'carousel-swipe.png') });
   await page.context().close();
 });
 
 test('a Shopify-shaped recommendations JSON renders through the shopify preset', async () => {
   const page = await openPage(browser, null, { viewport: { width: 1280, height: 900 } });
   await serveFixtures(page);
+  // The store's own endpoint, at the preset's path below `api` (a theme sets data-api="/").
+  const asked = [];
+  await page.route('**/butikk/recommendations/products.json?*', (route) => {
+    const url = new URL(route.request().url());
+    asked.push([url.pathname, Object.fromEntries(url.searchParams)]);
+    route.fulfill({ contentType: 'application/json', body: readFileSync(join(FIXTURES, 'shopify-recommendations.json')) });
+  });
   await page.goto(`${shop.url}/product.html?id=p-setesdal`);
+  const source = '{"preset": "shopify", "price": {"currency": "NOK"}}';
   const shopify = await addRail(page, {
     id: 'shopify',
-    source: '{"preset": "shopify", "price": {"currency": "NOK"}}',
-    endpoint: '/fixtures/shopify-recommendations.json',
+    source,
+    api: '/butikk',
     'product-id': '8012345600000',
-    intent: 'bought-together',
-    title: 'Passer godt sammen med',
+    intent: 'related',
+    title: 'Du vil kanskje også like',
   });
+  await addRail(page, { id: 'shopify-together', source, api: '/butikk', 'product-id': '8012345600000', intent: 'bought-together' });
+  // lojal's intents in Shopify's words, and no more than the ten products the endpoint gives.
+  assert.deepEqual(asked, [
+    ['/butikk/recommendations/products.json', { product_id: '8012345600000', limit: '10', intent: 'related' }],
+    ['/butikk/recommendations/products.json', { product_id: '8012345600000', limit: '10', intent: 'complementary' }],
+  ]);
   assert.deepEqual(await texts(shopify.locator('[part=name]')), ['Marius-lue', 'Selbuvotter', 'Ullsokker, 3-pk', 'Gavekort']);
   assert.deepEqual(await texts(shopify.locator('.now')), ['349 kr', 'fra 449 kr', '299 kr', 'fra 500 kr']);
   assert.deepEqual(await texts(shopify.locator('[part=compare-at]')), ['Før 449 kr']);
@@ -198,9 +298,19 @@ test('a Shopify-shaped recommendations JSON renders through the shopify preset',
     'https://cdn.shopify.com/s/files/1/0612/3456/7890/files/marius-lue.png?v=1727777777',
   );
   assert.equal(await shopify.locator('img').first().getAttribute('alt'), 'Rød Marius-lue på en hvit bakgrunn');
+  // Sizes from Shopify's CDN (`width=`): a 12rem card on a 1× screen downloads the 240 px one.
+  const lue = 'https://cdn.shopify.com/s/files/1/0612/3456/7890/files/marius-lue.png?v=1727777777';
+  assert.equal(
+    await shopify.locator('img').first().getAttribute('srcset'),
+    [240, 360, 480, 720].map((w) => `${lue}&width=${w} ${w}w`).join(', '),
+  );
+  await shopify.scrollIntoViewIfNeeded();
+  const first = shopify.locator('img').first();
+  await first.evaluate((img) => img.complete && img.currentSrc ? null : new Promise((r) => img.addEventListener('load', r, { once: true })));
+  assert.equal(await first.evaluate((img) => img.currentSrc), `${lue}&width=240`);
   assert.equal(await shopify.locator('[part=slide]').nth(2).locator('[part=sold-out]').textContent(), 'Utsolgt');
   assert.deepEqual(page.pageErrors, []);
-  await shopify.scrollIntoViewIfNeeded();
+  assert.deepEqual(page.consoleErrors, []);
   await shopify.screenshot({ path: join(ARTIFACTS, 'carousel-shopify.png') });
   await page.context().close();
 });
@@ -274,14 +384,16 @@ test('hostile JSON: nothing unsafe reaches the page, one warning per broken item
   });
   assert.deepEqual(unsafe, { scripts: 0, handlers: 0, bad: [] });
   assert.equal(await hostile.locator('[part=name]').first().textContent(), '<script>alert(1)</script>Genser');
-  assert.equal(warnings.length, 19, warnings.join('\n'));
+  // is_in_stock: "yes please" is no boolean: that card is not claimed to be in stock.
+  assert.deepEqual(await texts(hostile.locator('[part=slide]').filter({ has: page.locator('[part=sold-out]') }).locator('[part=name]')), ['Vare 18']);
+  assert.equal(warnings.length, 20, warnings.join('\n'));
   assert.match(warnings[0], /hostile-products\.json: item 1 \(id "2"\): `url` \(\/permalink\) is not an http\(s\) URL or a path; skipped$/);
   assert.equal(alerted, false);
   assert.deepEqual(page.pageErrors, []);
   await page.context().close();
 });
 
-test('200 products in one rail: only the images in view load', async () => {
+test('200 products in one rail: only the images in view load', async (t) => {
   const page = await openPage(browser, null, { viewport: { width: 1280, height: 900 } });
   const products = Array.from({ length: 200 }, (_, i) => ({
     id: `v-${i}`,
@@ -295,32 +407,76 @@ test('200 products in one rail: only the images in view load', async () => {
   await page.route('**/fixtures/many.json', (route) =>
     route.fulfill({ contentType: 'application/json', body: JSON.stringify({ products }) }),
   );
-  const loaded = new Set();
+  const requested = new Set();
   page.on('request', (r) => {
     const n = new URL(r.url()).searchParams.get('n');
-    if (r.resourceType() === 'image' && n !== null) loaded.add(Number(n));
+    if (r.resourceType() === 'image' && n !== null) requested.add(Number(n));
   });
   await page.goto(`${shop.url}/product.html?id=p-setesdal`);
-  const many = await addRail(page, { id: 'many', endpoint: '/fixtures/many.json', intent: 'popular', limit: '200' });
+  // The lojal preset without its max_limit: this feed gives all 200.
+  const many = await addRail(page, {
+    id: 'many',
+    source: '{"preset": "lojal", "max_limit": null}',
+    endpoint: '/fixtures/many.json',
+    intent: 'popular',
+    limit: '200',
+  });
   await many.scrollIntoViewIfNeeded();
   assert.equal(await many.locator('[part=slide]').count(), 200);
   assert.equal(await many.locator('[part=slide]').last().getAttribute('aria-label'), '200 av 200');
-  await page.waitForTimeout(1500);
-  const first = loaded.size;
-  assert.ok(first >= 6, `the visible cards load their images (${first})`);
-  assert.ok(first <= 30, `only images near the view load, not all 200 (${first}: ${[...loaded].sort((a, b) => a - b)})`);
-  assert.ok([...loaded].every((n) => n < 40), `${[...loaded]}`);
+  const strip = many.locator('[part=rail]');
 
-  // Scrolling far along loads the images there, and still not everything.
-  await many.locator('[part=rail]').evaluate((el) => (el.style.scrollBehavior = 'auto', el.scrollLeft = el.scrollWidth / 2));
-  await page.waitForTimeout(1500);
-  assert.ok([...loaded].some((n) => n > 80 && n < 120), `images in the middle loaded: ${[...loaded]}`);
-  assert.ok(loaded.size < 80, `${loaded.size} images loaded`);
-  // Scrolling stays cheap: a long task would show up as a slow frame here.
-  const frame = await page.evaluate(
-    () =>
+  // Chromium loads a lazy image once it intersects the viewport and every clip around it, each
+  // widened by its lazy-load margin (scroll containers by half of it sideways). The element
+  // clips sideways at its own box plus overflow-clip-margin (carousel.css), no scroll container,
+  // so that clip, which lies inside the window, decides: the images it shows, and none beside.
+  const layout = () =>
+    many.evaluate((host) => {
+      const clip = host.getBoundingClientRect();
+      const margin = parseFloat(getComputedStyle(host).overflowClipMargin) || 0;
+      const imgs = [...host.shadowRoot.querySelectorAll('[part=image]')];
+      const inClip = (img) => {
+        const box = img.getBoundingClientRect();
+        return box.right >= clip.left - margin && box.left <= clip.right + margin && box.bottom > 0 && box.top < innerHeight;
+      };
+      return {
+        expected: imgs.flatMap((img, n) => (inClip(img) ? [n] : [])),
+        started: imgs.flatMap((img, n) => (img.currentSrc ? [n] : [])),
+        inWindow: clip.left >= 0 && clip.right <= innerWidth,
+      };
+    });
+  /** Waits until every image the layout expects has been requested; then two frames more for any other the same layout would start. */
+  const settledImages = async () => {
+    const { expected } = await layout();
+    await page.waitForFunction((expected) => {
+      const imgs = document.getElementById('many').shadowRoot.querySelectorAll('[part=image]');
+      return expected.every((n) => imgs[n].currentSrc);
+    }, expected);
+    await page.evaluate(async () => { for (let i = 0; i < 2; i++) await new Promise(requestAnimationFrame); });
+    while (!expected.every((n) => requested.has(n))) await new Promise((r) => setTimeout(r, 20));
+    return expected;
+  };
+
+  const atStart = await settledImages();
+  const start = await layout();
+  assert.ok(start.inWindow, 'the element lies inside the window');
+  assert.deepEqual(atStart, [0, 1, 2, 3, 4, 5], 'six cards (12rem, 1rem apart) meet a 1104 px wide element');
+  assert.deepEqual(start.started, atStart);
+  assert.deepEqual([...requested].sort((a, b) => a - b), atStart);
+
+  // Half way along: the images there load, and still none between the start and there, or after.
+  const middle = await scrolled(strip, () => strip.evaluate((el) => el.scrollTo({ left: el.scrollWidth / 2, behavior: 'instant' })));
+  assert.ok(middle > 10_000, `scrolled to ${middle}`);
+  const there = await settledImages();
+  assert.ok(there[0] > 90 && there.length === atStart.length, `${there}`);
+  const both = [...atStart, ...there];
+  assert.deepEqual((await layout()).started, both);
+  assert.deepEqual([...requested].sort((a, b) => a - b), both, 'nothing near the start beyond the first six, nor towards the end');
+
+  // How smooth it scrolls is the benchmark's to measure (npm run bench); here it is only noted.
+  const frame = await strip.evaluate(
+    (el) =>
       new Promise((resolve) => {
-        const el = document.getElementById('many').shadowRoot.querySelector('.rail');
         const start = performance.now();
         let frames = 0;
         const step = () => {
@@ -331,7 +487,7 @@ test('200 products in one rail: only the images in view load', async () => {
         requestAnimationFrame(step);
       }),
   );
-  assert.ok(frame < 100, `average frame while scrolling: ${frame} ms`);
+  t.diagnostic(`average frame while scrolling 200 cards: ${frame.toFixed(1)} ms`);
   await many.screenshot({ path: join(ARTIFACTS, 'carousel-200.png') });
   await page.context().close();
 });
@@ -355,7 +511,7 @@ test('recently viewed works with no server, from what the pages reported', async
   await page.context().close();
 });
 
-test('view events fire once per slide seen, click events name the product', async () => {
+test('view events fire once per slide seen, also across a new locale; click events name the product', async () => {
   const page = await openPage(browser, null, { viewport: { width: 800, height: 900 } });
   await page.addInitScript(() => {
     window.seen = [];
@@ -366,24 +522,34 @@ test('view events fire once per slide seen, click events name the product', asyn
   });
   await page.goto(`${shop.url}/product.html?id=p-setesdal`);
   const rails = rail(page, 'bought-together');
+  const strip = rails.locator('[part=rail]');
   await rails.locator('[part=card]').first().waitFor();
-  await page.waitForTimeout(300);
+  // The observer is made in the frame after the cards, and reports in the next: wait past both.
+  const frames = (n) => page.evaluate(async (n) => { for (let i = 0; i < n; i++) await new Promise(requestAnimationFrame); }, n);
+  await frames(4);
   // Below the fold nothing counts as seen.
-  assert.deepEqual(await page.evaluate(() => window.seen.filter((d) => d.intent === 'bought-together')), []);
+  const seen = () => page.evaluate(() => window.seen.filter((d) => d.intent === 'bought-together'));
+  assert.deepEqual(await seen(), []);
   await rails.scrollIntoViewIfNeeded();
   await page.waitForFunction(() => window.seen.length > 0);
-  await page.waitForTimeout(300);
-  const before = await page.evaluate(() => window.seen.filter((d) => d.intent === 'bought-together'));
+  await frames(4);
+  const before = await seen();
   assert.ok(before.length >= 2 && before.length <= 5, JSON.stringify(before));
   assert.deepEqual(before[0], { productId: 'p-marius', position: 1, intent: 'bought-together', url: '/product.html?id=p-marius' });
 
+  // A new locale re-renders every card: the slides in view are not reported again.
+  await rails.evaluate((el) => el.setAttribute('locale', 'en'));
+  await page.waitForFunction(() => document.getElementById('bought-together').shadowRoot.querySelector('[part=slide]')?.getAttribute('aria-label') === '1 of 8');
+  await frames(4);
+  assert.deepEqual(await seen(), before);
+
   // Back and forth: each slide is reported once.
   for (const part of ['next', 'next', 'prev', 'prev', 'next']) {
-    await rails.locator(`[part=${part}]`).click();
-    await page.waitForTimeout(600);
+    await scrolled(strip, () => rails.locator(`[part=${part}]`).click());
+    await frames(2);
   }
-  const all = await page.evaluate(() => window.seen.filter((d) => d.intent === 'bought-together').map((d) => d.position));
-  assert.ok(all.length > before.length, `${all}`);
+  const all = (await seen()).map((d) => d.position);
+  assert.ok(all.length > before.length, `the slides scrolled to are reported: ${all}`);
   assert.equal(new Set(all).size, all.length, `no slide twice: ${all}`);
 
   await rails.locator('[part=card]').nth(1).click();

@@ -42,6 +42,9 @@ pub struct Mapping {
     pub path: Option<String>,
     /// What each lojal intent is called by this source; `None` passes the names through.
     pub intents: Option<Vec<(Intent, String)>>,
+    /// The most products the source gives in one response (a bigger `limit` is refused or cut
+    /// there); `None` when it takes any number up to [`MAX_PRODUCTS`].
+    pub max_limit: Option<usize>,
     list: Pointer,
     id: Pointer,
     title: Pointer,
@@ -49,11 +52,20 @@ pub struct Mapping {
     image: Option<Pointer>,
     image_srcset: Option<Pointer>,
     image_alt: Option<Pointer>,
+    image_widths: Option<ImageWidths>,
     in_stock: Option<Pointer>,
     rating: Option<Pointer>,
     rating_count: Option<Pointer>,
     rating_scale: f32,
     price: PriceMapping,
+}
+
+/// A `srcset` made from the image URL by a resizing CDN: `param=width` added for each width
+/// (Shopify's CDN answers `?width=480` with the image 480 px wide).
+#[derive(Clone, Debug, PartialEq)]
+struct ImageWidths {
+    param: String,
+    widths: Vec<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -151,7 +163,8 @@ pub struct Context {
     pub limit: usize,
 }
 
-/// One item that was skipped, or shown without an optional field.
+/// One item that was skipped, or shown without an optional field (or, for a stock field it
+/// cannot read, as sold out).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Warning {
     /// Position in the response's list.
@@ -160,8 +173,9 @@ pub struct Warning {
     pub id: Option<String>,
     /// The mapping key (`url`, `price.amount`, `image`) and the pointer it read.
     pub field: String,
+    /// What is wrong; for an item still shown, also how it is shown instead.
     pub problem: String,
-    /// Whether the item was left out of the rail (a required field), or shown without the field.
+    /// Whether the item was left out of the rail (a required field).
     pub skipped: bool,
 }
 
@@ -172,11 +186,7 @@ impl std::fmt::Display for Warning {
             write!(f, " (id {id:?})")?;
         }
         write!(f, ": {} {}", self.field, self.problem)?;
-        f.write_str(if self.skipped {
-            "; skipped"
-        } else {
-            "; shown without it"
-        })
+        f.write_str(if self.skipped { "; skipped" } else { "" })
     }
 }
 
@@ -251,7 +261,7 @@ impl Mapping {
         if config.len() > MAX_CONFIG_BYTES {
             return Err(ConfigError::TooLong);
         }
-        let spec = if config.starts_with('{') {
+        let mut spec = if config.starts_with('{') {
             let mut written: Value =
                 serde_json::from_str(config).map_err(|e| ConfigError::Json(e.to_string()))?;
             match written.as_object_mut().and_then(|o| o.remove("preset")) {
@@ -266,9 +276,17 @@ impl Mapping {
         } else {
             preset_json(config)?
         };
+        // Read by hand, not by `Spec`: a derived reader for each costs the bundle more.
+        let mut by_hand = |key| {
+            spec.as_object_mut()
+                .and_then(|o| o.remove(key))
+                .filter(|v| !v.is_null())
+        };
+        let max_limit = by_hand("max_limit");
+        let image_widths = by_hand("image_widths");
         let spec: Spec =
             serde_json::from_value(spec).map_err(|e| ConfigError::Json(e.to_string()))?;
-        Self::from_spec(spec)
+        Self::from_spec(spec, max_limit, image_widths)
     }
 
     /// A preset by name.
@@ -276,7 +294,11 @@ impl Mapping {
         Self::from_config(name)
     }
 
-    fn from_spec(spec: Spec) -> Result<Self, ConfigError> {
+    fn from_spec(
+        spec: Spec,
+        max_limit: Option<Value>,
+        image_widths: Option<Value>,
+    ) -> Result<Self, ConfigError> {
         let pointer = |key: &str, text: &str| {
             Pointer::parse(text).map_err(|error| ConfigError::Pointer {
                 key: key.into(),
@@ -319,6 +341,27 @@ impl Mapping {
                     .map_err(|e| ConfigError::Invalid(format!("`price.currency`: {e}")))?,
             )),
         };
+        let max_limit = max_limit
+            .map(|n| {
+                n.as_u64()
+                    .filter(|n| *n > 0)
+                    .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+                    .ok_or_else(|| {
+                        ConfigError::Invalid("`max_limit` must be a whole number above 0".into())
+                    })
+            })
+            .transpose()?;
+        let image_widths = image_widths
+            .map(|value| {
+                ImageWidths::from_config(&value).ok_or_else(|| {
+                    ConfigError::Invalid(
+                        "`image_widths` must be {\"param\": a name of letters, digits, - or _, \
+                         \"widths\": 1–8 numbers from 1 to 9999}"
+                            .into(),
+                    )
+                })
+            })
+            .transpose()?;
         let rating_scale = spec.rating_scale.unwrap_or(5.0);
         if !(rating_scale.is_finite() && rating_scale > 0.0) {
             return Err(ConfigError::Invalid(
@@ -328,6 +371,7 @@ impl Mapping {
         Ok(Self {
             path: spec.path,
             intents,
+            max_limit,
             list: pointer("list", &spec.list)?,
             id: pointer("id", &spec.id)?,
             title: pointer("title", &spec.title)?,
@@ -335,6 +379,7 @@ impl Mapping {
             image: optional("image", &spec.image)?,
             image_srcset: optional("image_srcset", &spec.image_srcset)?,
             image_alt: optional("image_alt", &spec.image_alt)?,
+            image_widths,
             in_stock: optional("in_stock", &spec.in_stock)?,
             rating: optional("rating", &spec.rating)?,
             rating_count: optional("rating_count", &spec.rating_count)?,
@@ -490,6 +535,28 @@ impl Mapping {
         let mut note = |key: &str, pointer: &Pointer, problem: &str| {
             dropped.get_or_insert_with(|| (at(key, pointer), problem.to_owned()));
         };
+        // Claiming a product can be bought when the shop said something else is the worse
+        // mistake: a stock field there but unreadable counts as sold out. No field: in stock.
+        let in_stock = match self.in_stock.as_ref() {
+            None => true,
+            Some(p) => match present(p.resolve(item)) {
+                None => true,
+                Some(Value::Bool(b)) => *b,
+                Some(Value::Number(n)) => n.as_f64().is_some_and(|n| n > 0.0),
+                Some(v) => match v.as_str().map(|s| s.trim().to_ascii_lowercase()).as_deref() {
+                    Some("true" | "1" | "instock" | "in_stock" | "onbackorder") => true,
+                    Some("false" | "0" | "outofstock" | "out_of_stock") => false,
+                    _ => {
+                        note(
+                            "in_stock",
+                            p,
+                            "must be a boolean, a count or instock/outofstock; shown as sold out",
+                        );
+                        false
+                    }
+                },
+            },
+        };
         let image = self
             .image
             .as_ref()
@@ -498,58 +565,52 @@ impl Mapping {
                 Some(Value::String(s)) => {
                     let src = url::safe_resource(s, context.origin.as_deref());
                     if src.is_none() {
-                        note("image", p, "is not an http(s) URL or a path");
+                        note(
+                            "image",
+                            p,
+                            "is not an http(s) URL or a path; shown without it",
+                        );
                     }
                     src
                 }
                 Some(_) => {
-                    note("image", p, "must be a string");
+                    note("image", p, "must be a string; shown without it");
                     None
                 }
             });
-        let image = image.map(|src| Image {
-            src,
-            srcset: self
-                .image_srcset
-                .as_ref()
-                .and_then(|p| match present(p.resolve(item)) {
-                    None => None,
+        let image = image.map(|src| {
+            let mut candidates = None;
+            let mut field = None;
+            match &self.image_srcset {
+                Some(p) => match present(p.resolve(item)) {
+                    None => {}
                     Some(Value::String(s)) => {
-                        let set = url::safe_srcset(s, context.origin.as_deref());
-                        if set.is_none() {
-                            note("image_srcset", p, "has no safe candidate");
-                        }
-                        set
+                        candidates = Some(s.clone());
+                        field = Some(p);
                     }
                     Some(_) => {
-                        note("image_srcset", p, "must be a string");
-                        None
+                        note("image_srcset", p, "must be a string; shown without it");
                     }
-                }),
-            alt: self
-                .image_alt
-                .as_ref()
-                .and_then(|p| p.resolve(item))
-                .and_then(Value::as_str)
-                .map(|s| text::clean(s, MAX_ALT_CHARS))
-                .unwrap_or_default(),
+                },
+                None => candidates = self.image_widths.as_ref().and_then(|w| w.candidates(&src)),
+            }
+            // Made from the checked image URL or not, every candidate is checked again.
+            let srcset = candidates.and_then(|c| url::safe_srcset(&c, context.origin.as_deref()));
+            if let (None, Some(p)) = (&srcset, field) {
+                note("image_srcset", p, "has no safe candidate; shown without it");
+            }
+            Image {
+                srcset,
+                src,
+                alt: self
+                    .image_alt
+                    .as_ref()
+                    .and_then(|p| p.resolve(item))
+                    .and_then(Value::as_str)
+                    .map(|s| text::clean(s, MAX_ALT_CHARS))
+                    .unwrap_or_default(),
+            }
         });
-        let in_stock = match self.in_stock.as_ref() {
-            None => true,
-            Some(p) => match present(p.resolve(item)) {
-                None => true,
-                Some(Value::Bool(b)) => *b,
-                Some(Value::Number(n)) => n.as_f64().is_some_and(|n| n > 0.0),
-                Some(Value::String(s)) => !matches!(
-                    s.trim().to_ascii_lowercase().as_str(),
-                    "outofstock" | "out_of_stock" | "false" | "0"
-                ),
-                Some(_) => {
-                    note("in_stock", p, "must be a boolean");
-                    true
-                }
-            },
-        };
         let rating = self.rating.as_ref().and_then(|p| {
             let average = match present(p.resolve(item)) {
                 None => return None,
@@ -575,7 +636,11 @@ impl Mapping {
                         .and_then(|n| u32::try_from(n).ok()),
                 }),
                 None => {
-                    note("rating", p, "must be a number from 0 to `rating_scale`");
+                    note(
+                        "rating",
+                        p,
+                        "must be a number from 0 to `rating_scale`; shown without it",
+                    );
                     None
                 }
             }
@@ -656,6 +721,45 @@ impl Mapping {
             max: above(&spec.max),
             compare_at: above(&spec.compare_at),
         })
+    }
+}
+
+impl ImageWidths {
+    fn from_config(value: &Value) -> Option<Self> {
+        let object = value.as_object().filter(|o| o.len() == 2)?;
+        let param = object.get("param")?.as_str().filter(|p| {
+            !p.is_empty()
+                && p.len() <= 32
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
+        })?;
+        let widths = object.get("widths")?.as_array()?;
+        if !(1..=8).contains(&widths.len()) {
+            return None;
+        }
+        let widths = widths
+            .iter()
+            .map(|w| w.as_u64().filter(|w| (1..=9999).contains(w)))
+            .collect::<Option<_>>()?;
+        Some(Self {
+            param: param.to_owned(),
+            widths,
+        })
+    }
+
+    /// One `srcset` candidate per width for `src`; `None` when a width cannot be added (`#`
+    /// would put it in the fragment) or the candidates not be told apart (`,` separates them).
+    fn candidates(&self, src: &str) -> Option<String> {
+        if src.bytes().any(|b| b == b'#' || b == b',') {
+            return None;
+        }
+        let join = if src.contains('?') { '&' } else { '?' };
+        let candidates: Vec<String> = self
+            .widths
+            .iter()
+            .map(|w| format!("{src}{join}{}={w} {w}w", self.param))
+            .collect();
+        Some(candidates.join(", "))
     }
 }
 

@@ -2,7 +2,7 @@
 //! default and is reported once, so a rail still shows.
 
 use super::Intent;
-use super::mapping::MAX_PRODUCTS;
+use super::mapping::{MAX_PRODUCTS, Mapping};
 
 pub const DEFAULT_LIMIT: usize = 12;
 /// The fastest auto-rotation allowed: slower than this, a slide can be read before it moves.
@@ -10,12 +10,14 @@ pub const MIN_ROTATE_SECONDS: u32 = 3;
 /// Where the page's `lojal.viewed(product)` keeps recently viewed products.
 pub const RECENTLY_VIEWED_KEY: &str = "lojal:recently-viewed";
 /// The mapping for those snapshots: the reference API's product shape, as a bare list.
-pub const RECENTLY_VIEWED_MAPPING: &str = r#"{"preset": "lojal", "list": ""}"#;
+/// The browser's own list answers any number of products.
+pub const RECENTLY_VIEWED_MAPPING: &str = r#"{"preset": "lojal", "list": "", "max_limit": null}"#;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct RailSettings {
     pub intent: Intent,
-    pub limit: usize,
+    /// The `limit` attribute, when it is a usable number; see [`RailSettings::limit_for`].
+    pub limit: Option<usize>,
     pub product_id: Option<String>,
     /// Seconds between automatic moves; `None` (the default) never moves by itself.
     pub rotate_seconds: Option<u32>,
@@ -52,14 +54,14 @@ impl RailSettings {
             }),
         };
         let limit = match limit.map(str::trim).filter(|l| !l.is_empty()) {
-            None => DEFAULT_LIMIT,
+            None => None,
             Some(raw) => match raw.parse::<usize>() {
-                Ok(n) if (1..=MAX_PRODUCTS).contains(&n) => n,
+                Ok(n) if (1..=MAX_PRODUCTS).contains(&n) => Some(n),
                 _ => {
                     problems.push(format!(
-                        "limit {raw:?} is not a whole number from 1 to {MAX_PRODUCTS}; using {DEFAULT_LIMIT}"
+                        "limit {raw:?} is not a whole number from 1 to {MAX_PRODUCTS}; using the default"
                     ));
-                    DEFAULT_LIMIT
+                    None
                 }
             },
         };
@@ -87,6 +89,23 @@ impl RailSettings {
             },
             problems,
         )
+    }
+
+    /// How many products to ask `mapping`'s source for: the `limit` attribute, or
+    /// [`DEFAULT_LIMIT`], but never more than the source's `max_limit`, which would refuse or cut
+    /// the request. A `limit` above it is lowered with the returned problem; the default is
+    /// lowered silently.
+    pub fn limit_for(&self, mapping: &Mapping) -> (usize, Option<String>) {
+        let max = mapping.max_limit.unwrap_or(MAX_PRODUCTS);
+        match self.limit {
+            Some(asked) if asked > max => (
+                max,
+                Some(format!(
+                    "limit {asked} is more than this source gives (max_limit {max}); using {max}"
+                )),
+            ),
+            asked => (asked.unwrap_or(DEFAULT_LIMIT).min(max), None),
+        }
     }
 }
 
@@ -116,7 +135,7 @@ mod tests {
             s,
             RailSettings {
                 intent: Intent::Popular,
-                limit: 12,
+                limit: None,
                 product_id: None,
                 rotate_seconds: None
             }
@@ -127,7 +146,7 @@ mod tests {
             RailSettings::from_attributes(Some("bought-together"), Some("8"), Some(" p-1 "), None);
         assert_eq!(
             (s.intent, s.limit, s.product_id.as_deref()),
-            (Intent::BoughtTogether, 8, Some("p-1"))
+            (Intent::BoughtTogether, Some(8), Some("p-1"))
         );
         assert!(problems.is_empty());
 
@@ -135,7 +154,7 @@ mod tests {
             RailSettings::from_attributes(Some("upsell"), Some("999"), Some("p-1"), Some("fast"));
         assert_eq!(
             (s.intent, s.limit, s.rotate_seconds),
-            (Intent::Related, 12, None)
+            (Intent::Related, None, None)
         );
         assert_eq!(problems.len(), 3, "{problems:?}");
         assert!(
@@ -144,7 +163,10 @@ mod tests {
 
         let (s, problems) =
             RailSettings::from_attributes(Some("related"), Some("200"), None, Some("1"));
-        assert_eq!((s.limit, s.rotate_seconds), (200, Some(MIN_ROTATE_SECONDS)));
+        assert_eq!(
+            (s.limit, s.rotate_seconds),
+            (Some(200), Some(MIN_ROTATE_SECONDS))
+        );
         assert_eq!(problems, ["intent related needs a product-id"]);
         assert_eq!(
             RailSettings::from_attributes(None, Some("0"), None, Some("0"))
@@ -152,6 +174,77 @@ mod tests {
                 .rotate_seconds,
             None
         );
+    }
+
+    #[test]
+    fn the_limit_asked_for_is_lowered_to_what_the_source_gives_with_one_problem() {
+        let custom = r#"{"list": "", "id": "/id", "title": "/t", "url": "/u", "price": {"amount": "/p", "format": "minor", "minor_unit": 2}}"#;
+        // (mapping, `limit` attribute, products asked for, problem)
+        let cases: &[(&str, Option<&str>, usize, Option<&str>)] = &[
+            // The reference API refuses more than 50 (422), so the rail would not show.
+            ("lojal", None, 12, None),
+            ("lojal", Some("50"), 50, None),
+            (
+                "lojal",
+                Some("60"),
+                50,
+                Some("limit 60 is more than this source gives (max_limit 50); using 50"),
+            ),
+            // Shopify's recommendations give at most 10: the default asks for that, quietly.
+            ("shopify", None, 10, None),
+            ("shopify", Some("8"), 8, None),
+            ("shopify", Some("10"), 10, None),
+            (
+                "shopify",
+                Some("12"),
+                10,
+                Some("limit 12 is more than this source gives (max_limit 10); using 10"),
+            ),
+            // WooCommerce's Store API: per_page at most 100.
+            ("woocommerce", Some("100"), 100, None),
+            (
+                "woocommerce",
+                Some("200"),
+                100,
+                Some("limit 200 is more than this source gives (max_limit 100); using 100"),
+            ),
+            // A limit that is no number is reported by from_attributes; the default is used.
+            ("shopify", Some("viele"), 10, None),
+            // Without `max_limit` any limit the rail takes is asked for.
+            (custom, Some("200"), 200, None),
+            (
+                r#"{"preset": "lojal", "max_limit": null}"#,
+                Some("200"),
+                200,
+                None,
+            ),
+            (
+                r#"{"preset": "shopify", "max_limit": 4}"#,
+                Some("5"),
+                4,
+                Some("limit 5 is more than this source gives (max_limit 4); using 4"),
+            ),
+            (RECENTLY_VIEWED_MAPPING, Some("60"), 60, None),
+        ];
+        for &(config, attribute, asked, problem) in cases {
+            let mapping = Mapping::from_config(config).unwrap();
+            let (settings, _) =
+                RailSettings::from_attributes(Some("popular"), attribute, None, None);
+            assert_eq!(
+                settings.limit_for(&mapping),
+                (asked, problem.map(str::to_owned)),
+                "{config} with limit {attribute:?}"
+            );
+        }
+        for max in ["0", "-1", "2.5", "\"50\"", "[50]"] {
+            assert_eq!(
+                Mapping::from_config(&format!(r#"{{"preset": "lojal", "max_limit": {max}}}"#))
+                    .unwrap_err()
+                    .to_string(),
+                "mapping: `max_limit` must be a whole number above 0",
+                "{max}"
+            );
+        }
     }
 
     #[test]

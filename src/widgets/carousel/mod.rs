@@ -4,9 +4,11 @@
 //! Attributes: `source` (preset name, mapping JSON, or `#id` of a `<script type="application/json">`;
 //! a child `<script type="application/json">` works too; default `lojal`), `endpoint` (full URL,
 //! with `{product_id}`, `{intent}`, `{limit}`), `product-id`, `intent` (`related`,
-//! `bought-together`, `popular`, `back-in-stock`, `recently-viewed`), `limit`, `title`, `locale`, `strings`,
+//! `bought-together`, `popular`, `back-in-stock`, `recently-viewed`), `limit` (at most the
+//! mapping's `max_limit`), `title`, `locale`, `strings`,
 //! `api`, `auto-rotate` (seconds; off by default).
-//! Events: `lojal:recommendation-view` (once per slide seen) and `lojal:recommendation-click`,
+//! Events: `lojal:recommendation-view` (once per product seen in this rail, whatever the
+//! locale does to the cards) and `lojal:recommendation-click`,
 //! `detail` `{ productId, position, intent, url }`.
 //! Parts: `carousel`, `title`, `controls`, `rotate`, `prev`, `next`, `rail`, `slide`, `card`,
 //! `image`, `name`, `price`, `compare-at`, `sold-out`, `rating`, `skeleton`.
@@ -23,7 +25,8 @@ use crate::mount::Host;
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::time::Duration;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -95,12 +98,22 @@ async fn load(
     settings: RailSettings,
     mapping: Result<Mapping, String>,
     endpoint: Option<String>,
+    api_base: String,
 ) -> Result<Vec<Product>, String> {
+    let mapping = if settings.intent == Intent::RecentlyViewed {
+        Mapping::from_config(rail::RECENTLY_VIEWED_MAPPING).map_err(|e| e.to_string())
+    } else {
+        mapping
+    }?;
+    let (limit, problem) = settings.limit_for(&mapping);
+    if let Some(problem) = problem {
+        host.console_warn(&problem);
+    }
     let context = Context {
         origin: None,
         currency: page_currency(),
         exclude_id: settings.product_id.clone(),
-        limit: settings.limit,
+        limit,
     };
     let report = |mapped: Mapped, from: &str| {
         for warning in &mapped.warnings {
@@ -109,8 +122,6 @@ async fn load(
         mapped.products
     };
     if settings.intent == Intent::RecentlyViewed {
-        let mapping =
-            Mapping::from_config(rail::RECENTLY_VIEWED_MAPPING).map_err(|e| e.to_string())?;
         let mapped = mapping
             .apply_body(&stored_recently_viewed(), &context)
             .map_err(|e| format!("localStorage {}: {e}", rail::RECENTLY_VIEWED_KEY))?;
@@ -119,14 +130,13 @@ async fn load(
             &format!("localStorage {}", rail::RECENTLY_VIEWED_KEY),
         ));
     }
-    let mapping = mapping?;
     let query = Query {
         product_id: settings.product_id.as_deref(),
         intent: settings.intent,
-        limit: settings.limit,
+        limit,
     };
     let url = mapping
-        .request_url(&host.api_base(), endpoint.as_deref(), &query)
+        .request_url(&api_base, endpoint.as_deref(), &query)
         .map_err(|e| e.to_string())?;
     let absolute = api::absolute(url);
     // Paths in JSON from another origin are paths on that origin, not on the page's.
@@ -134,8 +144,7 @@ async fn load(
         .filter(|o| Some(o.to_ascii_lowercase()) != page_origin().map(|p| p.to_ascii_lowercase()))
         .map(str::to_owned);
     let context = Context { origin, ..context };
-    let mapped = host
-        .api()
+    let mapped = api::ApiClient::new(api_base)
         .get_url(&absolute, &[("accept", "application/json")], |body| {
             mapping.apply_body(body, &context)
         })
@@ -157,7 +166,7 @@ fn detail(product: &Product, position: usize, intent: Intent) -> JsValue {
     detail.into()
 }
 
-/// Emits `lojal:recommendation-view` once per slide that is at least [`SEEN_RATIO`] in view.
+/// Calls back once per slide that comes at least [`SEEN_RATIO`] into view.
 struct SeenObserver {
     observer: IntersectionObserver,
     _callback: Closure<dyn FnMut(js_sys::Array, IntersectionObserver)>,
@@ -165,7 +174,6 @@ struct SeenObserver {
 
 impl SeenObserver {
     fn watch(rail: &HtmlElement, on_seen: impl Fn(usize) + 'static) -> Option<Self> {
-        let mut seen = HashSet::new();
         let callback = Closure::<dyn FnMut(js_sys::Array, IntersectionObserver)>::new(
             move |entries: js_sys::Array, observer: IntersectionObserver| {
                 for entry in entries.iter() {
@@ -178,7 +186,7 @@ impl SeenObserver {
                     let index = target
                         .get_attribute("data-index")
                         .and_then(|i| i.parse::<usize>().ok());
-                    if let Some(index) = index.filter(|i| seen.insert(*i)) {
+                    if let Some(index) = index {
                         on_seen(index);
                     }
                 }
@@ -244,9 +252,29 @@ pub fn Carousel(
         let host = host.clone();
         move |_| host.attribute("endpoint")
     });
+    let api_base = Memo::new({
+        let host = host.clone();
+        move |_| host.api_base()
+    });
+    // Products already reported seen (ids: a rail has at most 200, a set's code costs more).
+    // A new request (intent, product, limit, source or endpoint) is a new rail and starts afresh;
+    // a new locale only re-renders the cards, which keep their place here.
+    let seen = Rc::new(RefCell::new(Vec::<String>::new()));
     let products = LocalResource::new({
         let host = host.clone();
-        move || load(host.clone(), settings.get(), mapping.get(), endpoint.get())
+        let seen = seen.clone();
+        move || {
+            seen.borrow_mut().clear();
+            // Everything the request depends on is read here, through memos: reading an
+            // attribute inside `load` would fetch again on any attribute, a new locale too.
+            load(
+                host.clone(),
+                settings.get(),
+                mapping.get(),
+                endpoint.get(),
+                api_base.get(),
+            )
+        }
     });
     let shown = Memo::new(move |_| match products.get() {
         None => Shown::Loading,
@@ -316,6 +344,7 @@ pub fn Carousel(
             };
             let intent = settings.get_untracked().intent;
             let host = host.clone();
+            let seen = seen.clone();
             request_animation_frame(move || {
                 update_edges();
                 let Some(rail) = rail_ref.get_untracked() else {
@@ -323,7 +352,12 @@ pub fn Carousel(
                 };
                 let rail: &HtmlElement = &rail;
                 let watch = SeenObserver::watch(rail, move |index| {
-                    if let Some(product) = list.get(index) {
+                    let Some(product) = list.get(index) else {
+                        return;
+                    };
+                    let new = !seen.borrow().contains(&product.id);
+                    if new {
+                        seen.borrow_mut().push(product.id.clone());
                         host.emit("recommendation-view", &detail(product, index + 1, intent));
                     }
                 });

@@ -9,6 +9,7 @@ use serde_json::json;
 const SHOPIFY: &str = include_str!("../../../../tests/fixtures/shopify-recommendations.json");
 const WOOCOMMERCE: &str = include_str!("../../../../tests/fixtures/woocommerce-products.json");
 const HOSTILE: &str = include_str!("../../../../tests/fixtures/hostile-products.json");
+const HOSTILE_SHOPIFY: &str = include_str!("../../../../tests/fixtures/hostile-shopify.json");
 
 fn context(limit: usize) -> Context {
     Context {
@@ -99,7 +100,16 @@ fn the_shopify_preset_reads_recommendations_products_json() {
         "https://cdn.shopify.com/s/files/1/0612/3456/7890/files/marius-lue.png?v=1727777777"
     );
     assert_eq!(image.alt, "Rød Marius-lue på en hvit bakgrunn");
-    assert_eq!(image.srcset, None);
+    // Shopify's CDN resizes on `width=`: phones get a small picture, not the 1200 px original.
+    assert_eq!(
+        image.srcset.as_deref(),
+        Some(
+            "https://cdn.shopify.com/s/files/1/0612/3456/7890/files/marius-lue.png?v=1727777777&width=240 240w, \
+             https://cdn.shopify.com/s/files/1/0612/3456/7890/files/marius-lue.png?v=1727777777&width=360 360w, \
+             https://cdn.shopify.com/s/files/1/0612/3456/7890/files/marius-lue.png?v=1727777777&width=480 480w, \
+             https://cdn.shopify.com/s/files/1/0612/3456/7890/files/marius-lue.png?v=1727777777&width=720 720w"
+        )
+    );
     assert_eq!(
         lue.price,
         Price {
@@ -316,6 +326,11 @@ fn hostile_items_are_neutralised_or_skipped_one_warning_each() {
     assert_eq!(six.alt, "<img src=x onerror=alert(1)>");
     assert_eq!(by_id("13").url, "https://evil.example/phish");
     assert_eq!(by_id("14").rating, None, "a rating of 99 of 5 is dropped");
+    assert!(
+        !by_id("18").in_stock,
+        "is_in_stock: \"yes please\" is no boolean: not claimed to be in stock"
+    );
+    assert!(by_id("1").in_stock);
 
     let warnings: Vec<(usize, Option<&str>, &str, bool)> = mapped
         .warnings
@@ -355,6 +370,7 @@ fn hostile_items_are_neutralised_or_skipped_one_warning_each() {
             (17, None, "`id` (/id)", true),
             (18, None, "`id` (/id)", true),
             (19, Some("17"), "`price.amount` (/prices/price)", true),
+            (21, Some("18"), "`in_stock` (/is_in_stock)", false),
             (22, Some("19"), "`title` (/name)", true),
             (23, Some("20"), "`title` (/name)", true),
             (24, Some("21"), "`title` (/name)", true),
@@ -364,6 +380,168 @@ fn hostile_items_are_neutralised_or_skipped_one_warning_each() {
     assert_eq!(
         mapped.warnings[0].to_string(),
         "item 1 (id \"2\"): `url` (/permalink) is not an http(s) URL or a path; skipped"
+    );
+}
+
+#[test]
+fn hostile_shopify_items_are_neutralised_or_skipped_one_warning_each() {
+    let mapping = Mapping::preset("shopify").unwrap();
+    let context = Context {
+        currency: Some("NOK".into()),
+        ..context(200)
+    };
+    let mapped = mapping.apply_body(HOSTILE_SHOPIFY, &context).unwrap();
+    mapped.products.iter().for_each(assert_safe);
+    let ids: Vec<&str> = mapped.products.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "9001", "9004", "9005", "9009", "9010", "9013", "9016", "9017", "9018", "9019", "9020",
+            "9021", "9022", "9023", "9025"
+        ],
+        "the second 9001 is a duplicate, left out"
+    );
+    let by_id = |id: &str| mapped.products.iter().find(|p| p.id == id).unwrap();
+    let image = |id: &str| by_id(id).image.clone();
+
+    let first = by_id("9001");
+    assert_eq!(first.title, "<script>alert(1)</script>Marius-lue");
+    let first_image = image("9001").unwrap();
+    assert_eq!(first_image.alt, "<img src=x onerror=alert(1)>");
+    assert_eq!(
+        first_image.srcset.as_deref().map(|s| s.split(", ").count()),
+        Some(4)
+    );
+    assert_eq!(
+        image("9004"),
+        None,
+        "featured_image: javascript: is dropped"
+    );
+    assert_eq!(image("9005"), None, "featured_image: data: is dropped");
+    assert_eq!(image("9009").unwrap().alt, "", "media: a string, no alt");
+    assert_eq!(image("9010").unwrap().alt, "Et objekt, ikke en liste");
+    let cut = |title: &str| title.ends_with('…') && title.chars().count() <= MAX_TITLE_CHARS + 1;
+    assert!(cut(&by_id("9013").title), "{}", by_id("9013").title);
+    // A stock field that is no boolean, count or stock status is not read as "in stock".
+    let stock = ["9016", "9017", "9018", "9020"].map(|id| by_id(id).in_stock);
+    assert_eq!(stock, [false, false, false, true]);
+    assert_eq!(
+        image("9019"),
+        None,
+        "a featured_image with spaces is dropped"
+    );
+    // Non-ASCII in the URL is kept (the browser encodes it); the widths are the mapping's.
+    assert_eq!(
+        image("9020").unwrap().srcset.as_deref(),
+        Some(
+            "https://cdn.shopify.com/s/files/lue-ø.png?width=240 240w, \
+             https://cdn.shopify.com/s/files/lue-ø.png?width=360 360w, \
+             https://cdn.shopify.com/s/files/lue-ø.png?width=480 480w, \
+             https://cdn.shopify.com/s/files/lue-ø.png?width=720 720w"
+        )
+    );
+    assert_eq!(
+        by_id("9021").price,
+        nok(44900, 2),
+        "a string price_max and an object compare_at_price are no price"
+    );
+    assert_eq!(
+        by_id("9022").title,
+        "Lue kr 001",
+        "bidi overrides are removed"
+    );
+    assert_eq!(image("9023"), None, "featured_image: a number");
+    // A comma or a fragment in the image URL: the image, but no widths added to it.
+    let comma = image("9025").unwrap();
+    assert_eq!(
+        (comma.src.as_str(), comma.srcset),
+        ("https://cdn.shopify.com/s/files/lue,rød.png#forside", None)
+    );
+
+    let warnings: Vec<(usize, Option<&str>, &str, bool)> = mapped
+        .warnings
+        .iter()
+        .map(|w| (w.index, w.id.as_deref(), w.field.as_str(), w.skipped))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            (1, Some("9002"), "`url` (/url)", true),
+            (2, Some("9003"), "`url` (/url)", true),
+            (3, Some("9004"), "`image` (/featured_image)", false),
+            (4, Some("9005"), "`image` (/featured_image)", false),
+            (5, Some("9006"), "`price.amount` (/price)", true),
+            (6, Some("9007"), "`price.amount` (/price)", true),
+            (7, Some("9008"), "`price.amount` (/price)", true),
+            (10, Some("9011"), "`title` (/title)", true),
+            (11, Some("9012"), "`title` (/title)", true),
+            (13, None, "`id` (/id)", true),
+            (14, None, "`id` (/id)", true),
+            (15, Some("9016"), "`in_stock` (/available)", false),
+            (17, Some("9018"), "`in_stock` (/available)", false),
+            (18, None, "`id` (/id)", true),
+            (19, None, "`id` (/id)", true),
+            (20, None, "`id` (/id)", true),
+            (21, Some("9019"), "`image` (/featured_image)", false),
+            (26, Some("9023"), "`image` (/featured_image)", false),
+            (27, None, "`id` (/id)", true),
+            (28, Some("9024"), "`url` (/url)", true),
+        ]
+    );
+    let text = |index: usize| {
+        mapped
+            .warnings
+            .iter()
+            .find(|w| w.index == index)
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        text(5),
+        "item 5 (id \"9006\"): `price.amount` (/price) expected an integer of minor units; skipped"
+    );
+    assert_eq!(
+        text(15),
+        "item 15 (id \"9016\"): `in_stock` (/available) must be a boolean, a count or \
+         instock/outofstock; shown as sold out"
+    );
+    assert_eq!(
+        text(3),
+        "item 3 (id \"9004\"): `image` (/featured_image) is not an http(s) URL or a path; shown \
+         without it"
+    );
+
+    // A 1 MB title is cut like any other.
+    let mut body: Value = serde_json::from_str(HOSTILE_SHOPIFY).unwrap();
+    body["products"][12]["title"] = Value::String("Lue ".repeat(1 << 18));
+    let long = mapping.apply(&body, &context).unwrap();
+    let title = &long.products.iter().find(|p| p.id == "9013").unwrap().title;
+    assert!(cut(title) && title.starts_with("Lue Lue "), "{title}");
+
+    // With a srcset field mapped, its candidates are checked one by one (`320ẃ` and `２x` are no
+    // descriptors), and the widths are not used instead.
+    let with_srcset = Mapping::from_config(
+        r#"{"preset": "shopify", "image_srcset": "/srcset", "price": {"currency": "NOK"}}"#,
+    )
+    .unwrap()
+    .apply_body(HOSTILE_SHOPIFY, &context)
+    .unwrap();
+    let srcsets: Vec<(&str, Option<&str>)> = with_srcset
+        .products
+        .iter()
+        .filter_map(|p| Some((p.id.as_str(), p.image.as_ref()?.srcset.as_deref())))
+        .filter(|(_, srcset)| srcset.is_some())
+        .collect();
+    assert_eq!(srcsets, []);
+    let srcset_warnings: Vec<String> = with_srcset
+        .warnings
+        .iter()
+        .filter(|w| w.field.starts_with("`image_srcset`"))
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        srcset_warnings,
+        ["item 22 (id \"9020\"): `image_srcset` (/srcset) has no safe candidate; shown without it"]
     );
 }
 
@@ -571,6 +749,10 @@ fn request_urls_follow_the_preset_or_the_endpoint() {
     );
     let shopify = Mapping::preset("shopify").unwrap();
     assert_eq!(
+        shopify.request_url("", None, &query(Intent::Related, 10)),
+        Ok("/recommendations/products.json?product_id=p-setesdal&limit=10&intent=related".into())
+    );
+    assert_eq!(
         shopify.request_url("", None, &query(Intent::BoughtTogether, 4)),
         Ok(
             "/recommendations/products.json?product_id=p-setesdal&limit=4&intent=complementary"
@@ -609,6 +791,96 @@ fn request_urls_follow_the_preset_or_the_endpoint() {
         ),
         Ok("/static/recs.json".into())
     );
+}
+
+#[test]
+fn image_widths_make_a_srcset_when_the_mapping_reads_none() {
+    let config = |extra: &str| {
+        format!(
+            r#"{{"list": "", "id": "/id", "title": "/t", "url": "/u", "image": "/img", {extra}
+                "price": {{"amount": "/p", "format": "minor", "minor_unit": 2, "currency": "NOK"}}}}"#
+        )
+    };
+    let widths = config(r#""image_widths": {"param": "w", "widths": [200, 400]},"#);
+    let srcset = |config: &str, img: &str| {
+        let body =
+            json!([{"id": 1, "t": "Lue", "u": "/p/1", "p": 100, "img": img, "set": "/a.png 1x"}]);
+        let mapped = Mapping::from_config(config)
+            .unwrap()
+            .apply(
+                &body,
+                &Context {
+                    origin: Some("https://api.example".into()),
+                    ..context(1)
+                },
+            )
+            .unwrap();
+        mapped.products[0].image.clone().unwrap().srcset
+    };
+    let cases: &[(&str, &str, Option<&str>)] = &[
+        (
+            &widths,
+            "/a.png",
+            Some("https://api.example/a.png?w=200 200w, https://api.example/a.png?w=400 400w"),
+        ),
+        (
+            &widths,
+            "//cdn.example/a.png?v=3",
+            Some(
+                "https://cdn.example/a.png?v=3&w=200 200w, https://cdn.example/a.png?v=3&w=400 400w",
+            ),
+        ),
+        // The width would end up in the fragment, or a comma would split the srcset.
+        (&widths, "https://cdn.example/a.png#x", None),
+        (&widths, "https://cdn.example/a,b.png", None),
+        // A URL at the length limit gets no longer: the candidates fail the check, no srcset.
+        (
+            &widths,
+            &format!(
+                "https://cdn.example/{}",
+                "a".repeat(url::MAX_URL_BYTES - 20)
+            ),
+            None,
+        ),
+        // A mapped srcset field wins, even where the item has none.
+        (
+            &config(r#""image_widths": {"param": "w", "widths": [200]}, "image_srcset": "/set","#),
+            "/a.png",
+            Some("https://api.example/a.png 1x"),
+        ),
+        (
+            &config(r#""image_widths": {"param": "w", "widths": [200]}, "image_srcset": "/none","#),
+            "/a.png",
+            None,
+        ),
+        (&config(""), "/a.png", None),
+    ];
+    for (config, img, expected) in cases {
+        assert_eq!(srcset(config, img).as_deref(), *expected, "{config} {img}");
+    }
+    for widths in [
+        r#"{"param": "", "widths": [200]}"#,
+        r#"{"param": "w&x=1", "widths": [200]}"#,
+        r#"{"param": "w", "widths": []}"#,
+        r#"{"param": "w", "widths": [0]}"#,
+        r#"{"param": "w", "widths": [200.5]}"#,
+        r#"{"param": "w", "widths": [10000]}"#,
+        r#"{"param": "w", "widths": [1, 2, 3, 4, 5, 6, 7, 8, 9]}"#,
+        r#"{"param": "w", "widths": "200"}"#,
+        r#"{"param": "w", "widths": [200], "height": 1}"#,
+        r#"{"widths": [200]}"#,
+        r#""width""#,
+    ] {
+        let message = Mapping::from_config(&config(&format!(r#""image_widths": {widths},"#)))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            message,
+            "mapping: `image_widths` must be {\"param\": a name of letters, digits, - or _, \
+             \"widths\": 1–8 numbers from 1 to 9999}",
+            "{widths}"
+        );
+    }
 }
 
 #[test]

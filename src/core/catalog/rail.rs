@@ -109,6 +109,37 @@ impl RailSettings {
     }
 }
 
+/// Where a rail scrolls so that slide `target` is wholly in view when the keyboard focuses it.
+/// `slides` are each slide's start and width in the rail's scroll coordinates; `view` is the
+/// rail's width and `max` its furthest scroll. The rail snaps slides' starts under its padding,
+/// so the snap positions are the starts less the first one's. It stays at `current` while the
+/// slide is whole in view, else moves to the nearest snap position that shows it whole (a
+/// browser's "nearest" scroll may snap back to one that hides part of it), or aligns its start
+/// when it is wider than the rail.
+pub fn scroll_to_show(
+    slides: &[(f64, f64)],
+    target: usize,
+    current: f64,
+    view: f64,
+    max: f64,
+) -> f64 {
+    let (Some(&(first, _)), Some(&(start, width))) = (slides.first(), slides.get(target)) else {
+        return current;
+    };
+    // Half a pixel either way: layouts in rem land on fractions.
+    let shows = |at: f64| start - at >= -0.5 && start + width - at <= view + 0.5;
+    if shows(current) {
+        return current;
+    }
+    let snap = |start: f64| (start - first).clamp(0.0, max.max(0.0));
+    slides
+        .iter()
+        .map(|&(start, _)| snap(start))
+        .filter(|&at| shows(at))
+        .min_by(|a, b| (a - current).abs().total_cmp(&(b - current).abs()))
+        .unwrap_or_else(|| snap(start))
+}
+
 /// `scheme://host[:port]` of an absolute http(s) URL; `None` for a path.
 pub fn origin_of(url: &str) -> Option<&str> {
     let scheme_end = url.find("://")?;
@@ -127,6 +158,37 @@ pub fn origin_of(url: &str) -> Option<&str> {
 mod tests {
     use super::*;
     use crate::core::catalog::mapping::Mapping;
+
+    #[test]
+    fn a_focused_slide_is_scrolled_wholly_into_view_to_a_snap_position() {
+        // Twelve 192 px slides 16 px apart behind 4 px of padding, in a 747 px rail: 3.6 in view.
+        let slides: Vec<(f64, f64)> = (0..12)
+            .map(|i| (4.0 + 208.0 * f64::from(i), 192.0))
+            .collect();
+        let max = 12.0 * 208.0 - 16.0 + 8.0 - 747.0;
+        let cases = [
+            // (target, current) → where to
+            ((0, 0.0), 0.0),
+            ((2, 0.0), 0.0),
+            // Slide 3 is cut at the right edge: one slide on, not back to 0 (what "nearest" did).
+            ((3, 0.0), 208.0),
+            ((5, 208.0), 624.0),
+            // Going back left: the nearest snap that shows it, not all the way to its start.
+            ((2, 624.0), 416.0),
+            ((0, 624.0), 0.0),
+            // The last slides snap to the end of the rail.
+            ((11, 0.0), max),
+            ((9, max), max),
+        ];
+        for ((target, current), expected) in cases {
+            let at = scroll_to_show(&slides, target, current, 747.0, max);
+            assert_eq!(at, expected, "slide {target} from {current}");
+        }
+        // A slide wider than the rail gets its start aligned.
+        let wide = [(4.0, 900.0), (920.0, 900.0)];
+        assert_eq!(scroll_to_show(&wide, 1, 0.0, 747.0, 1077.0), 916.0);
+        assert_eq!(scroll_to_show(&[], 0, 5.0, 747.0, 0.0), 5.0);
+    }
 
     #[test]
     fn attributes_fall_back_to_defaults_with_one_problem_each() {

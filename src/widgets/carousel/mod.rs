@@ -385,12 +385,30 @@ pub fn Carousel(
             })
             .unwrap_or_default()
     };
-    let focus_card = move |card: &HtmlElement| {
-        let _ = card.focus();
-        let options = web_sys::ScrollIntoViewOptions::new();
-        options.set_block(web_sys::ScrollLogicalPosition::Nearest);
-        options.set_inline(web_sys::ScrollLogicalPosition::Nearest);
-        card.scroll_into_view_with_scroll_into_view_options(&options);
+    // Focus without the browser's own scroll, whose "nearest" position mandatory snapping can
+    // pull back to one that hides part of the card; the core picks a snap position instead.
+    let focus_card = move |cards: &[HtmlElement], target: usize| {
+        let (Some(card), Some(rail)) = (cards.get(target), rail_ref.get_untracked()) else {
+            return;
+        };
+        let options = web_sys::FocusOptions::new();
+        options.set_prevent_scroll(true);
+        let _ = card.focus_with_options(&options);
+        let current = f64::from(rail.scroll_left());
+        let edge = rail.get_bounding_client_rect().left() - current;
+        let spans: Vec<(f64, f64)> = cards
+            .iter()
+            .map(|c| c.get_bounding_client_rect())
+            .map(|r| (r.left() - edge, r.width()))
+            .collect();
+        let view = f64::from(rail.client_width());
+        let max = f64::from(rail.scroll_width()) - view;
+        let to = rail::scroll_to_show(&spans, target, current, view, max);
+        if to != current {
+            let scroll = web_sys::ScrollToOptions::new();
+            scroll.set_left(to);
+            rail.scroll_to_with_scroll_to_options(&scroll);
+        }
     };
     let on_keydown = move |ev: ev::KeyboardEvent| {
         let cards = slides();
@@ -405,9 +423,7 @@ pub fn Carousel(
             _ => return,
         };
         ev.prevent_default();
-        if let Some(card) = cards.get(target) {
-            focus_card(card);
-        }
+        focus_card(&cards, target);
     };
 
     // Auto-rotation only when the merchant asks for it, and never while the shopper points at

@@ -92,3 +92,66 @@ for (const path of PAGES_WITH_WIDGETS) {
       assert.deepEqual(page.pageErrors, []);
     }));
 }
+
+// --- consent: storage ------------------------------------------------------------------------------
+
+/** Every key lojal left in this page's localStorage and sessionStorage. */
+const lojalKeys = (page) => page.evaluate(() =>
+  [...Object.keys(localStorage), ...Object.keys(sessionStorage)].filter((k) => k.startsWith('lojal:')).sort());
+
+const PRODUCT = { id: 'p-marius', title: 'Marius-lue', url: '/product.html?id=p-marius', price: { amount: 34900, currency: 'NOK', minor_unit: 2 }, in_stock: true };
+
+test('lojal.viewed() keeps nothing without storage consent, and the product with it', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, `${shop.url}/bli-medlem/`);
+    await page.waitForFunction(() => typeof window.lojal?.viewed === 'function');
+    await page.evaluate((p) => window.lojal.viewed(p), PRODUCT);
+    assert.deepEqual(await lojalKeys(page), [], 'no consent: nothing stored');
+    assert.deepEqual(page.pageErrors, [], 'and nothing thrown');
+
+    await page.evaluate(() => window.lojal.consent(true));
+    await page.evaluate((p) => window.lojal.viewed({ ...p, id: 'p-selbu' }), PRODUCT);
+    const kept = await page.evaluate(() => JSON.parse(localStorage.getItem('lojal:recently-viewed')));
+    assert.deepEqual(kept.map((p) => p.id), ['p-selbu', 'p-marius'], 'with consent: kept, newest first');
+    assert.deepEqual(page.consoleErrors, []);
+  }));
+
+/** Rewrites the demo page's script tag, as a merchant's theme would have written it. */
+async function withScriptAttribute(page, attribute) {
+  await page.route(/\/(ordre|product)\.html/, async (route) => {
+    const response = await route.fetch();
+    const html = (await response.text()).replace('src="/lojal/lojal.js"', `src="/lojal/lojal.js" ${attribute}`);
+    await route.fulfill({ response, body: html });
+  });
+}
+
+/** Shopify's Customer Privacy API as a shop in the EU has it before the visitor chose. */
+const shopifySaysNo = () => {
+  window.Shopify = {
+    customerPrivacy: { analyticsProcessingAllowed: () => false, preferencesProcessingAllowed: () => false },
+  };
+};
+
+test('Shopify’s Customer Privacy API saying no wins over data-consent="granted": nothing is stored', () =>
+  withShop(async (shop) => {
+    // The same page without the Customer Privacy API: data-consent="granted" lets lojal store.
+    const granted = await openPage(browser, null);
+    await withScriptAttribute(granted, 'data-consent="granted"');
+    await granted.goto(`${shop.url}/product.html?id=p-marius`);
+    await granted.waitForFunction(() => localStorage.getItem('lojal:recently-viewed') !== null);
+
+    const page = await openPage(browser, null);
+    await page.addInitScript(shopifySaysNo);
+    await withScriptAttribute(page, 'data-consent="granted"');
+    await page.goto(`${shop.url}/ordre.html`);
+    await page.locator('lojal-csat fieldset').waitFor();
+    await page.evaluate((p) => window.lojal.viewed(p), PRODUCT);
+    await page.locator('lojal-csat label.option:has(input[value="4"])').click();
+    await page.locator('lojal-csat [part=send]').click();
+    await page.locator('lojal-csat [part=thanks]').waitFor();
+    await page.locator('lojal-review [part=dismiss]').click();
+    await page.locator('lojal-review fieldset').waitFor({ state: 'detached' });
+    await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('lojal:outbox:')));
+    assert.deepEqual(await lojalKeys(page), []);
+    assert.deepEqual(page.pageErrors, []);
+  }));

@@ -62,10 +62,6 @@ enum Phase {
     Done(Done),
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
-}
-
 /// A fresh idempotency key from the browser's cryptographic random source.
 fn new_idempotency_key() -> String {
     let mut random = [0u8; 16];
@@ -203,7 +199,8 @@ pub fn Prompt(
         }
     });
 
-    // Once per shopper per campaign: this browser remembers, and the server is asked.
+    // Once per shopper per campaign: this browser remembers (with storage consent, else this
+    // page does), and the server is asked.
     let memory_key = Memo::new(move |_| {
         let campaign = campaign.get().ok()?;
         Some(remembered_key(
@@ -213,16 +210,13 @@ pub fn Prompt(
             customer.get().map(|(id, _)| id).as_deref(),
         ))
     });
-    let remembered = Memo::new(move |_| {
-        memory_key.get().is_some_and(|k| {
-            storage()
-                .and_then(|s| s.get_item(&k).ok().flatten())
-                .is_some()
-        })
+    let remembered = Memo::new({
+        let host = host.clone();
+        move |_| memory_key.get().is_some_and(|k| host.stored(&k).is_some())
     });
-    let remember = move |how: &str| {
-        if let (Some(key), Some(storage)) = (memory_key.get_untracked(), storage()) {
-            let _ = storage.set_item(&key, how);
+    let remember = move |host: &Host, how: &str| {
+        if let Some(key) = memory_key.get_untracked() {
+            host.store(&key, how);
         }
     };
     let answered_before = LocalResource::new({
@@ -469,7 +463,7 @@ pub fn Prompt(
                     Delivery::Delivered => Some(false),
                     Delivery::Queued => Some(true),
                     Delivery::Rejected { status: 409, .. } => {
-                        remember("answered");
+                        remember(&host, "answered");
                         phase.set(Phase::Done(Done::AlreadyAnswered));
                         None
                     }
@@ -491,7 +485,7 @@ pub fn Prompt(
                     }
                 };
                 if let Some(queued) = queued {
-                    remember("answered");
+                    remember(&host, "answered");
                     if floats.get_untracked() {
                         host.budget_settle(&budget_key(), "answered");
                     }
@@ -531,7 +525,7 @@ pub fn Prompt(
             if had_focus {
                 focus_later(move || came_from.get_value().filter(|el| el.is_connected()));
             }
-            remember("dismissed");
+            remember(&host, "dismissed");
             if floats.get_untracked() {
                 host.budget_settle(&budget_key(), "dismissed");
             }

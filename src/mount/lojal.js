@@ -18,16 +18,19 @@ registry.live ??= new Set();
 const loadGlue = () => import('./lojal_wasm.js');
 
 // Reserves each widget's final box before the wasm arrives, so nothing on the page shifts.
-// Keep in step with the `:host` sizes in the widget's own CSS.
+// Keep in step with the `:host` sizes in the widget's own CSS (an inline prompt: its smallest).
 const PLACEHOLDER_CSS = `
     :host { display: inline-block; vertical-align: middle; }
     :host(lojal-badge) { inline-size: 15rem; block-size: 3.25rem; }
     :host(lojal-carousel) { display: block; block-size: 24.75rem; }
     :host(lojal-nps), :host(lojal-csat), :host(lojal-review) { display: block; }
+    :host(lojal-nps) { min-block-size: 13rem; }
+    :host(lojal-csat) { min-block-size: 21rem; }
+    :host(lojal-review) { min-block-size: 29.75rem; }
     :host(lojal-wheel), :host(lojal-scratch) { display: block; inline-size: 100%; max-inline-size: 24rem; margin-inline: auto; }
     :host(lojal-wheel) { min-block-size: 30rem; }
     :host(lojal-scratch) { min-block-size: 19rem; }
-    :host([popup]) { min-block-size: 0 !important; }
+    :host([popup]), :host([trigger=delay i]), :host([trigger=scroll i]) { min-block-size: 0 !important; }
     .placeholder { box-sizing: border-box; block-size: 100%; border-radius: 0.75rem;
       background: color-mix(in srgb, currentColor 6%, transparent); }
   `;

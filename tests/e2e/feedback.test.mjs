@@ -130,8 +130,11 @@ test('an NPS answer given offline survives a reload and is stored once when the 
     assert.match(answers[0].page_url, /\/ordre\.html$/);
     await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('lojal:outbox:')));
     // Retries and further loads do not add a second answer.
+    const checked = page.waitForResponse((r) => r.url().includes('/feedback/answered?type=nps'));
     await page.goto(`${shop.url}/ordre.html`);
     await page.locator('lojal-csat fieldset').waitFor();
+    assert.equal((await (await checked).json()).answered, true);
+    await page.locator('lojal-nps fieldset').waitFor({ state: 'detached' });
     await page.waitForTimeout(500);
     assert.equal((await storedAnswers(shop)).length, 1);
     assert.equal(await page.locator('lojal-nps fieldset').count(), 0, 'answered: not asked again');
@@ -363,8 +366,11 @@ test('a prompt is asked once per campaign: remembered in the browser and checked
     const other = await openPage(browser, null);
     const checks = [];
     other.on('response', (r) => r.url().includes('/feedback/answered') && checks.push(r.url()));
+    const checked = other.waitForResponse((r) => r.url().includes('/feedback/answered?type=nps'));
     await other.goto(`${shop.url}/ordre.html`);
     await other.locator('lojal-csat fieldset').waitFor();
+    assert.equal((await (await checked).json()).answered, true);
+    await other.locator('lojal-nps fieldset').waitFor({ state: 'detached' });
     await other.waitForTimeout(300);
     assert.equal(await other.locator('lojal-nps fieldset').count(), 0, 'the server remembers');
     assert.ok(checks.some((u) => u.includes('type=nps')), checks.join('\n'));
@@ -560,4 +566,40 @@ test('an answer given offline without consent waits in the outbox, survives loja
     await page.locator('lojal-badge [part=points]').waitFor();
     assert.equal((await storedAnswers(shop)).length, 1);
     assert.deepEqual(await lojalKeys(page), []);
+  }));
+
+test('a shopper who answered before: an untouched prompt goes once the server says so, one she began stays and is refused politely', () =>
+  withShop(async (shop) => {
+    const first = await openOrderPage(shop);
+    for (const [tag, score] of [['lojal-nps', 9], ['lojal-csat', 4]]) {
+      await first.locator(`${tag} label.option:has(input[value="${score}"])`).click();
+      await first.locator(`${tag} [part=send]`).click();
+      await first.locator(`${tag} [part=thanks]`).waitFor();
+    }
+    assert.equal((await waitForAnswers(shop, 2)).length, 2);
+
+    // Another browser, and a slow server: the prompts show at once, before its answer.
+    const page = await openPage(browser, null);
+    let release;
+    const held = new Promise((resolve) => (release = resolve));
+    await page.route(/\/feedback\/answered\?/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    const checks = ['nps', 'csat'].map((type) =>
+      page.waitForResponse((r) => r.url().includes(`/feedback/answered?type=${type}`)));
+    await page.goto(`${shop.url}/ordre.html`);
+    await page.locator('lojal-nps fieldset').waitFor();
+    // She begins the CSAT prompt, not the NPS one.
+    await page.locator('lojal-csat label.option:has(input[value="5"])').click();
+    release();
+    for (const check of checks) assert.equal((await (await check).json()).answered, true);
+    await page.locator('lojal-nps fieldset').waitFor({ state: 'detached' });
+    await page.waitForTimeout(300);
+    assert.equal(await page.locator('lojal-csat fieldset').count(), 1, 'not taken away under her hands');
+    await page.locator('lojal-csat [part=send]').click();
+    await page.locator('lojal-csat [part=thanks]').waitFor();
+    assert.equal(await page.locator('lojal-csat [part=thanks]').textContent(), 'Du har allerede svart på denne. Takk!');
+    assert.equal((await storedAnswers(shop)).length, 2, 'the server kept the first answer only');
+    assert.deepEqual(page.pageErrors, []);
   }));

@@ -181,3 +181,62 @@ test('Shopify’s Customer Privacy API saying no wins over data-consent="granted
     assert.deepEqual(await lojalKeys(page), []);
     assert.deepEqual(page.pageErrors, []);
   }));
+
+// --- the frequency budget, across widget kinds ------------------------------------------------------
+
+const openDialogs = (page) => page.evaluate(() =>
+  [...document.querySelectorAll('.test-popup')].filter((el) => el.shadowRoot?.querySelector('dialog[open]')).length);
+
+/** Adds a popup game for a signed-in shopper of the demo who has not played yet. */
+async function addPopupGame(page, tag, campaign, customer) {
+  const signature = await page.$eval(`#shopper option[value="${customer}"]`, (o) => o.dataset.sig);
+  await page.evaluate(([tag, campaign, customer, sig]) => {
+    document.body.insertAdjacentHTML('beforeend', `<${tag} class="test-popup" campaign="${campaign}" customer-id="${customer}" customer-sig="${sig}" popup popup-delay="0.3"></${tag}>`);
+  }, [tag, campaign, customer, signature]);
+  // Loaded and ready to play, so it asks the budget within its popup-delay.
+  await page.locator(`${tag}.test-popup [part=${tag === 'lojal-wheel' ? 'play' : 'reveal'}]`).waitFor({ state: 'attached' });
+}
+const addFloatingPrompt = (page, campaign) => page.evaluate((campaign) =>
+  document.body.insertAdjacentHTML('beforeend', `<lojal-csat class="test-prompt" trigger="delay" delay-seconds="0" campaign="${campaign}"></lojal-csat>`), campaign);
+
+test('one interrupting prompt per visit across widget kinds, and a popup game that was played never opens again', () =>
+  withShop(async (shop) => {
+    const visit = async (previous) => {
+      const state = previous && (await previous.context().storageState());
+      const page = await openPage(browser, null, { viewport: { width: 1100, height: 1000 }, storageState: state });
+      await page.goto(`${shop.url}/kampanje.html`);
+      await page.locator('lojal-wheel [part=play]').waitFor();
+      await page.evaluate(() => window.lojal.consent(true));
+      return page;
+    };
+    // Visit 1: the floating feedback prompt interrupts first; the game's popup then stays shut.
+    const first = await visit(null);
+    await addFloatingPrompt(first, 'visit-1');
+    await first.locator('lojal-csat.test-prompt fieldset').waitFor();
+    await addPopupGame(first, 'lojal-scratch', 'skrapelodd', 'c-1002');
+    await first.waitForTimeout(1500);
+    assert.equal(await openDialogs(first), 0, 'the game does not interrupt a second time this visit');
+
+    // Visit 2 (a new session): the game's popup comes first and is played; the prompt stays away.
+    const second = await visit(first);
+    await addPopupGame(second, 'lojal-scratch', 'skrapelodd', 'c-1002');
+    await second.waitForFunction(() => document.querySelector('.test-popup')?.shadowRoot?.querySelector('dialog[open]'));
+    const played = second.waitForResponse((r) => r.url().endsWith('/campaigns/skrapelodd/play') && r.request().method() === 'POST');
+    await second.locator('lojal-scratch.test-popup [part=reveal]').click();
+    assert.equal((await played).status(), 200);
+    await second.locator('lojal-scratch.test-popup [part=result]').waitFor();
+    await second.waitForFunction(() => localStorage.getItem('lojal:done:lojal-scratch:skrapelodd') === 'played');
+    await addFloatingPrompt(second, 'visit-2');
+    await second.waitForTimeout(1500);
+    assert.equal(await second.locator('lojal-csat.test-prompt fieldset').count(), 0, 'the prompt does not interrupt after the game did');
+
+    // Visit 3, another shopper who may play: the played popup stays shut, though the visit's
+    // budget is free, as the next popup shows.
+    const third = await visit(second);
+    await addPopupGame(third, 'lojal-scratch', 'skrapelodd', 'c-1003');
+    await third.waitForTimeout(1500);
+    assert.equal(await openDialogs(third), 0, 'played: never again');
+    await addPopupGame(third, 'lojal-wheel', 'vinterhjulet', 'c-1003');
+    await third.waitForFunction(() => document.querySelector('lojal-wheel.test-popup')?.shadowRoot?.querySelector('dialog[open]'));
+    for (const page of [first, second, third]) assert.deepEqual(page.pageErrors, []);
+  }));

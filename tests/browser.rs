@@ -237,9 +237,24 @@ fn get(value: &JsValue, path: &[&str]) -> JsValue {
     })
 }
 
+/// Stands in for the loader's storage gate (`__lojal.storage` in src/mount/lojal.js) with
+/// storage consent given: what the widgets keep lands in `window.__kept`.
+fn grant_storage() {
+    js_sys::Function::new_no_args(
+        "window.__kept = {};
+         (globalThis.__lojal ??= {}).storage = {
+           read: (kind, key) => window.__kept[key] ?? null,
+           write: (kind, key, value) => ((window.__kept[key] = `${kind}:${value}`), true),
+         };",
+    )
+    .call0(&JsValue::NULL)
+    .unwrap();
+}
+
 #[wasm_bindgen_test]
 async fn an_nps_prompt_follows_up_by_band_and_sends_one_answer_with_one_key() {
     record_fetch_answering(201, r#"{"id":1,"status":"received","duplicate":false}"#);
+    grant_storage();
     let (host, root) = new_host(&[("campaign", "browser-test-1")]);
     let _mounted = mount(
         "lojal-nps",
@@ -323,17 +338,18 @@ async fn an_nps_prompt_follows_up_by_band_and_sends_one_answer_with_one_key() {
         "a guest answers anonymously"
     );
 
-    // Delivered: nothing waits in the outbox, and the prompt is remembered for the campaign.
+    // Delivered: nothing waits in the outbox, and the prompt is remembered for the campaign,
+    // through the loader's consent gate.
     let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
     let keys: Vec<String> = (0..storage.length().unwrap())
         .filter_map(|i| storage.key(i).unwrap())
         .collect();
-    assert!(
-        !keys.iter().any(|k| k.starts_with("lojal:outbox:")),
-        "{keys:?}"
-    );
-    assert!(
-        keys.contains(&"lojal:prompt:nps:browser-test-1::guest".to_owned()),
-        "{keys:?}"
+    assert!(!keys.iter().any(|k| k.starts_with("lojal:")), "{keys:?}");
+    assert_eq!(
+        get(
+            &window,
+            &["__kept", "lojal:prompt:nps:browser-test-1::guest"]
+        ),
+        JsValue::from_str("local:answered")
     );
 }

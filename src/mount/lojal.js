@@ -18,16 +18,19 @@ registry.live ??= new Set();
 const loadGlue = () => import('./lojal_wasm.js');
 
 // Reserves each widget's final box before the wasm arrives, so nothing on the page shifts.
-// Keep in step with the `:host` sizes in the widget's own CSS.
+// Keep in step with the `:host` sizes in the widget's own CSS (an inline prompt: its smallest).
 const PLACEHOLDER_CSS = `
     :host { display: inline-block; vertical-align: middle; }
     :host(lojal-badge) { inline-size: 15rem; block-size: 3.25rem; }
     :host(lojal-carousel) { display: block; block-size: 24.75rem; }
     :host(lojal-nps), :host(lojal-csat), :host(lojal-review) { display: block; }
+    :host(lojal-nps) { min-block-size: 13rem; }
+    :host(lojal-csat) { min-block-size: 21rem; }
+    :host(lojal-review) { min-block-size: 29.75rem; }
     :host(lojal-wheel), :host(lojal-scratch) { display: block; inline-size: 100%; max-inline-size: 24rem; margin-inline: auto; }
     :host(lojal-wheel) { min-block-size: 30rem; }
     :host(lojal-scratch) { min-block-size: 19rem; }
-    :host([popup]) { min-block-size: 0 !important; }
+    :host([popup]), :host([trigger=delay i]), :host([trigger=scroll i]) { min-block-size: 0 !important; }
     .placeholder { box-sizing: border-box; block-size: 100%; border-radius: 0.75rem;
       background: color-mix(in srgb, currentColor 6%, transparent); }
   `;
@@ -46,16 +49,16 @@ const widgets = {
 
 // The page reports what the shopper looks at: `viewed({ id, title, url, image, price, in_stock,
 // rating })` (also `window.lojal.viewed`), in the reference API's product shape. Kept in this
-// browser only, newest first; a `recently-viewed` rail reads it (through the same checks as any
-// API's JSON) with no server at all. Snapshots are small: anything over 4 KB is not kept.
+// browser only, newest first, with storage consent; a `recently-viewed` rail reads it (through
+// the same checks as any API's JSON) with no server at all. Snapshots over 4 KB are not kept.
 const VIEWED_KEY = 'lojal:recently-viewed';
 export function viewed(product) {
   try {
     const snapshot = JSON.stringify(product);
     if (!product?.id || snapshot.length > 4096) return;
-    const kept = JSON.parse(localStorage.getItem(VIEWED_KEY) || '[]');
+    const kept = JSON.parse(registry.storage?.read('local', VIEWED_KEY) || '[]');
     const list = (Array.isArray(kept) ? kept : []).filter((p) => p?.id !== product.id);
-    localStorage.setItem(VIEWED_KEY, JSON.stringify([JSON.parse(snapshot), ...list].slice(0, 20)));
+    registry.storage?.write('local', VIEWED_KEY, JSON.stringify([JSON.parse(snapshot), ...list].slice(0, 20)));
   } catch (error) {
     console.warn(`lojal: viewed() could not keep the product: ${error}`);
   }
@@ -82,25 +85,23 @@ export function defineLojal(options = {}) {
   (globalThis.lojal ??= {}).viewed ??= viewed;
   globalThis.lojal.addLocale ??= addLocale;
 
-  // Consent. Nothing is written to storage and no analytics event (lojal:play, lojal:prize)
-  // is dispatched until the page's consent tool allows it. Who decides, first that answers:
-  //   1. the page: lojal.consent(true | false), e.g. from its cookie banner;
-  //   2. Shopify's Customer Privacy API: analyticsProcessingAllowed() for events,
-  //      preferencesProcessingAllowed() for storage, re-read on `visitorConsentCollected`;
-  //   3. the script tag's data-consent="granted" (defineLojal's `consent: 'granted'`), for a
-  //      shop that settles consent elsewhere.
-  // Undecided, events wait in a short queue (sent once allowed) and nothing is stored.
+  // Consent: no analytics event (lojal:play, lojal:prize) and nothing stored until the page's
+  // consent tool allows it. The first that answers decides: 1. the page, lojal.consent(true |
+  // false); 2. Shopify's Customer Privacy API, when present: analyticsProcessingAllowed() for
+  // events, preferencesProcessingAllowed() for storage, re-read on `visitorConsentCollected`;
+  // 3. only without it, the script tag's data-consent="granted" (defineLojal's `consent`).
+  // Undecided, events wait in a short queue. Exempt, as strictly necessary: the outbox
+  // (lojal:outbox:*) keeps an answer the shopper sent until the server has it, consent or not,
+  // and lojal.consent(false) leaves it.
   const consent = { page: null, preset: options.consent === 'granted' ? true : null };
   const allowed = (kind) => {
     if (consent.page !== null) return consent.page;
     const privacy = globalThis.Shopify?.customerPrivacy;
-    const check = kind === 'storage' ? privacy?.preferencesProcessingAllowed : privacy?.analyticsProcessingAllowed;
-    if (typeof check === 'function') {
-      try {
-        if (check.call(privacy)) return true;
-      } catch {
-        // An older or broken Customer Privacy API decides nothing.
-      }
+    try {
+      const answer = privacy[kind === 'storage' ? 'preferencesProcessingAllowed' : 'analyticsProcessingAllowed']();
+      if (typeof answer === 'boolean') return answer;
+    } catch {
+      // none, or an older or broken one: it decides nothing
     }
     return consent.preset;
   };
@@ -119,7 +120,9 @@ export function defineLojal(options = {}) {
   };
   document.addEventListener('visitorConsentCollected', flush);
 
-  // Storage, only with consent; keys start with "lojal:" and go when consent is withdrawn.
+  // Storage, for the widgets too (registry.storage): "lojal:" keys, gone when consent is
+  // withdrawn. What may not be stored is kept for this page only.
+  const kept = new Map();
   const area = (kind) => {
     try {
       return kind === 'session' ? globalThis.sessionStorage : globalThis.localStorage;
@@ -129,12 +132,13 @@ export function defineLojal(options = {}) {
   };
   const read = (kind, key) => {
     try {
-      return area(kind)?.getItem(key) ?? null;
+      return kept.get(key) ?? area(kind)?.getItem(key) ?? null;
     } catch {
       return null;
     }
   };
   const write = (kind, key, value) => {
+    kept.set(key, value);
     if (allowed('storage') !== true) return false;
     try {
       area(kind)?.setItem(key, value);
@@ -148,22 +152,20 @@ export function defineLojal(options = {}) {
       const store = area(kind);
       if (!store) continue;
       try {
-        for (const key of Object.keys(store)) if (key.startsWith('lojal:')) store.removeItem(key);
+        for (const key of Object.keys(store)) if (/^lojal:(?!outbox:)/.test(key)) store.removeItem(key);
       } catch {
         // nothing to forget
       }
     }
   };
+  registry.storage = { read, write };
 
   // One frequency budget for every interrupting prompt (popups) of every lojal widget: at most
   // one per visit (sessionStorage), and a prompt the shopper dismissed or played never comes
   // back (localStorage). Without storage consent nothing can be counted, so nothing interrupts.
-  const prompted = new Set();
   registry.budget = {
     request(key) {
-      if (allowed('storage') !== true) return false;
-      if (prompted.size > 0 || read('session', 'lojal:prompted') || read('local', `lojal:done:${key}`)) return false;
-      prompted.add(key);
+      if (allowed('storage') !== true || read('session', 'lojal:prompted') || read('local', `lojal:done:${key}`)) return false;
       return write('session', 'lojal:prompted', key);
     },
     settle(key, outcome) {

@@ -114,14 +114,26 @@ impl Host {
     /// The loader's shared frequency budget for interrupting prompts: whether the prompt `key`
     /// may open now (and, if so, it counts as this visit's one prompt).
     pub fn budget_request(&self, key: &str) -> bool {
-        budget_call("request", key, None)
+        registry_call("budget", "request", &[key])
             .and_then(|v| v.as_bool())
             .unwrap_or(false)
     }
 
     /// Records that the shopper dismissed (`"dismissed"`) or played (`"played"`) prompt `key`.
     pub fn budget_settle(&self, key: &str, outcome: &str) {
-        budget_call("settle", key, Some(outcome));
+        registry_call("budget", "settle", &[key, outcome]);
+    }
+
+    /// A preference kept in `localStorage` (or, without storage consent, for this page), read
+    /// through the loader.
+    pub fn stored(&self, key: &str) -> Option<String> {
+        registry_call("storage", "read", &["local", key]).and_then(|v| v.as_string())
+    }
+
+    /// Keeps a preference through the loader's consent gate: in `localStorage` with storage
+    /// consent, else for this page only. Without the loader, nowhere.
+    pub fn store(&self, key: &str, value: &str) {
+        registry_call("storage", "write", &["local", key, value]);
     }
 
     /// Whether an event's path runs through this element (a click inside the widget).
@@ -150,18 +162,20 @@ impl Host {
     }
 }
 
-fn budget_call(method: &str, key: &str, outcome: Option<&str>) -> Option<JsValue> {
-    let budget = js_sys::Reflect::get(&js_sys::global(), &"__lojal".into())
-        .and_then(|registry| js_sys::Reflect::get(&registry, &"budget".into()))
+/// Calls `__lojal.<object>.<method>(...args)` on the loader's registry (up to three arguments).
+fn registry_call(object: &str, method: &str, args: &[&str]) -> Option<JsValue> {
+    let target = js_sys::Reflect::get(&js_sys::global(), &"__lojal".into())
+        .and_then(|registry| js_sys::Reflect::get(&registry, &object.into()))
         .ok()?;
-    let f = js_sys::Reflect::get(&budget, &method.into())
+    let f = js_sys::Reflect::get(&target, &method.into())
         .ok()?
         .dyn_into::<js_sys::Function>()
         .ok()?;
-    match outcome {
-        Some(outcome) => f.call2(&budget, &key.into(), &outcome.into()).ok(),
-        None => f.call1(&budget, &key.into()).ok(),
-    }
+    let arg = |i: usize| {
+        args.get(i)
+            .map_or(JsValue::UNDEFINED, |a| JsValue::from_str(a))
+    };
+    f.call3(&target, &arg(0), &arg(1), &arg(2)).ok()
 }
 
 /// A mounted widget. Dropping it (JS: `free()`) unmounts the view and ends its reactive state.

@@ -501,6 +501,8 @@ test('200 products in one rail: only the images in view load', async (t) => {
 
 test('recently viewed works with no server, from what the pages reported', async () => {
   const page = await openPage(browser, null, { viewport: { width: 1280, height: 900 } });
+  // Keeping what the shopper viewed is storage: the shop's consent tool (Shopify's) allows it.
+  await page.addInitScript(() => (window.Shopify = { customerPrivacy: { preferencesProcessingAllowed: () => true } }));
   for (const id of ['p-marius', 'p-selbu', 'p-fana']) {
     await page.goto(`${shop.url}/product.html?id=${id}`);
     await page.waitForFunction((id) => (localStorage.getItem('lojal:recently-viewed') ?? '').includes(id), id);

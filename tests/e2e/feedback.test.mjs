@@ -130,8 +130,11 @@ test('an NPS answer given offline survives a reload and is stored once when the 
     assert.match(answers[0].page_url, /\/ordre\.html$/);
     await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('lojal:outbox:')));
     // Retries and further loads do not add a second answer.
+    const checked = page.waitForResponse((r) => r.url().includes('/feedback/answered?type=nps'));
     await page.goto(`${shop.url}/ordre.html`);
     await page.locator('lojal-csat fieldset').waitFor();
+    assert.equal((await (await checked).json()).answered, true);
+    await page.locator('lojal-nps fieldset').waitFor({ state: 'detached' });
     await page.waitForTimeout(500);
     assert.equal((await storedAnswers(shop)).length, 1);
     assert.equal(await page.locator('lojal-nps fieldset').count(), 0, 'answered: not asked again');
@@ -345,12 +348,16 @@ test('the review prompt works with the keyboard alone, counts as the shopper typ
 test('a prompt is asked once per campaign: remembered in the browser and checked by the server', () =>
   withShop(async (shop) => {
     const page = await openOrderPage(shop);
+    // Remembering in the browser is storage: the page's consent tool allows it.
+    await page.evaluate(() => window.lojal.consent(true));
     await page.locator('lojal-nps label.option:has(input[value="8"])').click();
     await page.locator('lojal-nps [part=send]').click();
     await page.locator('lojal-nps [part=thanks]').waitFor();
     const campaign = (await waitForAnswers(shop, 1))[0].campaign;
     assert.match(campaign, /^\d{4}-Q[1-4]$/, 'the default campaign is the calendar quarter');
 
+    // The server's check never answers here: only the browser's memory can keep the prompt away.
+    await page.route(/\/feedback\/answered\?/, () => {});
     await page.reload();
     await page.locator('lojal-csat fieldset').waitFor();
     assert.equal(await page.locator('lojal-nps fieldset').count(), 0, 'this browser remembers');
@@ -359,13 +366,17 @@ test('a prompt is asked once per campaign: remembered in the browser and checked
     const other = await openPage(browser, null);
     const checks = [];
     other.on('response', (r) => r.url().includes('/feedback/answered') && checks.push(r.url()));
+    const checked = other.waitForResponse((r) => r.url().includes('/feedback/answered?type=nps'));
     await other.goto(`${shop.url}/ordre.html`);
     await other.locator('lojal-csat fieldset').waitFor();
+    assert.equal((await (await checked).json()).answered, true);
+    await other.locator('lojal-nps fieldset').waitFor({ state: 'detached' });
     await other.waitForTimeout(300);
     assert.equal(await other.locator('lojal-nps fieldset').count(), 0, 'the server remembers');
     assert.ok(checks.some((u) => u.includes('type=nps')), checks.join('\n'));
 
-    // A dismissed prompt stays dismissed.
+    // A dismissed prompt stays dismissed (remembered with consent).
+    await other.evaluate(() => window.lojal.consent(true));
     const dismissed = [];
     await other.exposeFunction('recordDismiss', (d) => dismissed.push(d));
     await other.evaluate(() => document.addEventListener('lojal:dismiss', (e) => window.recordDismiss(e.detail)));
@@ -502,5 +513,93 @@ test('a floating prompt’s dismiss button, pressed with Enter, gives the focus 
     await page.keyboard.press('Enter');
     await page.locator('#later2 [part=prompt]').waitFor({ state: 'detached' });
     await page.waitForFunction(() => document.activeElement.id === 'after2');
+    assert.deepEqual(page.pageErrors, []);
+  }));
+
+// --- consent: what stays in the browser ----------------------------------------------------------
+
+/** Every key lojal left in this page's localStorage and sessionStorage. */
+const lojalKeys = (page) => page.evaluate(() =>
+  [...Object.keys(localStorage), ...Object.keys(sessionStorage)].filter((k) => k.startsWith('lojal:')).sort());
+
+test('without storage consent, answering and dismissing prompts leaves nothing of lojal’s in the browser', () =>
+  withShop(async (shop) => {
+    const page = await openOrderPage(shop);
+    await page.locator('lojal-nps label.option:has(input[value="8"])').click();
+    await page.locator('lojal-nps [part=send]').click();
+    await page.locator('lojal-nps [part=thanks]').waitFor();
+    await page.locator('lojal-review [part=dismiss]').click();
+    await page.locator('lojal-review fieldset').waitFor({ state: 'detached' });
+    assert.equal((await waitForAnswers(shop, 1)).length, 1);
+    await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('lojal:outbox:')));
+    assert.deepEqual(await lojalKeys(page), []);
+    // This page still remembers: the same prompt added again does not ask twice.
+    await page.evaluate(() => document.querySelector('main').insertAdjacentHTML('beforeend',
+      '<lojal-review id="again" product-id="setesdal-genser" customer-id="c-1001" customer-sig="' +
+        document.querySelector('lojal-review').getAttribute('customer-sig') + '"></lojal-review>'));
+    await page.waitForFunction(() => document.getElementById('again').shadowRoot?.querySelector('.lojal-root'));
+    assert.equal(await page.locator('#again fieldset').count(), 0, 'dismissed on this page');
+    assert.deepEqual(page.pageErrors, []);
+  }));
+
+test('an answer given offline without consent waits in the outbox, survives lojal.consent(false), and is stored once', () =>
+  withShop(async (shop) => {
+    const page = await openOrderPage(shop);
+    await page.context().setOffline(true);
+    await page.locator('lojal-csat label.option:has(input[value="2"])').click();
+    await page.locator('lojal-csat textarea').fill('Feil størrelse');
+    await page.locator('lojal-csat [part=send]').click();
+    await page.locator('lojal-csat .queued').waitFor();
+    assert.equal(await outbox(page), 1, 'strictly necessary: kept without consent');
+
+    // The shopper's cookie banner says no: everything else lojal kept goes, her answer stays.
+    await page.evaluate(() => window.lojal.consent(false));
+    assert.equal(await outbox(page), 1, 'the answer she sent is not lost');
+    assert.deepEqual((await lojalKeys(page)).map((k) => k.replace(/[^:]+$/, '')), ['lojal:outbox:']);
+
+    await page.context().setOffline(false);
+    const answers = await waitForAnswers(shop, 1);
+    assert.deepEqual(answers.map((a) => [a.type, a.score, a.text]), [['csat', '2', 'Feil størrelse']]);
+    await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('lojal:outbox:')));
+    // Another page load flushes nothing more.
+    await page.goto(`${shop.url}/`);
+    await page.locator('lojal-badge [part=points]').waitFor();
+    assert.equal((await storedAnswers(shop)).length, 1);
+    assert.deepEqual(await lojalKeys(page), []);
+  }));
+
+test('a shopper who answered before: an untouched prompt goes once the server says so, one she began stays and is refused politely', () =>
+  withShop(async (shop) => {
+    const first = await openOrderPage(shop);
+    for (const [tag, score] of [['lojal-nps', 9], ['lojal-csat', 4]]) {
+      await first.locator(`${tag} label.option:has(input[value="${score}"])`).click();
+      await first.locator(`${tag} [part=send]`).click();
+      await first.locator(`${tag} [part=thanks]`).waitFor();
+    }
+    assert.equal((await waitForAnswers(shop, 2)).length, 2);
+
+    // Another browser, and a slow server: the prompts show at once, before its answer.
+    const page = await openPage(browser, null);
+    let release;
+    const held = new Promise((resolve) => (release = resolve));
+    await page.route(/\/feedback\/answered\?/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    const checks = ['nps', 'csat'].map((type) =>
+      page.waitForResponse((r) => r.url().includes(`/feedback/answered?type=${type}`)));
+    await page.goto(`${shop.url}/ordre.html`);
+    await page.locator('lojal-nps fieldset').waitFor();
+    // She begins the CSAT prompt, not the NPS one.
+    await page.locator('lojal-csat label.option:has(input[value="5"])').click();
+    release();
+    for (const check of checks) assert.equal((await (await check).json()).answered, true);
+    await page.locator('lojal-nps fieldset').waitFor({ state: 'detached' });
+    await page.waitForTimeout(300);
+    assert.equal(await page.locator('lojal-csat fieldset').count(), 1, 'not taken away under her hands');
+    await page.locator('lojal-csat [part=send]').click();
+    await page.locator('lojal-csat [part=thanks]').waitFor();
+    assert.equal(await page.locator('lojal-csat [part=thanks]').textContent(), 'Du har allerede svart på denne. Takk!');
+    assert.equal((await storedAnswers(shop)).length, 2, 'the server kept the first answer only');
     assert.deepEqual(page.pageErrors, []);
   }));

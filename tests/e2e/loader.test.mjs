@@ -2,7 +2,8 @@
 // appear late. Debian's Chromium against a real shop-api.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, withShop } from './harness.mjs';
+import { join } from 'node:path';
+import { launch, openPage, withShop, ARTIFACTS } from './harness.mjs';
 
 let browser;
 before(async () => (browser = await launch()));
@@ -64,9 +65,7 @@ test('the demo works under script-src \'self\' \'wasm-unsafe-eval\', and the pol
 
 // Every demo page with widgets, loaded while the API takes 1.5 s to answer: the placeholders
 // reserve each widget's final box, so nothing on the page moves when content arrives.
-// Not yet /ordre.html: inline feedback prompts appear only once the server says the shopper has
-// not answered, and their height depends on the width, so they still shift it (CLS 0.015).
-const PAGES_WITH_WIDGETS = ['/', '/product.html', '/kampanje.html'];
+const PAGES_WITH_WIDGETS = ['/', '/product.html', '/kampanje.html', '/ordre.html'];
 
 for (const path of PAGES_WITH_WIDGETS) {
   test(`no layout shift on ${path} while the widgets load from a slow API`, () =>
@@ -121,3 +120,152 @@ for (const src of ['/cdn/lojal/latest/lojal.js', '/cdn/loyalty-widgets.js']) {
       assert.deepEqual(page.consoleErrors, []);
     }));
 }
+
+// The order page as the issue measured it (CLS 0.065 at 1280×800): inline prompts used to wait
+// for the server's "answered already?" check and then push the page down.
+test('no layout shift on /ordre.html while the server checks whether the shopper answered', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, null, { viewport: { width: 1280, height: 800 } });
+    await page.addInitScript(() => {
+      window.__shifts = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shifts.push(e.value);
+      }).observe({ type: 'layout-shift', buffered: true });
+    });
+    await page.route(/\/feedback\/answered\?/, async (route) => {
+      await new Promise((r) => setTimeout(r, 1500));
+      await route.continue();
+    });
+    const checks = ['nps', 'csat', 'review'].map((type) =>
+      page.waitForResponse((r) => r.url().includes(`/feedback/answered?type=${type}`)));
+    await page.goto(`${shop.url}/ordre.html`);
+    for (const check of checks) assert.equal((await (await check).json()).answered, false);
+    // Two frames after the last answer: whatever it changed has been laid out.
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    for (const tag of ['lojal-nps', 'lojal-csat', 'lojal-review']) await page.locator(`${tag} fieldset`).waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'ordre-slow-check.png') });
+    assert.deepEqual(await page.evaluate(() => window.__shifts), []);
+    assert.deepEqual(page.pageErrors, []);
+  }));
+
+// --- consent: storage ------------------------------------------------------------------------------
+
+/** Every key lojal left in this page's localStorage and sessionStorage. */
+const lojalKeys = (page) => page.evaluate(() =>
+  [...Object.keys(localStorage), ...Object.keys(sessionStorage)].filter((k) => k.startsWith('lojal:')).sort());
+
+const PRODUCT = { id: 'p-marius', title: 'Marius-lue', url: '/product.html?id=p-marius', price: { amount: 34900, currency: 'NOK', minor_unit: 2 }, in_stock: true };
+
+test('lojal.viewed() keeps nothing without storage consent, and the product with it', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, `${shop.url}/bli-medlem/`);
+    await page.waitForFunction(() => typeof window.lojal?.viewed === 'function');
+    await page.evaluate((p) => window.lojal.viewed(p), PRODUCT);
+    assert.deepEqual(await lojalKeys(page), [], 'no consent: nothing stored');
+    assert.deepEqual(page.pageErrors, [], 'and nothing thrown');
+
+    await page.evaluate(() => window.lojal.consent(true));
+    await page.evaluate((p) => window.lojal.viewed({ ...p, id: 'p-selbu' }), PRODUCT);
+    const kept = await page.evaluate(() => JSON.parse(localStorage.getItem('lojal:recently-viewed')));
+    assert.deepEqual(kept.map((p) => p.id), ['p-selbu', 'p-marius'], 'with consent: kept, newest first');
+    assert.deepEqual(page.consoleErrors, []);
+  }));
+
+/** Rewrites the demo page's script tag, as a merchant's theme would have written it. */
+async function withScriptAttribute(page, attribute) {
+  await page.route(/\/(ordre|product)\.html/, async (route) => {
+    const response = await route.fetch();
+    const html = (await response.text()).replace('src="/lojal/lojal.js"', `src="/lojal/lojal.js" ${attribute}`);
+    await route.fulfill({ response, body: html });
+  });
+}
+
+/** Shopify's Customer Privacy API as a shop in the EU has it before the visitor chose. */
+const shopifySaysNo = () => {
+  window.Shopify = {
+    customerPrivacy: { analyticsProcessingAllowed: () => false, preferencesProcessingAllowed: () => false },
+  };
+};
+
+test('Shopify’s Customer Privacy API saying no wins over data-consent="granted": nothing is stored', () =>
+  withShop(async (shop) => {
+    // The same page without the Customer Privacy API: data-consent="granted" lets lojal store.
+    const granted = await openPage(browser, null);
+    await withScriptAttribute(granted, 'data-consent="granted"');
+    await granted.goto(`${shop.url}/product.html?id=p-marius`);
+    await granted.waitForFunction(() => localStorage.getItem('lojal:recently-viewed') !== null);
+
+    const page = await openPage(browser, null);
+    await page.addInitScript(shopifySaysNo);
+    await withScriptAttribute(page, 'data-consent="granted"');
+    await page.goto(`${shop.url}/ordre.html`);
+    await page.locator('lojal-csat fieldset').waitFor();
+    await page.evaluate((p) => window.lojal.viewed(p), PRODUCT);
+    await page.locator('lojal-csat label.option:has(input[value="4"])').click();
+    await page.locator('lojal-csat [part=send]').click();
+    await page.locator('lojal-csat [part=thanks]').waitFor();
+    await page.locator('lojal-review [part=dismiss]').click();
+    await page.locator('lojal-review fieldset').waitFor({ state: 'detached' });
+    await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('lojal:outbox:')));
+    assert.deepEqual(await lojalKeys(page), []);
+    assert.deepEqual(page.pageErrors, []);
+  }));
+
+// --- the frequency budget, across widget kinds ------------------------------------------------------
+
+const openDialogs = (page) => page.evaluate(() =>
+  [...document.querySelectorAll('.test-popup')].filter((el) => el.shadowRoot?.querySelector('dialog[open]')).length);
+
+/** Adds a popup game for a signed-in shopper of the demo who has not played yet. */
+async function addPopupGame(page, tag, campaign, customer) {
+  const signature = await page.$eval(`#shopper option[value="${customer}"]`, (o) => o.dataset.sig);
+  await page.evaluate(([tag, campaign, customer, sig]) => {
+    document.body.insertAdjacentHTML('beforeend', `<${tag} class="test-popup" campaign="${campaign}" customer-id="${customer}" customer-sig="${sig}" popup popup-delay="0.3"></${tag}>`);
+  }, [tag, campaign, customer, signature]);
+  // Loaded and ready to play, so it asks the budget within its popup-delay.
+  await page.locator(`${tag}.test-popup [part=${tag === 'lojal-wheel' ? 'play' : 'reveal'}]`).waitFor({ state: 'attached' });
+}
+const addFloatingPrompt = (page, campaign) => page.evaluate((campaign) =>
+  document.body.insertAdjacentHTML('beforeend', `<lojal-csat class="test-prompt" trigger="delay" delay-seconds="0" campaign="${campaign}"></lojal-csat>`), campaign);
+
+test('one interrupting prompt per visit across widget kinds, and a popup game that was played never opens again', () =>
+  withShop(async (shop) => {
+    const visit = async (previous) => {
+      const state = previous && (await previous.context().storageState());
+      const page = await openPage(browser, null, { viewport: { width: 1100, height: 1000 }, storageState: state });
+      await page.goto(`${shop.url}/kampanje.html`);
+      await page.locator('lojal-wheel [part=play]').waitFor();
+      await page.evaluate(() => window.lojal.consent(true));
+      return page;
+    };
+    // Visit 1: the floating feedback prompt interrupts first; the game's popup then stays shut.
+    const first = await visit(null);
+    await addFloatingPrompt(first, 'visit-1');
+    await first.locator('lojal-csat.test-prompt fieldset').waitFor();
+    await addPopupGame(first, 'lojal-scratch', 'skrapelodd', 'c-1002');
+    await first.waitForTimeout(1500);
+    assert.equal(await openDialogs(first), 0, 'the game does not interrupt a second time this visit');
+
+    // Visit 2 (a new session): the game's popup comes first and is played; the prompt stays away.
+    const second = await visit(first);
+    await addPopupGame(second, 'lojal-scratch', 'skrapelodd', 'c-1002');
+    await second.waitForFunction(() => document.querySelector('.test-popup')?.shadowRoot?.querySelector('dialog[open]'));
+    const played = second.waitForResponse((r) => r.url().endsWith('/campaigns/skrapelodd/play') && r.request().method() === 'POST');
+    await second.locator('lojal-scratch.test-popup [part=reveal]').click();
+    assert.equal((await played).status(), 200);
+    await second.locator('lojal-scratch.test-popup [part=result]').waitFor();
+    await second.waitForFunction(() => localStorage.getItem('lojal:done:lojal-scratch:skrapelodd') === 'played');
+    await addFloatingPrompt(second, 'visit-2');
+    await second.waitForTimeout(1500);
+    assert.equal(await second.locator('lojal-csat.test-prompt fieldset').count(), 0, 'the prompt does not interrupt after the game did');
+
+    // Visit 3, another shopper who may play: the played popup stays shut, though the visit's
+    // budget is free, as the next popup shows.
+    const third = await visit(second);
+    await addPopupGame(third, 'lojal-scratch', 'skrapelodd', 'c-1003');
+    await third.waitForTimeout(1500);
+    assert.equal(await openDialogs(third), 0, 'played: never again');
+    await addPopupGame(third, 'lojal-wheel', 'vinterhjulet', 'c-1003');
+    await third.waitForFunction(() => document.querySelector('lojal-wheel.test-popup')?.shadowRoot?.querySelector('dialog[open]'));
+    for (const page of [first, second, third]) assert.deepEqual(page.pageErrors, []);
+  }));

@@ -62,10 +62,6 @@ enum Phase {
     Done(Done),
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
-}
-
 /// A fresh idempotency key from the browser's cryptographic random source.
 fn new_idempotency_key() -> String {
     let mut random = [0u8; 16];
@@ -203,7 +199,8 @@ pub fn Prompt(
         }
     });
 
-    // Once per shopper per campaign: this browser remembers, and the server is asked.
+    // Once per shopper per campaign: this browser remembers (with storage consent, else this
+    // page does), and the server is asked.
     let memory_key = Memo::new(move |_| {
         let campaign = campaign.get().ok()?;
         Some(remembered_key(
@@ -213,16 +210,13 @@ pub fn Prompt(
             customer.get().map(|(id, _)| id).as_deref(),
         ))
     });
-    let remembered = Memo::new(move |_| {
-        memory_key.get().is_some_and(|k| {
-            storage()
-                .and_then(|s| s.get_item(&k).ok().flatten())
-                .is_some()
-        })
+    let remembered = Memo::new({
+        let host = host.clone();
+        move |_| memory_key.get().is_some_and(|k| host.stored(&k).is_some())
     });
-    let remember = move |how: &str| {
-        if let (Some(key), Some(storage)) = (memory_key.get_untracked(), storage()) {
-            let _ = storage.set_item(&key, how);
+    let remember = move |host: &Host, how: &str| {
+        if let Some(key) = memory_key.get_untracked() {
+            host.store(&key, how);
         }
     };
     let answered_before = LocalResource::new({
@@ -332,14 +326,22 @@ pub fn Prompt(
     let thanks = NodeRef::<html::P>::new();
 
     // What the element shows: nothing, the form (asking or sending), or how it ended. A memo,
-    // so that sending does not rebuild the form under the shopper's focus.
+    // so that sending does not rebuild the form under the shopper's focus. A prompt in the page
+    // shows at once, before the server's check, so nothing below it moves when that arrives;
+    // then an "answered already" takes it away unless she has begun (a score, a word), and a
+    // second answer is refused politely instead. A floating prompt waits for the check.
     let shown = Memo::new(move |_| match phase.get() {
         Phase::Done(Done::Dismissed) => None,
         Phase::Done(done) => Some(Some(done)),
         Phase::Asking | Phase::Sending => (fired.get()
             && configured.get()
             && !remembered.get()
-            && answered_before.get() == Some(false))
+            && match answered_before.get() {
+                Some(answered) => {
+                    !answered || score.get().is_some() || text.with(|t| !t.is_empty())
+                }
+                None => !floats.get(),
+            })
         .then_some(None),
     });
     let has_score = Memo::new(move |_| score.get().is_some());
@@ -469,7 +471,7 @@ pub fn Prompt(
                     Delivery::Delivered => Some(false),
                     Delivery::Queued => Some(true),
                     Delivery::Rejected { status: 409, .. } => {
-                        remember("answered");
+                        remember(&host, "answered");
                         phase.set(Phase::Done(Done::AlreadyAnswered));
                         None
                     }
@@ -491,7 +493,7 @@ pub fn Prompt(
                     }
                 };
                 if let Some(queued) = queued {
-                    remember("answered");
+                    remember(&host, "answered");
                     if floats.get_untracked() {
                         host.budget_settle(&budget_key(), "answered");
                     }
@@ -531,7 +533,7 @@ pub fn Prompt(
             if had_focus {
                 focus_later(move || came_from.get_value().filter(|el| el.is_connected()));
             }
-            remember("dismissed");
+            remember(&host, "dismissed");
             if floats.get_untracked() {
                 host.budget_settle(&budget_key(), "dismissed");
             }

@@ -118,10 +118,10 @@ export function defineLojal(options = {}) {
     if (decision === true) dispatch(element, name, detail);
     else if (consent.page !== false && queued.length < MAX_QUEUED) queued.push([element, name, detail]);
   };
-  document.addEventListener('visitorConsentCollected', flush);
 
   // Storage, for the widgets too (registry.storage): "lojal:" keys, gone when consent is
-  // withdrawn. What may not be stored is kept for this page only.
+  // withdrawn. What may not be stored yet is kept for this page, and stored if consent comes
+  // later in the visit (a cookie banner often answers after the page reported a product).
   const kept = new Map();
   const area = (kind) => {
     try {
@@ -132,13 +132,13 @@ export function defineLojal(options = {}) {
   };
   const read = (kind, key) => {
     try {
-      return kept.get(key) ?? area(kind)?.getItem(key) ?? null;
+      return kept.get(key)?.[1] ?? area(kind)?.getItem(key) ?? null;
     } catch {
       return null;
     }
   };
   const write = (kind, key, value) => {
-    kept.set(key, value);
+    kept.set(key, [kind, value]);
     if (allowed('storage') !== true) return false;
     try {
       area(kind)?.setItem(key, value);
@@ -159,6 +159,12 @@ export function defineLojal(options = {}) {
     }
   };
   registry.storage = { read, write };
+  // Consent given (by the page or by Shopify's banner): queued events go out, kept values in.
+  const granted = () => {
+    flush();
+    if (allowed('storage') === true) for (const [key, [kind, value]] of kept) write(kind, key, value);
+  };
+  document.addEventListener('visitorConsentCollected', granted);
 
   // One frequency budget for every interrupting prompt (popups) of every lojal widget: at most
   // one per visit (sessionStorage), and a prompt the shopper dismissed or played never comes
@@ -174,9 +180,9 @@ export function defineLojal(options = {}) {
   };
 
   const api = (globalThis.lojal ??= {});
-  api.consent = (granted) => {
-    consent.page = Boolean(granted);
-    if (consent.page) flush();
+  api.consent = (choice) => {
+    consent.page = Boolean(choice);
+    if (consent.page) granted();
     else {
       queued.length = 0;
       forget();

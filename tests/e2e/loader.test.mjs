@@ -165,10 +165,36 @@ test('lojal.viewed() keeps nothing without storage consent, and the product with
     assert.deepEqual(page.pageErrors, [], 'and nothing thrown');
 
     await page.evaluate(() => window.lojal.consent(true));
+    // What the page reported before the banner answered is stored once it says yes.
+    assert.equal(await page.evaluate(() => JSON.parse(localStorage.getItem('lojal:recently-viewed'))?.[0]?.id), 'p-marius');
     await page.evaluate((p) => window.lojal.viewed({ ...p, id: 'p-selbu' }), PRODUCT);
     const kept = await page.evaluate(() => JSON.parse(localStorage.getItem('lojal:recently-viewed')));
     assert.deepEqual(kept.map((p) => p.id), ['p-selbu', 'p-marius'], 'with consent: kept, newest first');
     assert.deepEqual(page.consoleErrors, []);
+  }));
+
+// The demo's stand-in for a cookie banner (www/consent.js) keeps the shopper's choice itself and
+// tells lojal on every page load, whenever the loader arrives.
+test('a cookie banner\'s choice holds on the next pages: Sist sett shows what was viewed, and Avslå forgets it', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, `${shop.url}/product.html?id=p-marius`);
+    const recentlyViewed = () => page.evaluate(() => (JSON.parse(localStorage.getItem('lojal:recently-viewed')) ?? []).map((p) => p.id));
+    await page.waitForFunction(() => typeof window.lojal?.consent === 'function');
+    await page.locator('button[data-choice=yes]').click();
+    await page.waitForFunction(() => localStorage.getItem('lojal:recently-viewed')?.includes('p-marius'));
+    await page.goto(`${shop.url}/product.html?id=p-selbu`);
+    await page.waitForFunction(() => localStorage.getItem('lojal:recently-viewed')?.includes('p-selbu'));
+    assert.deepEqual(await recentlyViewed(), ['p-selbu', 'p-marius']);
+    const recent = page.locator('#recently-viewed');
+    await recent.locator('[part=card]').first().waitFor();
+    assert.deepEqual(await recent.locator('[part=name]').allTextContents(), ['Marius-lue']);
+    await page.locator('button[data-choice=no]').click();
+    await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('lojal:')));
+    await page.goto(`${shop.url}/product.html?id=p-fana`);
+    await page.waitForFunction(() => typeof window.lojal?.viewed === 'function');
+    await page.locator('#consent-status').filter({ hasText: 'avslått' }).waitFor();
+    assert.deepEqual(await lojalKeys(page), [], 'after Avslå, the next page stores nothing');
+    assert.deepEqual(page.pageErrors, []);
   }));
 
 /** Rewrites the demo page's script tag, as a merchant's theme would have written it. */

@@ -18,6 +18,11 @@ export interface LojalOptions {
   api?: string;
   /** BCP 47 locale such as "nb", "et" or "en-GB". */
   locale?: string;
+  /**
+   * "granted" when the shop settles consent elsewhere and allows lojal's analytics events and
+   * storage; ignored where lojal.consent() or Shopify's Customer Privacy API decides.
+   */
+  consent?: 'granted';
 }
 
 /** A locale's strings, nested as in lojal's locales/en.json; a plural is an object of CLDR categories. */

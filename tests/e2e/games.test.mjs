@@ -2,8 +2,11 @@
 // reference API (a fresh database per test), Debian's Chromium.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, openPage, api, demoSignature, plain, ARTIFACTS, withShop } from './harness.mjs';
+import { launch, openPage, api, demoSignature, plain, ARTIFACTS, ROOT, startShop, withShop } from './harness.mjs';
 
 let browser;
 before(async () => (browser = await launch()));
@@ -12,6 +15,58 @@ after(async () => browser?.close());
 const CAMPAIGN_PAGE = '/kampanje.html';
 // Norway's clock, so "tomorrow at 14:05" is the shop's own.
 const NORWAY = { timezoneId: 'Europe/Oslo', viewport: { width: 1100, height: 1000 } };
+
+// Two more wheels, saved with `shop-api campaign put` as a merchant would: five segments with
+// the odds published (one prize out of stock, so its chance went to the fallback), and twelve
+// with the odds kept private but a rules page.
+const FIVE = {
+  id: 'femhjulet', name: 'Femhjulet', game: 'wheel', starts_at: '2026-01-01T00:00:00Z',
+  disclose_odds: true, rules_url: '/kampanje.html#regler',
+  segments: [
+    { label: '5 % rabatt', color: '#0b6e4f', weight: 30, prize: '5 % rabatt' },
+    { label: 'Prøv igjen', color: '#f1e9dc', weight: 25, fallback: true },
+    { label: 'Gratis frakt', color: '#24486b', weight: 20, prize: 'Gratis frakt', stock: 3 },
+    { label: 'Lue', color: '#5a4a78', weight: 15, prize: 'En lue', stock: 0 },
+    { label: '50 kr', color: '#b07d2b', weight: 5, prize: '50 kr rabatt', stock: 1200 },
+  ],
+};
+const TWELVE = {
+  id: 'tolvhjulet', name: 'Tolvhjulet', game: 'wheel', starts_at: '2026-01-01T00:00:00Z',
+  disclose_odds: false, rules_url: '/kampanje.html#regler',
+  segments: Array.from({ length: 12 }, (_, i) => (i === 11
+    ? { label: 'Prøv igjen', weight: 10, fallback: true }
+    : { label: `Felt ${i + 1}`, weight: 10, ...(i % 3 === 0 && { prize: `Premie ${i + 1}` }) })),
+};
+
+/** Runs `fn` against a fresh shop whose database also holds `campaigns`, put by the CLI. */
+async function withCampaigns(campaigns, fn) {
+  const dir = mkdtempSync(join(tmpdir(), 'lojal-e2e-'));
+  try {
+    for (const campaign of campaigns) {
+      const file = join(dir, `${campaign.id}.json`);
+      writeFileSync(file, JSON.stringify(campaign));
+      execFileSync(join(ROOT, 'target', 'release', 'shop-api'), ['--db', join(dir, 'shop.sqlite'), 'campaign', 'put', file]);
+    }
+    const shop = await startShop({ dir });
+    try {
+      await fn(shop);
+    } finally {
+      await shop.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Points the page's wheel at `campaign` and waits until it offers a spin. */
+async function showCampaign(page, campaign, count) {
+  await page.$eval('lojal-wheel', (el, id) => el.setAttribute('campaign', id), campaign);
+  await page.waitForFunction((n) => {
+    const root = document.querySelector('lojal-wheel').shadowRoot;
+    return root.querySelectorAll('[part=segment]').length === n
+      && root.querySelector('[part=play]')?.getAttribute('aria-disabled') === 'false';
+  }, count);
+}
 
 const wheel = (page, part) => page.locator(`lojal-wheel [part=${part}]`);
 const scratch = (page, part) => page.locator(`lojal-scratch [part=${part}]`);
@@ -36,6 +91,28 @@ async function landedSegment(page, count) {
   const position = (((-rotation % 360) + 360) % 360) / (360 / count);
   const inside = position - Math.floor(position);
   return { index: Math.floor(position), border: Math.min(inside, 1 - inside), rotation, transform };
+}
+
+/**
+ * The segment the shopper sees under the pointer once the wheel stopped: the point a few pixels
+ * below the pointer's box, on screen, is hit-tested against each segment's drawn path (taken
+ * into the path's own coordinates through the turned rotor), and the one segment containing it
+ * is named by its place among the wheel's segments and its label. Nothing of the core's maths
+ * is repeated here: this is what the picture shows.
+ */
+async function segmentUnderPointer(page) {
+  await wheel(page, 'stage').scrollIntoViewIfNeeded();
+  return page.$eval('lojal-wheel', (el) => {
+    const pointer = el.shadowRoot.querySelector('[part=pointer]').getBoundingClientRect();
+    const below = new DOMPoint(pointer.left + pointer.width / 2, pointer.bottom + 4);
+    const segments = [...el.shadowRoot.querySelectorAll('[part=segment]')];
+    const under = segments.filter((g) => {
+      const path = g.querySelector('path');
+      return path.isPointInFill(below.matrixTransform(path.getScreenCTM().inverse()));
+    });
+    if (under.length !== 1) return { under: under.map((g) => segments.indexOf(g)) };
+    return { index: segments.indexOf(under[0]), label: under[0].querySelector('text').textContent };
+  });
 }
 
 /** Records the lojal:play and lojal:prize events the page sees. */
@@ -106,6 +183,7 @@ test('spin: the wheel stops on the segment the API drew, and a prize’s coupon 
       assert.equal(landed.index, body.segment_index, `attempt ${attempt}, transform ${landed.transform}, plays ${seen}`);
       assert.ok(landed.border >= 0.14, `the pointer sits ${landed.border} of a segment from a border`);
       assert.ok(landed.rotation !== 0);
+      assert.deepEqual(await segmentUnderPointer(page), { index: body.segment_index, label: body.label }, `attempt ${attempt}`);
       const headline = plain(await wheel(page, 'headline').textContent());
       if (body.prize) {
         won = body;
@@ -216,6 +294,26 @@ test('reduced motion: no turning; the drawn segment lights up and the result fad
     assert.equal(state.fade, 'lojal-fade-in');
     await page.waitForTimeout(500);
     await page.locator('lojal-wheel').screenshot({ path: join(ARTIFACTS, 'wheel-reduced-motion.png') });
+  }));
+
+test('on wheels of five and twelve segments too, the segment under the pointer is the one the API drew', () =>
+  withCampaigns([FIVE, TWELVE], async (shop) => {
+    const page = await openPage(browser, shop.url + CAMPAIGN_PAGE, NORWAY);
+    await wheel(page, 'play').waitFor();
+    for (const [campaign, shopper] of [[FIVE, null], [FIVE, 'Mart (innlogget)'], [TWELVE, null], [TWELVE, 'Ingrid (innlogget)']]) {
+      if (shopper) await chooseShopper(page, shopper);
+      await showCampaign(page, campaign.id, campaign.segments.length);
+      const answer = nextPlay(page, campaign.id);
+      // With the mouse, on a wheel left turned by the spin before.
+      await wheel(page, 'play').click();
+      const { status, body } = await answer;
+      assert.equal(status, 200, JSON.stringify(body));
+      await wheel(page, 'result').waitFor({ timeout: 10_000 });
+      assert.equal(body.label, campaign.segments[body.segment_index].label);
+      assert.deepEqual(await segmentUnderPointer(page), { index: body.segment_index, label: body.label }, `${campaign.id}: ${JSON.stringify(body)}`);
+    }
+    assert.deepEqual(page.pageErrors, []);
+    await page.locator('lojal-wheel').screenshot({ path: join(ARTIFACTS, 'wheel-twelve.png') });
   }));
 
 test('tampering gains nothing: edited segments in the DOM, and another customer’s id at the API', () =>

@@ -316,6 +316,68 @@ test('on wheels of five and twelve segments too, the segment under the pointer i
     await page.locator('lojal-wheel').screenshot({ path: join(ARTIFACTS, 'wheel-twelve.png') });
   }));
 
+/** The rules as the shopper reads them once opened: each row's label, chance and stock left. */
+const rulesRows = (page) => page.$eval('lojal-wheel', (el) =>
+  [...el.shadowRoot.querySelectorAll('[part=rules] .odds li')].map((li) =>
+    ['.rule-label', '.rule-chance', '.rule-left'].map((c) => li.querySelector(c).textContent.replace(/[\u00a0\u202f]/g, ' '))));
+
+/** Opens the wheel's "Regler og vinnersjanser" from the Spin button with Tab and Enter. */
+async function openRulesByKeyboard(page) {
+  const rules = page.locator('lojal-wheel [part=rules]');
+  assert.equal(await rules.evaluate((d) => d.open), false, 'the rules start closed');
+  await wheel(page, 'play').focus();
+  await page.keyboard.press('Tab');
+  assert.equal(await page.$eval('lojal-wheel', (el) => el.shadowRoot.activeElement?.textContent), 'Regler og vinnersjanser');
+  await page.keyboard.press('Enter');
+  assert.equal(await rules.evaluate((d) => d.open), true, 'Enter opens the rules');
+}
+
+test('the rules, opened by keyboard, give each segment’s chance and the stock left as the API does; a campaign that keeps its odds shows none', () =>
+  withCampaigns([FIVE, TWELVE], async (shop) => {
+    const page = await openPage(browser, shop.url + CAMPAIGN_PAGE, NORWAY);
+    await wheel(page, 'play').waitFor();
+    for (const campaign of ['vinterhjulet', FIVE.id]) {
+      if (campaign !== 'vinterhjulet') await showCampaign(page, campaign, FIVE.segments.length);
+      const { body } = await api(shop, `/campaigns/${campaign}`);
+      assert.equal(body.odds.length, body.segments.length);
+      await openRulesByKeyboard(page);
+      const rows = await rulesRows(page);
+      assert.equal(rows.length, body.odds.length);
+      body.odds.forEach((odds, i) => {
+        const [label, chance, left] = rows[i];
+        assert.equal(label, body.segments[odds.segment].label);
+        // "31,6 % sjanse": the API's chance in percent, to the one decimal shown.
+        const shown = chance.match(/^(\d+(?:,\d)?) % sjanse$/);
+        assert.ok(shown, chance);
+        assert.ok(Math.abs(Number(shown[1].replace(',', '.')) - odds.chance * 100) <= 0.05, `${label}: ${chance}, API ${odds.chance}`);
+        assert.equal(left, odds.remaining == null ? '' : `${odds.remaining.toLocaleString('nb-NO').replace(/\u00a0/g, ' ')} igjen`, label);
+      });
+      if (campaign === FIVE.id) {
+        // The prize out of stock: no chance left, and its weight went to "Prøv igjen".
+        assert.deepEqual(rows[3], ['Lue', '0 % sjanse', '0 igjen']);
+        assert.deepEqual(rows[1], ['Prøv igjen', '42,1 % sjanse', '']);
+        await page.locator('lojal-wheel [part=rules]').screenshot({ path: join(ARTIFACTS, 'wheel-rules.png') });
+      }
+      // Enter again on the summary closes them.
+      await page.keyboard.press('Enter');
+      assert.equal(await page.locator('lojal-wheel [part=rules]').evaluate((d) => d.open), false);
+    }
+
+    // Odds kept private: the API sends none, and the rules only link to the full text.
+    await showCampaign(page, TWELVE.id, TWELVE.segments.length);
+    const { body: twelve } = await api(shop, `/campaigns/${TWELVE.id}`);
+    assert.equal(twelve.odds, undefined);
+    await openRulesByKeyboard(page);
+    assert.deepEqual(await rulesRows(page), []);
+    assert.equal(await page.locator('lojal-wheel [part=rules]').textContent(), 'Regler og vinnersjanser' + 'Fullstendige regler');
+    assert.equal(await page.locator('lojal-wheel [part=rules] a').getAttribute('href'), '/kampanje.html#regler');
+    // The demo's scratch card neither discloses odds nor has a rules page: no rules at all.
+    assert.equal((await api(shop, '/campaigns/skrapelodd')).body.odds, undefined);
+    await scratch(page, 'reveal').waitFor();
+    assert.equal(await scratch(page, 'rules').count(), 0);
+    assert.deepEqual(page.pageErrors, []);
+  }));
+
 test('tampering gains nothing: edited segments in the DOM, and another customer’s id at the API', () =>
   withShop(async (shop) => {
     const page = await openPage(browser, shop.url + CAMPAIGN_PAGE, NORWAY);

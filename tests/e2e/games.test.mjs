@@ -559,6 +559,37 @@ test('scratch card: revealed by dragging past 60 %, showing the prize the server
     await page.locator('lojal-scratch').screenshot({ path: join(ARTIFACTS, 'scratch-dragged.png') });
   }));
 
+test('scratch card: just under 60 % it stays covered, and the dab that reaches 60 % uncovers it', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, shop.url + CAMPAIGN_PAGE, NORWAY);
+    await scratch(page, 'reveal').waitFor();
+    const answer = nextPlay(page, 'skrapelodd');
+    // Two strokes clear the top 40 % of the card.
+    await scratchRows(page, [0.1, 0.3]);
+    const { body } = await answer;
+    const box = await scratch(page, 'coating').boundingBox();
+    const revealed = () => scratch(page, 'card').evaluate((el) => el.classList.contains('revealed'));
+    // Then single dabs of the brush on untouched coating, about 1.5 % each, read one by one.
+    const readings = [];
+    for (const y of [0.5, 0.7]) {
+      for (let x = 0.05; x < 1 && !(readings.at(-1)?.revealed); x += 0.1) {
+        await page.mouse.move(box.x + box.width * x, box.y + box.height * y);
+        await page.mouse.down();
+        await page.mouse.up();
+        readings.push({ scratched: await scratched(page), revealed: await revealed() });
+      }
+    }
+    const covered = readings.filter((r) => !r.revealed);
+    const first = readings.find((r) => r.revealed);
+    assert.ok(first, `never revealed: ${JSON.stringify(readings)}`);
+    assert.ok(covered.every((r) => r.scratched < 60), JSON.stringify(readings));
+    assert.ok(covered.at(-1).scratched >= 57, `the last covered reading is close below 60 %: ${JSON.stringify(readings)}`);
+    assert.ok(first.scratched >= 60 && first.scratched < 62, JSON.stringify(readings));
+    await scratch(page, 'result').waitFor();
+    assert.equal(plain(await page.locator('lojal-scratch .prize-name').textContent()), body.prize ? body.prize.name : body.label);
+    assert.deepEqual(page.pageErrors, []);
+  }));
+
 test('scratch card: a finger scratches it too (touch pointer events)', () =>
   withShop(async (shop) => {
     const page = await openPage(browser, shop.url + CAMPAIGN_PAGE, { ...NORWAY, hasTouch: true, viewport: { width: 390, height: 844 } });

@@ -68,6 +68,16 @@ async function showCampaign(page, campaign, count) {
   }, count);
 }
 
+/**
+ * What the widget must say to a shopper who played, given the API's `next_play_at` and the
+ * shopper's time zone: the hour and minute on her clock, worked out here by Node's own Intl.
+ */
+function comeBackTomorrow(nextPlayAt, timeZone) {
+  const time = new Intl.DateTimeFormat('nb-NO', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    .format(new Date(nextPlayAt));
+  return `Du har allerede spilt i dag — kom tilbake i morgen kl. ${time}.`;
+}
+
 const wheel = (page, part) => page.locator(`lojal-wheel [part=${part}]`);
 const scratch = (page, part) => page.locator(`lojal-scratch [part=${part}]`);
 
@@ -229,9 +239,10 @@ test('a second spin is refused politely: in the same page, after a reload, and f
     await wheel(other, 'play').waitFor();
     const answer = nextPlay(page);
     await wheel(page, 'play').click();
-    await answer;
+    const { body: played } = await answer;
     await wheel(page, 'result').waitFor({ timeout: 10_000 });
-    const polite = /^Du har allerede spilt i dag — kom tilbake i morgen kl\. \d{2}[:.]\d{2}\.$/;
+    // The hour and minute of the API's next_play_at, on the shopper's (Oslo) clock.
+    const polite = comeBackTomorrow(played.next_play_at, 'Europe/Oslo');
 
     // Same page: the button says no without asking the server again. (It is aria-disabled, not
     // disabled, so it keeps focus and can still be pressed; Playwright must be told to press it.)
@@ -240,16 +251,18 @@ test('a second spin is refused politely: in the same page, after a reload, and f
     assert.equal(await wheel(page, 'play').getAttribute('aria-disabled'), 'true');
     await wheel(page, 'play').click({ force: true });
     await wheel(page, 'notice').waitFor();
-    assert.match(plain(await wheel(page, 'notice').textContent()), polite);
+    assert.equal(plain(await wheel(page, 'notice').textContent()), polite);
     assert.equal(posts.length, 0);
     // Once on screen: the result card's own "come back" line makes way for the notice.
     const shown = plain(await wheel(page, 'status').textContent());
     assert.equal(shown.split('Du har allerede spilt').length - 1, 1, shown);
 
-    // Reloaded: the widget knows before anyone clicks.
+    // Reloaded: the widget knows before anyone clicks, from the API's next_play_at.
+    const ingrid = await api(shop, '/campaigns/vinterhjulet?customer_id=c-1001', { signature: await demoSignature(page, 'c-1001') });
+    assert.equal(ingrid.body.next_play_at, played.next_play_at);
     await page.reload();
     await wheel(page, 'state').waitFor();
-    assert.match(plain(await wheel(page, 'state').textContent()), polite);
+    assert.equal(plain(await wheel(page, 'state').textContent()), polite);
     assert.equal(await wheel(page, 'play').getAttribute('aria-disabled'), 'true');
     await page.locator('lojal-wheel').screenshot({ path: join(ARTIFACTS, 'wheel-not-eligible.png') });
 
@@ -261,11 +274,18 @@ test('a second spin is refused politely: in the same page, after a reload, and f
     assert.equal(body.error.code, 'already_played');
     // Said once, in the live region (as a notice, since it answers the press).
     await wheel(other, 'notice').waitFor();
-    assert.match(plain(await wheel(other, 'status').textContent()), polite);
+    assert.equal(plain(await wheel(other, 'status').textContent()), polite);
     assert.equal(await wheel(other, 'state').count(), 0);
     assert.deepEqual(other.pageErrors, []);
     // The wheel did not turn for the refused play.
     assert.equal(await wheel(other, 'rotor').evaluate((el) => getComputedStyle(el).transform), 'matrix(1, 0, 0, 1, 0, 0)');
+
+    // A shopper on Tokyo's clock is told the same instant in her own hour and minute.
+    const tokyo = await openPage(browser, shop.url + CAMPAIGN_PAGE, { ...NORWAY, timezoneId: 'Asia/Tokyo' });
+    await wheel(tokyo, 'state').waitFor();
+    const there = comeBackTomorrow(played.next_play_at, 'Asia/Tokyo');
+    assert.notEqual(there, polite);
+    assert.equal(plain(await wheel(tokyo, 'state').textContent()), there);
   }));
 
 test('reduced motion: no turning; the drawn segment lights up and the result fades in', () =>
@@ -636,7 +656,7 @@ test('scratch card: the Reveal button plays and uncovers it for keyboard users',
     // A reload: already played, said calmly; the card cannot be scratched again.
     await page.reload();
     await scratch(page, 'state').waitFor();
-    assert.match(plain(await scratch(page, 'state').textContent()), /^Du har allerede spilt i dag — kom tilbake i morgen kl\. \d{2}[:.]\d{2}\.$/);
+    assert.equal(plain(await scratch(page, 'state').textContent()), comeBackTomorrow(body.next_play_at, 'Europe/Oslo'));
     const posts = [];
     page.on('request', (r) => r.method() === 'POST' && posts.push(r.url()));
     await scratchRows(page, [0.3, 0.6]);

@@ -504,3 +504,131 @@ test('a floating prompt’s dismiss button, pressed with Enter, gives the focus 
     await page.waitForFunction(() => document.activeElement.id === 'after2');
     assert.deepEqual(page.pageErrors, []);
   }));
+
+// --- what each prompt shows -----------------------------------------------------------------------
+
+/** Adds prompts to the order page, after the demo's own. */
+const addPrompts = (page, html) =>
+  page.evaluate((h) => document.querySelector('main').insertAdjacentHTML('beforeend', h), html);
+
+/** Presses Tab until the focus is inside the element with `id`, at most 60 times. */
+async function tabIntoId(page, id) {
+  for (let i = 0; i < 60; i++) {
+    await page.keyboard.press('Tab');
+    if ((await page.evaluate(() => document.activeElement?.id)) === id) return;
+  }
+  throw new Error(`Tab never reached #${id}`);
+}
+
+test('a CSAT prompt with variant="stars" shows five named stars, chosen by keyboard, and stores the score', () =>
+  withShop(async (shop) => {
+    const page = await openOrderPage(shop);
+    await addPrompts(page, '<lojal-csat id="stars" variant="stars" campaign="stars-test"></lojal-csat>'
+      + '<lojal-csat id="stars-en" variant="stars" locale="en" campaign="stars-test-en"></lojal-csat>');
+    await page.locator('#stars fieldset').waitFor();
+    await page.locator('#stars-en fieldset').waitFor();
+    // Five stars, not faces, each named for screen readers in the prompt's language.
+    assert.deepEqual(await page.locator('#stars label.option.star .face').allTextContents(), ['★', '★', '★', '★', '★']);
+    assert.equal(await page.locator('#stars label.option').count(), 5);
+    assert.equal(await page.locator('#stars svg').count(), 0, 'no faces');
+    assert.deepEqual(await page.locator('#stars label.option .sr-only').allTextContents(),
+      ['1 stjerne', '2 stjerner', '3 stjerner', '4 stjerner', '5 stjerner']);
+    assert.deepEqual(await page.locator('#stars-en label.option .sr-only').allTextContents(),
+      ['1 star', '2 stars', '3 stars', '4 stars', '5 stars']);
+
+    // Keyboard only: into the prompt, past its dismiss button, Space on the first star, then arrows.
+    await tabIntoId(page, 'stars');
+    await page.keyboard.press('Tab');
+    assert.deepEqual([(await focused(page)).type, (await focused(page)).value], ['radio', '1']);
+    await page.keyboard.press('Space');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    const now = await focused(page);
+    assert.deepEqual([now.value, now.checked], ['3', true]);
+    assert.equal(await page.locator('#stars label.option.lit').count(), 3, 'three stars lit');
+    await page.locator('#stars').screenshot({ path: join(ARTIFACTS, 'feedback-csat-stars.png') });
+    await page.keyboard.press('Tab');
+    assert.equal((await focused(page)).id, 'text');
+    await page.keyboard.type('Helt greit');
+    await page.keyboard.press('Tab');
+    assert.equal((await focused(page)).part, 'send');
+    await page.keyboard.press('Enter');
+    await page.locator('#stars [part=thanks]').waitFor();
+    const answers = await waitForAnswers(shop, 1);
+    assert.deepEqual(answers.map((a) => [a.type, a.campaign, a.score, a.text]), [['csat', 'stars-test', '3', 'Helt greit']]);
+    assert.deepEqual(page.pageErrors, []);
+  }));
+
+test('the NPS scale names its ends in the prompt’s language, and 0 and 10 are described by them', () =>
+  withShop(async (shop) => {
+    const page = await openOrderPage(shop);
+    const ends = () => page.locator('lojal-nps [part=ends] span').allTextContents();
+    assert.deepEqual(await ends(), ['0 = Svært lite sannsynlig', '10 = Svært sannsynlig']);
+    const describedBy = (value) => page.$eval('lojal-nps', (el, v) => {
+      const root = el.shadowRoot;
+      const id = root.querySelector(`input[value="${v}"]`).getAttribute('aria-describedby');
+      return id && root.getElementById(id).textContent;
+    }, value);
+    assert.equal(await describedBy('0'), '0 = Svært lite sannsynlig');
+    assert.equal(await describedBy('10'), '10 = Svært sannsynlig');
+    assert.equal(await describedBy('5'), null);
+
+    await page.$eval('lojal-nps', (el) => el.setAttribute('locale', 'en'));
+    await page.waitForFunction(() =>
+      document.querySelector('lojal-nps').shadowRoot.querySelector('[part=ends] span')?.textContent.startsWith('0 = Not'));
+    assert.deepEqual(await ends(), ['0 = Not at all likely', '10 = Extremely likely']);
+    assert.equal(await describedBy('10'), '10 = Extremely likely');
+  }));
+
+test('the NPS follow-up asks detractors (0–6), passives (7–8) and promoters (9–10) their own question', () =>
+  withShop(async (shop) => {
+    const page = await openOrderPage(shop);
+    const question = (score) => (score <= 6 ? 'Hva kan vi gjøre bedre?'
+      : score <= 8 ? 'Hva skulle til for at du ga oss 10?' : 'Så hyggelig! Hva likte du best?');
+    await tabInto(page, 'lojal-nps');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Space');
+    const label = page.locator('lojal-nps label[for=text]');
+    for (let score = 0; score <= 10; score++) {
+      if (score > 0) await page.keyboard.press('ArrowRight');
+      assert.equal((await focused(page)).value, String(score));
+      const shown = await label.textContent();
+      assert.ok(shown.startsWith(question(score)), `${score}: ${shown}`);
+    }
+    // Back to a passive 8, answered and stored as such.
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('ArrowLeft');
+    assert.ok((await label.textContent()).startsWith('Hva skulle til for at du ga oss 10?'));
+    await page.locator('lojal-nps').screenshot({ path: join(ARTIFACTS, 'feedback-nps-passive.png') });
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('Raskere levering');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.locator('lojal-nps [part=thanks]').waitFor();
+    const answers = await waitForAnswers(shop, 1);
+    assert.deepEqual(answers.map((a) => [a.type, a.score, a.text]), [['nps', '8', 'Raskere levering']]);
+  }));
+
+test('the review prompt shows its moderation note: the locale’s by default, the shop’s own from moderation-note', () =>
+  withShop(async (shop) => {
+    const page = await openOrderPage(shop);
+    const note = page.locator('lojal-review [part=note]');
+    assert.equal(await note.textContent(), 'Anmeldelser publiseres når butikken har lest dem.');
+    await page.$eval('lojal-review', (el) => el.setAttribute('moderation-note', 'Vi leser hver anmeldelse før den vises.'));
+    await page.waitForFunction(() =>
+      document.querySelector('lojal-review').shadowRoot.querySelector('[part=note]').textContent.startsWith('Vi leser'));
+    assert.equal(await note.textContent(), 'Vi leser hver anmeldelse før den vises.');
+    await page.$eval('lojal-review', (el) => el.removeAttribute('moderation-note'));
+    await page.waitForFunction(() =>
+      document.querySelector('lojal-review').shadowRoot.querySelector('[part=note]').textContent.startsWith('Anmeldelser'));
+
+    // Set from the start, and in English by default.
+    await addPrompts(page, '<lojal-review id="own" product-id="marius-lue" moderation-note="Moderert av Nordlys Strikk."></lojal-review>'
+      + '<lojal-review id="en" product-id="marius-lue" locale="en"></lojal-review>');
+    await page.locator('#own [part=note]').waitFor();
+    await page.locator('#en [part=note]').waitFor();
+    assert.equal(await page.locator('#own [part=note]').textContent(), 'Moderert av Nordlys Strikk.');
+    assert.equal(await page.locator('#en [part=note]').textContent(), 'Reviews are published once the shop has read them.');
+    // The NPS and CSAT prompts have no such note.
+    assert.equal(await page.locator('lojal-nps [part=note], lojal-csat [part=note]').count(), 0);
+  }));

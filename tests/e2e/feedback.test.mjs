@@ -3,6 +3,7 @@
 // failing API, and end as exactly one stored answer each; every prompt works by keyboard alone.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer, request } from 'node:http';
 import { join } from 'node:path';
 import { launch, openPage, plain, ARTIFACTS, MERCHANT_TOKEN, withShop } from './harness.mjs';
 
@@ -435,7 +436,7 @@ test('HTML in a product name or an answer is shown as text, never run', () =>
     assert.equal(answers[0].text, '<script>window.pwned=2</script>');
   }));
 
-test('closing the tab right after Send still delivers the answer', () =>
+test('closing the tab right after Send: an answer already on the wire is stored (at loopback speed, with or without keepalive)', () =>
   withShop(async (shop) => {
     const page = await openOrderPage(shop);
     await page.locator('lojal-nps label.option:has(input[value="7"])').click();
@@ -505,7 +506,7 @@ test('a floating prompt’s dismiss button, pressed with Enter, gives the focus 
     assert.deepEqual(page.pageErrors, []);
   }));
 
-// --- what each prompt shows -----------------------------------------------------------------------
+// --- what each prompt shows, and delivery past a closed tab ---------------------------------------
 
 /** Adds prompts to the order page, after the demo's own. */
 const addPrompts = (page, html) =>
@@ -631,4 +632,86 @@ test('the review prompt shows its moderation note: the locale’s by default, th
     assert.equal(await page.locator('#en [part=note]').textContent(), 'Reviews are published once the shop has read them.');
     // The NPS and CSAT prompts have no such note.
     assert.equal(await page.locator('lojal-nps [part=note], lojal-csat [part=note]').count(), 0);
+  }));
+
+/**
+ * A slow link between the browser and the shop: every request is passed on to `upstream`, but an
+ * answer's POST only `delayMs` after it arrived, and only if the browser still waits for it then.
+ * A request the browser cancelled meanwhile never reaches the shop, as on a real slow network.
+ */
+async function slowLink(upstream, delayMs) {
+  const target = new URL(upstream);
+  const seen = { held: 0, passed: 0, dropped: 0 };
+  const server = createServer((req, res) => {
+    let gone = false;
+    res.on('close', () => (gone ||= !res.writableEnded));
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', async () => {
+      if (req.method === 'POST' && req.url === '/api/v1/feedback') {
+        seen.held++;
+        await new Promise((r) => setTimeout(r, delayMs));
+        if (gone) {
+          seen.dropped++;
+          return;
+        }
+        seen.passed++;
+      }
+      const headers = { ...req.headers, host: target.host };
+      const forward = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers }, (answer) => {
+        res.writeHead(answer.statusCode, answer.headers);
+        answer.pipe(res);
+      });
+      forward.on('error', () => res.destroy());
+      forward.end(Buffer.concat(chunks));
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    seen,
+    close: () => new Promise((r) => {
+      server.closeAllConnections();
+      server.close(r);
+    }),
+  };
+}
+
+async function until(condition, what, timeout = 10_000) {
+  const end = Date.now() + timeout;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test('a tab closed while its answer is still on the way: keepalive carries it to the shop, stored once', () =>
+  withShop(async (shop) => {
+    const link = await slowLink(shop.url, 1_500);
+    try {
+      const page = await openPage(browser, `${link.url}/ordre.html`);
+      await page.locator('lojal-nps fieldset').waitFor();
+      await page.locator('lojal-nps label.option:has(input[value="6"])').click();
+      await page.locator('lojal-nps textarea').fill('Lukket før svaret kom');
+      await page.locator('lojal-nps [part=send]').click();
+      // The answer has left the page but not reached the shop when the shopper closes the tab.
+      await until(() => link.seen.held === 1, 'the answer on the slow link');
+      assert.equal(link.seen.passed, 0);
+      const context = page.context();
+      await page.close();
+      const answers = await waitForAnswers(shop, 1, { timeout: 10_000 });
+      assert.deepEqual(answers.map((a) => [a.type, a.score, a.text]), [['nps', '6', 'Lukket før svaret kom']]);
+      assert.deepEqual(link.seen, { held: 1, passed: 1, dropped: 0 });
+
+      // The closed page never heard back, so its copy still waits in the outbox: the next page
+      // sends it again with the same key, and the shop keeps one.
+      const next = await context.newPage();
+      await next.goto(`${link.url}/`);
+      await next.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('lojal:outbox:')), null, { timeout: 15_000 });
+      assert.equal((await storedAnswers(shop)).length, 1);
+      assert.deepEqual(link.seen, { held: 2, passed: 2, dropped: 0 });
+      await context.close();
+    } finally {
+      await link.close();
+    }
   }));

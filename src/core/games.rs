@@ -20,8 +20,8 @@ pub const MAX_LABEL_LEN: usize = 40;
 pub const MAX_NAME_LEN: usize = 100;
 /// Longest marketing-consent text a merchant may set.
 pub const MAX_CONSENT_LEN: usize = 600;
-/// Share of the card that must be scratched before the prize is shown in full.
-pub const REVEAL_FRACTION: f64 = 0.6;
+/// Percentage of the card that must be scratched before the prize is shown in full.
+pub const REVEAL_PERCENT: u64 = 60;
 /// Share of a segment's width kept clear on each side when the wheel lands, so the pointer is
 /// never read as sitting on a border.
 pub const LANDING_MARGIN: f64 = 0.15;
@@ -723,10 +723,17 @@ impl ScratchGrid {
         self.scratched as f64 / self.cells.len() as f64
     }
 
-    /// Whether enough is scratched to show the prize in full.
+    /// Whether enough is scratched to show the prize in full (see [`is_revealed`]).
     pub fn revealed(&self) -> bool {
-        self.fraction() >= REVEAL_FRACTION
+        is_revealed(self.scratched, self.cells.len())
     }
+}
+
+/// Whether `cleared` of a card's `total` cells scratched show the prize in full: at least
+/// [`REVEAL_PERCENT`] of them. Counted in whole numbers, so 59.9 % is not enough and 60 % is,
+/// with no rounding in between.
+pub fn is_revealed(cleared: usize, total: usize) -> bool {
+    cleared as u64 * 100 >= total as u64 * REVEAL_PERCENT
 }
 
 fn distance_to_segment(p: (f64, f64), a: (f64, f64), b: (f64, f64)) -> f64 {
@@ -1342,6 +1349,39 @@ mod tests {
         }
         assert!(grid.revealed(), "{}", grid.fraction());
         assert!(grid.fraction() <= 1.0);
+    }
+
+    #[test]
+    fn the_prize_shows_from_sixty_percent_scratched_and_not_a_cell_before() {
+        // (cleared, total, revealed): the widget's card has 40 × 20 = 800 cells.
+        let table = [
+            (0, 800, false),
+            (479, 800, false), // 59.875 %
+            (480, 800, true),  // 60 %
+            (481, 800, true),
+            (800, 800, true),
+            (599, 1000, false), // 59.9 %
+            (600, 1000, true),
+            (2, 3, true), // 66.7 %
+            (1, 2, false),
+            (0, 0, true), // nothing to scratch
+        ];
+        for (cleared, total, revealed) in table {
+            assert_eq!(
+                is_revealed(cleared, total),
+                revealed,
+                "{cleared} of {total}"
+            );
+        }
+        // The grid asks the same question of its own count: one cell at a time, the 480th of
+        // 800 shows the prize.
+        let mut grid = ScratchGrid::new(40.0, 20.0, 40, 20);
+        for n in 1..=480_u32 {
+            let centre = (f64::from((n - 1) / 20) + 0.5, f64::from((n - 1) % 20) + 0.5);
+            grid.scratch_line(centre, centre, 0.1);
+            assert_eq!(grid.revealed(), n == 480, "{n} cells");
+        }
+        assert!((grid.fraction() - 0.6).abs() < 1e-12);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 // failing API, and end as exactly one stored answer each; every prompt works by keyboard alone.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer, request } from 'node:http';
 import { join } from 'node:path';
 import { launch, openPage, plain, ARTIFACTS, MERCHANT_TOKEN, withShop } from './harness.mjs';
 
@@ -446,7 +447,7 @@ test('HTML in a product name or an answer is shown as text, never run', () =>
     assert.equal(answers[0].text, '<script>window.pwned=2</script>');
   }));
 
-test('closing the tab right after Send still delivers the answer', () =>
+test('closing the tab right after Send: an answer already on the wire is stored (at loopback speed, with or without keepalive)', () =>
   withShop(async (shop) => {
     const page = await openOrderPage(shop);
     await page.locator('lojal-nps label.option:has(input[value="7"])').click();
@@ -602,4 +603,214 @@ test('a shopper who answered before: an untouched prompt goes once the server sa
     assert.equal(await page.locator('lojal-csat [part=thanks]').textContent(), 'Du har allerede svart på denne. Takk!');
     assert.equal((await storedAnswers(shop)).length, 2, 'the server kept the first answer only');
     assert.deepEqual(page.pageErrors, []);
+  }));
+
+// --- what each prompt shows, and delivery past a closed tab ---------------------------------------
+
+/** Adds prompts to the order page, after the demo's own. */
+const addPrompts = (page, html) =>
+  page.evaluate((h) => document.querySelector('main').insertAdjacentHTML('beforeend', h), html);
+
+/** Presses Tab until the focus is inside the element with `id`, at most 60 times. */
+async function tabIntoId(page, id) {
+  for (let i = 0; i < 60; i++) {
+    await page.keyboard.press('Tab');
+    if ((await page.evaluate(() => document.activeElement?.id)) === id) return;
+  }
+  throw new Error(`Tab never reached #${id}`);
+}
+
+test('a CSAT prompt with variant="stars" shows five named stars, chosen by keyboard, and stores the score', () =>
+  withShop(async (shop) => {
+    const page = await openOrderPage(shop);
+    await addPrompts(page, '<lojal-csat id="stars" variant="stars" campaign="stars-test"></lojal-csat>'
+      + '<lojal-csat id="stars-en" variant="stars" locale="en" campaign="stars-test-en"></lojal-csat>');
+    await page.locator('#stars fieldset').waitFor();
+    await page.locator('#stars-en fieldset').waitFor();
+    // Five stars, not faces, each named for screen readers in the prompt's language.
+    assert.deepEqual(await page.locator('#stars label.option.star .face').allTextContents(), ['★', '★', '★', '★', '★']);
+    assert.equal(await page.locator('#stars label.option').count(), 5);
+    assert.equal(await page.locator('#stars svg').count(), 0, 'no faces');
+    assert.deepEqual(await page.locator('#stars label.option .sr-only').allTextContents(),
+      ['1 stjerne', '2 stjerner', '3 stjerner', '4 stjerner', '5 stjerner']);
+    assert.deepEqual(await page.locator('#stars-en label.option .sr-only').allTextContents(),
+      ['1 star', '2 stars', '3 stars', '4 stars', '5 stars']);
+
+    // Keyboard only: into the prompt, past its dismiss button, Space on the first star, then arrows.
+    await tabIntoId(page, 'stars');
+    await page.keyboard.press('Tab');
+    assert.deepEqual([(await focused(page)).type, (await focused(page)).value], ['radio', '1']);
+    await page.keyboard.press('Space');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    const now = await focused(page);
+    assert.deepEqual([now.value, now.checked], ['3', true]);
+    assert.equal(await page.locator('#stars label.option.lit').count(), 3, 'three stars lit');
+    await page.locator('#stars').screenshot({ path: join(ARTIFACTS, 'feedback-csat-stars.png') });
+    await page.keyboard.press('Tab');
+    assert.equal((await focused(page)).id, 'text');
+    await page.keyboard.type('Helt greit');
+    await page.keyboard.press('Tab');
+    assert.equal((await focused(page)).part, 'send');
+    await page.keyboard.press('Enter');
+    await page.locator('#stars [part=thanks]').waitFor();
+    const answers = await waitForAnswers(shop, 1);
+    assert.deepEqual(answers.map((a) => [a.type, a.campaign, a.score, a.text]), [['csat', 'stars-test', '3', 'Helt greit']]);
+    assert.deepEqual(page.pageErrors, []);
+  }));
+
+test('the NPS scale names its ends in the prompt’s language, and 0 and 10 are described by them', () =>
+  withShop(async (shop) => {
+    const page = await openOrderPage(shop);
+    const ends = () => page.locator('lojal-nps [part=ends] span').allTextContents();
+    assert.deepEqual(await ends(), ['0 = Svært lite sannsynlig', '10 = Svært sannsynlig']);
+    const describedBy = (value) => page.$eval('lojal-nps', (el, v) => {
+      const root = el.shadowRoot;
+      const id = root.querySelector(`input[value="${v}"]`).getAttribute('aria-describedby');
+      return id && root.getElementById(id).textContent;
+    }, value);
+    assert.equal(await describedBy('0'), '0 = Svært lite sannsynlig');
+    assert.equal(await describedBy('10'), '10 = Svært sannsynlig');
+    assert.equal(await describedBy('5'), null);
+
+    await page.$eval('lojal-nps', (el) => el.setAttribute('locale', 'en'));
+    await page.waitForFunction(() =>
+      document.querySelector('lojal-nps').shadowRoot.querySelector('[part=ends] span')?.textContent.startsWith('0 = Not'));
+    assert.deepEqual(await ends(), ['0 = Not at all likely', '10 = Extremely likely']);
+    assert.equal(await describedBy('10'), '10 = Extremely likely');
+  }));
+
+test('the NPS follow-up asks detractors (0–6), passives (7–8) and promoters (9–10) their own question', () =>
+  withShop(async (shop) => {
+    const page = await openOrderPage(shop);
+    const question = (score) => (score <= 6 ? 'Hva kan vi gjøre bedre?'
+      : score <= 8 ? 'Hva skulle til for at du ga oss 10?' : 'Så hyggelig! Hva likte du best?');
+    await tabInto(page, 'lojal-nps');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Space');
+    const label = page.locator('lojal-nps label[for=text]');
+    for (let score = 0; score <= 10; score++) {
+      if (score > 0) await page.keyboard.press('ArrowRight');
+      assert.equal((await focused(page)).value, String(score));
+      const shown = await label.textContent();
+      assert.ok(shown.startsWith(question(score)), `${score}: ${shown}`);
+    }
+    // Back to a passive 8, answered and stored as such.
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('ArrowLeft');
+    assert.ok((await label.textContent()).startsWith('Hva skulle til for at du ga oss 10?'));
+    await page.locator('lojal-nps').screenshot({ path: join(ARTIFACTS, 'feedback-nps-passive.png') });
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('Raskere levering');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.locator('lojal-nps [part=thanks]').waitFor();
+    const answers = await waitForAnswers(shop, 1);
+    assert.deepEqual(answers.map((a) => [a.type, a.score, a.text]), [['nps', '8', 'Raskere levering']]);
+  }));
+
+test('the review prompt shows its moderation note: the locale’s by default, the shop’s own from moderation-note', () =>
+  withShop(async (shop) => {
+    const page = await openOrderPage(shop);
+    const note = page.locator('lojal-review [part=note]');
+    assert.equal(await note.textContent(), 'Anmeldelser publiseres når butikken har lest dem.');
+    await page.$eval('lojal-review', (el) => el.setAttribute('moderation-note', 'Vi leser hver anmeldelse før den vises.'));
+    await page.waitForFunction(() =>
+      document.querySelector('lojal-review').shadowRoot.querySelector('[part=note]').textContent.startsWith('Vi leser'));
+    assert.equal(await note.textContent(), 'Vi leser hver anmeldelse før den vises.');
+    await page.$eval('lojal-review', (el) => el.removeAttribute('moderation-note'));
+    await page.waitForFunction(() =>
+      document.querySelector('lojal-review').shadowRoot.querySelector('[part=note]').textContent.startsWith('Anmeldelser'));
+
+    // Set from the start, and in English by default.
+    await addPrompts(page, '<lojal-review id="own" product-id="marius-lue" moderation-note="Moderert av Nordlys Strikk."></lojal-review>'
+      + '<lojal-review id="en" product-id="marius-lue" locale="en"></lojal-review>');
+    await page.locator('#own [part=note]').waitFor();
+    await page.locator('#en [part=note]').waitFor();
+    assert.equal(await page.locator('#own [part=note]').textContent(), 'Moderert av Nordlys Strikk.');
+    assert.equal(await page.locator('#en [part=note]').textContent(), 'Reviews are published once the shop has read them.');
+    // The NPS and CSAT prompts have no such note.
+    assert.equal(await page.locator('lojal-nps [part=note], lojal-csat [part=note]').count(), 0);
+  }));
+
+/**
+ * A slow link between the browser and the shop: every request is passed on to `upstream`, but an
+ * answer's POST only `delayMs` after it arrived, and only if the browser still waits for it then.
+ * A request the browser cancelled meanwhile never reaches the shop, as on a real slow network.
+ */
+async function slowLink(upstream, delayMs) {
+  const target = new URL(upstream);
+  const seen = { held: 0, passed: 0, dropped: 0 };
+  const server = createServer((req, res) => {
+    let gone = false;
+    res.on('close', () => (gone ||= !res.writableEnded));
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', async () => {
+      if (req.method === 'POST' && req.url === '/api/v1/feedback') {
+        seen.held++;
+        await new Promise((r) => setTimeout(r, delayMs));
+        if (gone) {
+          seen.dropped++;
+          return;
+        }
+        seen.passed++;
+      }
+      const headers = { ...req.headers, host: target.host };
+      const forward = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers }, (answer) => {
+        res.writeHead(answer.statusCode, answer.headers);
+        answer.pipe(res);
+      });
+      forward.on('error', () => res.destroy());
+      forward.end(Buffer.concat(chunks));
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    seen,
+    close: () => new Promise((r) => {
+      server.closeAllConnections();
+      server.close(r);
+    }),
+  };
+}
+
+async function until(condition, what, timeout = 10_000) {
+  const end = Date.now() + timeout;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test('a tab closed while its answer is still on the way: keepalive carries it to the shop, stored once', () =>
+  withShop(async (shop) => {
+    const link = await slowLink(shop.url, 1_500);
+    try {
+      const page = await openPage(browser, `${link.url}/ordre.html`);
+      await page.locator('lojal-nps fieldset').waitFor();
+      await page.locator('lojal-nps label.option:has(input[value="6"])').click();
+      await page.locator('lojal-nps textarea').fill('Lukket før svaret kom');
+      await page.locator('lojal-nps [part=send]').click();
+      // The answer has left the page but not reached the shop when the shopper closes the tab.
+      await until(() => link.seen.held === 1, 'the answer on the slow link');
+      assert.equal(link.seen.passed, 0);
+      const context = page.context();
+      await page.close();
+      const answers = await waitForAnswers(shop, 1, { timeout: 10_000 });
+      assert.deepEqual(answers.map((a) => [a.type, a.score, a.text]), [['nps', '6', 'Lukket før svaret kom']]);
+      assert.deepEqual(link.seen, { held: 1, passed: 1, dropped: 0 });
+
+      // The closed page never heard back, so its copy still waits in the outbox: the next page
+      // sends it again with the same key, and the shop keeps one.
+      const next = await context.newPage();
+      await next.goto(`${link.url}/`);
+      await next.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('lojal:outbox:')), null, { timeout: 15_000 });
+      assert.equal((await storedAnswers(shop)).length, 1);
+      assert.deepEqual(link.seen, { held: 2, passed: 2, dropped: 0 });
+      await context.close();
+    } finally {
+      await link.close();
+    }
   }));

@@ -9,7 +9,7 @@
 //! Parts: `game`, `title`, `card`, `prize`, `coating`, `reveal`, and the shared result parts.
 
 use super::{GameCtl, Phase, email_view, popup_shell, rules_view, status_view, title_view};
-use crate::core::games::{PlayResult, REVEAL_FRACTION, ScratchGrid};
+use crate::core::games::{PlayResult, ScratchGrid};
 use crate::core::i18n::fill;
 use crate::mount::Host;
 use leptos::html;
@@ -216,9 +216,9 @@ pub fn Scratch(
             clear_stroke(&canvas, from, to);
         }
         grid.update_value(|g| g.scratch_line(from, to, BRUSH));
-        let fraction = grid.with_value(ScratchGrid::fraction);
+        let (fraction, enough) = grid.with_value(|g| (g.fraction(), g.revealed()));
         scratched.set((fraction * 100.0).floor() as u32);
-        if fraction >= REVEAL_FRACTION {
+        if enough {
             reveal();
         }
     };

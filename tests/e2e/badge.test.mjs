@@ -246,3 +246,41 @@ test('the loader included twice defines the elements once', () =>
     await page.locator('lojal-badge >> nth=1').locator('[part=cta]').waitFor();
     assert.deepEqual(page.pageErrors, []);
   }));
+
+// The script tag's data-api is the page's default; an element's own `api` wins, live.
+test('an element’s api attribute overrides the script tag’s data-api, and changing it asks the new API', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser);
+    const asked = [];
+    // A second address for the same shop, as a shop with a separate loyalty host would have.
+    await page.route(`${shop.url}/other/**`, async (route) => {
+      asked.push(new URL(route.request().url()).pathname);
+      const response = await route.fetch({ url: route.request().url().replace('/other/', '/') });
+      await route.fulfill({ response });
+    });
+    await page.goto(shop.url);
+    await points(page).waitFor();
+    const signature = await demoSignature(page, 'c-1001');
+    assert.deepEqual(asked, [], 'the script tag’s data-api by default');
+    await page.evaluate((sig) => {
+      const badge = document.createElement('lojal-badge');
+      badge.id = 'own-api';
+      badge.setAttribute('api', '/other/api/v1');
+      badge.setAttribute('customer-id', 'c-1001');
+      badge.setAttribute('customer-sig', sig);
+      document.body.append(badge);
+    }, signature);
+    const own = page.locator('#own-api [part=points]');
+    await own.waitFor();
+    assert.equal(plain(await own.textContent()), '1 250 poeng');
+    assert.ok(asked.includes('/other/api/v1/loyalty/c-1001'), asked.join(', '));
+    // Back to the page's default: the next status comes from /api/v1 again.
+    const fromDefault = page.waitForRequest((r) => new URL(r.url()).pathname === '/api/v1/loyalty/c-1001');
+    const before = asked.length;
+    await page.evaluate(() => document.getElementById('own-api').removeAttribute('api'));
+    await fromDefault;
+    await own.waitFor();
+    assert.equal(asked.length, before, 'no more requests to the element’s old api');
+    assert.deepEqual(page.pageErrors, []);
+    assert.deepEqual(page.consoleErrors, []);
+  }));

@@ -44,6 +44,7 @@ glue_name="lojal_wasm.$(hash_of "$DIST/lojal_wasm.js").js"
 mv "$DIST/lojal_wasm.js" "$DIST/$glue_name"
 cp "$ROOT/src/mount/lojal.js" "$DIST/lojal.js"
 rename_reference "$DIST/lojal.js" ./lojal_wasm.js "./$glue_name"
+rename_reference "$DIST/lojal.js" ./lojal_wasm_bg.wasm "./$wasm_name"
 minify "$DIST/lojal.js"
 
 # What theme developers and their tools read: the element manifest and the TypeScript types

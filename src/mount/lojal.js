@@ -14,8 +14,9 @@ registry.page ??= { api: null, locale: null }; // set by an older copy of this f
 registry.locales ??= {};
 registry.live ??= new Set();
 
-// The build replaces this name with the content-hashed glue next to this file.
+// The build replaces these names with the content-hashed glue and wasm next to this file.
 const loadGlue = () => import('./lojal_wasm.js');
+const WASM_URL = new URL('./lojal_wasm_bg.wasm', import.meta.url);
 
 // Reserves each widget's final box before the wasm arrives, so nothing on the page shifts.
 // Keep in step with the `:host` sizes in the widget's own CSS (an inline prompt: its smallest).
@@ -194,11 +195,19 @@ export function defineLojal(options = {}) {
   placeholder.replaceSync(PLACEHOLDER_CSS);
 
   let wasm = null;
-  const loadWasm = () =>
-    (wasm ??= loadGlue().then(async (module) => {
-      await module.default();
-      return module;
-    }));
+  // The wasm download starts with the glue's, not after it: one round trip less before the
+  // first widget shows. The glue compiles it as it streams in.
+  const loadWasm = () => {
+    if (!wasm) {
+      const download = fetch(WASM_URL);
+      download.catch(() => {}); // reported once, by the glue's own await below
+      wasm = loadGlue().then(async (module) => {
+        await module.default({ module_or_path: download });
+        return module;
+      });
+    }
+    return wasm;
+  };
   // A failed download may succeed on the next connect (the shopper came back online).
   const forgetFailedLoad = () => {
     wasm = null;

@@ -55,6 +55,7 @@ node "$ROOT/scripts/types.mjs" "$ROOT/pkg/custom-elements.json" > "$DIST/lojal.d
 cat > "$DIST/snippet.html" <<'HTML'
 <script type="module" src="https://YOUR-CDN/lojal/lojal.js" data-api="https://YOUR-SHOP/api/v1" data-locale="nb" async></script>
 HTML
+node "$ROOT/scripts/precompress.mjs" "$DIST"
 
 log "building the reference server"
 (cd "$ROOT" && cargo build --release --quiet -p shop-api)

@@ -53,6 +53,11 @@ fn shop_with(mut options: Options) -> Shop {
     )
     .unwrap();
     std::fs::write(
+        dist.join("lojal_wasm_bg.0123456789ab.wasm.br"),
+        b"brotli bytes",
+    )
+    .unwrap();
+    std::fs::write(
         dist.join("lojal.js"),
         "import('./lojal_wasm.0123456789ab.js')",
     )
@@ -530,6 +535,42 @@ async fn the_demo_pages_carry_real_signatures_and_the_bundle_its_mime_type() {
     let loader = get(&shop.router, "/lojal/lojal.js", None).await;
     assert_eq!(loader.status, StatusCode::OK);
     assert_eq!(loader.headers[header::CACHE_CONTROL], "no-cache");
+
+    // A browser that accepts brotli gets build.sh's .br file, still as wasm and still immutable;
+    // one that does not, and a file without a .br beside it, get the file itself.
+    let accepting = |path: &str, encodings: &str| {
+        Request::get(path)
+            .header(header::ACCEPT_ENCODING, encodings)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let br = send(
+        &shop.router,
+        accepting(
+            "/lojal/lojal_wasm_bg.0123456789ab.wasm",
+            "gzip, deflate, br, zstd",
+        ),
+    )
+    .await;
+    assert_eq!(br.status, StatusCode::OK);
+    assert_eq!(br.headers[header::CONTENT_ENCODING], "br");
+    assert_eq!(br.headers[header::CONTENT_TYPE], "application/wasm");
+    assert_eq!(br.headers[header::VARY], "accept-encoding");
+    assert_eq!(
+        br.headers[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(br.text(), "brotli bytes");
+    let plain = send(
+        &shop.router,
+        accepting("/lojal/lojal_wasm_bg.0123456789ab.wasm", "gzip"),
+    )
+    .await;
+    assert!(!plain.headers.contains_key(header::CONTENT_ENCODING));
+    assert_eq!(plain.text().as_bytes(), b"\0asm\x01\0\0\0");
+    let loader = send(&shop.router, accepting("/lojal/lojal.js", "br")).await;
+    assert!(!loader.headers.contains_key(header::CONTENT_ENCODING));
+    assert_eq!(loader.text(), "import('./lojal_wasm.0123456789ab.js')");
     assert_eq!(
         get(&shop.router, "/nope.html", None).await.status,
         StatusCode::NOT_FOUND

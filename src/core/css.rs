@@ -4,6 +4,7 @@
 
 /// The widgets' stylesheets under `src/widgets`, which `build.rs` minifies into `OUT_DIR`.
 pub const SHEETS: &[&str] = &[
+    "base.css",
     "badge/badge.css",
     "carousel/carousel.css",
     "feedback/feedback.css",

@@ -210,10 +210,12 @@ pub fn mount(
     let widget = widgets::by_tag(tag)
         .ok_or_else(|| JsError::new(&format!("lojal: no widget is called <{tag}>")))?;
 
-    let sheet = CssStyleSheet::new()
-        .map_err(|_| JsError::new("lojal: constructable stylesheets are unsupported"))?;
-    let _ = sheet.replace_sync(widget.css);
-    root.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
+    let sheets = js_sys::Array::new();
+    for css in std::iter::once(&widgets::BASE_CSS).chain(widget.sheets) {
+        let sheet = style_sheet(css)?;
+        sheets.push(&sheet);
+    }
+    root.set_adopted_style_sheets(&sheets);
     // The loader's placeholder goes; the widget draws its own skeleton in the same box.
     root.replace_children_with_node_0();
     let document = element
@@ -252,6 +254,26 @@ pub fn mount(
     Ok(Mounted {
         attributes,
         _view: Box::new(view),
+    })
+}
+
+/// The parsed sheet for `css`, made once per page: every element of a kind adopts the same
+/// sheet, so a page with twenty carousels parses their CSS once.
+fn style_sheet(css: &'static str) -> Result<CssStyleSheet, JsError> {
+    thread_local! {
+        static SHEETS: std::cell::RefCell<Vec<(&'static str, CssStyleSheet)>> = const {
+            std::cell::RefCell::new(Vec::new())
+        };
+    }
+    SHEETS.with_borrow_mut(|sheets| {
+        if let Some((_, sheet)) = sheets.iter().find(|(c, _)| std::ptr::eq(*c, css)) {
+            return Ok(sheet.clone());
+        }
+        let sheet = CssStyleSheet::new()
+            .map_err(|_| JsError::new("lojal: constructable stylesheets are unsupported"))?;
+        let _ = sheet.replace_sync(css);
+        sheets.push((css, sheet.clone()));
+        Ok(sheet)
     })
 }
 

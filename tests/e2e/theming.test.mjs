@@ -114,3 +114,55 @@ test('the same hooks and ::part(card) restyle the carousel, and only the themed 
     assert.equal((await styleIn(page, 'themed', '[part=next]', ['border-top-color']))['border-top-color'], ACCENT);
     assert.deepEqual(page.pageErrors, []);
   }));
+
+test('every widget adopts the one shared base sheet first, and elements of a kind share their own sheets', () =>
+  withShop(async (shop) => {
+    const page = await themePage(
+      shop,
+      `<header><lojal-badge id="b1"></lojal-badge><lojal-badge id="b2" class="themed"></lojal-badge></header>
+       <lojal-carousel id="c1" intent="popular"></lojal-carousel>
+       <lojal-wheel id="w1" campaign="vinterhjulet"></lojal-wheel><lojal-scratch id="s1" campaign="skrapelodd"></lojal-scratch>`,
+    );
+    const ids = ['b1', 'b2', 'c1', 'w1', 's1'];
+    await page.waitForFunction((ids) => ids.every((id) => document.getElementById(id).shadowRoot?.querySelector('.lojal-root')), ids);
+    const sheets = await page.evaluate((ids) => {
+      const all = ids.map((id) => document.getElementById(id).shadowRoot.adoptedStyleSheets);
+      const index = (sheet) => all.flat().indexOf(sheet);
+      return {
+        // Each root's sheets as the index of the first root's sheet that is the same object.
+        shape: all.map((list) => list.map(index)),
+        firstRule: all.map((list) => list[0].cssRules[0].cssText.slice(0, 50)),
+      };
+    }, ids);
+    // Base (0) first everywhere; the second badge reuses the first one's sheet (1); the wheel and
+    // the scratch card share the games' sheet (7) and add their own.
+    assert.deepEqual(sheets.shape, [[0, 1], [0, 1], [0, 5], [0, 7, 8], [0, 7, 11]]);
+    assert.ok(sheets.firstRule.every((rule) => rule.startsWith(':host { --_accent: var(--lojal-accent')), sheets.firstRule.join(' | '));
+    // The shared tokens still reach each widget: the themed badge's accent, the plain defaults.
+    assert.equal((await styleIn(page, 'b2', '.skeleton, [part=cta], [part=trigger]', ['border-top-left-radius']))['border-top-left-radius'], '3px');
+    assert.equal((await styleIn(page, 'b1', '.skeleton, [part=cta], [part=trigger]', ['border-top-left-radius']))['border-top-left-radius'], '12px');
+    assert.deepEqual(page.pageErrors, []);
+  }));
+
+test('in dark mode the base sheet’s darker defaults reach every widget; a theme’s values still win', () =>
+  withShop(async (shop) => {
+    const page = await themePage(shop, '');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.evaluate(() => document.body.insertAdjacentHTML('beforeend',
+      `<lojal-badge id="plain"></lojal-badge><lojal-badge id="themed" class="themed"></lojal-badge>
+       <lojal-carousel id="rail" intent="popular"></lojal-carousel><lojal-nps id="nps" campaign="dark-test"></lojal-nps>`));
+    await page.waitForFunction(() => [['plain', '[part=cta]'], ['themed', '[part=cta]'], ['rail', '[part=card]'], ['nps', '.prompt']]
+      .every(([id, part]) => document.getElementById(id).shadowRoot?.querySelector(part)));
+    const surface = 'rgb(30, 32, 35)';
+    assert.equal((await styleIn(page, 'plain', '[part=cta]', ['background-color']))['background-color'], surface);
+    assert.equal((await styleIn(page, 'nps', '.prompt', ['background-color']))['background-color'], surface);
+    assert.equal((await styleIn(page, 'rail', '.head', ['color'])).color, 'rgb(236, 238, 241)');
+    // The theme's values beat the dark defaults: its radius, and its accent on the hovered link
+    // (the dark default accent is #5cd6a8).
+    assert.equal((await styleIn(page, 'themed', '[part=cta]', ['border-top-left-radius']))['border-top-left-radius'], '3px');
+    await page.locator('#themed [part=cta]').hover();
+    await page.waitForFunction((accent) => getComputedStyle(document.getElementById('themed').shadowRoot.querySelector('[part=cta]')).borderTopColor === accent, ACCENT);
+    await page.locator('#plain [part=cta]').hover();
+    await page.waitForFunction(() => getComputedStyle(document.getElementById('plain').shadowRoot.querySelector('[part=cta]')).borderTopColor === 'rgb(92, 214, 168)');
+    assert.deepEqual(page.pageErrors, []);
+  }));

@@ -51,10 +51,27 @@ function widgetSources(tag) {
   // OUT_DIR under its own name, from the widget's folder.
   const cssFiles = [...rust.matchAll(/include_str!\(concat!\(env!\("OUT_DIR"\), "\/([^"]+\.css)"\)\)/g)]
     .map((m) => join(dirname(owner), m[1]));
-  const css = [...new Set([...cssFiles, ...files.filter((f) => f.endsWith('.css'))])]
+  const own = [...new Set([...cssFiles, ...files.filter((f) => f.endsWith('.css'))])]
     .map((f) => readFileSync(f, 'utf8'))
     .join('\n');
-  return { rust, css };
+  return { rust, css: `${own}\n${baseSheetFor(own)}` };
+}
+
+/**
+ * What of base.css (BASE_CSS in src/widgets/mod.rs, adopted by every widget before its own)
+ * reaches a widget: a role's definition (`--_error: var(--lojal-error, …)`) only when the widget's
+ * sheets or base.css's own rules read that role, so a property the widget never shows is not
+ * documented for it.
+ */
+function baseSheetFor(own) {
+  const lines = readFileSync(join(ROOT, 'src', 'widgets', 'base.css'), 'utf8')
+    .replace(/\/\*[^]*?\*\//g, '')
+    .split('\n');
+  const role = (line) => line.match(/^\s*(--_[a-z-]+)\s*:/)?.[1];
+  const rules = lines.filter((line) => !role(line)).join('\n');
+  return lines
+    .filter((line) => !role(line) || `${own}\n${rules}`.includes(`var(${role(line)}`))
+    .join('\n');
 }
 
 const sorted = (xs) => [...new Set(xs)].sort();

@@ -10,6 +10,9 @@
 pub mod scratch;
 pub mod wheel;
 
+/// The games' shared sheet, adopted before the wheel's or the scratch card's own.
+pub const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/games.css"));
+
 use crate::api::{ApiClient, ApiError};
 use crate::core::config::{Identity, InvalidIdentity};
 use crate::core::games::{

@@ -20,10 +20,7 @@ use wasm_bindgen::closure::Closure;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, PointerEvent};
 
 pub const TAG: &str = "lojal-scratch";
-pub const CSS: &str = concat!(
-    include_str!(concat!(env!("OUT_DIR"), "/games.css")),
-    include_str!(concat!(env!("OUT_DIR"), "/scratch.css"))
-);
+pub const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/scratch.css"));
 
 /// The card's own coordinates (2:1, like its CSS box), whatever its size on screen.
 const W: f64 = 1000.0;

@@ -21,10 +21,7 @@ use leptos::prelude::*;
 use std::time::Duration;
 
 pub const TAG: &str = "lojal-wheel";
-pub const CSS: &str = concat!(
-    include_str!(concat!(env!("OUT_DIR"), "/games.css")),
-    include_str!(concat!(env!("OUT_DIR"), "/wheel.css"))
-);
+pub const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/wheel.css"));
 
 /// Keep in step with the transition's duration in wheel.css.
 const SPIN_MS: u64 = 5200;

@@ -4,7 +4,8 @@
 //! its reactive state. One wasm instance serves every element on the page.
 
 use crate::api::ApiClient;
-use crate::core::{config, i18n};
+use crate::core::config::{self, Identity, InvalidIdentity};
+use crate::core::i18n;
 use crate::widgets;
 use crate::widgets::intl::{self, Texts};
 use leptos::prelude::*;
@@ -13,6 +14,16 @@ use std::any::Any;
 use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
 use web_sys::{CssStyleSheet, CustomEvent, CustomEventInit, HtmlElement, ShadowRoot};
+
+/// What the widgets that talk to the API read from their element first, as memos, so that each
+/// changes (and re-runs what depends on it) only when the attributes behind it do.
+#[derive(Clone, Copy)]
+pub struct Basics {
+    pub texts: Memo<Texts>,
+    pub api: Memo<ApiClient>,
+    /// The shopper from `customer-id` and `customer-sig`.
+    pub identity: Memo<Result<Identity, InvalidIdentity>>,
+}
 
 /// One custom element as its widget sees it: live attributes, the page's defaults, the host.
 #[derive(Clone)]
@@ -59,6 +70,26 @@ impl Host {
     /// The API this element talks to: its `api` attribute, else the script tag's `data-api`.
     pub fn api(&self) -> ApiClient {
         ApiClient::new(self.api_base())
+    }
+
+    /// The [`Basics`] of this element.
+    pub fn basics(&self) -> Basics {
+        let host = self.clone();
+        let texts = Memo::new(move |_| host.texts());
+        let host = self.clone();
+        let api = Memo::new(move |_| host.api());
+        let host = self.clone();
+        let identity = Memo::new(move |_| {
+            Identity::from_attributes(
+                host.attribute("customer-id").as_deref(),
+                host.attribute("customer-sig").as_deref(),
+            )
+        });
+        Basics {
+            texts,
+            api,
+            identity,
+        }
     }
 
     /// The API base as configured (element `api`, then the script tag's `data-api`), unresolved.

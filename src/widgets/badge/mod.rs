@@ -17,7 +17,7 @@ use crate::core::i18n::fill;
 use crate::core::loyalty::{Coupon, LoyaltyStatus, Program, RedeemRequest, RedeemResponse, Reward};
 use crate::core::url::{path_segment, safe_link};
 use crate::core::wire::SIGNATURE_HEADER;
-use crate::mount::Host;
+use crate::mount::{Basics, Host};
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
@@ -91,23 +91,11 @@ pub fn Badge(
     /// The custom element: attributes, page defaults, events.
     host: Host,
 ) -> impl IntoView {
-    let texts = Memo::new({
-        let host = host.clone();
-        move |_| host.texts()
-    });
-    let api = Memo::new({
-        let host = host.clone();
-        move |_| host.api()
-    });
-    let identity = Memo::new({
-        let host = host.clone();
-        move |_| {
-            Identity::from_attributes(
-                host.attribute("customer-id").as_deref(),
-                host.attribute("customer-sig").as_deref(),
-            )
-        }
-    });
+    let Basics {
+        texts,
+        api,
+        identity,
+    } = host.basics();
     let signup_override = Memo::new({
         let host = host.clone();
         move |_| host.attribute("signup-url")

@@ -34,7 +34,7 @@ use crate::core::i18n::fill;
 use crate::core::outbox::{Entry, uuid_v4};
 use crate::core::url::path_segment;
 use crate::core::wire::SIGNATURE_HEADER;
-use crate::mount::Host;
+use crate::mount::{Basics, Host};
 use crate::widgets::intl::Texts;
 
 pub const NPS_TAG: &str = "lojal-nps";
@@ -133,16 +133,11 @@ pub fn Prompt(
             })
         }
     };
-    let texts = Memo::new({
-        let host = host.clone();
-        move |_| host.texts()
-    });
-    let api = Memo::new({
-        let host = host.clone();
-        move |_| host.api()
-    });
-    let customer_id = attribute("customer-id");
-    let customer_sig = attribute("customer-sig");
+    let Basics {
+        texts,
+        api,
+        identity,
+    } = host.basics();
     let trigger_attr = attribute("trigger");
     let delay_attr = attribute("delay-seconds");
     let scroll_attr = attribute("scroll-percent");
@@ -154,9 +149,6 @@ pub fn Prompt(
     let variant_attr = attribute("variant");
     let note_attr = attribute("moderation-note");
 
-    let identity = Memo::new(move |_| {
-        Identity::from_attributes(customer_id.get().as_deref(), customer_sig.get().as_deref())
-    });
     // A malformed identity answers anonymously rather than not at all.
     let customer = Memo::new(move |_| match identity.get() {
         Ok(Identity::Customer { id, signature }) => Some((id, signature)),

@@ -21,7 +21,7 @@ use crate::core::games::{
 use crate::core::i18n::fill;
 use crate::core::url::path_segment;
 use crate::core::wire::SIGNATURE_HEADER;
-use crate::mount::Host;
+use crate::mount::{Basics, Host};
 use crate::widgets::intl::Texts;
 use leptos::html;
 use leptos::prelude::*;
@@ -156,23 +156,11 @@ pub fn reduced_motion() -> bool {
 
 impl GameCtl {
     pub fn new(host: Host) -> Self {
-        let texts = Memo::new({
-            let host = host.clone();
-            move |_| host.texts()
-        });
-        let api = Memo::new({
-            let host = host.clone();
-            move |_| host.api()
-        });
-        let identity = Memo::new({
-            let host = host.clone();
-            move |_| {
-                Identity::from_attributes(
-                    host.attribute("customer-id").as_deref(),
-                    host.attribute("customer-sig").as_deref(),
-                )
-            }
-        });
+        let Basics {
+            texts,
+            api,
+            identity,
+        } = host.basics();
         let campaign_id = Memo::new({
             let host = host.clone();
             move |_| host.attribute("campaign")

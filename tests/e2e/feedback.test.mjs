@@ -572,12 +572,12 @@ test('an answer given offline without consent waits in the outbox, survives loja
 test('a shopper who answered before: an untouched prompt goes once the server says so, one she began stays and is refused politely', () =>
   withShop(async (shop) => {
     const first = await openOrderPage(shop);
-    for (const [tag, score] of [['lojal-nps', 9], ['lojal-csat', 4]]) {
+    for (const [tag, score] of [['lojal-nps', 9], ['lojal-csat', 4], ['lojal-review', 5]]) {
       await first.locator(`${tag} label.option:has(input[value="${score}"])`).click();
       await first.locator(`${tag} [part=send]`).click();
       await first.locator(`${tag} [part=thanks]`).waitFor();
     }
-    assert.equal((await waitForAnswers(shop, 2)).length, 2);
+    assert.equal((await waitForAnswers(shop, 3)).length, 3);
 
     // Another browser, and a slow server: the prompts show at once, before its answer.
     const page = await openPage(browser, null);
@@ -587,21 +587,23 @@ test('a shopper who answered before: an untouched prompt goes once the server sa
       await held;
       await route.continue();
     });
-    const checks = ['nps', 'csat'].map((type) =>
+    const checks = ['nps', 'csat', 'review'].map((type) =>
       page.waitForResponse((r) => r.url().includes(`/feedback/answered?type=${type}`)));
     await page.goto(`${shop.url}/ordre.html`);
     await page.locator('lojal-nps fieldset').waitFor();
-    // She begins the CSAT prompt, not the NPS one.
+    // She begins the CSAT prompt with a score and the review with a title alone, not the NPS one.
     await page.locator('lojal-csat label.option:has(input[value="5"])').click();
+    await page.locator('lojal-review #title').fill('Enda bedre etter vask');
     release();
     for (const check of checks) assert.equal((await (await check).json()).answered, true);
     await page.locator('lojal-nps fieldset').waitFor({ state: 'detached' });
     await page.waitForTimeout(300);
     assert.equal(await page.locator('lojal-csat fieldset').count(), 1, 'not taken away under her hands');
+    assert.equal(await page.locator('lojal-review #title').inputValue(), 'Enda bedre etter vask', 'nor her title');
     await page.locator('lojal-csat [part=send]').click();
     await page.locator('lojal-csat [part=thanks]').waitFor();
     assert.equal(await page.locator('lojal-csat [part=thanks]').textContent(), 'Du har allerede svart på denne. Takk!');
-    assert.equal((await storedAnswers(shop)).length, 2, 'the server kept the first answer only');
+    assert.equal((await storedAnswers(shop)).length, 3, 'the server kept the first answers only');
     assert.deepEqual(page.pageErrors, []);
   }));
 

@@ -320,8 +320,9 @@ pub fn Prompt(
     // What the element shows: nothing, the form (asking or sending), or how it ended. A memo,
     // so that sending does not rebuild the form under the shopper's focus. A prompt in the page
     // shows at once, before the server's check, so nothing below it moves when that arrives;
-    // then an "answered already" takes it away unless she has begun (a score, a word), and a
-    // second answer is refused politely instead. A floating prompt waits for the check.
+    // then an "answered already" takes it away unless she has begun (a score, a word in the title
+    // or the text), and a second answer is refused politely instead. A floating prompt waits for
+    // the check.
     let shown = Memo::new(move |_| match phase.get() {
         Phase::Done(Done::Dismissed) => None,
         Phase::Done(done) => Some(Some(done)),
@@ -330,7 +331,10 @@ pub fn Prompt(
             && !remembered.get()
             && match answered_before.get() {
                 Some(answered) => {
-                    !answered || score.get().is_some() || text.with(|t| !t.is_empty())
+                    !answered
+                        || score.get().is_some()
+                        || title.with(|t| !t.is_empty())
+                        || text.with(|t| !t.is_empty())
                 }
                 None => !floats.get(),
             })

@@ -152,22 +152,31 @@ export const METRICS = [
   ['wasmGrowth', `wasm memory growth after ${LEAK_MOVES} moves (KiB)`, 0, 1024],
 ];
 
+/**
+ * One page's figures: a discarded load first (cold caches; `load(run, screenshots)` takes its
+ * screenshots into target/e2e/), then `runs` loads, which must all fetch the same files, summarised
+ * per metric key.
+ */
+export async function benchPage(row, runs, metrics, load) {
+  await load('warm-up', true);
+  const samples = [];
+  let resources = null;
+  for (let i = 0; i < runs; i++) {
+    const r = await load(i, false);
+    if (resources && r.resources.join() !== resources.join()) {
+      throw new Error(`${row.name} loaded ${r.resources.join(', ')} in one run and ${resources.join(', ')} in another`);
+    }
+    resources = r.resources;
+    samples.push(r.sample);
+  }
+  const summary = Object.fromEntries(metrics.map(([key]) => [key, stats(samples.map((s) => s[key]))]));
+  return { name: row.name, page: `/bench/${row.page}`, files: resources, sizes: sizesOf(resources), summary, samples };
+}
+
 export async function benchCarousels(browser, base, runs) {
   const out = [];
   for (const row of PAGES.carousel) {
-    await runOnce(browser, base, row, true); // discarded (cold caches); screenshots in target/e2e/
-    const samples = [];
-    let resources = null;
-    for (let i = 0; i < runs; i++) {
-      const r = await runOnce(browser, base, row);
-      if (resources && r.resources.join() !== resources.join()) {
-        throw new Error(`${row.name} loaded ${r.resources.join(', ')} in one run and ${resources.join(', ')} in another`);
-      }
-      resources = r.resources;
-      samples.push(r.sample);
-    }
-    const summary = Object.fromEntries(METRICS.map(([key]) => [key, stats(samples.map((s) => s[key]))]));
-    out.push({ name: row.name, page: `/bench/${row.page}`, files: resources, sizes: sizesOf(resources), summary, samples });
+    out.push(await benchPage(row, runs, METRICS, (_run, screenshots) => runOnce(browser, base, row, screenshots)));
     console.log(`carousel: ${row.name} done`);
   }
   return { cpuRate: CPU_RATE, moves: MOVES, moveMs: MOVE_MS, leakMoves: LEAK_MOVES, settleMs: SETTLE_MS, pages: out };

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { ARTIFACTS } from '../e2e/harness.mjs';
 import { PAGES } from './peers.mjs';
-import { observe, memory, sizesOf, ratio } from './carousel.mjs';
+import { observe, memory, benchPage, ratio } from './carousel.mjs';
 import { stats } from './stats.mjs';
 import { withFreshPage, gotoMark, pageErrors, VIEWPORT } from './page.mjs';
 
@@ -142,19 +142,7 @@ export async function benchGames(browser, base, runs) {
   for (const game of ['wheel', 'scratch']) {
     const pages = [];
     for (const row of PAGES[game]) {
-      await runOnce(browser, base, game, row, 'warm-up', true); // discarded (cold caches); screenshots in target/e2e/
-      const samples = [];
-      let resources = null;
-      for (let i = 0; i < runs; i++) {
-        const r = await runOnce(browser, base, game, row, i);
-        if (resources && r.resources.join() !== resources.join()) {
-          throw new Error(`${row.name} loaded ${r.resources.join(', ')} in one run and ${resources.join(', ')} in another`);
-        }
-        resources = r.resources;
-        samples.push(r.sample);
-      }
-      const summary = Object.fromEntries(metrics(game).map(([key]) => [key, stats(samples.map((s) => s[key]))]));
-      pages.push({ name: row.name, page: `/bench/${row.page}`, files: resources, sizes: sizesOf(resources), summary, samples });
+      pages.push(await benchPage(row, runs, metrics(game), (run, screenshots) => runOnce(browser, base, game, row, run, screenshots)));
       console.log(`${game}: ${row.name} done`);
     }
     out[game] = pages;

@@ -19,6 +19,7 @@ import { assembleSite, peerVersions, WWW } from './peers.mjs';
 import { benchCarousels, carouselRows } from './carousel.mjs';
 import { benchGames, gameRows } from './games.mjs';
 import { benchApi, apiRows } from './api.mjs';
+import { withFreshPage, gotoMark } from './page.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -88,34 +89,9 @@ function observeShifts() {
 }
 
 async function loadOnce(browser, url, { cpuRate, network }) {
-  // A fresh context has an empty HTTP cache and no compiled-wasm cache: every run is a first visit.
-  const context = await browser.newContext({ locale: 'nb-NO' });
-  try {
-    const page = await context.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    await page.addInitScript(observeShifts);
-
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Network.enable');
-    await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
-    await cdp.send('Performance.enable');
-    if (cpuRate !== 1) await cdp.send('Emulation.setCPUThrottlingRate', { rate: cpuRate });
-    if (network) await cdp.send('Network.emulateNetworkConditions', { offline: false, ...network });
-
-    await page.goto(url, { waitUntil: 'commit' });
-    // The mark carries its own timestamp, so how often we poll does not change the measurement.
-    const ready = await page
-      .waitForFunction((name) => performance.getEntriesByName(name, 'mark')[0]?.startTime, READY, {
-        timeout: READY_TIMEOUT_MS,
-        polling: 50,
-      })
-      .then((handle) => handle.jsonValue())
-      .catch((e) => {
-        const why = errors.length ? ` Page errors: ${errors.join(' | ')}` : '';
-        throw new Error(`'${READY}' was not marked within ${READY_TIMEOUT_MS / 1000} s on ${url} (CPU ${cpuRate}×): ${e.message.split('\n')[0].replace(/\.$/, '')}.${why}`);
-      });
+  return withFreshPage(browser, { init: observeShifts, cpuRate, network }, async ({ page, cdp, errors }) => {
+    await cdp.send('Performance.enable'); // for the heap: Performance.getMetrics below
+    const ready = await gotoMark(page, url, { mark: READY, timeoutMs: READY_TIMEOUT_MS, cpuRate, errors });
 
     const seen = await page.evaluate(
       async ({ until, prefix }) => {
@@ -148,9 +124,7 @@ async function loadOnce(browser, url, { cpuRate, network }) {
       cls: seen.cls,
       heapBytes: metrics.find((m) => m.name === 'JSHeapUsedSize').value,
     };
-  } finally {
-    await context.close();
-  }
+  });
 }
 
 // ---- 4. What the wasm bytes are spent on: twiggy over the named (pre-wasm-opt) module.

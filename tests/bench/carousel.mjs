@@ -6,6 +6,7 @@ import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import { ROOT, ARTIFACTS } from '../e2e/harness.mjs';
 import { PAGES, WWW } from './peers.mjs';
 import { stats } from './stats.mjs';
+import { withFreshPage, gotoMark, VIEWPORT } from './page.mjs';
 
 const CPU_RATE = 4;
 const READY_TIMEOUT_MS = 30_000;
@@ -58,27 +59,9 @@ export async function memory(cdp) {
 }
 
 async function runOnce(browser, base, row, screenshots = false) {
-  const context = await browser.newContext({ locale: 'nb-NO', viewport: { width: 1280, height: 800 } });
-  try {
-    const page = await context.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
-    await page.addInitScript(observe);
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Network.enable');
-    await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
-    await cdp.send('Emulation.setCPUThrottlingRate', { rate: CPU_RATE });
-
-    const url = `${base}/bench/${row.page}`;
-    await page.goto(url, { waitUntil: 'commit' });
-    const ready = await page
-      .waitForFunction((name) => performance.getEntriesByName(name, 'mark')[0]?.startTime, row.ready, { timeout: READY_TIMEOUT_MS, polling: 50 })
-      .then((h) => h.jsonValue())
-      .catch((e) => {
-        throw new Error(`'${row.ready}' not marked on ${url}: ${e.message.split('\n')[0]}${errors.length ? ` Page errors: ${errors.join(' | ')}` : ''}`);
-      });
+  const url = `${base}/bench/${row.page}`;
+  return withFreshPage(browser, { init: observe, cpuRate: CPU_RATE, viewport: VIEWPORT }, async ({ page, cdp, errors }) => {
+    const ready = await gotoMark(page, url, { mark: row.ready, timeoutMs: READY_TIMEOUT_MS, cpuRate: CPU_RATE, errors });
     const load = await page.evaluate(async (until) => {
       await new Promise((r) => setTimeout(r, Math.max(0, until - performance.now())));
       const b = window.__bench;
@@ -152,9 +135,7 @@ async function runOnce(browser, base, row, screenshots = false) {
         wasmGrowth: afterMoves.wasm - afterLoad.wasm,
       },
     };
-  } finally {
-    await context.close();
-  }
+  });
 }
 
 export const METRICS = [
@@ -171,22 +152,31 @@ export const METRICS = [
   ['wasmGrowth', `wasm memory growth after ${LEAK_MOVES} moves (KiB)`, 0, 1024],
 ];
 
+/**
+ * One page's figures: a discarded load first (cold caches; `load(run, screenshots)` takes its
+ * screenshots into target/e2e/), then `runs` loads, which must all fetch the same files, summarised
+ * per metric key.
+ */
+export async function benchPage(row, runs, metrics, load) {
+  await load('warm-up', true);
+  const samples = [];
+  let resources = null;
+  for (let i = 0; i < runs; i++) {
+    const r = await load(i, false);
+    if (resources && r.resources.join() !== resources.join()) {
+      throw new Error(`${row.name} loaded ${r.resources.join(', ')} in one run and ${resources.join(', ')} in another`);
+    }
+    resources = r.resources;
+    samples.push(r.sample);
+  }
+  const summary = Object.fromEntries(metrics.map(([key]) => [key, stats(samples.map((s) => s[key]))]));
+  return { name: row.name, page: `/bench/${row.page}`, files: resources, sizes: sizesOf(resources), summary, samples };
+}
+
 export async function benchCarousels(browser, base, runs) {
   const out = [];
   for (const row of PAGES.carousel) {
-    await runOnce(browser, base, row, true); // discarded (cold caches); screenshots in target/e2e/
-    const samples = [];
-    let resources = null;
-    for (let i = 0; i < runs; i++) {
-      const r = await runOnce(browser, base, row);
-      if (resources && r.resources.join() !== resources.join()) {
-        throw new Error(`${row.name} loaded ${r.resources.join(', ')} in one run and ${resources.join(', ')} in another`);
-      }
-      resources = r.resources;
-      samples.push(r.sample);
-    }
-    const summary = Object.fromEntries(METRICS.map(([key]) => [key, stats(samples.map((s) => s[key]))]));
-    out.push({ name: row.name, page: `/bench/${row.page}`, files: resources, sizes: sizesOf(resources), summary, samples });
+    out.push(await benchPage(row, runs, METRICS, (_run, screenshots) => runOnce(browser, base, row, screenshots)));
     console.log(`carousel: ${row.name} done`);
   }
   return { cpuRate: CPU_RATE, moves: MOVES, moveMs: MOVE_MS, leakMoves: LEAK_MOVES, settleMs: SETTLE_MS, pages: out };

@@ -6,8 +6,9 @@
 import { join } from 'node:path';
 import { ARTIFACTS } from '../e2e/harness.mjs';
 import { PAGES } from './peers.mjs';
-import { observe, memory, sizesOf, ratio } from './carousel.mjs';
+import { observe, memory, benchPage, ratio } from './carousel.mjs';
 import { stats } from './stats.mjs';
+import { withFreshPage, gotoMark, pageErrors, VIEWPORT } from './page.mjs';
 
 const CPU_RATE = 4;
 const READY_TIMEOUT_MS = 30_000;
@@ -58,28 +59,9 @@ async function scratch(page) {
 }
 
 async function runOnce(browser, base, game, row, run, screenshots = false) {
-  const context = await browser.newContext({ locale: 'nb-NO', viewport: { width: 1280, height: 800 } });
-  try {
-    const page = await context.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
-    await page.addInitScript(observe);
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Network.enable');
-    await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
-    await cdp.send('Emulation.setCPUThrottlingRate', { rate: CPU_RATE });
-
-    const url = `${base}/bench/${row.page}`;
-    const why = () => (errors.length ? ` Page errors: ${errors.join(' | ')}` : '');
-    await page.goto(url, { waitUntil: 'commit' });
-    const ready = await page
-      .waitForFunction((name) => performance.getEntriesByName(name, 'mark')[0]?.startTime, row.ready, { timeout: READY_TIMEOUT_MS, polling: 50 })
-      .then((h) => h.jsonValue())
-      .catch((e) => {
-        throw new Error(`'${row.ready}' not marked on ${url}: ${e.message.split('\n')[0]}${why()}`);
-      });
+  const url = `${base}/bench/${row.page}`;
+  return withFreshPage(browser, { init: observe, cpuRate: CPU_RATE, viewport: VIEWPORT }, async ({ page, cdp, errors }) => {
+    const ready = await gotoMark(page, url, { mark: row.ready, timeoutMs: READY_TIMEOUT_MS, cpuRate: CPU_RATE, errors });
     const load = await page.evaluate(async (until) => {
       await new Promise((r) => setTimeout(r, Math.max(0, until - performance.now())));
       const b = window.__bench;
@@ -104,7 +86,7 @@ async function runOnce(browser, base, game, row, run, screenshots = false) {
     if (game === 'wheel') await page.evaluate(() => window.__benchGame.play());
     else await scratch(page);
     const played = await page.evaluate(stopWhenShown, RESULT_TIMEOUT_MS).catch((e) => {
-      throw new Error(`${url}: ${e.message.split('\n')[0]}${why()}`);
+      throw new Error(`${url}: ${e.message.split('\n')[0]}${pageErrors(errors)}`);
     });
     const { status, body } = await answer;
     if (status !== 200) throw new Error(`${url}: the play was answered ${status}: ${JSON.stringify(body)}`);
@@ -133,9 +115,7 @@ async function runOnce(browser, base, game, row, run, screenshots = false) {
         longTaskMsPlay: played.long.reduce((a, b) => a + b, 0),
       },
     };
-  } finally {
-    await context.close();
-  }
+  });
 }
 
 /** [key, label, digits, divisor] per game; `play` names what the timed interaction is. */
@@ -162,19 +142,7 @@ export async function benchGames(browser, base, runs) {
   for (const game of ['wheel', 'scratch']) {
     const pages = [];
     for (const row of PAGES[game]) {
-      await runOnce(browser, base, game, row, 'warm-up', true); // discarded (cold caches); screenshots in target/e2e/
-      const samples = [];
-      let resources = null;
-      for (let i = 0; i < runs; i++) {
-        const r = await runOnce(browser, base, game, row, i);
-        if (resources && r.resources.join() !== resources.join()) {
-          throw new Error(`${row.name} loaded ${r.resources.join(', ')} in one run and ${resources.join(', ')} in another`);
-        }
-        resources = r.resources;
-        samples.push(r.sample);
-      }
-      const summary = Object.fromEntries(metrics(game).map(([key]) => [key, stats(samples.map((s) => s[key]))]));
-      pages.push({ name: row.name, page: `/bench/${row.page}`, files: resources, sizes: sizesOf(resources), summary, samples });
+      pages.push(await benchPage(row, runs, metrics(game), (run, screenshots) => runOnce(browser, base, game, row, run, screenshots)));
       console.log(`${game}: ${row.name} done`);
     }
     out[game] = pages;

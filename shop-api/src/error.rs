@@ -56,6 +56,8 @@ pub enum ApiError {
     },
     GuestsNotAllowed,
     InvalidEmail,
+    /// A ticked consent sent with a text the campaign no longer shows.
+    ConsentTextChanged,
 }
 
 impl ApiError {
@@ -161,6 +163,11 @@ impl ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_email",
                 "email is not an email address".into(),
+            ),
+            ConsentTextChanged => (
+                StatusCode::CONFLICT,
+                "consent_text_changed",
+                "the campaign's consent text has changed since it was shown; show the shopper the current text (GET the campaign) and ask again".into(),
             ),
         }
     }

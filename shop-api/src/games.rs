@@ -117,14 +117,26 @@ pub async fn play(
         }
     };
     let key = idempotency_key(&headers)?.ok_or(ApiError::InvalidIdempotencyKey)?;
-    let consent = request.marketing_consent;
+    let consent = Consent {
+        given: request.marketing_consent,
+        text: request.consent_text,
+    };
     state
         .db
         .run(move |conn| {
-            play_in_transaction(conn, &campaign_id, &player, &key, consent, &mut OsRandom)
+            play_in_transaction(conn, &campaign_id, &player, &key, &consent, &mut OsRandom)
         })
         .await
         .map(Json)
+}
+
+/// A guest's marketing consent as the play request gives it.
+#[derive(Debug, Default)]
+pub struct Consent {
+    /// The checkbox was ticked.
+    pub given: bool,
+    /// The text next to it, as the widget showed it.
+    pub text: Option<String>,
 }
 
 /// One play: the idempotency check, the campaign's window, the shopper's period, the draw, the
@@ -134,7 +146,7 @@ pub fn play_in_transaction(
     campaign_id: &str,
     player: &Player,
     idempotency_key: &str,
-    marketing_consent: bool,
+    consent: &Consent,
     rng: &mut impl RandomSource,
 ) -> Result<PlayResult, ApiError> {
     // The campaign is locked before anything is read: two plays by one shopper, or two
@@ -163,6 +175,18 @@ pub fn play_in_transaction(
     let config = &row.config;
     if matches!(player, Player::Guest(_)) && !config.guest_email {
         return Err(ApiError::GuestsNotAllowed);
+    }
+    // A consent counts for the text she read: one the merchant has since changed is refused
+    // before anything is drawn, so she can read the new one and play then.
+    let consent_given =
+        matches!(player, Player::Guest(_)) && consent.given && config.consent_text.is_some();
+    if consent_given && consent.text.as_deref() != config.consent_text.as_deref() {
+        return Err(match consent.text {
+            None => ApiError::InvalidBody(
+                "marketing_consent needs consent_text: the text the shopper agreed to".into(),
+            ),
+            Some(_) => ApiError::ConsentTextChanged,
+        });
     }
     if let Some(next) = next_play_at(&mut tx, campaign_id, player, &now)? {
         let retry_after_secs = match (parse_utc(&next), parse_utc(&now)) {
@@ -225,7 +249,7 @@ pub fn play_in_transaction(
             &segment.label,
             prize.as_ref().map(|p| p.code.as_str()),
             email,
-            marketing_consent && consent_text.is_some(),
+            consent_given && consent_text.is_some(),
             consent_text,
             &now,
             format!("+{} seconds", config.play_every_seconds),

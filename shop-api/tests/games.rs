@@ -108,17 +108,17 @@ async fn play(router: &Router, campaign: &str, customer: &str) -> Answer {
     .await
 }
 
+/// A guest's play; a ticked consent is sent with [`CONSENT_TEXT`], as the widget shows it.
 async fn play_as_guest(router: &Router, campaign: &str, email: &str, consent: bool) -> Answer {
+    let body = match consent {
+        true => json!({ "email": email, "marketing_consent": true, "consent_text": CONSENT_TEXT }),
+        false => json!({ "email": email }),
+    };
     let key = format!("play-key-{:08}", fresh());
-    play_raw(
-        router,
-        campaign,
-        json!({ "email": email, "marketing_consent": consent }),
-        None,
-        Some(&key),
-    )
-    .await
+    play_raw(router, campaign, body, None, Some(&key)).await
 }
+
+const CONSENT_TEXT: &str = "Send meg tilbud på e-post.";
 
 fn fresh() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -130,7 +130,7 @@ fn fresh() -> u64 {
 fn sure_prize(id: &str, stock: Option<u32>) -> Value {
     json!({
         "id": id, "name": "Test", "game": "wheel", "guest_email": true,
-        "consent_text": "Send meg tilbud på e-post.",
+        "consent_text": CONSENT_TEXT,
         "segments": [
             { "label": "Gevinst", "weight": 1, "prize": "50 % rabatt", "stock": stock },
             { "label": "Prøv igjen", "weight": 0, "fallback": true },
@@ -492,7 +492,7 @@ async fn guests_play_by_email_and_their_consent_is_stored_with_the_text_they_saw
         .map(|r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .collect()
     });
-    let text = Some("Send meg tilbud på e-post.".to_owned());
+    let text = Some(CONSENT_TEXT.to_owned());
     assert_eq!(
         rows,
         [
@@ -522,6 +522,61 @@ async fn guests_play_by_email_and_their_consent_is_stored_with_the_text_they_saw
     let guest = play_as_guest(&shop.router, "members", "kari@example.no", true).await;
     assert_eq!(guest.status, StatusCode::FORBIDDEN);
     assert_eq!(guest.error_code(), "guests_not_allowed");
+}
+
+#[tokio::test]
+async fn a_consent_counts_only_for_the_text_the_campaign_shows_now() {
+    let shop = shop();
+    shop.put(sure_prize("test", None)).await;
+    // The merchant rewrites the text while Ingrid reads the old one.
+    let mut changed = sure_prize("test", None);
+    changed["consent_text"] = json!("Send meg tilbud og nyhetsbrev på e-post.");
+    shop.put(changed).await;
+
+    let stale = play_as_guest(&shop.router, "test", "ingrid@example.no", true).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    assert_eq!(stale.error_code(), "consent_text_changed");
+    // A ticked box without its text is no record of consent.
+    let key = format!("play-key-{:08}", fresh());
+    let bare = json!({ "email": "ingrid@example.no", "marketing_consent": true });
+    let bare = play_raw(&shop.router, "test", bare, None, Some(&key)).await;
+    assert_eq!(bare.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bare.error_code(), "invalid_body");
+    // Neither drew anything, so she has not played yet.
+    assert_eq!(shop.count("SELECT count(*) FROM plays"), 0);
+    assert_eq!(shop.count("SELECT count(*) FROM game_coupons"), 0);
+
+    // She reads the new text and agrees to it; an unticked box is not compared.
+    let key = format!("play-key-{:08}", fresh());
+    let body = json!({ "email": "ingrid@example.no", "marketing_consent": true,
+                       "consent_text": "Send meg tilbud og nyhetsbrev på e-post." });
+    assert_eq!(
+        play_raw(&shop.router, "test", body, None, Some(&key))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let key = format!("play-key-{:08}", fresh());
+    let body = json!({ "email": "kari@example.no", "consent_text": CONSENT_TEXT });
+    assert_eq!(
+        play_raw(&shop.router, "test", body, None, Some(&key))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        shop.count(
+            "SELECT count(*) FROM plays WHERE email = 'ingrid@example.no' AND marketing_consent = 1
+             AND consent_text = 'Send meg tilbud og nyhetsbrev på e-post.'"
+        ),
+        1
+    );
+    assert_eq!(
+        shop.count(
+            "SELECT count(*) FROM plays WHERE email = 'kari@example.no' AND marketing_consent = 0"
+        ),
+        1
+    );
 }
 
 #[tokio::test]

@@ -118,6 +118,10 @@ pub struct PlayRequest {
     /// The optional marketing-consent checkbox; unticked unless the shopper ticked it.
     #[serde(default)]
     pub marketing_consent: bool,
+    /// With `marketing_consent`: the text she agreed to, as the campaign sent it. The server
+    /// records the consent only when it is still the campaign's text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent_text: Option<String>,
 }
 
 /// A prize won, with the coupon that pays it out.

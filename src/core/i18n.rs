@@ -207,6 +207,7 @@ pub struct Messages at "" {
     pub game_unavailable: String,
     pub game_play_failed: String,
     pub game_signed_out: String,
+    pub game_consent_changed: String,
     pub game_email_label: String,
     pub game_email_hint: String,
     pub game_email_invalid: String,

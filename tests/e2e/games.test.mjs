@@ -38,18 +38,22 @@ const TWELVE = {
     : { label: `Felt ${i + 1}`, weight: 10, ...(i % 3 === 0 && { prize: `Premie ${i + 1}` }) })),
 };
 
-/** Runs `fn` against a fresh shop whose database also holds `campaigns`, put by the CLI. */
+/**
+ * Runs `fn(shop, put)` against a fresh shop whose database also holds `campaigns`, put by the
+ * CLI; `put(campaign)` saves another (or a changed one) the same way while the shop runs.
+ */
 async function withCampaigns(campaigns, fn) {
   const dir = mkdtempSync(join(tmpdir(), 'lojal-e2e-'));
+  const put = (campaign) => {
+    const file = join(dir, `${campaign.id}.json`);
+    writeFileSync(file, JSON.stringify(campaign));
+    execFileSync(join(ROOT, 'target', 'release', 'shop-api'), ['--db', join(dir, 'shop.sqlite'), 'campaign', 'put', file]);
+  };
   try {
-    for (const campaign of campaigns) {
-      const file = join(dir, `${campaign.id}.json`);
-      writeFileSync(file, JSON.stringify(campaign));
-      execFileSync(join(ROOT, 'target', 'release', 'shop-api'), ['--db', join(dir, 'shop.sqlite'), 'campaign', 'put', file]);
-    }
+    campaigns.forEach(put);
     const shop = await startShop({ dir });
     try {
-      await fn(shop);
+      await fn(shop, put);
     } finally {
       await shop.stop();
     }
@@ -474,10 +478,58 @@ test('a guest plays with an email; the consent box starts unticked and is option
     await consent.check();
     const second = nextPlay(page);
     await wheel(page, 'play').click();
-    assert.deepEqual((await second).request, { email: 'kari@example.no', marketing_consent: true });
+    assert.deepEqual((await second).request, {
+      email: 'kari@example.no', marketing_consent: true,
+      consent_text: 'Ja takk, send meg tilbud og nyheter fra Nordlys Strikk på e-post. Du kan melde deg av når som helst.',
+    });
     await wheel(page, 'result').waitFor({ timeout: 10_000 });
     await page.locator('lojal-wheel').screenshot({ path: join(ARTIFACTS, 'wheel-guest.png') });
   }));
+
+test('a consent given to a text the merchant has since changed is not recorded: she sees the new text and decides again', () => {
+  const campaign = (consentText) => ({
+    id: 'samtykkehjulet', name: 'Samtykkehjulet', game: 'wheel', starts_at: '2026-01-01T00:00:00Z',
+    guest_email: true, consent_text: consentText,
+    segments: [
+      { label: '10 % rabatt', weight: 1, prize: '10 % rabatt' },
+      { label: 'Prøv igjen', weight: 1, fallback: true },
+    ],
+  });
+  return withCampaigns([campaign('Send meg tilbud på e-post.')], async (shop, put) => {
+    const page = await openPage(browser, shop.url + CAMPAIGN_PAGE, { ...NORWAY, reducedMotion: 'reduce' });
+    await wheel(page, 'play').waitFor();
+    await chooseShopper(page, 'Gjest (oppgir e-post)');
+    await showCampaign(page, 'samtykkehjulet', 2);
+    await wheel(page, 'email-input').fill('ingrid@example.no');
+    const consent = page.locator('lojal-wheel [part=consent] input');
+    await consent.check();
+    // The merchant rewrites the text while the form is open.
+    put(campaign('Send meg tilbud og nyhetsbrev på e-post.'));
+
+    const refused = nextPlay(page, 'samtykkehjulet');
+    await wheel(page, 'play').click();
+    const first = await refused;
+    assert.deepEqual([first.status, first.body.error.code], [409, 'consent_text_changed']);
+    assert.deepEqual(first.request, { email: 'ingrid@example.no', marketing_consent: true, consent_text: 'Send meg tilbud på e-post.' });
+    await page.waitForFunction(() => document.querySelector('lojal-wheel').shadowRoot
+      .querySelector('[part=consent]')?.textContent.startsWith('Send meg tilbud og nyhetsbrev'));
+    assert.equal(plain(await wheel(page, 'notice').textContent()),
+      'Butikken har endret samtykketeksten. Les den på nytt, og kryss av hvis du er enig.');
+    assert.equal(await consent.isChecked(), false, 'she decides again');
+    assert.equal(await wheel(page, 'email-input').inputValue(), 'ingrid@example.no', 'her address is kept');
+    assert.equal(await wheel(page, 'result').count(), 0, 'nothing was drawn');
+    await page.locator('lojal-wheel').screenshot({ path: join(ARTIFACTS, 'wheel-consent-changed.png') });
+
+    await consent.check();
+    const accepted = nextPlay(page, 'samtykkehjulet');
+    await wheel(page, 'play').click();
+    const second = await accepted;
+    assert.equal(second.status, 200);
+    assert.equal(second.request.consent_text, 'Send meg tilbud og nyhetsbrev på e-post.');
+    await wheel(page, 'result').waitFor({ timeout: 10_000 });
+    assert.deepEqual(page.pageErrors, []);
+  });
+});
 
 test('campaign over, and the API down: calm messages, and the page keeps working', () =>
   withShop(async (shop) => {

@@ -76,6 +76,9 @@ pub struct GameCtl {
     /// Kept until the server gives a definite answer, so a retry after a lost answer gets the
     /// same play instead of a refusal.
     key: StoredValue<Option<String>>,
+    loaded: LocalResource<Result<Loaded, String>>,
+    /// The notice to show once the campaign has loaded again.
+    notice_after_load: StoredValue<Option<String>>,
 }
 
 fn new_idempotency_key() -> String {
@@ -172,6 +175,7 @@ impl GameCtl {
         let phase = RwSignal::new(Phase::Loading);
         let notice = RwSignal::new(None::<String>);
         let key = StoredValue::new(None::<String>);
+        let notice_after_load = StoredValue::new(None::<String>);
         let host_value = StoredValue::new(host);
         let generation = RwSignal::new(0_u64);
         // A new campaign or shopper starts over, whatever the last one did.
@@ -184,7 +188,7 @@ impl GameCtl {
                 Ok(Loaded { campaign, signed }) => {
                     generation.update(|g| *g += 1);
                     key.set_value(None);
-                    notice.set(None);
+                    notice.set(notice_after_load.try_update_value(Option::take).flatten());
                     phase.set(match campaign.state {
                         CampaignState::Over => Phase::Over,
                         CampaignState::Upcoming => Phase::Upcoming(campaign.starts_at.clone()),
@@ -228,6 +232,8 @@ impl GameCtl {
             email_input: NodeRef::new(),
             generation,
             key,
+            loaded,
+            notice_after_load,
         }
     }
 
@@ -310,11 +316,16 @@ impl GameCtl {
                     return;
                 };
                 self.email_invalid.set(false);
+                // A consent travels with the words she agreed to; the server checks them.
+                let consent_text = campaign
+                    .consent_text
+                    .clone()
+                    .filter(|_| self.consent.get_untracked());
                 (
                     PlayRequest {
                         email: Some(email),
-                        marketing_consent: self.consent.get_untracked()
-                            && campaign.consent_text.is_some(),
+                        marketing_consent: consent_text.is_some(),
+                        consent_text,
                         ..PlayRequest::default()
                     },
                     None,
@@ -380,6 +391,16 @@ impl GameCtl {
             (Some(401), _) => {
                 self.notice.set(Some(m.game_signed_out.clone()));
                 self.phase.set(Phase::Ready);
+            }
+            // The merchant changed the text since it was shown: nothing was drawn. The new
+            // text is loaded, the box unticked, and she decides again.
+            (Some(409), Some("consent_text_changed")) => {
+                self.consent.set(false);
+                self.notice.set(Some(m.game_consent_changed.clone()));
+                self.notice_after_load
+                    .set_value(Some(m.game_consent_changed.clone()));
+                self.phase.set(Phase::Ready);
+                self.loaded.refetch();
             }
             (Some(422), Some("invalid_email")) => {
                 self.email_invalid.set(true);

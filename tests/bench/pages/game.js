@@ -38,7 +38,8 @@ export function frame(root, c) {
       const value = input.value.trim().toLowerCase();
       const ok = /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value);
       email.querySelector('.error').textContent = ok ? '' : 'Skriv inn en gyldig e-postadresse for å spille.';
-      return ok ? { email: value, marketing_consent: email.querySelector('.consent input').checked } : null;
+      const consent = email.querySelector('.consent input').checked;
+      return ok ? { email: value, marketing_consent: consent, ...(consent && { consent_text: c.consent_text }) } : null;
     },
     status: root.querySelector('.status'),
   };

@@ -83,6 +83,18 @@ impl std::fmt::Display for ApiError {
     }
 }
 
+/// `parse`'s verdict on a successful answer's body, its error naming the endpoint.
+fn parse_body<T, E: std::fmt::Display>(
+    endpoint: String,
+    body: &str,
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> Result<T, ApiError> {
+    parse(body).map_err(|e| ApiError::Body {
+        endpoint,
+        problem: e.to_string(),
+    })
+}
+
 /// Resolves a relative base such as `/api/v1` against the page, so every error message names
 /// the full URL a merchant can paste into a browser or curl.
 pub fn absolute(base: String) -> String {
@@ -134,24 +146,8 @@ impl ApiClient {
         headers: &[(&str, &str)],
         parse: impl Fn(&str) -> Result<T, E>,
     ) -> Result<T, ApiError> {
-        let url = absolute(url.to_owned());
-        let endpoint = format!("GET {url}");
-        let body = self
-            .send(
-                &endpoint,
-                true,
-                || {
-                    headers
-                        .iter()
-                        .fold(Request::get(&url), |r, (k, v)| r.header(k, v))
-                },
-                None,
-            )
-            .await?;
-        parse(&body).map_err(|e| ApiError::Body {
-            endpoint,
-            problem: e.to_string(),
-        })
+        let (endpoint, body) = self.get_text(url, headers).await?;
+        parse_body(endpoint, &body, parse)
     }
 
     /// POSTs JSON. With an idempotency key the server applies it once however often it
@@ -164,9 +160,40 @@ impl ApiClient {
         idempotency_key: Option<&str>,
         parse: impl Fn(&str) -> Result<T, E>,
     ) -> Result<T, ApiError> {
+        let (endpoint, body) = self
+            .post_text(path, headers, &json, idempotency_key)
+            .await?;
+        parse_body(endpoint, &body, parse)
+    }
+
+    // The request halves are not generic over what the body parses into: one copy of the
+    // retry loop serves every endpoint, where a generic one was compiled again for each.
+    async fn get_text(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<(String, String), ApiError> {
+        let url = absolute(url.to_owned());
+        let endpoint = format!("GET {url}");
+        let build = || {
+            headers
+                .iter()
+                .fold(Request::get(&url), |r, (k, v)| r.header(k, v))
+        };
+        let body = self.send(&endpoint, true, &build, None).await?;
+        Ok((endpoint, body))
+    }
+
+    async fn post_text(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+        json: &str,
+        idempotency_key: Option<&str>,
+    ) -> Result<(String, String), ApiError> {
         let url = url::join(&self.base, path);
         let endpoint = format!("POST {url}");
-        let builder = || {
+        let build = || {
             let request = headers
                 .iter()
                 .fold(Request::post(&url), |r, (k, v)| r.header(k, v))
@@ -177,19 +204,16 @@ impl ApiClient {
             }
         };
         let body = self
-            .send(&endpoint, idempotency_key.is_some(), builder, Some(&json))
+            .send(&endpoint, idempotency_key.is_some(), &build, Some(json))
             .await?;
-        parse(&body).map_err(|e| ApiError::Body {
-            endpoint,
-            problem: e.to_string(),
-        })
+        Ok((endpoint, body))
     }
 
     async fn send(
         &self,
         endpoint: &str,
         safe: bool,
-        build: impl Fn() -> RequestBuilder,
+        build: &dyn Fn() -> RequestBuilder,
         body: Option<&str>,
     ) -> Result<String, ApiError> {
         let mut attempts = 0;

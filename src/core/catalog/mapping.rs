@@ -579,24 +579,25 @@ impl Mapping {
                 }
             });
         let image = image.map(|src| {
-            let mut candidates = None;
-            let mut field = None;
-            match &self.image_srcset {
+            // The shop's own srcset field (named in a warning when nothing in it is safe), else
+            // one made from the image URL for a resizing CDN.
+            let (candidates, from_field) = match &self.image_srcset {
                 Some(p) => match present(p.resolve(item)) {
-                    None => {}
-                    Some(Value::String(s)) => {
-                        candidates = Some(s.clone());
-                        field = Some(p);
-                    }
+                    None => (None, None),
+                    Some(Value::String(s)) => (Some(s.clone()), Some(p)),
                     Some(_) => {
                         note("image_srcset", p, "must be a string; shown without it");
+                        (None, None)
                     }
                 },
-                None => candidates = self.image_widths.as_ref().and_then(|w| w.candidates(&src)),
-            }
+                None => (
+                    self.image_widths.as_ref().and_then(|w| w.candidates(&src)),
+                    None,
+                ),
+            };
             // Made from the checked image URL or not, every candidate is checked again.
             let srcset = candidates.and_then(|c| url::safe_srcset(&c, context.origin.as_deref()));
-            if let (None, Some(p)) = (&srcset, field) {
+            if let (None, Some(p)) = (&srcset, from_field) {
                 note("image_srcset", p, "has no safe candidate; shown without it");
             }
             Image {

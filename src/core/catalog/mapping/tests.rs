@@ -18,6 +18,14 @@ fn context(limit: usize) -> Context {
     }
 }
 
+/// A shop whose Shopify prices are in kroner (the recommendations JSON names no currency).
+fn in_nok(limit: usize) -> Context {
+    Context {
+        currency: Some("NOK".into()),
+        ..context(limit)
+    }
+}
+
 fn nok(amount: i64, exponent: u8) -> Price {
     Price {
         currency: "NOK".into(),
@@ -79,10 +87,7 @@ fn assert_safe(product: &Product) {
 #[test]
 fn the_shopify_preset_reads_recommendations_products_json() {
     let mapping = Mapping::preset("shopify").unwrap();
-    let context = Context {
-        currency: Some("NOK".into()),
-        ..context(10)
-    };
+    let context = in_nok(10);
     let mapped = mapping.apply_body(SHOPIFY, &context).unwrap();
     assert_eq!(mapped.warnings, vec![]);
     let products = &mapped.products;
@@ -386,10 +391,7 @@ fn hostile_items_are_neutralised_or_skipped_one_warning_each() {
 #[test]
 fn hostile_shopify_items_are_neutralised_or_skipped_one_warning_each() {
     let mapping = Mapping::preset("shopify").unwrap();
-    let context = Context {
-        currency: Some("NOK".into()),
-        ..context(200)
-    };
+    let context = in_nok(200);
     let mapped = mapping.apply_body(HOSTILE_SHOPIFY, &context).unwrap();
     mapped.products.iter().for_each(assert_safe);
     let ids: Vec<&str> = mapped.products.iter().map(|p| p.id.as_str()).collect();

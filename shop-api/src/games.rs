@@ -249,7 +249,7 @@ pub fn play_in_transaction(
             &segment.label,
             prize.as_ref().map(|p| p.code.as_str()),
             email,
-            consent_given && consent_text.is_some(),
+            consent_given,
             consent_text,
             &now,
             format!("+{} seconds", config.play_every_seconds),

@@ -184,11 +184,13 @@ impl GameCtl {
                 phase.set(Phase::Loading);
                 return;
             };
+            // Taken by whichever load comes next, so a reload that fails leaves none for later.
+            let pending_notice = notice_after_load.try_update_value(Option::take).flatten();
             match loaded {
                 Ok(Loaded { campaign, signed }) => {
                     generation.update(|g| *g += 1);
                     key.set_value(None);
-                    notice.set(notice_after_load.try_update_value(Option::take).flatten());
+                    notice.set(pending_notice);
                     phase.set(match campaign.state {
                         CampaignState::Over => Phase::Over,
                         CampaignState::Upcoming => Phase::Upcoming(campaign.starts_at.clone()),

@@ -119,6 +119,16 @@ ensure_chromium() {
   export LOJAL_CHROMIUM="$CHROMIUM"
 }
 
+# php-cli runs the docs pages' WooCommerce snippets against the API (tests/e2e/signing.test.mjs).
+ensure_php() {
+  if ! command -v php >/dev/null; then
+    log "installing Debian's php-cli"
+    apt_update_once
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq php-cli >/dev/null
+  fi
+  command -v php >/dev/null || die "no php after apt-get install php-cli"
+}
+
 # wasm-bindgen-test drives Chromium through chromedriver, with the flags of tests/webdriver.json.
 run_wasm_browser_tests() {
   ensure_chromium

@@ -26,6 +26,7 @@ log "package checks: custom-elements.json against the code, and the size budget"
 node --test --test-reporter=spec tests/package/
 
 log "browser tests: Playwright in Chromium against the demo and a real shop-api"
+ensure_php
 node --test --test-concurrency=1 --test-reporter=spec tests/e2e/
 
 log "the durability test again, with the API on PostgreSQL"

@@ -10,7 +10,8 @@ use crate::db::DbError;
 
 #[derive(Debug)]
 pub enum ApiError {
-    InvalidSignature,
+    /// A customer signature that is missing, forged, expired or of the refused timeless form.
+    InvalidSignature(crate::identity::Refusal),
     UnknownCustomer,
     UnknownReward,
     UnknownProduct,
@@ -64,11 +65,7 @@ impl ApiError {
     fn parts(&self) -> (StatusCode, &'static str, String) {
         use ApiError::*;
         match self {
-            InvalidSignature => (
-                StatusCode::UNAUTHORIZED,
-                "invalid_signature",
-                "the x-lojal-signature header is missing or does not match the customer id".into(),
-            ),
+            InvalidSignature(refusal) => (StatusCode::UNAUTHORIZED, "invalid_signature", refusal.to_string()),
             UnknownCustomer => (StatusCode::NOT_FOUND, "unknown_customer", "no such customer".into()),
             UnknownReward => (
                 StatusCode::NOT_FOUND,

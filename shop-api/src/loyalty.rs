@@ -78,11 +78,10 @@ pub(crate) fn authenticate(
         .get(SIGNATURE_HEADER)
         .and_then(|value| value.to_str().ok())
         .unwrap_or("");
-    if state.secret.verify(customer_id, signature) {
-        Ok(())
-    } else {
-        Err(ApiError::InvalidSignature)
-    }
+    state
+        .secret
+        .verify(customer_id, signature)
+        .map_err(ApiError::InvalidSignature)
 }
 
 pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {

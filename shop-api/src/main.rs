@@ -6,9 +6,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use lojal::core::games::CampaignConfig;
+use shop_api::identity::{ShopSecret, parse_max_age};
 use shop_api::limits::{Rate, RateLimits};
 use shop_api::merchant::MerchantToken;
-use shop_api::{AppState, Options, app, db::Db, identity::ShopSecret, parse_origins};
+use shop_api::{AppState, Options, app, db::Db, parse_origins};
 
 /// The demo's secret. A real shop sets its own; the server says so loudly when it is missing.
 const DEMO_SECRET: &str = "lojal-demo-secret";
@@ -46,6 +47,14 @@ struct Cli {
     /// Writes (POST) per signed-in customer, e.g. `2/s,burst=10`.
     #[arg(long, default_value = "2/s,burst=10")]
     rate_limit_customer: Rate,
+    /// How long a `customer-sig` is accepted after the time it carries, e.g. `24h`, `90m`,
+    /// `2d` (1 minute to 30 days).
+    #[arg(long, env = "LOJAL_SIGNATURE_MAX_AGE", default_value = "24h", value_parser = parse_max_age)]
+    signature_max_age: u64,
+    /// Legacy: also accept the old timeless `customer-sig` (hex HMAC of the id alone), which
+    /// never expires. Only while a theme moves to the timed form; logs a warning at start.
+    #[arg(long, env = "LOJAL_LEGACY_TIMELESS_SIGNATURES")]
+    legacy_timeless_signatures: bool,
     /// Turn the rate limits off (load tests).
     #[arg(long)]
     no_rate_limits: bool,
@@ -58,7 +67,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Print the customer-sig a theme renders for a customer id (HMAC-SHA256 under LOJAL_SHOP_SECRET).
+    /// Print a fresh customer-sig for a customer id: `t=<now>,v1=<HMAC-SHA256 of '<id>.<now>'
+    /// under LOJAL_SHOP_SECRET>`.
     Sign { customer_id: String },
     /// Reward-game campaigns in the database given by --db or --database-url.
     #[command(subcommand)]
@@ -85,7 +95,13 @@ fn main() -> ExitCode {
             }
         };
     }
-    let secret = shop_secret();
+    let secret = match shop_secret(&cli) {
+        Ok(secret) => secret,
+        Err(error) => {
+            eprintln!("shop-api: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     if let Some(Command::Sign { customer_id }) = &cli.command {
         println!("{}", secret.sign(customer_id));
         return ExitCode::SUCCESS;
@@ -141,8 +157,9 @@ fn database_name(cli: &Cli) -> String {
     }
 }
 
-fn shop_secret() -> ShopSecret {
-    match std::env::var("LOJAL_SHOP_SECRET") {
+/// The shop's signing secrets and the rules for accepting signatures, from the environment.
+fn shop_secret(cli: &Cli) -> Result<ShopSecret, String> {
+    let secret = match std::env::var("LOJAL_SHOP_SECRET") {
         Ok(secret) if !secret.is_empty() => ShopSecret::new(secret),
         _ => {
             eprintln!(
@@ -151,6 +168,38 @@ fn shop_secret() -> ShopSecret {
             );
             ShopSecret::new(DEMO_SECRET)
         }
+    };
+    let mut secret = secret
+        .with_max_age(cli.signature_max_age)
+        .map_err(|e| format!("LOJAL_SIGNATURE_MAX_AGE: {e}"))?
+        .with_legacy_timeless(cli.legacy_timeless_signatures);
+    // Rotation: signatures made with the secret being replaced stay valid until it is unset.
+    if let Ok(previous) = std::env::var("LOJAL_SHOP_SECRET_PREVIOUS")
+        && !previous.is_empty()
+    {
+        secret = secret.with_previous(previous);
+    }
+    Ok(secret)
+}
+
+/// Says at start what a merchant must know about the signature settings in force.
+fn announce_signature_rules(secret: &ShopSecret, legacy: bool) {
+    if secret.has_previous() {
+        eprintln!(
+            "shop-api: note: LOJAL_SHOP_SECRET_PREVIOUS is set: signatures made with the previous \
+             secret are accepted too. Unset it once the theme has rendered with the new secret \
+             for longer than the signature window ({} s).",
+            secret.max_age_secs()
+        );
+    }
+    if legacy {
+        eprintln!(
+            "shop-api: warning: LOJAL_LEGACY_TIMELESS_SIGNATURES is on: the old timeless \
+             customer-sig is accepted and never expires, so a leaked one can spend a shopper's \
+             points for as long as the secret lasts. Turn it off as soon as every page renders \
+             t=<unix seconds>,v1=<HMAC of '<id>.<t>'>: once the updated theme has been live for \
+             longer than your pages are cached. It will be removed in a later release."
+        );
     }
 }
 
@@ -169,6 +218,7 @@ async fn serve(cli: Cli, secret: ShopSecret) -> Result<(), Box<dyn std::error::E
             None
         }
     };
+    announce_signature_rules(&secret, cli.legacy_timeless_signatures);
     let db = open_db(&cli)?;
     eprintln!("shop-api: data in {}", database_name(&cli));
     if !cli.dist.join("lojal.js").is_file() {

@@ -1,7 +1,7 @@
 //! The demo storefront: `www/` as a static site, and the widget bundle under `/lojal/`.
 //!
 //! A real shop's theme renders each shopper's signature on the server; the demo does the same by
-//! replacing `{{sig:CUSTOMER_ID}}` in its HTML with the HMAC of that id.
+//! replacing `{{sig:CUSTOMER_ID}}` in its HTML with a fresh signature of that id (`t=…,v1=…`).
 
 use std::path::Path;
 
@@ -109,7 +109,7 @@ async fn sign_customer_ids(
     let Ok(html) = std::str::from_utf8(&bytes) else {
         return Response::from_parts(parts, Body::from(bytes));
     };
-    let signed = fill_signatures(html, &state.secret);
+    let signed = fill_signatures(html, &state.secret, crate::identity::unix_now());
     parts.headers.remove(header::CONTENT_LENGTH);
     // The validators describe the file on disk, not the page with signatures in it.
     parts.headers.remove(header::ETAG);
@@ -118,9 +118,10 @@ async fn sign_customer_ids(
     Response::from_parts(parts, Body::from(signed))
 }
 
-/// Replaces every `{{sig:ID}}` whose id is 1–64 characters of `[A-Za-z0-9_-]`; anything else is
-/// left as written so a typo shows up in the page instead of silently signing garbage.
-pub fn fill_signatures(html: &str, secret: &ShopSecret) -> String {
+/// Replaces every `{{sig:ID}}` whose id is 1–64 characters of `[A-Za-z0-9_-]` with a signature
+/// made at `now`, as a theme renders a fresh one on every page; anything else is left as written
+/// so a typo shows up in the page instead of silently signing garbage.
+pub fn fill_signatures(html: &str, secret: &ShopSecret, now: u64) -> String {
     const OPEN: &str = "{{sig:";
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
@@ -129,7 +130,7 @@ pub fn fill_signatures(html: &str, secret: &ShopSecret) -> String {
         let after = &rest[start + OPEN.len()..];
         match after.find("}}") {
             Some(end) if is_customer_id(&after[..end]) => {
-                out.push_str(&secret.sign(&after[..end]));
+                out.push_str(&secret.sign_at(&after[..end], now));
                 rest = &after[end + 2..];
             }
             _ => {
@@ -169,13 +170,14 @@ mod tests {
     fn signatures_are_filled_in_and_malformed_placeholders_kept() {
         let secret = ShopSecret::new("s");
         let html = r#"<a data-sig="{{sig:c-1}}">{{sig:c-1}} {{sig:bad id}} {{sig:}} {{sig:x"#;
-        let sig = secret.sign("c-1");
+        let sig = secret.sign_at("c-1", 1_764_000_000);
+        assert!(sig.starts_with("t=1764000000,v1="));
         assert_eq!(
-            fill_signatures(html, &secret),
+            fill_signatures(html, &secret, 1_764_000_000),
             format!(r#"<a data-sig="{sig}">{sig} {{{{sig:bad id}}}} {{{{sig:}}}} {{{{sig:x"#)
         );
         assert_eq!(
-            fill_signatures("no placeholders, æøå", &secret),
+            fill_signatures("no placeholders, æøå", &secret, 0),
             "no placeholders, æøå"
         );
     }

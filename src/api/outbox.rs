@@ -175,13 +175,26 @@ async fn attempt(entry: &Entry) -> (Outcome, Option<ErrorBody>) {
     )
 }
 
-/// Sends a claimed entry once and records the verdict in storage.
+/// Sends a claimed entry and records the verdict in storage: once, or twice when the API
+/// refused the shopper's signature and the answer goes again without her.
 async fn send(mut entry: Entry) -> (Verdict, Option<ErrorBody>) {
     IN_FLIGHT.with(|f| f.borrow_mut().insert(entry.key.clone()));
-    entry.claim(now());
-    save(&entry);
-    let (outcome, error) = attempt(&entry).await;
-    let verdict = entry.settle(outcome, now(), js_sys::Math::random());
+    let (verdict, error) = loop {
+        entry.claim(now());
+        save(&entry);
+        let (outcome, error) = attempt(&entry).await;
+        let verdict = entry.settle(outcome, now(), js_sys::Math::random());
+        if verdict != Verdict::Anonymised {
+            break (verdict, error);
+        }
+        let message = error
+            .as_ref()
+            .map_or_else(String::new, |e| format!(": {}", e.error.message));
+        console_error(&format!(
+            "POST {}: HTTP 401{message}; sending the answer again without the customer",
+            entry.url
+        ));
+    };
     match verdict {
         Verdict::Delivered => remove(&entry),
         Verdict::Rejected { status } => {
@@ -197,7 +210,7 @@ async fn send(mut entry: Entry) -> (Verdict, Option<ErrorBody>) {
                 ));
             }
         }
-        Verdict::RetryAt(_) => {
+        Verdict::RetryAt(_) | Verdict::Anonymised => {
             save(&entry);
         }
     }
@@ -218,8 +231,8 @@ pub async fn submit(entry: Entry) -> Delivery {
             code: error.as_ref().map(|e| e.error.code.clone()),
             message: error.map_or_else(|| format!("HTTP {status}"), |e| e.error.message),
         },
-        Verdict::RetryAt(_) if durable => Delivery::Queued,
-        Verdict::RetryAt(_) => Delivery::Failed {
+        Verdict::RetryAt(_) | Verdict::Anonymised if durable => Delivery::Queued,
+        Verdict::RetryAt(_) | Verdict::Anonymised => Delivery::Failed {
             message: format!(
                 "POST {}: no answer, and this browser does not let the page keep it for later",
                 entry.url

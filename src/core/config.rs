@@ -13,7 +13,7 @@ pub enum Identity {
 /// Why an element's identity attributes cannot be used.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum InvalidIdentity {
-    /// The id is there but the signature is missing or not 64 hex digits.
+    /// The id is there but the signature is missing or not of the form `t=<digits>,v1=<64 hex>`.
     Signature,
     /// The id is longer than 128 bytes or holds control characters.
     CustomerId,
@@ -23,7 +23,7 @@ impl std::fmt::Display for InvalidIdentity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Signature => f.write_str(
-                "`customer-sig` must be the 64-hex-digit HMAC-SHA256 of `customer-id` under the shop secret",
+                "`customer-sig` must be `t=<unix seconds>,v1=<hex HMAC-SHA256 of '<customer-id>.<t>'>`, rendered by the shop's server for every page",
             ),
             Self::CustomerId => f.write_str("`customer-id` is too long or holds control characters"),
         }
@@ -47,13 +47,25 @@ impl Identity {
             return Err(InvalidIdentity::CustomerId);
         }
         let signature = signature.map(str::trim).unwrap_or_default();
-        if signature.len() != 64 || !signature.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if !is_signature(signature) {
             return Err(InvalidIdentity::Signature);
         }
         Ok(Self::Customer {
             id: id.to_owned(),
             signature: signature.to_ascii_lowercase(),
         })
+    }
+}
+
+/// `t=<1–12 digits>,v1=<64 hex digits>`, or the legacy 64 hex digits alone, which only a server
+/// with the legacy setting accepts. Whether it is genuine and recent is the API's to say.
+fn is_signature(signature: &str) -> bool {
+    let is_mac = |s: &str| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit());
+    match signature.split_once(",v1=") {
+        Some((t, mac)) => t.strip_prefix("t=").is_some_and(|t| {
+            (1..=12).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit())
+        }) && is_mac(mac),
+        None => is_mac(signature),
     }
 }
 
@@ -74,7 +86,9 @@ pub fn api_base(element: Option<&str>, script: Option<&str>) -> String {
 mod tests {
     use super::*;
 
-    const SIG: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+    const SIG: &str =
+        "t=1764000000,v1=0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+    const TIMELESS: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
 
     #[test]
     fn identity_attributes_are_read_strictly() {
@@ -82,8 +96,11 @@ mod tests {
             id: id.into(),
             signature: SIG.into(),
         };
-        let upper = SIG.to_ascii_uppercase();
+        let upper = SIG.replace("0f1e", "0F1E");
         let not_hex = SIG.replace('0', "g");
+        let no_mac = "t=1764000000";
+        let no_time = "t=,v1=0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+        let short_mac = &SIG[..SIG.len() - 1];
         let too_long = "x".repeat(129);
         type Case<'a> = (
             Option<&'a str>,
@@ -96,6 +113,17 @@ mod tests {
             (Some("   "), None, Ok(Identity::Guest)),
             (Some("c-1001"), Some(SIG), Ok(customer("c-1001"))),
             (Some(" c-1001 "), Some(&upper), Ok(customer("c-1001"))),
+            (
+                Some("c-1001"),
+                Some(TIMELESS),
+                Ok(Identity::Customer {
+                    id: "c-1001".into(),
+                    signature: TIMELESS.into(),
+                }),
+            ),
+            (Some("c-1001"), Some(no_mac), Err(InvalidIdentity::Signature)),
+            (Some("c-1001"), Some(no_time), Err(InvalidIdentity::Signature)),
+            (Some("c-1001"), Some(short_mac), Err(InvalidIdentity::Signature)),
             (Some("c-1001"), None, Err(InvalidIdentity::Signature)),
             (Some("c-1001"), Some("abc"), Err(InvalidIdentity::Signature)),
             (

@@ -123,7 +123,26 @@ impl Entry {
             self.attempts += 1;
             self.next_attempt_at_ms = at;
         }
+        if verdict == (Verdict::Rejected { status: 401 }) && self.anonymise() {
+            return Verdict::Anonymised;
+        }
         verdict
+    }
+
+    /// Drops the shopper from a signed entry (its signature, and `customer_id` from its body),
+    /// due at once. `false` when there is nothing to drop or the body is not a JSON object.
+    fn anonymise(&mut self) -> bool {
+        if self.signature.is_none() {
+            return false;
+        }
+        let Ok(serde_json::Value::Object(mut body)) = serde_json::from_str(&self.body) else {
+            return false;
+        };
+        body.remove("customer_id");
+        self.body = serde_json::Value::Object(body).to_string();
+        self.signature = None;
+        self.next_attempt_at_ms = 0.0;
+        true
     }
 }
 
@@ -137,6 +156,10 @@ pub enum Verdict {
     Rejected { status: u16 },
     /// No answer, or a "not now" status: keep it and try again at this instant (Unix ms).
     RetryAt(f64),
+    /// 401 for a signed entry: the shopper's signature expired (an answer that waited offline
+    /// longer than the shop's window) or was refused. The answer counts more than who gave it:
+    /// the entry now goes without the shopper and is due at once.
+    Anonymised,
 }
 
 /// The verdict on attempt number `attempts_made` (1 for the first).
@@ -234,6 +257,40 @@ mod tests {
         for (outcome, expected) in cases {
             assert_eq!(verdict(outcome, 1, 1_000.0, 0.5), expected, "{outcome:?}");
         }
+    }
+
+    #[test]
+    fn a_signed_answer_refused_for_its_signature_is_sent_again_without_the_shopper() {
+        let mut e = entry();
+        e.body = r#"{"type":"nps","score":9,"customer_id":"c-1001","campaign":"2026-Q4"}"#.into();
+        e.signature = Some(format!("t=1764000000,v1={}", "ab".repeat(32)));
+        e.next_attempt_at_ms = 99_000.0;
+        assert_eq!(e.settle(status(401), 100_000.0, 0.5), Verdict::Anonymised);
+        assert_eq!(e.signature, None);
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&e.body).unwrap(),
+            serde_json::json!({"type": "nps", "score": 9, "campaign": "2026-Q4"})
+        );
+        assert!(e.is_due(0.0));
+        assert_eq!(e.key, entry().key, "the same answer, so the same idempotency key");
+        // Without the shopper a second 401 is the server's last word, as for any guest.
+        assert_eq!(
+            e.settle(status(401), 100_500.0, 0.5),
+            Verdict::Rejected { status: 401 }
+        );
+        // Other refusals of a signed answer are not about the signature.
+        let mut signed = entry();
+        signed.signature = Some("ab".repeat(32));
+        assert_eq!(
+            signed.settle(status(422), 0.0, 0.5),
+            Verdict::Rejected { status: 422 }
+        );
+        // A body that is not an object cannot be rewritten: it is rejected as before.
+        signed.body = "[1]".into();
+        assert_eq!(
+            signed.settle(status(401), 0.0, 0.5),
+            Verdict::Rejected { status: 401 }
+        );
     }
 
     #[test]

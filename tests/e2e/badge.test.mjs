@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { launch, openPage, api, demoSignature, plain, ARTIFACTS, withShop } from './harness.mjs';
+import { launch, openPage, api, demoSignature, plain, ARTIFACTS, withShop, signAt, SHOP_SECRET } from './harness.mjs';
 
 let browser;
 before(async () => (browser = await launch()));
@@ -173,6 +173,48 @@ test('a forged signature gets the guest offer, a 401 from the API and one clear 
     const forged = await api(shop, '/loyalty/c-1003', { signature: await demoSignature(page, 'c-1001') });
     assert.equal(forged.status, 401);
     assert.equal(forged.body.error.code, 'invalid_signature');
+  }));
+
+test('the demo renders a fresh, time-bound signature on every page load', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, shop.url);
+    await points(page).waitFor();
+    const first = await page.locator('#badge').getAttribute('customer-sig');
+    const [, t] = first.match(/^t=(\d+),v1=[0-9a-f]{64}$/) ?? [];
+    assert.ok(t, `not a time-bound signature: ${first}`);
+    assert.ok(Math.abs(Number(t) - Date.now() / 1000) < 60, `signed at ${t}, not now`);
+    assert.equal(first, signAt('c-1001', Number(t)), 'the HMAC of "c-1001.<t>" under the shop secret');
+    assert.equal((await api(shop, '/loyalty/c-1001', { signature: first })).status, 200);
+    // A second later the page is rendered again, with a new time.
+    await page.waitForTimeout(1100);
+    await page.reload();
+    const second = await page.locator('#badge').getAttribute('customer-sig');
+    assert.notEqual(second, first);
+    assert.deepEqual(page.consoleErrors, []);
+  }));
+
+test('an expired signature gets the guest offer and one console error that says it expired', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, shop.url);
+    await points(page).waitFor();
+    const statuses = [];
+    page.on('response', (r) => r.url().includes('/loyalty/c-1001') && statuses.push(r.status()));
+    // Signed 25 hours ago with the shop's own secret: genuine, but older than the 24-hour window.
+    const expired = signAt('c-1001', Math.floor(Date.now() / 1000) - 25 * 3600);
+    await page.evaluate((sig) => {
+      const badge = document.querySelector('#badge');
+      badge.setAttribute('customer-sig', sig);
+    }, expired);
+    const cta = page.locator('lojal-badge [part=cta]');
+    await cta.waitFor();
+    assert.equal(plain(await cta.textContent()), '★Bli medlem og få 100 poeng');
+    assert.equal(await points(page).count(), 0, 'no balance is shown for an expired signature');
+    assert.deepEqual(statuses, [401]);
+    const errors = page.consoleErrors.filter((e) => e.startsWith('lojal: <lojal-badge>'));
+    assert.equal(errors.length, 1, errors.join('\n'));
+    assert.match(errors[0], /HTTP 401: the customer signature has expired: it was made 900\d\d s ago and this shop accepts signatures for 86400 s/);
+    assert.match(errors[0], /showing the guest offer$/);
+    assert.deepEqual(page.pageErrors, []);
   }));
 
 test('with the API down the page still renders and scrolls, and the badge keeps its box', () =>

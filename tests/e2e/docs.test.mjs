@@ -7,27 +7,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, ARTIFACTS, startShop, launch, openPage } from './harness.mjs';
+import { ROOT, ARTIFACTS, startShop, launch, openPage, platformSnippets } from './harness.mjs';
 
 const manifest = JSON.parse(readFileSync(join(ROOT, 'pkg', 'custom-elements.json'), 'utf8'));
 const elements = manifest.modules.flatMap((m) => m.declarations).filter((d) => d.customElement);
 
 const PLATFORMS = ['Plain HTML', 'Shopify', 'WooCommerce'];
-
-/** The text of the code blocks under each platform's heading ("Shopify theme (Liquid)"). */
-function platformSnippets(page) {
-  return page.evaluate((platforms) => {
-    const snippets = {};
-    for (const heading of document.querySelectorAll('main h3')) {
-      const platform = platforms.find((p) => heading.textContent.startsWith(p));
-      if (!platform) continue;
-      for (let next = heading.nextElementSibling; next && !/^H[1-3]$/.test(next.tagName); next = next.nextElementSibling) {
-        if (next.tagName === 'PRE') snippets[platform] = `${snippets[platform] ?? ''}${next.textContent}\n`;
-      }
-    }
-    return snippets;
-  }, PLATFORMS);
-}
 
 let browser;
 let shop;
@@ -73,7 +58,7 @@ for (const element of elements) {
     assert.deepEqual(documented.sort(), expected.sort());
     // The live example is a real, mounted element.
     await page.waitForFunction((tag) => document.querySelector(tag)?.shadowRoot?.querySelector('[part]'), element.tagName);
-    const snippets = await platformSnippets(page);
+    const snippets = await platformSnippets(page, PLATFORMS);
     const tag = element.tagName;
     const takesCustomer = element.attributes.some((a) => a.name === 'customer-sig');
     for (const platform of PLATFORMS) {

@@ -9,13 +9,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHmac } from 'node:crypto';
-import { startShop, MERCHANT_TOKEN } from './harness.mjs';
+import { startShop, MERCHANT_TOKEN, sign } from './harness.mjs';
 
 const CLIENTS = 16;
 const KILL_AFTER_ACKS = 600; // of about 1 000 writes the clients would make
 const KARI = 'c-1003'; // 4 200 points; free shipping costs 300
-const sign = (id) => createHmac('sha256', 'e2e-secret').update(id).digest('hex');
 
 function feedbackRequest(key) {
   return {

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request } from 'node:http';
 import { join } from 'node:path';
-import { launch, openPage, plain, ARTIFACTS, MERCHANT_TOKEN, withShop } from './harness.mjs';
+import { launch, openPage, plain, ARTIFACTS, MERCHANT_TOKEN, withShop, signAt } from './harness.mjs';
 
 let browser;
 before(async () => (browser = await launch()));
@@ -605,6 +605,63 @@ test('a shopper who answered before: an untouched prompt goes once the server sa
     assert.equal(await page.locator('lojal-csat [part=thanks]').textContent(), 'Du har allerede svart på denne. Takk!');
     assert.equal((await storedAnswers(shop)).length, 3, 'the server kept the first answers only');
     assert.deepEqual(page.pageErrors, []);
+  }));
+
+// --- expired signatures --------------------------------------------------------------------------
+
+/** Ingrid's signature, genuine but made 25 hours ago: past the shop's 24-hour window. */
+const expiredSignature = () => signAt('c-1001', Math.floor(Date.now() / 1000) - 25 * 3600);
+
+test('a prompt whose signature has expired answers anonymously and says why, once', () =>
+  withShop(async (shop) => {
+    const expired = expiredSignature();
+    const page = await openPage(browser, null);
+    // The order page as a stale full-page cache would serve it: yesterday's signatures.
+    await page.route(/\/ordre\.html$/, async (route) => {
+      const response = await route.fetch();
+      const body = (await response.text()).replace(/customer-sig="[^"]*"/g, `customer-sig="${expired}"`);
+      await route.fulfill({ response, body });
+    });
+    const checked = page.waitForResponse((r) => r.url().includes('/feedback/answered?type=nps'));
+    await page.goto(`${shop.url}/ordre.html`);
+    assert.equal((await checked).status(), 401);
+    await page.locator('lojal-nps label.option:has(input[value="9"])').click();
+    await page.locator('lojal-nps [part=send]').click();
+    await page.locator('lojal-nps [part=thanks]').waitFor();
+    const answers = await waitForAnswers(shop, 1);
+    assert.equal(answers.length, 1);
+    assert.equal(answers[0].score, '9');
+    assert.equal(answers[0].customer_id, '', 'stored, without the shopper');
+    const errors = page.consoleErrors.filter((e) => e.startsWith('lojal: <lojal-nps>'));
+    assert.equal(errors.length, 1, errors.join('\n'));
+    assert.match(errors[0], /HTTP 401: the customer signature has expired.*; answering anonymously$/);
+    assert.deepEqual(page.pageErrors, []);
+  }));
+
+test('an answer that waited in the outbox past the signature window is delivered anonymously, not dropped', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, `${shop.url}/docs/`);
+    // Left by a visit yesterday that went offline right after Send.
+    const key = '5d1c9e0a-7b7e-4f7a-9d4e-2f6b1c0e8a11';
+    await page.evaluate(([key, url, signature]) => {
+      localStorage.setItem(`lojal:outbox:${key}`, JSON.stringify({
+        key,
+        url,
+        body: JSON.stringify({ type: 'nps', score: 3, text: 'Pakken kom i går', customer_id: 'c-1001', campaign: '2026-Q4', order_id: 'NS-10042' }),
+        signature,
+        created_at_ms: Date.now() - 25 * 3600 * 1000,
+        attempts: 4,
+        next_attempt_at_ms: 0,
+      }));
+    }, [key, `${shop.url}/api/v1/feedback`, expiredSignature()]);
+    await page.goto(`${shop.url}/`);
+    const answers = await waitForAnswers(shop, 1);
+    assert.equal(answers.length, 1);
+    assert.deepEqual([answers[0].score, answers[0].text, answers[0].order_id, answers[0].customer_id], ['3', 'Pakken kom i går', 'NS-10042', '']);
+    await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('lojal:outbox:')));
+    const errors = page.consoleErrors.filter((e) => e.startsWith('lojal: outbox:'));
+    assert.equal(errors.length, 1, errors.join('\n'));
+    assert.match(errors[0], /HTTP 401: the customer signature has expired.*; sending the answer again without the customer$/);
   }));
 
 // --- what each prompt shows, and delivery past a closed tab ---------------------------------------

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, openPage, api, demoSignature, plain, ARTIFACTS, ROOT, startShop, withShop } from './harness.mjs';
+import { launch, openPage, api, demoSignature, plain, ARTIFACTS, ROOT, startShop, withShop, signAt } from './harness.mjs';
 
 let browser;
 before(async () => (browser = await launch()));
@@ -439,6 +439,27 @@ test('tampering gains nothing: edited segments in the DOM, and another customerâ
     assert.equal(forged.body.error.code, 'invalid_signature');
     const mart = await api(shop, '/campaigns/vinterhjulet?customer_id=c-1002', { signature: await demoSignature(page, 'c-1002') });
     assert.equal(mart.body.next_play_at, undefined, 'Mart may still play');
+  }));
+
+test('an expired signature plays as a guest, with one console message that says it expired', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, shop.url + CAMPAIGN_PAGE, NORWAY);
+    await wheel(page, 'play').waitFor();
+    const expired = signAt('c-1002', Math.floor(Date.now() / 1000) - 25 * 3600);
+    const statuses = [];
+    page.on('response', (r) => r.url().includes('/campaigns/vinterhjulet?customer_id=c-1002') && statuses.push(r.status()));
+    await page.evaluate((sig) => {
+      const element = document.querySelector('lojal-wheel');
+      element.setAttribute('customer-id', 'c-1002');
+      element.setAttribute('customer-sig', sig);
+    }, expired);
+    // The guest state: an email to play with, and nothing of Mart's.
+    await wheel(page, 'email-input').waitFor();
+    assert.deepEqual(statuses, [401]);
+    const errors = page.consoleErrors.filter((e) => e.startsWith('lojal: <lojal-wheel>'));
+    assert.equal(errors.length, 1, errors.join('\n'));
+    assert.match(errors[0], /HTTP 401: the customer signature has expired.*; playing as a guest$/);
+    assert.deepEqual(page.pageErrors, []);
   }));
 
 test('a guest plays with an email; the consent box starts unticked and is optional', () =>

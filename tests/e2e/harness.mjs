@@ -5,6 +5,7 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createHmac } from 'node:crypto';
 import { chromium } from 'playwright-core';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -12,6 +13,17 @@ export const ARTIFACTS = join(ROOT, 'target', 'e2e');
 mkdirSync(ARTIFACTS, { recursive: true });
 
 const SERVER = join(ROOT, 'target', 'release', 'shop-api');
+/** The shop secret every test server signs customer ids with. */
+export const SHOP_SECRET = 'e2e-secret';
+
+/** A customer-sig made at `t` (Unix seconds): `t=<t>,v1=<hex HMAC-SHA256 of "<id>.<t>">`. */
+export function signAt(customerId, t, secret = SHOP_SECRET) {
+  return `t=${t},v1=${createHmac('sha256', secret).update(`${customerId}.${t}`).digest('hex')}`;
+}
+
+/** A fresh customer-sig, as a theme renders it. */
+export const sign = (customerId, secret = SHOP_SECRET) => signAt(customerId, Math.floor(Date.now() / 1000), secret);
+
 /** What the merchant's tools send for the feedback summary and export. */
 export const MERCHANT_TOKEN = 'e2e-merchant-token-0123456789';
 
@@ -24,7 +36,7 @@ export async function startShop({ www = join(ROOT, 'www'), dir: keptDir = null, 
   const child = spawn(
     SERVER,
     ['--addr', '127.0.0.1:0', '--db', join(dir, 'shop.sqlite'), '--www', www, '--dist', join(ROOT, 'pkg', 'dist'), ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOJAL_SHOP_SECRET: 'e2e-secret', LOJAL_MERCHANT_TOKEN: MERCHANT_TOKEN } },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOJAL_SHOP_SECRET: SHOP_SECRET, LOJAL_MERCHANT_TOKEN: MERCHANT_TOKEN } },
   );
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
@@ -99,6 +111,24 @@ export async function openPage(browser, url, options = {}) {
 /** The signature the demo page rendered for a shopper (taken from the demo's own switcher). */
 export async function demoSignature(page, customerId) {
   return page.$eval(`#shopper option[value="${customerId}"]`, (o) => o.dataset.sig);
+}
+
+/**
+ * The text of the code blocks under each platform's heading on a docs page ("Shopify theme
+ * (Liquid)" for 'Shopify'), each platform's blocks joined by newlines.
+ */
+export function platformSnippets(page, platforms) {
+  return page.evaluate((platforms) => {
+    const snippets = {};
+    for (const heading of document.querySelectorAll('main h3')) {
+      const platform = platforms.find((p) => heading.textContent.startsWith(p));
+      if (!platform) continue;
+      for (let next = heading.nextElementSibling; next && !/^H[1-3]$/.test(next.tagName); next = next.nextElementSibling) {
+        if (next.tagName === 'PRE') snippets[platform] = `${snippets[platform] ?? ''}${next.textContent}\n`;
+      }
+    }
+    return snippets;
+  }, platforms);
 }
 
 /** Normalises the narrow and ordinary no-break spaces Intl puts between thousands. */

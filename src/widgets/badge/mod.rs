@@ -2,8 +2,8 @@
 //! or Enter a popover of the rewards the balance pays for now, each paid out as a coupon code.
 //! A guest sees the programme's sign-up offer instead.
 //!
-//! Attributes: `customer-id`, `customer-sig` (hex HMAC-SHA256 of the id under the shop secret,
-//! rendered by the theme), `locale`, `strings` (JSON overrides of the locale's strings), `api` (overrides the script tag's `data-api`), `signup-url`
+//! Attributes: `customer-id`, `customer-sig` (`t=<unix seconds>,v1=<hex HMAC-SHA256 of
+//! '<id>.<t>'>` under the shop secret, rendered by the theme), `locale`, `strings` (JSON overrides of the locale's strings), `api` (overrides the script tag's `data-api`), `signup-url`
 //! (overrides the programme's).
 //! Events: `lojal:redeem` with `detail` `{ rewardId, code, expiresAt, points }`.
 //! Parts: `badge`, `trigger`, `points`, `tier`, `progress`, `next`, `popover`, `reward`,

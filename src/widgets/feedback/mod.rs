@@ -149,10 +149,18 @@ pub fn Prompt(
     let variant_attr = attribute("variant");
     let note_attr = attribute("moderation-note");
 
-    // A malformed identity answers anonymously rather than not at all.
+    // A malformed identity, or a signature the API refused (expired, forged), answers
+    // anonymously rather than not at all.
+    let signature_refused = RwSignal::new(false);
     let customer = Memo::new(move |_| match identity.get() {
-        Ok(Identity::Customer { id, signature }) => Some((id, signature)),
+        Ok(Identity::Customer { id, signature }) if !signature_refused.get() => {
+            Some((id, signature))
+        }
         _ => None,
+    });
+    Effect::new(move |_| {
+        identity.track();
+        signature_refused.set(false);
     });
     let trigger = Memo::new(move |_| {
         Trigger::from_attributes(
@@ -238,6 +246,11 @@ pub fn Prompt(
                     .await
                 {
                     Ok(status) => status.answered,
+                    Err(e) if e.status() == Some(401) => {
+                        host.console_error(&format!("{e}; answering anonymously"));
+                        signature_refused.set(true);
+                        false
+                    }
                     // Better to ask once too often than to lose the answer: the server refuses
                     // a second answer anyway.
                     Err(e) => {

@@ -62,9 +62,11 @@ impl Identity {
 fn is_signature(signature: &str) -> bool {
     let is_mac = |s: &str| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit());
     match signature.split_once(",v1=") {
-        Some((t, mac)) => t.strip_prefix("t=").is_some_and(|t| {
-            (1..=12).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit())
-        }) && is_mac(mac),
+        Some((t, mac)) => {
+            t.strip_prefix("t=").is_some_and(|t| {
+                (1..=12).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit())
+            }) && is_mac(mac)
+        }
         None => is_mac(signature),
     }
 }
@@ -121,9 +123,21 @@ mod tests {
                     signature: TIMELESS.into(),
                 }),
             ),
-            (Some("c-1001"), Some(no_mac), Err(InvalidIdentity::Signature)),
-            (Some("c-1001"), Some(no_time), Err(InvalidIdentity::Signature)),
-            (Some("c-1001"), Some(short_mac), Err(InvalidIdentity::Signature)),
+            (
+                Some("c-1001"),
+                Some(no_mac),
+                Err(InvalidIdentity::Signature),
+            ),
+            (
+                Some("c-1001"),
+                Some(no_time),
+                Err(InvalidIdentity::Signature),
+            ),
+            (
+                Some("c-1001"),
+                Some(short_mac),
+                Err(InvalidIdentity::Signature),
+            ),
             (Some("c-1001"), None, Err(InvalidIdentity::Signature)),
             (Some("c-1001"), Some("abc"), Err(InvalidIdentity::Signature)),
             (

@@ -272,7 +272,11 @@ mod tests {
             serde_json::json!({"type": "nps", "score": 9, "campaign": "2026-Q4"})
         );
         assert!(e.is_due(0.0));
-        assert_eq!(e.key, entry().key, "the same answer, so the same idempotency key");
+        assert_eq!(
+            e.key,
+            entry().key,
+            "the same answer, so the same idempotency key"
+        );
         // Without the shopper a second 401 is the server's last word, as for any guest.
         assert_eq!(
             e.settle(status(401), 100_500.0, 0.5),

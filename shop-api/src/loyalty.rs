@@ -244,6 +244,8 @@ pub fn load_program(conn: &mut Conn) -> Result<Program, ApiError> {
         signup_bonus: row.get(1)?,
         signup_url: row.get(2)?,
         tiers,
+        ways_to_earn: Vec::new(),
+        currency: None,
     })
 }
 
@@ -295,5 +297,14 @@ pub fn load_status(conn: &mut Conn, customer_id: &str) -> Result<Option<LoyaltyS
         tier,
         next_tier,
         rewards,
+        pending_points: 0,
+        pending_until: None,
+        expiring: None,
+        activity: Vec::new(),
+        ways_to_earn: Vec::new(),
+        currency: None,
+        birthday: None,
+        birthday_points: 0,
+        referral: None,
     }))
 }

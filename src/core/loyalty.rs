@@ -7,6 +7,10 @@ use serde::{Deserialize, Serialize};
 pub const MAX_TEXT_LEN: usize = 200;
 /// Most rewards one status may list; a programme with more is misconfigured.
 pub const MAX_REWARDS: usize = 100;
+/// Most activity rows one status may carry; the server sends the newest few.
+pub const MAX_ACTIVITY: usize = 50;
+/// Most ways to earn a programme lists.
+pub const MAX_WAYS_TO_EARN: usize = 20;
 
 /// A level of the programme, reached by earning `min_points` qualifying points.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,8 +31,124 @@ pub struct Reward {
     pub cost: u64,
 }
 
-/// `GET /api/v1/loyalty/{customer_id}`: one signed-in shopper's standing.
+/// What a coupon takes off at checkout, as a shopper is told it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Offer {
+    /// `free_shipping`, `fixed_amount` (`amount` in minor units of the programme's currency)
+    /// or `percentage` (`amount` percent).
+    pub kind: String,
+    #[serde(default)]
+    pub amount: Option<u64>,
+}
+
+/// One way to earn points, with its numbers, for "1 poeng per krone", "200 poeng på bursdagen".
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WayToEarn {
+    /// `purchase`, `signup`, `birthday`, `review` or `referral`; other kinds are skipped.
+    pub kind: String,
+    /// Points granted (every kind but `purchase`).
+    #[serde(default)]
+    pub points: Option<u64>,
+    /// Points per one major unit of the programme's currency (`purchase`).
+    #[serde(default)]
+    pub points_per_unit: Option<f64>,
+    /// Smallest qualifying order in minor units (`referral`: the friend's first order).
+    #[serde(default)]
+    pub min_order: Option<u64>,
+    /// What a referred friend is offered (`referral`).
+    #[serde(default)]
+    pub friend_reward: Option<Offer>,
+}
+
+/// One change of the shopper's points, from the ledger, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Activity {
+    /// `purchase`, `signup`, `birthday`, `review`, `referral`, `redeem`, `refund`, `cancel`,
+    /// `expire`, `adjust` or `opening` (the balance a shop brought along).
+    pub kind: String,
+    /// Signed: earned points are positive, spent or taken back negative.
+    pub points: i64,
+    /// RFC 3339 instant of the change.
+    pub at: String,
+    /// Still waiting for the return window to close.
+    #[serde(default)]
+    pub pending: bool,
+    /// What it was for: the order's number, the reward's name.
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
+/// Points that expire if nothing happens before `at`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Expiring {
+    pub points: u64,
+    /// RFC 3339 instant.
+    pub at: String,
+}
+
+/// The shopper's birthday, as she set it in the badge.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Birthday {
+    pub month: u8,
+    pub day: u8,
+    /// RFC 3339 instant from which she may change it again; `None` once it may be changed.
+    #[serde(default)]
+    pub changeable_from: Option<String>,
+}
+
+/// The member's referral programme: her code, what she earns and what her friends get.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Referral {
+    /// Goes into the share link as `?lojal_ref=CODE`.
+    pub code: String,
+    /// Points for the referrer once a friend's first qualifying order is paid.
+    pub points: u64,
+    pub friend_reward: Offer,
+    /// Smallest qualifying first order, minor units.
+    #[serde(default)]
+    pub min_order: u64,
+    /// Friends whose first order has earned her points so far.
+    #[serde(default)]
+    pub converted: u64,
+}
+
+/// `PUT /api/v1/loyalty/{customer_id}/birthday` body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BirthdayRequest {
+    pub month: u8,
+    pub day: u8,
+}
+
+/// `GET /api/v1/referrals/{code}`: what a friend arriving through a share link is offered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferralInvite {
+    pub code: String,
+    /// The referrer's first name, for "Ingrid inviterer deg"; absent if the shop has none.
+    #[serde(default)]
+    pub referrer_first_name: Option<String>,
+    pub friend_reward: Offer,
+    /// ISO 4217 code for the amounts.
+    pub currency: String,
+}
+
+/// `POST /api/v1/referrals/{code}/claim` body: the friend's email.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferralClaim {
+    pub email: String,
+}
+
+/// A friend's coupon for her first order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferralCoupon {
+    pub code: String,
+    pub friend_reward: Offer,
+    pub currency: String,
+    /// RFC 3339 instant after which the shop refuses the code.
+    pub expires_at: String,
+}
+
+/// `GET /api/v1/loyalty/{customer_id}`: one signed-in shopper's standing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LoyaltyStatus {
     pub customer_id: String,
     /// First name, for a greeting; may be absent.
@@ -45,10 +165,37 @@ pub struct LoyaltyStatus {
     pub points_to_next: u64,
     /// Every reward of the programme, affordable or not, cheapest first.
     pub rewards: Vec<Reward>,
+    /// Earned but not yet spendable: orders still inside the return window.
+    #[serde(default)]
+    pub pending_points: u64,
+    /// When the next pending points become spendable (RFC 3339).
+    #[serde(default)]
+    pub pending_until: Option<String>,
+    /// The balance that expires without activity, and when; `None` when nothing will.
+    #[serde(default)]
+    pub expiring: Option<Expiring>,
+    /// The newest changes of her points.
+    #[serde(default)]
+    pub activity: Vec<Activity>,
+    /// How to earn more.
+    #[serde(default)]
+    pub ways_to_earn: Vec<WayToEarn>,
+    /// ISO 4217 code of the programme's currency, for amounts in `ways_to_earn`.
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// Her birthday, if she set it; `None` also when the programme has no birthday points.
+    #[serde(default)]
+    pub birthday: Option<Birthday>,
+    /// Whether the programme gives birthday points (and the badge asks for the date).
+    #[serde(default)]
+    pub birthday_points: u64,
+    /// Her referral link's code and terms; `None` when the programme has no referrals.
+    #[serde(default)]
+    pub referral: Option<Referral>,
 }
 
 /// `GET /api/v1/loyalty/program`: what a guest is offered.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Program {
     pub name: String,
     /// Points granted on joining.
@@ -57,6 +204,12 @@ pub struct Program {
     #[serde(default)]
     pub signup_url: Option<String>,
     pub tiers: Vec<Tier>,
+    /// How members earn points.
+    #[serde(default)]
+    pub ways_to_earn: Vec<WayToEarn>,
+    /// ISO 4217 code of the programme's currency.
+    #[serde(default)]
+    pub currency: Option<String>,
 }
 
 /// `POST /api/v1/loyalty/{customer_id}/redeem` body.
@@ -76,7 +229,7 @@ pub struct Coupon {
 }
 
 /// Answer to a redemption: the coupon, and the standing after paying for it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RedeemResponse {
     pub coupon: Coupon,
     pub status: LoyaltyStatus,
@@ -161,6 +314,34 @@ impl LoyaltyStatus {
             check_text(&reward.id, "rewards[].id")?;
             check_text(&reward.name, "rewards[].name")?;
         }
+        if self.activity.len() > MAX_ACTIVITY {
+            return Err(InvalidLoyalty::Inconsistent("more than 50 activity rows"));
+        }
+        for row in &self.activity {
+            check_text(&row.kind, "activity[].kind")?;
+            check_text(&row.at, "activity[].at")?;
+            if let Some(detail) = &row.detail {
+                check_text(detail, "activity[].detail")?;
+            }
+        }
+        check_ways(&self.ways_to_earn)?;
+        if let Some(currency) = &self.currency {
+            check_currency(currency)?;
+        }
+        if let Some(b) = &self.birthday
+            && !is_day_of_year(b.month, b.day)
+        {
+            return Err(InvalidLoyalty::Inconsistent(
+                "birthday is not a day of the year",
+            ));
+        }
+        if let Some(r) = &self.referral {
+            check_text(&r.code, "referral.code")?;
+            check_offer(&r.friend_reward)?;
+        }
+        if let Some(e) = &self.expiring {
+            check_text(&e.at, "expiring.at")?;
+        }
         Ok(())
     }
 
@@ -198,7 +379,100 @@ impl Program {
         let program: Self =
             serde_json::from_str(body).map_err(|e| InvalidLoyalty::Shape(e.to_string()))?;
         check_text(&program.name, "name")?;
+        check_ways(&program.ways_to_earn)?;
+        if let Some(currency) = &program.currency {
+            check_currency(currency)?;
+        }
         Ok(program)
+    }
+}
+
+impl ReferralInvite {
+    pub fn from_json(body: &str) -> Result<Self, InvalidLoyalty> {
+        let invite: Self =
+            serde_json::from_str(body).map_err(|e| InvalidLoyalty::Shape(e.to_string()))?;
+        check_text(&invite.code, "code")?;
+        if let Some(name) = &invite.referrer_first_name {
+            check_text(name, "referrer_first_name")?;
+        }
+        check_offer(&invite.friend_reward)?;
+        check_currency(&invite.currency)?;
+        Ok(invite)
+    }
+}
+
+impl ReferralCoupon {
+    pub fn from_json(body: &str) -> Result<Self, InvalidLoyalty> {
+        let coupon: Self =
+            serde_json::from_str(body).map_err(|e| InvalidLoyalty::Shape(e.to_string()))?;
+        check_text(&coupon.code, "code")?;
+        check_text(&coupon.expires_at, "expires_at")?;
+        check_offer(&coupon.friend_reward)?;
+        check_currency(&coupon.currency)?;
+        Ok(coupon)
+    }
+}
+
+fn check_ways(ways: &[WayToEarn]) -> Result<(), InvalidLoyalty> {
+    if ways.len() > MAX_WAYS_TO_EARN {
+        return Err(InvalidLoyalty::Inconsistent("more than 20 ways to earn"));
+    }
+    for way in ways {
+        check_text(&way.kind, "ways_to_earn[].kind")?;
+        if way
+            .points_per_unit
+            .is_some_and(|p| !p.is_finite() || p <= 0.0 || p > 1e6)
+        {
+            return Err(InvalidLoyalty::Inconsistent(
+                "points_per_unit is not a positive number",
+            ));
+        }
+        if let Some(offer) = &way.friend_reward {
+            check_offer(offer)?;
+        }
+    }
+    Ok(())
+}
+
+fn check_offer(offer: &Offer) -> Result<(), InvalidLoyalty> {
+    match (offer.kind.as_str(), offer.amount) {
+        ("free_shipping", _) | ("fixed_amount", Some(1..)) => Ok(()),
+        ("percentage", Some(1..=100)) => Ok(()),
+        _ => Err(InvalidLoyalty::Inconsistent(
+            "an offer's kind or amount is not one the badge can describe",
+        )),
+    }
+}
+
+fn check_currency(currency: &str) -> Result<(), InvalidLoyalty> {
+    if currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase()) {
+        Ok(())
+    } else {
+        Err(InvalidLoyalty::Text("currency"))
+    }
+}
+
+/// Whether `month`/`day` is a day of some year (29 February included).
+pub fn is_day_of_year(month: u8, day: u8) -> bool {
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 => 29,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
+}
+
+impl WayToEarn {
+    /// Only the kinds this version of the badge can describe, in a stable order.
+    pub fn known(ways: &[WayToEarn]) -> Vec<&WayToEarn> {
+        const ORDER: [&str; 5] = ["purchase", "signup", "birthday", "review", "referral"];
+        let mut known: Vec<&WayToEarn> = ways
+            .iter()
+            .filter(|w| ORDER.contains(&w.kind.as_str()))
+            .collect();
+        known.sort_by_key(|w| ORDER.iter().position(|k| *k == w.kind));
+        known
     }
 }
 
@@ -288,6 +562,15 @@ mod tests {
             next_tier: Some(tier("gold", "Gull", 1500)),
             points_to_next: 250,
             rewards,
+            pending_points: 0,
+            pending_until: None,
+            expiring: None,
+            activity: Vec::new(),
+            ways_to_earn: Vec::new(),
+            currency: None,
+            birthday: None,
+            birthday_points: 0,
+            referral: None,
         }
     }
 

@@ -10,6 +10,7 @@ pub mod i18n;
 pub mod loyalty;
 pub mod outbox;
 pub mod pointer;
+pub mod programme;
 pub mod retry;
 pub mod text;
 pub mod url;

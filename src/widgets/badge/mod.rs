@@ -27,7 +27,9 @@ use wasm_bindgen::JsValue;
 pub const TAG: &str = "lojal-badge";
 pub const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/badge.css"));
 
-/// What the API says about the shopper on this page.
+/// What the API says about the shopper on this page. One lives in a signal at a time, so the
+/// member's larger status is not worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 enum Standing {
     Member(LoyaltyStatus),
@@ -35,6 +37,7 @@ enum Standing {
 }
 
 /// What the badge shows right now.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 enum Shown {
     Loading,

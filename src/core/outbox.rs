@@ -54,6 +54,10 @@ pub struct Entry {
     /// `x-lojal-signature` of a signed-in shopper.
     #[serde(default)]
     pub signature: Option<String>,
+    /// The same request without the shopper, sent instead if the API refuses her signature
+    /// (it expired while the answer waited). Made by the widget, which knows the body's shape.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anonymous_body: Option<String>,
     pub created_at_ms: f64,
     /// Attempts that failed so far.
     #[serde(default)]
@@ -76,6 +80,7 @@ impl Entry {
             url: url.into(),
             body: body.into(),
             signature,
+            anonymous_body: None,
             created_at_ms: now_ms,
             attempts: 0,
             next_attempt_at_ms: 0.0,
@@ -129,17 +134,22 @@ impl Entry {
         verdict
     }
 
-    /// Drops the shopper from a signed entry (its signature, and `customer_id` from its body),
-    /// due at once. `false` when there is nothing to drop or the body is not a JSON object.
+    /// A signed entry that can go without the shopper if her signature is refused.
+    pub fn with_anonymous_body(mut self, body: impl Into<String>) -> Self {
+        self.anonymous_body = Some(body.into());
+        self
+    }
+
+    /// Drops the shopper from a signed entry (its signature, and the body for its anonymous
+    /// one), due at once. `false` when there is no anonymous body to fall back on.
     fn anonymise(&mut self) -> bool {
         if self.signature.is_none() {
             return false;
         }
-        let Ok(serde_json::Value::Object(mut body)) = serde_json::from_str(&self.body) else {
+        let Some(body) = self.anonymous_body.take() else {
             return false;
         };
-        body.remove("customer_id");
-        self.body = serde_json::Value::Object(body).to_string();
+        self.body = body;
         self.signature = None;
         self.next_attempt_at_ms = 0.0;
         true
@@ -261,7 +271,7 @@ mod tests {
 
     #[test]
     fn a_signed_answer_refused_for_its_signature_is_sent_again_without_the_shopper() {
-        let mut e = entry();
+        let mut e = entry().with_anonymous_body(r#"{"type":"nps","score":9,"campaign":"2026-Q4"}"#);
         e.body = r#"{"type":"nps","score":9,"customer_id":"c-1001","campaign":"2026-Q4"}"#.into();
         e.signature = Some(format!("t=1764000000,v1={}", "ab".repeat(32)));
         e.next_attempt_at_ms = 99_000.0;
@@ -289,8 +299,7 @@ mod tests {
             signed.settle(status(422), 0.0, 0.5),
             Verdict::Rejected { status: 422 }
         );
-        // A body that is not an object cannot be rewritten: it is rejected as before.
-        signed.body = "[1]".into();
+        // Without an anonymous body (an entry from an older version) it is rejected as before.
         assert_eq!(
             signed.settle(status(401), 0.0, 0.5),
             Verdict::Rejected { status: 401 }

@@ -648,6 +648,8 @@ test('an answer that waited in the outbox past the signature window is delivered
         key,
         url,
         body: JSON.stringify({ type: 'nps', score: 3, text: 'Pakken kom i går', customer_id: 'c-1001', campaign: '2026-Q4', order_id: 'NS-10042' }),
+        // What the prompt keeps beside a signed answer, for exactly this case.
+        anonymous_body: JSON.stringify({ type: 'nps', score: 3, text: 'Pakken kom i går', campaign: '2026-Q4', order_id: 'NS-10042' }),
         signature,
         created_at_ms: Date.now() - 25 * 3600 * 1000,
         attempts: 4,

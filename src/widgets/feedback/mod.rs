@@ -464,13 +464,24 @@ pub fn Prompt(
             }
             let idempotency_key = key.get_value().unwrap_or_else(new_idempotency_key);
             key.set_value(Some(idempotency_key.clone()));
-            let entry = Entry::new(
+            let signed = customer.is_some();
+            let mut entry = Entry::new(
                 idempotency_key.clone(),
                 api.get_untracked().url("/feedback"),
                 serde_json::to_string(&answer).unwrap_or_default(),
                 customer.map(|(_, signature)| signature),
                 js_sys::Date::now(),
             );
+            if signed {
+                // Kept beside it: an answer that waits longer than the signature lasts still
+                // reaches the shop, without her name on it.
+                let anonymous = FeedbackAnswer {
+                    customer_id: None,
+                    ..answer.clone()
+                };
+                entry = entry
+                    .with_anonymous_body(serde_json::to_string(&anonymous).unwrap_or_default());
+            }
             phase.set(Phase::Sending);
             let host = host.clone();
             spawn_local(async move {

@@ -49,6 +49,11 @@ const MIGRATIONS: &[(&str, &str, &str)] = &[
         include_str!("../migrations/0005_games.sql"),
         include_str!("../migrations/postgres/0005_games.sql"),
     ),
+    (
+        "0006_programme",
+        include_str!("../migrations/0006_programme.sql"),
+        "",
+    ),
 ];
 
 const POSTGRES_PRELUDE: &str = include_str!("../migrations/postgres/prelude.sql");
@@ -627,9 +632,11 @@ impl Db {
         // WAL lets readers go on while a redemption writes, and survives a crash mid-write.
         conn.pragma_update(None, "journal_mode", "WAL")?;
         migrate(&mut conn)?;
+        let mut conn = Conn::Sqlite(conn);
+        crate::programme::load_demo_on_first_start(&mut conn)?;
         Ok(Self {
             target: Target::Sqlite(Arc::new(path.to_owned())),
-            idle: Arc::new(Mutex::new(vec![Conn::Sqlite(conn)])),
+            idle: Arc::new(Mutex::new(vec![conn])),
             permits: Arc::new(tokio::sync::Semaphore::new(
                 tokio::sync::Semaphore::MAX_PERMITS,
             )),
@@ -644,19 +651,19 @@ impl Db {
             .map_err(|e: postgres::Error| DbError::Url(with_cause(&e)))?;
         let client = std::thread::scope(|scope| {
             scope
-                .spawn(|| -> Result<postgres::Client, DbError> {
+                .spawn(|| -> Result<Conn, DbError> {
                     let mut client = config.connect(postgres::NoTls)?;
                     migrate_postgres(&mut client)?;
-                    Ok(client)
+                    let mut conn = Conn::Postgres(Box::new(PgClient::new(client)));
+                    crate::programme::load_demo_on_first_start(&mut conn)?;
+                    Ok(conn)
                 })
                 .join()
                 .map_err(|_| DbError::Task("connecting to PostgreSQL panicked".into()))?
         })?;
         Ok(Self {
             target: Target::Postgres(Arc::new(config)),
-            idle: Arc::new(Mutex::new(vec![Conn::Postgres(Box::new(PgClient::new(
-                client,
-            )))])),
+            idle: Arc::new(Mutex::new(vec![client])),
             permits: Arc::new(tokio::sync::Semaphore::new(POSTGRES_CONNECTIONS)),
         })
     }

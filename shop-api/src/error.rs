@@ -59,6 +59,29 @@ pub enum ApiError {
     InvalidEmail,
     /// A ticked consent sent with a text the campaign no longer shows.
     ConsentTextChanged,
+    // The programme and the ways to earn.
+    /// A programme write based on an older revision than the stored one.
+    StaleProgramme {
+        current: i64,
+    },
+    /// A webhook whose signature does not match its body under the platform's secret.
+    InvalidWebhookSignature,
+    /// A platform's webhooks without its secret configured; names the setting.
+    WebhooksOff(&'static str),
+    BirthdayLocked {
+        changeable_from: String,
+    },
+    BirthdayNotOffered,
+    UnknownReferral,
+    ReferralsOff,
+    SelfReferral,
+    AlreadyMember,
+    AlreadyReferred,
+    /// 429 with `Retry-After`: too many friends claimed from one address this week.
+    ReferralLimit {
+        limit: u32,
+        retry_after_secs: u64,
+    },
 }
 
 impl ApiError {
@@ -166,6 +189,53 @@ impl ApiError {
                 "consent_text_changed",
                 "the campaign's consent text has changed since it was shown; show the shopper the current text (GET the campaign) and ask again".into(),
             ),
+            StaleProgramme { current } => (
+                StatusCode::CONFLICT,
+                "stale_programme",
+                format!("the programme was changed meanwhile (it is at revision {current}); load it again and reapply your change"),
+            ),
+            InvalidWebhookSignature => (
+                StatusCode::UNAUTHORIZED,
+                "invalid_webhook_signature",
+                "the webhook's signature header is missing or does not match its body under this shop's webhook secret".into(),
+            ),
+            WebhooksOff(setting) => (
+                StatusCode::FORBIDDEN,
+                "webhooks_off",
+                format!("this platform's webhooks are off: start shop-api with {setting} set"),
+            ),
+            BirthdayLocked { changeable_from } => (
+                StatusCode::CONFLICT,
+                "birthday_locked",
+                format!("the birthday was set less than a year ago; it can be changed from {changeable_from}"),
+            ),
+            BirthdayNotOffered => (
+                StatusCode::CONFLICT,
+                "birthday_not_offered",
+                "the programme gives no birthday points".into(),
+            ),
+            UnknownReferral => (StatusCode::NOT_FOUND, "unknown_referral", "no member has this referral code".into()),
+            ReferralsOff => (StatusCode::NOT_FOUND, "referrals_off", "the programme has no referrals".into()),
+            SelfReferral => (
+                StatusCode::CONFLICT,
+                "self_referral",
+                "this is the member's own email: a member cannot refer herself".into(),
+            ),
+            AlreadyMember => (
+                StatusCode::CONFLICT,
+                "already_member",
+                "this email already belongs to a customer of the shop: referrals are for new customers".into(),
+            ),
+            AlreadyReferred => (
+                StatusCode::CONFLICT,
+                "already_referred",
+                "this email was already invited by another member".into(),
+            ),
+            ReferralLimit { limit, retry_after_secs } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "referral_limit",
+                format!("at most {limit} friends can claim an invitation from one address in a week; try again in {} hours", retry_after_secs.div_ceil(3600)),
+            ),
         }
     }
 }
@@ -197,6 +267,15 @@ impl IntoResponse for ApiError {
                 .into_response();
         }
         let mut response = (status, Json(ErrorBody::new(code, message))).into_response();
+        if let ApiError::ReferralLimit {
+            retry_after_secs, ..
+        } = &self
+            && let Ok(value) = axum::http::HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, value);
+        }
         if matches!(self, ApiError::InvalidMerchantToken) {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,

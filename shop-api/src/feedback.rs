@@ -476,13 +476,24 @@ pub async fn moderate(
     state
         .db
         .run(move |conn| {
-            let row = conn
+            let now = crate::calendar::now();
+            let programme = crate::programme::load(conn)?;
+            let mut tx = conn.transaction()?;
+            let row = tx
                 .query_opt(
                     "UPDATE feedback SET status = ?2 WHERE id = ?1 AND type = 'review'
-                     RETURNING id, status",
-                    &params![id, moderation.status],
+                     RETURNING id, status, customer_id, product_id",
+                    &params![id, &moderation.status],
                 )?
                 .ok_or(ApiError::UnknownReview)?;
+            let (customer_id, product_id): (Option<String>, Option<String>) =
+                (row.get(2)?, row.get(3)?);
+            if let (true, Some(customer_id), Some(product_id)) =
+                (moderation.status == "published", customer_id, product_id)
+            {
+                review_points(&mut tx, &programme, &customer_id, &product_id, now)?;
+            }
+            tx.commit()?;
             Ok(Json(FeedbackReceipt {
                 id: row.get(0)?,
                 status: row.get(1)?,
@@ -490,6 +501,47 @@ pub async fn moderate(
             }))
         })
         .await
+}
+
+/// A published review earns its points once per product and customer, however often it is
+/// published, unpublished and published again.
+fn review_points(
+    tx: &mut Conn,
+    programme: &crate::programme::Programme,
+    customer_id: &str,
+    product_id: &str,
+    now: jiff::Timestamp,
+) -> Result<(), ApiError> {
+    let points = programme
+        .config
+        .points_for(lojal::core::programme::EarnKind::Review);
+    if points == 0 {
+        return Ok(());
+    }
+    crate::ledger::ensure_customer(tx, customer_id, None, None, now)?;
+    crate::ledger::lock_customer(tx, customer_id)?;
+    let name: Option<String> = tx
+        .query_opt(
+            "SELECT title FROM products WHERE id = ?1",
+            &params![product_id],
+        )?
+        .map(|row| row.get(0))
+        .transpose()?;
+    crate::ledger::record(
+        tx,
+        &crate::ledger::Entry {
+            customer_id,
+            kind: crate::ledger::Kind::Review,
+            points: points as i64,
+            tier_points: points as i64,
+            source: format!("review:{product_id}"),
+            detail: Some(name.unwrap_or_else(|| product_id.to_owned())),
+            shortfall: 0,
+            available_at: now,
+        },
+        now,
+    )?;
+    Ok(())
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -157,6 +157,11 @@ impl ShopSecret {
         self.max_age_secs
     }
 
+    /// A key for the server's own keyed hashes (of client addresses, say), never sent out.
+    pub fn hash_key(&self) -> &[u8] {
+        &self.current
+    }
+
     pub fn has_previous(&self) -> bool {
         self.previous.is_some()
     }

@@ -3,6 +3,7 @@
 //! `app` builds the whole service (JSON API under `/api/v1`, the demo storefront and the widget
 //! bundle) so the tests drive exactly what `main` serves.
 
+pub mod calendar;
 pub mod catalog;
 pub mod coupon;
 pub mod db;
@@ -10,17 +11,23 @@ pub mod error;
 pub mod feedback;
 pub mod games;
 pub mod identity;
+pub mod jobs;
+pub mod ledger;
 pub mod limits;
 pub mod loyalty;
 pub mod merchant;
+pub mod orders;
+pub mod programme;
+pub mod referrals;
 pub mod site;
+pub mod webhooks;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderName, HeaderValue, Method, header};
-use axum::routing::{any, get, post};
+use axum::routing::{any, get, post, put};
 use axum::{Router, middleware};
 use serde_json::{Value, json};
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -31,6 +38,7 @@ use crate::error::ApiError;
 use crate::identity::ShopSecret;
 use crate::limits::{Limiter, RateLimits};
 use crate::merchant::MerchantToken;
+use crate::webhooks::WebhookSecrets;
 
 /// Requests to the API are a few hundred bytes; anything over this is refused with 413.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -39,8 +47,26 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 pub struct AppState {
     pub db: Db,
     pub secret: ShopSecret,
-    /// Opens the merchant endpoints (feedback summary, export, moderation); `None` keeps them shut.
+    /// Opens the merchant endpoints (programme, orders, feedback summary, export, moderation);
+    /// `None` keeps them shut.
     pub merchant_token: Option<MerchantToken>,
+    /// Shopify's and WooCommerce's webhook secrets; a platform without one is switched off.
+    pub webhooks: WebhookSecrets,
+    /// Take the client's address from `X-Forwarded-For` (only behind the shop's own proxy).
+    pub trust_forwarded_for: bool,
+}
+
+impl AppState {
+    /// A shop on `db` signing customers with `secret`; no merchant token, no webhooks.
+    pub fn new(db: Db, secret: ShopSecret) -> Self {
+        Self {
+            db,
+            secret,
+            merchant_token: None,
+            webhooks: WebhookSecrets::default(),
+            trust_forwarded_for: false,
+        }
+    }
 }
 
 impl std::fmt::Debug for Db {
@@ -90,6 +116,19 @@ fn api(state: AppState, options: &Options) -> Router {
         )
         .route("/campaigns/{campaign_id}", get(games::campaign))
         .route("/campaigns/{campaign_id}/play", post(games::play))
+        .route(
+            "/loyalty/{customer_id}/birthday",
+            put(loyalty::set_birthday),
+        )
+        .route("/referrals/{code}", get(referrals::invite))
+        .route("/referrals/{code}/claim", post(referrals::claim))
+        .route("/orders", post(orders::report))
+        .route("/customers", post(orders::report_customer))
+        .route(
+            "/admin/programme",
+            get(programme::admin_get).put(programme::admin_put),
+        )
+        .merge(webhook_routes())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(state)
@@ -114,7 +153,7 @@ fn api(state: AppState, options: &Options) -> Router {
     router.layer(
         CorsLayer::new()
             .allow_origin(AllowOrigin::list(allowed_origins.iter().cloned()))
-            .allow_methods([Method::GET, Method::POST])
+            .allow_methods([Method::GET, Method::POST, Method::PUT])
             .allow_headers([
                 header::CONTENT_TYPE,
                 header::AUTHORIZATION,
@@ -123,6 +162,15 @@ fn api(state: AppState, options: &Options) -> Router {
             ])
             .max_age(Duration::from_secs(600)),
     )
+}
+
+/// The platforms' order webhooks: their payloads are larger than the widgets' requests, so
+/// they get their own body limit (the innermost limit is the one that holds).
+fn webhook_routes() -> Router<AppState> {
+    Router::new()
+        .route("/webhooks/shopify", post(webhooks::shopify))
+        .route("/webhooks/woocommerce", post(webhooks::woocommerce))
+        .layer(DefaultBodyLimit::max(webhooks::MAX_WEBHOOK_BYTES))
 }
 
 async fn health(State(state): State<AppState>) -> Result<axum::Json<Value>, ApiError> {

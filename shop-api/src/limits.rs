@@ -107,21 +107,11 @@ impl Limiter {
     }
 
     fn client_ip(&self, request: &Request) -> Option<IpAddr> {
-        if self.0.limits.trust_forwarded_for {
-            let forwarded = request
-                .headers()
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.rsplit(',').next())
-                .and_then(|ip| ip.trim().parse().ok());
-            if forwarded.is_some() {
-                return forwarded;
-            }
-        }
-        request
+        let peer = request
             .extensions()
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip())
+            .map(|ConnectInfo(addr)| addr.ip());
+        client_ip_of(request.headers(), peer, self.0.limits.trust_forwarded_for)
     }
 
     /// Seconds until `request` may be let through, or `None` to let it through now.
@@ -165,6 +155,46 @@ pub async fn enforce(State(limiter): State<Limiter>, request: Request, next: Nex
         .headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from(secs));
     response
+}
+
+/// The connection's peer address, when the server was started with connect info (tests that
+/// call the router directly have none).
+pub struct Peer(pub Option<IpAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip()),
+        ))
+    }
+}
+
+/// The client's address: the last `X-Forwarded-For` hop when the proxy in front is trusted,
+/// else the peer of the connection.
+pub fn client_ip_of(
+    headers: &axum::http::HeaderMap,
+    peer: Option<IpAddr>,
+    trust_forwarded_for: bool,
+) -> Option<IpAddr> {
+    if trust_forwarded_for {
+        let forwarded = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|ip| ip.trim().parse().ok());
+        if forwarded.is_some() {
+            return forwarded;
+        }
+    }
+    peer
 }
 
 #[cfg(test)]

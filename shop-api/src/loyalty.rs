@@ -1,24 +1,34 @@
-//! `/api/v1/loyalty`: the programme, a shopper's status, and redeeming points for a coupon.
+//! `/api/v1/loyalty`: the programme, a shopper's status (from the ledger), redeeming points
+//! for a coupon, and the birthday she sets in the badge.
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
+use jiff::Timestamp;
 use lojal::core::loyalty::{
-    Coupon, LoyaltyStatus, Program, RedeemRequest, RedeemResponse, Reward, Tier,
+    Birthday, BirthdayRequest, Coupon, Expiring, LoyaltyStatus, Program, RedeemRequest,
+    RedeemResponse, Referral, Reward, Tier, is_day_of_year,
 };
+use lojal::core::programme::EarnKind;
 use lojal::core::wire::{IDEMPOTENCY_HEADER, SIGNATURE_HEADER};
 
 use crate::AppState;
+use crate::calendar;
 use crate::coupon;
 use crate::db::{Conn, DbError, Row};
 use crate::error::ApiError;
+use crate::ledger::{self, Entry, Kind};
 use crate::params;
+use crate::programme::{self, Programme};
+use crate::{jobs, referrals};
 
-/// How long a coupon stays valid, as an SQLite date modifier.
-const COUPON_VALIDITY: &str = "+30 days";
 /// Generous, but bounded: the badge never shows more than this many rewards.
 const MAX_REWARDS: usize = lojal::core::loyalty::MAX_REWARDS;
+/// Ledger rows the badge lists.
+const ACTIVITY_ROWS: usize = 10;
+/// A birthday may be changed this long after it was last set.
+const BIRTHDAY_LOCK_DAYS: i64 = 365;
 
 pub async fn program(State(state): State<AppState>) -> Result<Json<Program>, ApiError> {
     state.db.run(|conn| Ok(Json(load_program(conn)?))).await
@@ -33,7 +43,7 @@ pub async fn status(
     state
         .db
         .run(move |conn| {
-            load_status(conn, &customer_id)?
+            load_status(conn, &customer_id, calendar::now())?
                 .map(Json)
                 .ok_or(ApiError::UnknownCustomer)
         })
@@ -108,18 +118,20 @@ fn redeem_in_transaction(
     reward_id: &str,
     idempotency_key: Option<&str>,
 ) -> Result<RedeemResponse, ApiError> {
+    let now = calendar::now();
+    let programme = programme::load(conn)?;
     // The customer's row is read first and locked (BEGIN IMMEDIATE on SQLite, FOR UPDATE on
     // PostgreSQL), so two concurrent redemptions cannot both spend the same points, and a
     // retried request finds the coupon its first attempt committed.
     let mut tx = conn.transaction()?;
     let sql = format!(
-        "SELECT first_name, points FROM customers WHERE id = ?1{}",
+        "SELECT first_name FROM customers WHERE id = ?1{}",
         tx.for_update()
     );
     let customer = tx
         .query_opt(&sql, &params![customer_id])?
         .ok_or(ApiError::UnknownCustomer)?;
-    let (first_name, points): (Option<String>, u64) = (customer.get(0)?, customer.get(1)?);
+    let first_name: Option<String> = customer.get(0)?;
 
     if let Some(key) = idempotency_key {
         let earlier = tx.query_opt(
@@ -132,7 +144,8 @@ fn redeem_in_transaction(
             if coupon.reward_id != reward_id {
                 return Err(ApiError::IdempotencyKeyReused);
             }
-            let status = load_status(&mut tx, customer_id)?.ok_or(ApiError::UnknownCustomer)?;
+            let status = load_status_with(&mut tx, &programme, customer_id, now)?
+                .ok_or(ApiError::UnknownCustomer)?;
             return Ok(RedeemResponse { coupon, status });
         }
     }
@@ -146,6 +159,7 @@ fn redeem_in_transaction(
         .map(reward_from_row)
         .transpose()?
         .ok_or(ApiError::UnknownReward)?;
+    let points = ledger::balance(&mut tx, customer_id, now)?.points;
     if points < reward.cost {
         let who = first_name.unwrap_or_else(|| "This customer".into());
         return Err(ApiError::InsufficientPoints {
@@ -158,12 +172,31 @@ fn redeem_in_transaction(
         });
     }
 
-    tx.execute(
-        "UPDATE customers SET points = points - ?2 WHERE id = ?1",
-        &params![customer_id, reward.cost],
+    let valid_days = i64::from(programme.config.coupon_valid_days);
+    let coupon = insert_coupon(
+        &mut tx,
+        customer_id,
+        &reward,
+        idempotency_key,
+        now,
+        valid_days,
     )?;
-    let coupon = insert_coupon(&mut tx, customer_id, &reward, idempotency_key)?;
-    let status = load_status(&mut tx, customer_id)?.ok_or(ApiError::UnknownCustomer)?;
+    ledger::record(
+        &mut tx,
+        &Entry {
+            customer_id,
+            kind: Kind::Redeem,
+            points: -(reward.cost as i64),
+            tier_points: 0,
+            source: format!("redeem:{}", coupon.code),
+            detail: Some(reward.name.clone()),
+            shortfall: 0,
+            available_at: now,
+        },
+        now,
+    )?;
+    let status = load_status_with(&mut tx, &programme, customer_id, now)?
+        .ok_or(ApiError::UnknownCustomer)?;
     tx.commit()?;
     Ok(RedeemResponse { coupon, status })
 }
@@ -173,13 +206,17 @@ fn insert_coupon(
     customer_id: &str,
     reward: &Reward,
     idempotency_key: Option<&str>,
+    now: Timestamp,
+    valid_days: i64,
 ) -> Result<Coupon, ApiError> {
+    let expires_at = calendar::text(calendar::plus_days(now, valid_days));
     // A clash among 31⁸ codes is rare; a few fresh draws make it practically impossible.
     for _ in 0..5 {
         let code = coupon::new_code();
         let inserted = conn.query_opt(
-            "INSERT INTO coupons (code, customer_id, reward_id, reward_name, cost, idempotency_key, expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?7))
+            "INSERT INTO coupons (code, customer_id, reward_id, reward_name, cost, idempotency_key,
+                                  created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (code) DO NOTHING
              RETURNING code, reward_id, reward_name, expires_at",
             &params![
@@ -189,7 +226,8 @@ fn insert_coupon(
                 &reward.name,
                 reward.cost,
                 idempotency_key,
-                COUPON_VALIDITY
+                calendar::text(now),
+                &expires_at
             ],
         )?;
         if let Some(row) = inserted {
@@ -227,6 +265,7 @@ fn tier_from_row(row: &Row) -> Result<Tier, DbError> {
 }
 
 pub fn load_program(conn: &mut Conn) -> Result<Program, ApiError> {
+    let programme = programme::load(conn)?;
     let row = conn.query_one(
         "SELECT name, signup_bonus, signup_url FROM program WHERE id = 1",
         &[],
@@ -244,23 +283,55 @@ pub fn load_program(conn: &mut Conn) -> Result<Program, ApiError> {
         signup_bonus: row.get(1)?,
         signup_url: row.get(2)?,
         tiers,
-        ways_to_earn: Vec::new(),
-        currency: None,
+        ways_to_earn: programme.ways_to_earn(),
+        currency: Some(programme.config.currency.clone()),
     })
 }
 
-/// A shopper's balance, tier, next tier and the rewards on offer (cheapest first), or `None`
-/// for an unknown id.
-pub fn load_status(conn: &mut Conn, customer_id: &str) -> Result<Option<LoyaltyStatus>, ApiError> {
+/// A shopper's balance, tier, next tier and the rewards on offer (cheapest first), pending
+/// and expiring points, her latest activity and how to earn more, at `now`; `None` for an
+/// unknown id.
+pub fn load_status(
+    conn: &mut Conn,
+    customer_id: &str,
+    now: Timestamp,
+) -> Result<Option<LoyaltyStatus>, ApiError> {
+    let programme = programme::load(conn)?;
+    load_status_with(conn, &programme, customer_id, now)
+}
+
+fn load_status_with(
+    conn: &mut Conn,
+    programme: &Programme,
+    customer_id: &str,
+    now: Timestamp,
+) -> Result<Option<LoyaltyStatus>, ApiError> {
     let Some(row) = conn.query_opt(
-        "SELECT first_name, points, tier_points FROM customers WHERE id = ?1",
+        "SELECT first_name, birthday_month, birthday_day, birthday_set_at FROM customers
+         WHERE id = ?1",
         &params![customer_id],
     )?
     else {
         return Ok(None);
     };
-    let (first_name, points, tier_points): (Option<String>, u64, u64) =
-        (row.get(0)?, row.get(1)?, row.get(2)?);
+    let first_name: Option<String> = row.get(0)?;
+    let birthday_set_at: Option<String> = row.get(3)?;
+    let birthday = match (row.get::<Option<u8>>(1)?, row.get::<Option<u8>>(2)?) {
+        (Some(month), Some(day)) => Some(Birthday {
+            month,
+            day,
+            changeable_from: birthday_set_at
+                .as_deref()
+                .map(calendar::parse)
+                .transpose()?
+                .map(|at| calendar::plus_days(at, BIRTHDAY_LOCK_DAYS))
+                .filter(|from| *from > now)
+                .map(calendar::text),
+        }),
+        _ => None,
+    };
+    let balance = ledger::balance(conn, customer_id, now)?;
+    let tier_points = balance.tier_points;
     let tier = conn
         .query_opt(
             "SELECT id, name, min_points FROM tiers WHERE min_points <= ?1 ORDER BY min_points DESC LIMIT 1",
@@ -286,10 +357,32 @@ pub fn load_status(conn: &mut Conn, customer_id: &str) -> Result<Option<LoyaltyS
         .iter()
         .map(reward_from_row)
         .collect::<Result<_, _>>()?;
+    let expiring = match (&balance.last_activity, balance.points) {
+        (Some(last), 1..) => jobs::expires_at(programme, last).map(|at| Expiring {
+            points: balance.points,
+            at: calendar::text(at),
+        }),
+        _ => None,
+    };
+    let referral = match programme.config.way(EarnKind::Referral) {
+        Some(way) => Some(Referral {
+            code: referrals::code_of(conn, customer_id)?,
+            points: way.points.unwrap_or(0),
+            friend_reward: way
+                .friend_reward
+                .as_ref()
+                .map(programme::offer)
+                .ok_or_else(|| ApiError::Internal("a referral without a friend reward".into()))?,
+            min_order: way.min_order.unwrap_or(0),
+            converted: referrals::converted(conn, customer_id)?,
+        }),
+        None => None,
+    };
+    let birthday_points = programme.config.points_for(EarnKind::Birthday);
     Ok(Some(LoyaltyStatus {
         customer_id: customer_id.to_owned(),
         first_name,
-        points,
+        points: balance.points,
         tier_points,
         points_to_next: next_tier
             .as_ref()
@@ -297,14 +390,79 @@ pub fn load_status(conn: &mut Conn, customer_id: &str) -> Result<Option<LoyaltyS
         tier,
         next_tier,
         rewards,
-        pending_points: 0,
-        pending_until: None,
-        expiring: None,
-        activity: Vec::new(),
-        ways_to_earn: Vec::new(),
-        currency: None,
-        birthday: None,
-        birthday_points: 0,
-        referral: None,
+        pending_points: balance.pending,
+        pending_until: balance.pending_until,
+        expiring,
+        activity: ledger::activity(conn, customer_id, now, ACTIVITY_ROWS)?,
+        ways_to_earn: programme.ways_to_earn(),
+        currency: Some(programme.config.currency.clone()),
+        birthday: birthday.filter(|_| birthday_points > 0),
+        birthday_points,
+        referral,
     }))
+}
+
+/// `PUT /api/v1/loyalty/{customer_id}/birthday`: she sets her birthday once; changing it is
+/// refused for a year after it was last set.
+pub async fn set_birthday(
+    State(state): State<AppState>,
+    Path(customer_id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Json<BirthdayRequest>, JsonRejection>,
+) -> Result<Json<LoyaltyStatus>, ApiError> {
+    authenticate(&state, &customer_id, &headers)?;
+    let Json(request) = body?;
+    if !is_day_of_year(request.month, request.day) {
+        return Err(ApiError::InvalidBody(format!(
+            "{}/{} is not a day of the year: send month 1 to 12 and a day that month has",
+            request.day, request.month
+        )));
+    }
+    state
+        .db
+        .run(move |conn| {
+            birthday_in_transaction(conn, &customer_id, &request, calendar::now()).map(Json)
+        })
+        .await
+}
+
+pub fn birthday_in_transaction(
+    conn: &mut Conn,
+    customer_id: &str,
+    request: &BirthdayRequest,
+    now: Timestamp,
+) -> Result<LoyaltyStatus, ApiError> {
+    let programme = programme::load(conn)?;
+    if programme.config.points_for(EarnKind::Birthday) == 0 {
+        return Err(ApiError::BirthdayNotOffered);
+    }
+    let mut tx = conn.transaction()?;
+    let sql = format!(
+        "SELECT birthday_month, birthday_day, birthday_set_at FROM customers WHERE id = ?1{}",
+        tx.for_update()
+    );
+    let row = tx
+        .query_opt(&sql, &params![customer_id])?
+        .ok_or(ApiError::UnknownCustomer)?;
+    let current = (row.get::<Option<u8>>(0)?, row.get::<Option<u8>>(1)?);
+    let set_at: Option<String> = row.get(2)?;
+    if current != (Some(request.month), Some(request.day)) {
+        if let Some(set_at) = set_at {
+            let from = calendar::plus_days(calendar::parse(&set_at)?, BIRTHDAY_LOCK_DAYS);
+            if from > now {
+                return Err(ApiError::BirthdayLocked {
+                    changeable_from: calendar::text(from),
+                });
+            }
+        }
+        tx.execute(
+            "UPDATE customers SET birthday_month = ?2, birthday_day = ?3, birthday_set_at = ?4
+             WHERE id = ?1",
+            &params![customer_id, request.month, request.day, calendar::text(now)],
+        )?;
+    }
+    let status = load_status_with(&mut tx, &programme, customer_id, now)?
+        .ok_or(ApiError::UnknownCustomer)?;
+    tx.commit()?;
+    Ok(status)
 }

@@ -9,6 +9,7 @@ use lojal::core::games::CampaignConfig;
 use shop_api::identity::{ShopSecret, parse_max_age};
 use shop_api::limits::{Rate, RateLimits};
 use shop_api::merchant::MerchantToken;
+use shop_api::webhooks::{WebhookSecret, WebhookSecrets};
 use shop_api::{AppState, Options, app, db::Db, parse_origins};
 
 /// The demo's secret. A real shop sets its own; the server says so loudly when it is missing.
@@ -73,6 +74,18 @@ enum Command {
     /// Reward-game campaigns in the database given by --db or --database-url.
     #[command(subcommand)]
     Campaign(CampaignCommand),
+    /// The loyalty programme (tiers, rewards, ways to earn) in that database.
+    #[command(subcommand)]
+    Programme(ProgrammeCommand),
+}
+
+#[derive(Subcommand)]
+enum ProgrammeCommand {
+    /// Validate and store a whole programme from a JSON file (see the README); an error names
+    /// the field and changes nothing.
+    Put { file: PathBuf },
+    /// Print the programme in force as JSON.
+    Get,
 }
 
 #[derive(Subcommand)]
@@ -83,6 +96,18 @@ enum CampaignCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Programme(command)) = &cli.command {
+        return match programme_command(&cli, command) {
+            Ok(output) => {
+                println!("{output}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("shop-api: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if let Some(Command::Campaign(CampaignCommand::Put { file })) = &cli.command {
         return match put_campaign(&cli, file) {
             Ok(summary) => {
@@ -141,6 +166,51 @@ fn put_campaign(cli: &Cli, file: &std::path::Path) -> Result<String, String> {
     ))
 }
 
+fn programme_command(cli: &Cli, command: &ProgrammeCommand) -> Result<String, String> {
+    let json = match command {
+        ProgrammeCommand::Put { file } => {
+            Some(std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?)
+        }
+        ProgrammeCommand::Get => None,
+    };
+    let db = open_db(cli)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let message = |e: shop_api::error::ApiError| match e {
+        shop_api::error::ApiError::InvalidBody(m) | shop_api::error::ApiError::Internal(m) => m,
+        other => format!("{other:?}"),
+    };
+    match json {
+        Some(json) => {
+            let programme = runtime
+                .block_on(db.run(move |conn| {
+                    shop_api::programme::put(conn, &json, None, shop_api::calendar::now())
+                }))
+                .map_err(|e| {
+                    let ProgrammeCommand::Put { file } = command else {
+                        unreachable!("only put carries a file")
+                    };
+                    format!("{}: {}", file.display(), message(e))
+                })?;
+            let config = &programme.config;
+            Ok(format!(
+                "programme {:?} saved in {} as revision {}: {} tiers, {} rewards, {} ways to earn",
+                config.name,
+                database_name(cli),
+                programme.revision,
+                config.tiers.len(),
+                config.rewards.len(),
+                config.ways_to_earn.len()
+            ))
+        }
+        None => runtime
+            .block_on(db.run(shop_api::programme::load))
+            .map(|programme| programme.config.to_json_pretty())
+            .map_err(message),
+    }
+}
+
 /// PostgreSQL when a URL is given, else the SQLite file.
 fn open_db(cli: &Cli) -> Result<Db, String> {
     match cli.database_url.as_deref().filter(|url| !url.is_empty()) {
@@ -180,6 +250,19 @@ fn shop_secret(cli: &Cli) -> Result<ShopSecret, String> {
         secret = secret.with_previous(previous);
     }
     Ok(secret)
+}
+
+/// A platform's webhook secret from the environment; without one its endpoint is off.
+fn webhook_secret(variable: &str) -> Option<WebhookSecret> {
+    match std::env::var(variable) {
+        Ok(secret) if !secret.is_empty() => Some(WebhookSecret::new(secret)),
+        _ => {
+            eprintln!(
+                "shop-api: note: {variable} is not set; that platform's order webhooks are off"
+            );
+            None
+        }
+    }
 }
 
 /// Says at start what a merchant must know about the signature settings in force.
@@ -237,11 +320,19 @@ async fn serve(cli: Cli, secret: ShopSecret) -> Result<(), Box<dyn std::error::E
             trust_forwarded_for: cli.trust_x_forwarded_for,
         }),
     };
+    let webhooks = WebhookSecrets {
+        shopify: webhook_secret("LOJAL_SHOPIFY_WEBHOOK_SECRET"),
+        woocommerce: webhook_secret("LOJAL_WOOCOMMERCE_WEBHOOK_SECRET"),
+    };
+    // Birthdays on the day and expiry after inactivity, for as long as the server runs.
+    shop_api::jobs::spawn(db.clone());
     let router = app(
         AppState {
             db,
             secret,
             merchant_token,
+            webhooks,
+            trust_forwarded_for: cli.trust_x_forwarded_for,
         },
         &options,
     );

@@ -68,6 +68,8 @@ fn shop_with(mut options: Options) -> Shop {
         db: db.clone(),
         secret: ShopSecret::new(SECRET),
         merchant_token: None,
+        webhooks: Default::default(),
+        trust_forwarded_for: false,
     };
     Shop {
         router: app(state, &options),
@@ -451,15 +453,26 @@ fn migrations_run_once_and_keep_data_across_restarts() {
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
     assert_eq!(journal, "wal");
-    conn.execute("UPDATE customers SET points = 7 WHERE id = 'c-1001'", [])
-        .unwrap();
+    conn.execute(
+        "UPDATE customers SET first_name = 'Ingrid K.' WHERE id = 'c-1001'",
+        [],
+    )
+    .unwrap();
     assert_eq!(migrate(&mut conn).unwrap(), 0, "nothing left to run");
     drop(conn);
 
     drop(Db::open(&path).unwrap());
     assert_eq!(
-        sqlite_count(&path, "SELECT points FROM customers WHERE id = 'c-1001'"),
-        7
+        sqlite_count(
+            &path,
+            "SELECT count(*) FROM customers WHERE id = 'c-1001' AND first_name = 'Ingrid K.'"
+        ),
+        1
+    );
+    assert_eq!(
+        sqlite_count(&path, "SELECT count(*) FROM programme"),
+        1,
+        "the demo programme was loaded once"
     );
     assert_eq!(
         sqlite_count(&path, "SELECT count(*) FROM tiers"),
@@ -496,9 +509,20 @@ fn an_sqlite_file_from_an_older_server_is_brought_up_to_date_with_its_data() {
     drop(conn);
 
     let db = Db::open(&path).unwrap();
+    // Her balance moved into the ledger: what she earned, less what she spent.
     assert_eq!(
-        count(&db, "SELECT points FROM customers WHERE id = 'c-1002'"),
+        count(
+            &db,
+            "SELECT SUM(points) FROM ledger WHERE customer_id = 'c-1002'"
+        ),
         42
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT SUM(tier_points) FROM ledger WHERE customer_id = 'c-1002'"
+        ),
+        300
     );
     assert_eq!(count(&db, "SELECT count(*) FROM campaigns"), 3, "0005 ran");
     assert_eq!(count(&db, "SELECT count(*) FROM tiers"), 3, "0002 did not");

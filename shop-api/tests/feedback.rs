@@ -34,6 +34,8 @@ fn shop_with_token(token: Option<&str>) -> Shop {
         db: db.clone(),
         secret: ShopSecret::new(SECRET),
         merchant_token: token.map(|t| MerchantToken::new(t).unwrap()),
+        webhooks: Default::default(),
+        trust_forwarded_for: false,
     };
     Shop {
         router: app(state, &Options::default()),

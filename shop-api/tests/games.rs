@@ -34,6 +34,8 @@ fn shop() -> Shop {
         db: db.clone(),
         secret: ShopSecret::new(SECRET),
         merchant_token: None,
+        webhooks: Default::default(),
+        trust_forwarded_for: false,
     };
     Shop {
         router: app(state, &Options::default()),

@@ -259,17 +259,25 @@ fn instances_starting_together_migrate_once_and_a_newer_schema_is_refused() {
         3,
         "the seed ran once"
     );
+    assert_eq!(
+        count(&second, "SELECT count(*) FROM programme"),
+        1,
+        "the demo programme was stored once"
+    );
     common::execute(
         &second,
-        "UPDATE customers SET points = 7 WHERE id = 'c-1001'",
+        "UPDATE customers SET first_name = 'Ingrid K.' WHERE id = 'c-1001'",
         vec![],
     );
     drop((first, second));
 
     let again = common::open(&target).unwrap();
     assert_eq!(
-        count(&again, "SELECT points FROM customers WHERE id = 'c-1001'"),
-        7,
+        count(
+            &again,
+            "SELECT count(*) FROM customers WHERE id = 'c-1001' AND first_name = 'Ingrid K.'"
+        ),
+        1,
         "a restart keeps the data and runs nothing again"
     );
     common::with_conn(&again, |conn| match conn {

@@ -24,6 +24,8 @@ fn router(limits: RateLimits) -> (axum::Router, TempDir) {
         db: common::test_db(dir.path()),
         secret: ShopSecret::new(SECRET),
         merchant_token: None,
+        webhooks: Default::default(),
+        trust_forwarded_for: false,
     };
     let options = Options {
         rate_limits: Some(limits),
@@ -165,6 +167,8 @@ async fn without_limits_configured_nothing_is_refused() {
         db: common::test_db(dir.path()),
         secret: ShopSecret::new(SECRET),
         merchant_token: None,
+        webhooks: Default::default(),
+        trust_forwarded_for: false,
     };
     let router = app(state, &Options::default());
     for _ in 0..50 {

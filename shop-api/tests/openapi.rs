@@ -46,12 +46,17 @@ fn documented(spec: &Yaml) -> BTreeSet<(String, String)> {
 }
 
 /// `(method, path)` of every `.route("path", get(…).post(…))` in `src/lib.rs`'s `fn api`, the
-/// router nested under `/api/v1`.
+/// router nested under `/api/v1`, and in the routers it merges (`fn webhook_routes`).
 fn routed() -> BTreeSet<(String, String)> {
     let source = include_str!("../src/lib.rs");
-    let start = source.find("\nfn api(").expect("src/lib.rs has `fn api(`");
-    let body = &source[start..];
-    let body = &body[..body.find("\n}\n").unwrap()];
+    let body_of = |name: &str| {
+        let start = source
+            .find(&format!("\nfn {name}("))
+            .unwrap_or_else(|| panic!("src/lib.rs has `fn {name}(`"));
+        let body = &source[start..];
+        &body[..body.find("\n}\n").unwrap()]
+    };
+    let body = [body_of("api"), body_of("webhook_routes")].concat();
     let mut routes = BTreeSet::new();
     for call in body.split(".route(").skip(1) {
         let call = call.trim_start();
@@ -154,6 +159,8 @@ async fn every_documented_operation_reaches_a_handler_and_no_other_method_does()
         db: common::test_db(dir.path()),
         secret: ShopSecret::new("openapi-secret"),
         merchant_token: None,
+        webhooks: Default::default(),
+        trust_forwarded_for: false,
     };
     let router = app(state, &Options::default());
     let documented = documented(&spec());

@@ -29,6 +29,8 @@ fn shop() -> Shop {
         db: db.clone(),
         secret: ShopSecret::new("test-secret"),
         merchant_token: None,
+        webhooks: Default::default(),
+        trust_forwarded_for: false,
     };
     Shop {
         router: app(state, &Options::default()),

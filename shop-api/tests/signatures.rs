@@ -32,6 +32,8 @@ fn shop_with(secret: ShopSecret) -> Shop {
         db: db.clone(),
         secret,
         merchant_token: None,
+        webhooks: Default::default(),
+        trust_forwarded_for: false,
     };
     Shop {
         router: app(state, &Options::default()),
@@ -100,7 +102,10 @@ fn signed_requests(customer: &str, signature: &str) -> Vec<(&'static str, Reques
 /// What a customer's signed requests leave behind: points, coupons, plays, answers.
 fn footprint(db: &Db) -> [i64; 4] {
     [
-        count(db, "SELECT points FROM customers WHERE id = 'c-1001'"),
+        count(
+            db,
+            "SELECT SUM(points) FROM ledger WHERE customer_id = 'c-1001'",
+        ),
         count(db, "SELECT COUNT(*) FROM coupons"),
         count(db, "SELECT COUNT(*) FROM plays"),
         count(db, "SELECT COUNT(*) FROM feedback"),
@@ -283,6 +288,8 @@ async fn the_previous_secret_works_during_a_rotation_and_stops_when_it_is_remove
                 db: db.clone(),
                 secret,
                 merchant_token: None,
+                webhooks: Default::default(),
+                trust_forwarded_for: false,
             },
             &Options::default(),
         )

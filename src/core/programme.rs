@@ -75,6 +75,10 @@ pub struct ProgrammeConfig {
     /// Days a reward's coupon stays valid.
     #[serde(default = "default_coupon_valid_days")]
     pub coupon_valid_days: u32,
+    /// The IANA time zone the shop's days are counted in (birthdays, the dates shoppers see in
+    /// the server's messages): `Europe/Oslo`, `Europe/Tallinn`. UTC if absent.
+    #[serde(default = "utc")]
+    pub timezone: String,
     pub tiers: Vec<TierConfig>,
     pub rewards: Vec<RewardConfig>,
     /// A kind left out is switched off.
@@ -84,6 +88,10 @@ pub struct ProgrammeConfig {
 
 fn default_coupon_valid_days() -> u32 {
     30
+}
+
+fn utc() -> String {
+    "UTC".into()
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -308,6 +316,17 @@ impl ProgrammeConfig {
             problem(
                 "expiry_months".into(),
                 "must be from 1 to 120, or null for points that never expire",
+            );
+        }
+        let zone_ok = (1..=64).contains(&self.timezone.len())
+            && self
+                .timezone
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"/_+-".contains(&b));
+        if !zone_ok {
+            problem(
+                "timezone".into(),
+                "must be an IANA time zone such as Europe/Oslo",
             );
         }
         if !(1..=365).contains(&self.coupon_valid_days) {

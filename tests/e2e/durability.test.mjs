@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startShop, MERCHANT_TOKEN, sign } from './harness.mjs';
+import { startShop, MERCHANT_TOKEN, sign, shopifyWebhook, shopifyOrder } from './harness.mjs';
 
 const CLIENTS = 16;
 const KILL_AFTER_ACKS = 600; // of about 1 000 writes the clients would make
@@ -120,6 +120,68 @@ test('after kill -9 under 16 writers, every acknowledged answer, play and redemp
       assert.ok(summary.nps.responses >= acked.feedback.length, `${summary.nps.responses} stored, ${acked.feedback.length} acknowledged`);
       assert.ok(summary.nps.responses <= attempts, `${summary.nps.responses} stored, only ${attempts} sent`);
       t.diagnostic(`${attempts} writes sent, ${acked.feedback.length} answers, ${acked.redeem.size} redemptions and ${acked.plays.size} plays acknowledged before the kill; ${summary.nps.responses} answers and ${paidFor} redemptions stored`);
+    } finally {
+      await again.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('after kill -9 while Shopify delivers orders, every delivery answered 2xx is in the ledger exactly once', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lojal-durability-'));
+  const args = ['--no-rate-limits'];
+  // Each order is its own new customer's, so her pending points say how often it was credited:
+  // 499 kr earn 499 points (bronze, 1 per krone), pending for the demo's 14 days.
+  const ORDERS = 400;
+  const order = (n) => shopifyOrder({ id: 5_000_000 + n, customer: 9_000_000 + n, email: `kunde${n}@example.no`, subtotal: '499.00' });
+  // Shopify retries a delivery that was not answered 2xx with the same webhook id.
+  const delivery = (n) => ({ n, id: `webhook-${n}` });
+  try {
+    const shop = await startShop({ dir, args });
+    const acked = new Set();
+    let killed = false;
+    const kill = async () => {
+      if (killed) return;
+      killed = true;
+      await shop.stop();
+    };
+    let next = 0;
+    const client = async () => {
+      while (!killed && next < ORDERS) {
+        const { n, id } = delivery(next++);
+        // Every fourth event is delivered twice at once, as Shopify may.
+        const copies = n % 4 === 0 ? 2 : 1;
+        const answers = await Promise.all(Array.from({ length: copies }, () =>
+          shopifyWebhook(shop, 'orders/paid', order(n), { id }).catch(() => null)));
+        if (answers.some((a) => a && a.status === 200)) acked.add(n);
+        if (acked.size >= ORDERS / 2) await kill();
+      }
+    };
+    await Promise.all(Array.from({ length: CLIENTS }, () => client()));
+    await kill();
+    assert.ok(acked.size >= ORDERS / 2, `enough deliveries acknowledged: ${acked.size}`);
+
+    const again = await startShop({ dir, args });
+    try {
+      const points = async (n) => {
+        const customer = String(9_000_000 + n);
+        const answer = await fetch(`${again.url}/api/v1/loyalty/${customer}`, { headers: { 'x-lojal-signature': sign(customer) } });
+        return answer.status === 404 ? null : (await answer.json()).pending_points;
+      };
+      for (const n of acked) {
+        assert.equal(await points(n), 499, `order ${n} was acknowledged: credited exactly once`);
+      }
+      // Shopify then retries what was never answered (and, harmlessly, some that were):
+      // afterwards every order is credited exactly once.
+      for (let n = 0; n < ORDERS; n++) {
+        const { id } = delivery(n);
+        const answer = await shopifyWebhook(again, 'orders/paid', order(n), { id });
+        assert.equal(answer.status, 200, JSON.stringify(answer.body));
+        if (acked.has(n)) assert.equal(answer.body.duplicate, true, `order ${n} taken twice`);
+      }
+      for (let n = 0; n < ORDERS; n++) assert.equal(await points(n), 499, `order ${n}`);
+      t.diagnostic(`${acked.size} of ${ORDERS} deliveries acknowledged before the kill; all ${ORDERS} credited once after the retries`);
     } finally {
       await again.stop();
     }

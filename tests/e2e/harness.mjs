@@ -24,6 +24,43 @@ export function signAt(customerId, t, secret = SHOP_SECRET) {
 /** A fresh customer-sig, as a theme renders it. */
 export const sign = (customerId, secret = SHOP_SECRET) => signAt(customerId, Math.floor(Date.now() / 1000), secret);
 
+/** The webhook secrets every test server has for Shopify and WooCommerce. */
+export const SHOPIFY_WEBHOOK_SECRET = 'e2e-shopify-secret';
+export const WOOCOMMERCE_WEBHOOK_SECRET = 'e2e-woocommerce-secret';
+
+/**
+ * Delivers a webhook as Shopify does: the raw JSON body, `X-Shopify-Topic`, a
+ * `X-Shopify-Webhook-Id` (the same on every retry of one event) and `X-Shopify-Hmac-Sha256`,
+ * the base64 HMAC-SHA256 of the body under the app's secret.
+ */
+export async function shopifyWebhook(shop, topic, payload, { id = crypto.randomUUID(), secret = SHOPIFY_WEBHOOK_SECRET } = {}) {
+  const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
+  const response = await fetch(`${shop.url}/api/v1/webhooks/shopify`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-shopify-topic': topic,
+      'x-shopify-webhook-id': id,
+      'x-shopify-shop-domain': 'nordlys-strikk.myshopify.com',
+      'x-shopify-hmac-sha256': createHmac('sha256', secret).update(body).digest('base64'),
+    },
+    body,
+  });
+  return { status: response.status, body: await response.json().catch(() => null) };
+}
+
+/** A Shopify `orders/paid` body for `customer` (null: a guest), shaped as Shopify sends it. */
+export function shopifyOrder({ id, customer, email, subtotal = '2248.00', currency = 'NOK', name = `#${id}` }) {
+  return {
+    id, name, email, contact_email: email, currency, presentment_currency: currency,
+    financial_status: 'paid', cancelled_at: null, subtotal_price: subtotal,
+    total_price: subtotal, taxes_included: true, refunds: [],
+    customer: customer ? { id: customer, email, first_name: 'Test' } : null,
+    line_items: [{ id: id * 10, title: 'Setesdal-genser', quantity: 1, price: subtotal }],
+    shipping_lines: [{ title: 'Standard', price: '49.00' }],
+  };
+}
+
 /** What the merchant's tools send for the feedback summary and export. */
 export const MERCHANT_TOKEN = 'e2e-merchant-token-0123456789';
 
@@ -36,7 +73,13 @@ export async function startShop({ www = join(ROOT, 'www'), dir: keptDir = null, 
   const child = spawn(
     SERVER,
     ['--addr', '127.0.0.1:0', '--db', join(dir, 'shop.sqlite'), '--www', www, '--dist', join(ROOT, 'pkg', 'dist'), ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOJAL_SHOP_SECRET: SHOP_SECRET, LOJAL_MERCHANT_TOKEN: MERCHANT_TOKEN } },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: {
+        ...process.env,
+        LOJAL_SHOP_SECRET: SHOP_SECRET,
+        LOJAL_MERCHANT_TOKEN: MERCHANT_TOKEN,
+        LOJAL_SHOPIFY_WEBHOOK_SECRET: SHOPIFY_WEBHOOK_SECRET,
+        LOJAL_WOOCOMMERCE_WEBHOOK_SECRET: WOOCOMMERCE_WEBHOOK_SECRET,
+      } },
   );
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));

@@ -29,6 +29,9 @@ pub const CONTENT_SECURITY_POLICY: &str =
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 pub fn router(state: AppState, www: &Path, dist: &Path) -> Router {
+    let checkout = Router::new()
+        .route("/demo/checkout", axum::routing::post(checkout))
+        .with_state(state.clone());
     let pages = Router::new()
         .fallback_service(ServeDir::new(www).append_index_html_on_directories(true))
         .layer(middleware::from_fn_with_state(state, sign_customer_ids))
@@ -49,6 +52,7 @@ pub fn router(state: AppState, www: &Path, dist: &Path) -> Router {
             HeaderValue::from_static("accept-encoding"),
         ));
     Router::new()
+        .merge(checkout)
         .merge(bundle)
         .merge(pages)
         // The demo is rebuilt often; browsers must revalidate instead of running an old bundle.
@@ -56,6 +60,74 @@ pub fn router(state: AppState, www: &Path, dist: &Path) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-cache"),
         ))
+}
+
+/// The demo checkout's form.
+#[derive(serde::Deserialize)]
+pub struct CheckoutForm {
+    customer_id: String,
+    customer_sig: String,
+}
+
+/// The demo's stand-in for the shop platform: placing the cart's order (2 248 kr of items)
+/// reports it to lojal as Shopify's `orders/paid` webhook does, through the same reading and
+/// the same once-only delivery as `POST /api/v1/webhooks/shopify`, then shows the thank-you
+/// page. The order is the shopper's own (one per shopper), so placing it again changes nothing.
+pub async fn checkout(
+    State(state): State<AppState>,
+    axum::Form(form): axum::Form<CheckoutForm>,
+) -> Result<Response, crate::error::ApiError> {
+    let customer = match state.secret.verify(&form.customer_id, &form.customer_sig) {
+        Ok(()) => Some(form.customer_id.clone()),
+        // As a shop would for a visitor it does not know: a guest's order.
+        Err(_) => None,
+    };
+    let body = demo_order(customer.as_deref()).to_string();
+    let event = crate::webhooks::shopify_event("orders/paid", body.as_bytes())?;
+    let delivery = format!("demo-checkout-{}", customer.as_deref().unwrap_or("guest"));
+    state
+        .db
+        .run(move |conn| {
+            crate::webhooks::take_delivery(
+                conn,
+                "shopify",
+                Some(&delivery),
+                "orders/paid",
+                &event,
+                crate::calendar::now(),
+            )
+        })
+        .await?;
+    Ok(axum::response::Redirect::to("/ordre.html").into_response())
+}
+
+/// The cart of `kasse.html` as a Shopify order, for `customer` (numbered after her id).
+fn demo_order(customer: Option<&str>) -> serde_json::Value {
+    let digits: u64 = customer
+        .map(|c| {
+            c.bytes()
+                .filter(u8::is_ascii_digit)
+                .fold(0, |n, b| n * 10 + u64::from(b - b'0'))
+        })
+        .unwrap_or(0)
+        % 1_000_000;
+    serde_json::json!({
+        "id": 7_000_000_000_u64 + digits,
+        "name": "NS-10042",
+        "email": null,
+        "currency": "NOK",
+        "financial_status": "paid",
+        "cancelled_at": null,
+        "subtotal_price": "2248.00",
+        "total_price": "2248.00",
+        "taxes_included": true,
+        "refunds": [],
+        "customer": customer.map(|id| serde_json::json!({ "id": id })),
+        "line_items": [
+            { "title": "Setesdal-genser", "quantity": 1, "price": "1899.00" },
+            { "title": "Marius-lue", "quantity": 1, "price": "349.00" }
+        ]
+    })
 }
 
 async fn cache_hashed_files(request: Request, next: Next) -> Response {

@@ -676,3 +676,34 @@ async fn the_server_answers_over_a_real_socket() {
     assert!(response.contains(r#""points":300"#), "{response}");
     server.abort();
 }
+
+#[tokio::test]
+async fn the_demo_checkout_reports_the_order_as_shopify_would_and_only_once() {
+    let shop = shop();
+    let checkout = |customer: &str, signature: &str| {
+        Request::post("/demo/checkout")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!(
+                "customer_id={customer}&customer_sig={}",
+                signature.replace(',', "%2C").replace('=', "%3D")
+            )))
+            .unwrap()
+    };
+    let before = status_of(&shop.router, "c-1001").await;
+    for _ in 0..2 {
+        let answer = send(&shop.router, checkout("c-1001", &sig("c-1001"))).await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.text());
+        assert_eq!(answer.headers[header::LOCATION], "/ordre.html");
+    }
+    let after = status_of(&shop.router, "c-1001").await;
+    // Ingrid is Sølv (×1.25): 2 248 kr earn 2 810 points, pending for the return window.
+    assert_eq!(after.points, before.points);
+    assert_eq!(after.pending_points, before.pending_points + 2810);
+    assert_eq!(after.activity[0].kind, "purchase");
+    assert_eq!(after.activity[0].detail.as_deref(), Some("NS-10042"));
+    assert!(after.activity[0].pending);
+    // A forged signature places a guest's order: nobody earns.
+    let forged = send(&shop.router, checkout("c-1002", &sig("c-1001"))).await;
+    assert_eq!(forged.status, StatusCode::SEE_OTHER);
+    assert_eq!(status_of(&shop.router, "c-1002").await.pending_points, 0);
+}

@@ -17,6 +17,18 @@ pub fn text(at: Timestamp) -> String {
     at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// The stored form of the first whole second at or after `at`: a retry never runs early.
+pub fn text_ceil(at: Timestamp) -> String {
+    let whole = Timestamp::from_second(at.as_second()).unwrap_or(at);
+    text(if whole < at {
+        whole
+            .saturating_add(SignedDuration::from_secs(1))
+            .unwrap_or(at)
+    } else {
+        at
+    })
+}
+
 /// Reads a stored instant.
 pub fn parse(text: &str) -> Result<Timestamp, DbError> {
     text.parse()

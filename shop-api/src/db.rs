@@ -54,6 +54,11 @@ const MIGRATIONS: &[(&str, &str, &str)] = &[
         include_str!("../migrations/0006_programme.sql"),
         "",
     ),
+    (
+        "0007_integrations",
+        include_str!("../migrations/0007_integrations.sql"),
+        "",
+    ),
 ];
 
 const POSTGRES_PRELUDE: &str = include_str!("../migrations/postgres/prelude.sql");

@@ -77,6 +77,8 @@ pub enum ApiError {
     SelfReferral,
     AlreadyMember,
     AlreadyReferred,
+    UnknownCoupon,
+    UnknownEndpoint,
     /// 429 with `Retry-After`: too many friends claimed from one address this week.
     ReferralLimit {
         limit: u32,
@@ -214,6 +216,8 @@ impl ApiError {
                 "birthday_not_offered",
                 "the programme gives no birthday points".into(),
             ),
+            UnknownCoupon => (StatusCode::NOT_FOUND, "unknown_coupon", "no coupon has this ticket".into()),
+            UnknownEndpoint => (StatusCode::NOT_FOUND, "unknown_endpoint", "no webhook endpoint has this id".into()),
             UnknownReferral => (StatusCode::NOT_FOUND, "unknown_referral", "no member has this referral code".into()),
             ReferralsOff => (StatusCode::NOT_FOUND, "referrals_off", "the programme has no referrals".into()),
             SelfReferral => (

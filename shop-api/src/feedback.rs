@@ -103,6 +103,29 @@ pub fn store(
         };
     };
     let id: i64 = row.get(0)?;
+    // The merchant's tools hear it: a detractor's score can start a follow-up at once.
+    let event = if answer.kind == PromptType::Review {
+        "review.submitted"
+    } else {
+        "feedback.answered"
+    };
+    crate::outbound::emit(
+        &mut tx,
+        event,
+        serde_json::json!({
+            "id": id,
+            "type": answer.kind.as_str(),
+            "score": answer.score,
+            "title": answer.title,
+            "text": answer.text,
+            "product_id": answer.product_id,
+            "customer_id": answer.customer_id,
+            "campaign": answer.campaign,
+            "order_id": answer.order_id,
+            "locale": answer.locale,
+        }),
+        crate::calendar::now(),
+    )?;
     tx.commit()?;
     Ok((
         FeedbackReceipt {

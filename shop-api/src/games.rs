@@ -121,13 +121,24 @@ pub async fn play(
         given: request.marketing_consent,
         text: request.consent_text,
     };
-    state
+    let provider = state.provider.clone();
+    let answer = state
         .db
         .run(move |conn| {
-            play_in_transaction(conn, &campaign_id, &player, &key, &consent, &mut OsRandom)
+            play_in_transaction(
+                conn,
+                &provider,
+                &campaign_id,
+                &player,
+                &key,
+                &consent,
+                &mut OsRandom,
+            )
         })
         .await
-        .map(Json)
+        .map(Json);
+    state.wake.notify_one();
+    answer
 }
 
 /// A guest's marketing consent as the play request gives it.
@@ -141,8 +152,10 @@ pub struct Consent {
 
 /// One play: the idempotency check, the campaign's window, the shopper's period, the draw, the
 /// stock, the coupon and the play row, committed together or not at all.
+#[allow(clippy::too_many_arguments)]
 pub fn play_in_transaction(
     conn: &mut Conn,
+    provider: &crate::providers::Provider,
     campaign_id: &str,
     player: &Player,
     idempotency_key: &str,
@@ -220,10 +233,46 @@ pub fn play_in_transaction(
             let valid = format!("+{} days", config.coupon_valid_days);
             let (code, expires_at) =
                 insert_coupon(&mut tx, campaign_id, &player_key, name, &now, &valid)?;
+            let currency = crate::programme::load(&mut tx)?.config.currency;
+            let spec = crate::providers::CouponSpec {
+                table: "game_coupons".into(),
+                code: code.clone(),
+                title: format!("lojal: {name} ({})", config.name),
+                kind: segment
+                    .discount
+                    .as_ref()
+                    .map_or("", |d| d.kind.as_str())
+                    .to_owned(),
+                amount: segment.discount.as_ref().and_then(|d| d.amount),
+                currency,
+                customer_id: match player {
+                    Player::Customer(id) => Some(id.clone()),
+                    Player::Guest(_) => None,
+                },
+                email: match player {
+                    Player::Guest(email) => Some(email.clone()),
+                    Player::Customer(_) => None,
+                },
+                starts_at: now.clone(),
+                expires_at: expires_at.clone(),
+            };
+            let issued = crate::payout::after_insert(
+                &mut tx,
+                provider,
+                crate::payout::Table::GameCoupons,
+                &spec,
+                crate::calendar::now(),
+            )?;
+            let (status, ticket) = match issued {
+                crate::payout::Issued::Active => ("active".to_owned(), None),
+                crate::payout::Issued::Pending { ticket } => ("pending".to_owned(), Some(ticket)),
+            };
             Some(WonPrize {
                 name: name.clone(),
                 code,
                 expires_at,
+                status,
+                ticket,
             })
         }
         None => None,
@@ -256,15 +305,39 @@ pub fn play_in_transaction(
         ],
     )?;
     let next_play_at: String = play.get(0)?;
+    if let Some(prize) = &prize {
+        crate::outbound::emit(
+            &mut tx,
+            "play.won",
+            serde_json::json!({
+                "campaign_id": campaign_id,
+                "segment": segment.label,
+                "prize": prize.name,
+                "customer_id": match player { Player::Customer(id) => Some(id.as_str()), Player::Guest(_) => None },
+                "email": email,
+                "marketing_consent": consent_given,
+                "played_at": now,
+            }),
+            crate::calendar::now(),
+        )?;
+    }
     tx.commit()?;
     Ok(PlayResult {
         campaign_id: campaign_id.to_owned(),
         segment_index: index,
         label: segment.label.clone(),
-        prize,
+        prize: prize.map(withhold_pending),
         played_at: now,
         next_play_at,
     })
+}
+
+/// A pending prize's code is not shown until the shop's checkout takes it.
+fn withhold_pending(mut prize: WonPrize) -> WonPrize {
+    if prize.status != "active" {
+        prize.code = String::new();
+    }
+    prize
 }
 
 fn replay(
@@ -274,7 +347,8 @@ fn replay(
     idempotency_key: &str,
 ) -> Result<Option<PlayResult>, ApiError> {
     let Some(row) = conn.query_opt(
-        "SELECT p.segment_index, p.label, c.prize, c.code, c.expires_at, p.played_at, p.next_play_at
+        "SELECT p.segment_index, p.label, c.prize, c.code, c.expires_at, p.played_at, p.next_play_at,
+                c.status, c.ticket
          FROM plays p LEFT JOIN game_coupons c ON c.code = p.coupon_code
          WHERE p.campaign_id = ?1 AND p.player = ?2 AND p.idempotency_key = ?3",
         &params![campaign_id, player_key, idempotency_key],
@@ -287,11 +361,13 @@ fn replay(
         row.get::<Option<String>>(3)?,
         row.get::<Option<String>>(4)?,
     ) {
-        (Some(name), Some(code), Some(expires_at)) => Some(WonPrize {
+        (Some(name), Some(code), Some(expires_at)) => Some(withhold_pending(WonPrize {
             name,
             code,
             expires_at,
-        }),
+            status: row.get(7)?,
+            ticket: row.get(8)?,
+        })),
         _ => None,
     };
     Ok(Some(PlayResult {
@@ -376,8 +452,8 @@ fn load_campaign(conn: &mut Conn, campaign_id: &str) -> Result<Option<CampaignRo
     let starts_at: String = row.get(3)?;
     let segments = conn
         .query(
-            "SELECT label, color, weight, prize, stock, fallback FROM campaign_segments
-             WHERE campaign_id = ?1 ORDER BY position",
+            "SELECT label, color, weight, prize, stock, fallback, discount_kind, discount_amount
+             FROM campaign_segments WHERE campaign_id = ?1 ORDER BY position",
             &params![campaign_id],
         )?
         .iter()
@@ -414,6 +490,14 @@ fn segment_from_row(r: &Row) -> Result<lojal::core::games::SegmentConfig, DbErro
         prize: r.get(3)?,
         stock: r.get(4)?,
         fallback: r.get(5)?,
+        discount: r
+            .get::<Option<String>>(6)?
+            .as_deref()
+            .and_then(lojal::core::programme::DiscountKind::parse)
+            .map(|kind| lojal::core::programme::Discount {
+                kind,
+                amount: r.get(7).ok().flatten(),
+            }),
     })
 }
 
@@ -500,8 +584,9 @@ pub fn put_campaign(conn: &mut Conn, config: &CampaignConfig) -> Result<(), ApiE
     )?;
     for (position, s) in config.segments.iter().enumerate() {
         tx.execute(
-            "INSERT INTO campaign_segments (campaign_id, position, label, color, weight, prize, stock, fallback)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO campaign_segments (campaign_id, position, label, color, weight, prize, stock,
+                                            fallback, discount_kind, discount_amount)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             &params![
                 &config.id,
                 position,
@@ -510,7 +595,9 @@ pub fn put_campaign(conn: &mut Conn, config: &CampaignConfig) -> Result<(), ApiE
                 s.weight,
                 s.prize.as_deref(),
                 s.stock,
-                s.fallback
+                s.fallback,
+                s.discount.as_ref().map(|d| d.kind.as_str()),
+                s.discount.as_ref().and_then(|d| d.amount)
             ],
         )?;
     }

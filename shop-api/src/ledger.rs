@@ -27,6 +27,8 @@ pub enum Kind {
     Expire,
     /// A merchant's manual correction.
     Adjust,
+    /// Points given back: the shop platform refused a reward's coupon.
+    Returned,
 }
 
 impl Kind {
@@ -42,6 +44,21 @@ impl Kind {
             Self::Cancel => "cancel",
             Self::Expire => "expire",
             Self::Adjust => "adjust",
+            Self::Returned => "returned",
+        }
+    }
+
+    /// The outbound event a row of this kind is, if any.
+    fn event(self, points: i64) -> Option<&'static str> {
+        match self {
+            Self::Purchase | Self::Signup | Self::Birthday | Self::Review | Self::Referral
+                if points > 0 =>
+            {
+                Some("points.earned")
+            }
+            Self::Redeem => Some("points.redeemed"),
+            Self::Expire => Some("points.expired"),
+            _ => None,
         }
     }
 }
@@ -64,7 +81,8 @@ pub struct Entry<'a> {
     pub available_at: Timestamp,
 }
 
-/// Writes `entry` unless a row with its source exists; answers whether it wrote.
+/// Writes `entry` unless a row with its source exists; answers whether it wrote. A row that
+/// earns, spends or expires points is also an outbound event, emitted exactly when it is written.
 pub fn record(conn: &mut Conn, entry: &Entry, now: Timestamp) -> Result<bool, DbError> {
     let written = conn.execute(
         "INSERT INTO ledger (customer_id, kind, points, tier_points, source, detail, shortfall,
@@ -82,8 +100,23 @@ pub fn record(conn: &mut Conn, entry: &Entry, now: Timestamp) -> Result<bool, Db
             calendar::text(entry.available_at),
             calendar::text(now)
         ],
-    )?;
-    Ok(written > 0)
+    )? > 0;
+    if written && let Some(event) = entry.kind.event(entry.points) {
+        crate::outbound::emit(
+            conn,
+            event,
+            serde_json::json!({
+                "customer_id": entry.customer_id,
+                "kind": entry.kind.as_str(),
+                "points": entry.points,
+                "source": entry.source,
+                "detail": entry.detail,
+                "available_at": calendar::text(entry.available_at),
+            }),
+            now,
+        )?;
+    }
+    Ok(written)
 }
 
 /// A shopper's points at one instant, as the ledger says.

@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod coupon;
 pub mod db;
+pub mod egress;
 pub mod error;
 pub mod feedback;
 pub mod games;
@@ -17,17 +18,22 @@ pub mod limits;
 pub mod loyalty;
 pub mod merchant;
 pub mod orders;
+pub mod outbound;
+pub mod payout;
 pub mod programme;
+pub mod providers;
+pub mod queue;
 pub mod referrals;
 pub mod site;
 pub mod webhooks;
+pub mod worker;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderName, HeaderValue, Method, header};
-use axum::routing::{any, get, post, put};
+use axum::routing::{any, delete, get, post, put};
 use axum::{Router, middleware};
 use serde_json::{Value, json};
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -54,6 +60,14 @@ pub struct AppState {
     pub webhooks: WebhookSecrets,
     /// Take the client's address from `X-Forwarded-For` (only behind the shop's own proxy).
     pub trust_forwarded_for: bool,
+    /// Which platform creates the shop's coupons.
+    pub provider: providers::Provider,
+    /// The bounded HTTP clients for calls out (providers, the merchant's endpoints).
+    pub egress: egress::Egress,
+    /// Wakes this process's queue worker when a job is queued or finished.
+    pub wake: std::sync::Arc<tokio::sync::Notify>,
+    /// The queue's first retry wait ([`queue::BACKOFF_BASE`]; tests shorten it).
+    pub backoff_base: std::time::Duration,
 }
 
 impl AppState {
@@ -65,6 +79,10 @@ impl AppState {
             merchant_token: None,
             webhooks: WebhookSecrets::default(),
             trust_forwarded_for: false,
+            provider: providers::Provider::None,
+            egress: egress::Egress::new(),
+            wake: std::sync::Arc::new(tokio::sync::Notify::new()),
+            backoff_base: queue::BACKOFF_BASE,
         }
     }
 }
@@ -128,6 +146,17 @@ fn api(state: AppState, options: &Options) -> Router {
             "/admin/programme",
             get(programme::admin_get).put(programme::admin_put),
         )
+        .route("/coupons/{ticket}", get(payout::status))
+        .route(
+            "/admin/webhooks",
+            get(outbound::admin_list).post(outbound::admin_add),
+        )
+        .route("/admin/webhooks/{id}", delete(outbound::admin_remove))
+        .route("/admin/webhooks/{id}/enable", post(outbound::admin_enable))
+        .route(
+            "/admin/webhooks/{id}/deliveries",
+            get(outbound::admin_deliveries),
+        )
         .merge(webhook_routes())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
@@ -153,7 +182,7 @@ fn api(state: AppState, options: &Options) -> Router {
     router.layer(
         CorsLayer::new()
             .allow_origin(AllowOrigin::list(allowed_origins.iter().cloned()))
-            .allow_methods([Method::GET, Method::POST, Method::PUT])
+            .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
             .allow_headers([
                 header::CONTENT_TYPE,
                 header::AUTHORIZATION,

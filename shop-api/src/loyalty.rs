@@ -65,18 +65,23 @@ pub async fn redeem(
             "reward_id must be 1 to 100 characters".into(),
         ));
     }
-    state
+    let provider = state.provider.clone();
+    let answer = state
         .db
         .run(move |conn| {
             redeem_in_transaction(
                 conn,
+                &provider,
                 &customer_id,
                 &request.reward_id,
                 idempotency_key.as_deref(),
             )
         })
         .await
-        .map(Json)
+        .map(Json);
+    // A coupon for the shop platform waits in the queue: start on it now.
+    state.wake.notify_one();
+    answer
 }
 
 pub(crate) fn authenticate(
@@ -114,6 +119,7 @@ pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Api
 
 fn redeem_in_transaction(
     conn: &mut Conn,
+    provider: &crate::providers::Provider,
     customer_id: &str,
     reward_id: &str,
     idempotency_key: Option<&str>,
@@ -125,17 +131,18 @@ fn redeem_in_transaction(
     // retried request finds the coupon its first attempt committed.
     let mut tx = conn.transaction()?;
     let sql = format!(
-        "SELECT first_name FROM customers WHERE id = ?1{}",
+        "SELECT first_name, email FROM customers WHERE id = ?1{}",
         tx.for_update()
     );
     let customer = tx
         .query_opt(&sql, &params![customer_id])?
         .ok_or(ApiError::UnknownCustomer)?;
     let first_name: Option<String> = customer.get(0)?;
+    let email: Option<String> = customer.get(1)?;
 
     if let Some(key) = idempotency_key {
         let earlier = tx.query_opt(
-            "SELECT code, reward_id, reward_name, expires_at FROM coupons
+            "SELECT code, reward_id, reward_name, expires_at, status, ticket FROM coupons
              WHERE customer_id = ?1 AND idempotency_key = ?2",
             &params![customer_id, key],
         )?;
@@ -152,13 +159,12 @@ fn redeem_in_transaction(
 
     let reward = tx
         .query_opt(
-            "SELECT id, name, cost FROM rewards WHERE id = ?1 AND active = 1",
+            "SELECT id, name, cost, kind, amount FROM rewards WHERE id = ?1 AND active = 1",
             &params![reward_id],
         )?
-        .as_ref()
-        .map(reward_from_row)
-        .transpose()?
         .ok_or(ApiError::UnknownReward)?;
+    let (kind, amount): (String, Option<u64>) = (reward.get(3)?, reward.get(4)?);
+    let reward = reward_from_row(&reward)?;
     let points = ledger::balance(&mut tx, customer_id, now)?.points;
     if points < reward.cost {
         let who = first_name.unwrap_or_else(|| "This customer".into());
@@ -173,7 +179,7 @@ fn redeem_in_transaction(
     }
 
     let valid_days = i64::from(programme.config.coupon_valid_days);
-    let coupon = insert_coupon(
+    let mut coupon = insert_coupon(
         &mut tx,
         customer_id,
         &reward,
@@ -181,6 +187,27 @@ fn redeem_in_transaction(
         now,
         valid_days,
     )?;
+    let spec = crate::providers::CouponSpec {
+        table: "coupons".into(),
+        code: coupon.code.clone(),
+        title: format!("lojal: {}", reward.name),
+        kind,
+        amount,
+        currency: programme.config.currency.clone(),
+        customer_id: Some(customer_id.to_owned()),
+        email,
+        starts_at: calendar::text(now),
+        expires_at: coupon.expires_at.clone(),
+    };
+    let code = coupon.code.clone();
+    if let crate::payout::Issued::Pending { ticket } =
+        crate::payout::after_insert(&mut tx, provider, crate::payout::Table::Coupons, &spec, now)?
+    {
+        coupon.status = "pending".into();
+        coupon.ticket = Some(ticket);
+        // Withheld until the shop's checkout takes it.
+        coupon.code = String::new();
+    }
     ledger::record(
         &mut tx,
         &Entry {
@@ -188,7 +215,7 @@ fn redeem_in_transaction(
             kind: Kind::Redeem,
             points: -(reward.cost as i64),
             tier_points: 0,
-            source: format!("redeem:{}", coupon.code),
+            source: format!("redeem:{code}"),
             detail: Some(reward.name.clone()),
             shortfall: 0,
             available_at: now,
@@ -218,7 +245,7 @@ fn insert_coupon(
                                   created_at, expires_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (code) DO NOTHING
-             RETURNING code, reward_id, reward_name, expires_at",
+             RETURNING code, reward_id, reward_name, expires_at, status, ticket",
             &params![
                 code,
                 customer_id,
@@ -239,12 +266,21 @@ fn insert_coupon(
     ))
 }
 
+/// A coupon from `code, reward_id, reward_name, expires_at, status, ticket`; its code only
+/// once the shop's checkout takes it.
 fn coupon_from_row(row: &Row) -> Result<Coupon, DbError> {
+    let status: String = row.get(4)?;
     Ok(Coupon {
-        code: row.get(0)?,
+        code: if status == "active" {
+            row.get(0)?
+        } else {
+            String::new()
+        },
         reward_id: row.get(1)?,
         reward_name: row.get(2)?,
         expires_at: row.get(3)?,
+        status,
+        ticket: row.get(5)?,
     })
 }
 

@@ -9,6 +9,7 @@ use lojal::core::games::CampaignConfig;
 use shop_api::identity::{ShopSecret, parse_max_age};
 use shop_api::limits::{Rate, RateLimits};
 use shop_api::merchant::MerchantToken;
+use shop_api::providers::Provider;
 use shop_api::webhooks::{WebhookSecret, WebhookSecrets};
 use shop_api::{AppState, Options, app, db::Db, parse_origins};
 
@@ -77,6 +78,27 @@ enum Command {
     /// The loyalty programme (tiers, rewards, ways to earn) in that database.
     #[command(subcommand)]
     Programme(ProgrammeCommand),
+    /// The merchant's endpoints for outbound events (Standard Webhooks).
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
+}
+
+#[derive(Subcommand)]
+enum WebhookCommand {
+    /// Register an endpoint; prints its id and signing secret (shown this once).
+    Add {
+        url: String,
+        /// Comma-separated event types, or `*` for all.
+        #[arg(long, default_value = "*")]
+        events: String,
+        /// Allow a private, loopback or link-local address (and plain http).
+        #[arg(long)]
+        allow_private: bool,
+    },
+    /// List the endpoints and their state.
+    List,
+    /// Remove an endpoint.
+    Remove { id: String },
 }
 
 #[derive(Subcommand)]
@@ -98,6 +120,18 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(Command::Programme(command)) = &cli.command {
         return match programme_command(&cli, command) {
+            Ok(output) => {
+                println!("{output}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("shop-api: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if let Some(Command::Webhook(command)) = &cli.command {
+        return match webhook_command(&cli, command) {
             Ok(output) => {
                 println!("{output}");
                 ExitCode::SUCCESS
@@ -164,6 +198,64 @@ fn put_campaign(cli: &Cli, file: &std::path::Path) -> Result<String, String> {
         config.segments.len(),
         config.game.as_str()
     ))
+}
+
+fn webhook_command(cli: &Cli, command: &WebhookCommand) -> Result<String, String> {
+    let db = open_db(cli)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let message = |e: shop_api::error::ApiError| match e {
+        shop_api::error::ApiError::InvalidBody(m) | shop_api::error::ApiError::Internal(m) => m,
+        other => format!("{other:?}"),
+    };
+    match command {
+        WebhookCommand::Add {
+            url,
+            events,
+            allow_private,
+        } => {
+            let new = shop_api::outbound::NewEndpoint {
+                url: url.clone(),
+                events: events.split(',').map(|e| e.trim().to_owned()).collect(),
+                allow_private: *allow_private,
+            };
+            let endpoint = runtime
+                .block_on(db.run(move |conn| {
+                    shop_api::outbound::add_endpoint(conn, &new, shop_api::calendar::now())
+                }))
+                .map_err(message)?;
+            Ok(format!(
+                "endpoint {} for {} ({}); its signing secret, shown this once:\n{}",
+                endpoint.id,
+                endpoint.url,
+                endpoint.events.join(", "),
+                endpoint.secret.unwrap_or_default()
+            ))
+        }
+        WebhookCommand::List => {
+            let endpoints = runtime
+                .block_on(db.run(shop_api::outbound::endpoints))
+                .map_err(|e| e.to_string())?;
+            Ok(serde_json::to_string_pretty(&endpoints).unwrap_or_default())
+        }
+        WebhookCommand::Remove { id } => {
+            let id = id.clone();
+            let removed = runtime
+                .block_on(db.run(move |conn| {
+                    conn.execute(
+                        "DELETE FROM webhook_endpoints WHERE id = ?1",
+                        &[shop_api::db::Value::from(id.as_str())],
+                    )
+                }))
+                .map_err(|e| e.to_string())?;
+            if removed == 0 {
+                return Err("no endpoint has this id".into());
+            }
+            Ok("removed".into())
+        }
+    }
 }
 
 fn programme_command(cli: &Cli, command: &ProgrammeCommand) -> Result<String, String> {
@@ -324,18 +416,20 @@ async fn serve(cli: Cli, secret: ShopSecret) -> Result<(), Box<dyn std::error::E
         shopify: webhook_secret("LOJAL_SHOPIFY_WEBHOOK_SECRET"),
         woocommerce: webhook_secret("LOJAL_WOOCOMMERCE_WEBHOOK_SECRET"),
     };
+    let provider = Provider::from_env(|name| std::env::var(name).ok())?;
+    eprintln!("shop-api: coupons are created by: {}", provider.name());
     // Birthdays on the day and expiry after inactivity, for as long as the server runs.
     shop_api::jobs::spawn(db.clone());
-    let router = app(
-        AppState {
-            db,
-            secret,
-            merchant_token,
-            webhooks,
-            trust_forwarded_for: cli.trust_x_forwarded_for,
-        },
-        &options,
-    );
+    let state = AppState {
+        merchant_token,
+        webhooks,
+        trust_forwarded_for: cli.trust_x_forwarded_for,
+        provider,
+        ..AppState::new(db, secret)
+    };
+    // Coupons for the shop platform and events for the merchant's endpoints.
+    shop_api::worker::spawn(state.clone());
+    let router = app(state, &options);
     let listener = tokio::net::TcpListener::bind(cli.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", cli.addr))?;

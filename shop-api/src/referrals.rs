@@ -143,11 +143,21 @@ pub async fn claim(
     let ip = crate::limits::client_ip_of(&headers, peer, state.trust_forwarded_for)
         .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
     let ip = ip_hash(&state, &ip);
+    let provider = state.provider.clone();
     state
         .db
         .run(move |conn| {
             let programme = programme::load(conn)?;
-            claim_in(conn, &programme, &code, &email, &ip, calendar::now()).map(Json)
+            claim_in(
+                conn,
+                &provider,
+                &programme,
+                &code,
+                &email,
+                &ip,
+                calendar::now(),
+            )
+            .map(Json)
         })
         .await
 }
@@ -155,6 +165,7 @@ pub async fn claim(
 /// [`claim`]'s rules, in one transaction.
 pub fn claim_in(
     conn: &mut Conn,
+    provider: &crate::providers::Provider,
     programme: &Programme,
     code: &str,
     email: &str,
@@ -169,21 +180,26 @@ pub fn claim_in(
         .unwrap_or(lojal::core::programme::DEFAULT_REFERRALS_PER_IP_PER_WEEK);
     let mut tx = conn.transaction()?;
     let referrer = referrer(&mut tx, code)?;
-    let coupon = |code: String, expires_at: String| ReferralCoupon {
-        code,
+    let coupon = |code: String, status: String, expires_at: String| ReferralCoupon {
+        code: if status == "active" {
+            code
+        } else {
+            String::new()
+        },
+        status,
         friend_reward: programme::offer(&reward),
         currency: programme.config.currency.clone(),
         expires_at,
     };
     // The same friend asking again (a double click, a second tab) gets her coupon again.
     if let Some(row) = tx.query_opt(
-        "SELECT referrer_id, coupon_code, expires_at FROM referrals WHERE email = ?1",
+        "SELECT referrer_id, coupon_code, expires_at, status FROM referrals WHERE email = ?1",
         &params![email],
     )? {
-        let (by, code, expires_at): (String, String, String) =
-            (row.get(0)?, row.get(1)?, row.get(2)?);
+        let (by, code, expires_at, status): (String, String, String, String) =
+            (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
         if by == referrer.id {
-            return Ok(coupon(code, expires_at));
+            return Ok(coupon(code, status, expires_at));
         }
         return Err(ApiError::AlreadyReferred);
     }
@@ -235,8 +251,30 @@ pub fn claim_in(
             &params![&referrer.id, email, &code, ip_hash, calendar::text(now), &expires_at],
         )?;
         if inserted > 0 {
+            let spec = crate::providers::CouponSpec {
+                table: "referrals".into(),
+                code: code.clone(),
+                title: "lojal: a friend's first order".into(),
+                kind: reward.kind.as_str().to_owned(),
+                amount: reward.amount,
+                currency: programme.config.currency.clone(),
+                customer_id: None,
+                email: Some(email.to_owned()),
+                starts_at: calendar::text(now),
+                expires_at: expires_at.clone(),
+            };
+            let status = match crate::payout::after_insert(
+                &mut tx,
+                provider,
+                crate::payout::Table::Referrals,
+                &spec,
+                now,
+            )? {
+                crate::payout::Issued::Active => "active",
+                crate::payout::Issued::Pending { .. } => "pending",
+            };
             tx.commit()?;
-            return Ok(coupon(code, expires_at));
+            return Ok(coupon(code, status.to_owned(), expires_at));
         }
     }
     Err(ApiError::Internal(
@@ -312,6 +350,16 @@ pub fn convert(
     tx.execute(
         "UPDATE referrals SET converted_order = ?2, converted_at = ?3 WHERE id = ?1",
         &params![referral_id, order_key, calendar::text(now)],
+    )?;
+    crate::outbound::emit(
+        tx,
+        "referral.converted",
+        serde_json::json!({
+            "referrer_id": referrer_id,
+            "order": order_key,
+            "points": points,
+        }),
+        now,
     )?;
     Ok(())
 }

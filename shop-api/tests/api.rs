@@ -64,13 +64,7 @@ fn shop_with(mut options: Options) -> Shop {
     .unwrap();
     options.www.get_or_insert(www);
     options.dist.get_or_insert(dist);
-    let state = AppState {
-        db: db.clone(),
-        secret: ShopSecret::new(SECRET),
-        merchant_token: None,
-        webhooks: Default::default(),
-        trust_forwarded_for: false,
-    };
+    let state = AppState::new(db.clone(), ShopSecret::new(SECRET));
     Shop {
         router: app(state, &options),
         db,

@@ -31,11 +31,8 @@ fn shop_with_token(token: Option<&str>) -> Shop {
     let dir = TempDir::new().unwrap();
     let db = common::test_db(dir.path());
     let state = AppState {
-        db: db.clone(),
-        secret: ShopSecret::new(SECRET),
         merchant_token: token.map(|t| MerchantToken::new(t).unwrap()),
-        webhooks: Default::default(),
-        trust_forwarded_for: false,
+        ..AppState::new(db.clone(), ShopSecret::new(SECRET))
     };
     Shop {
         router: app(state, &Options::default()),

@@ -20,13 +20,7 @@ const SECRET: &str = "limits-secret";
 
 fn router(limits: RateLimits) -> (axum::Router, TempDir) {
     let dir = TempDir::new().unwrap();
-    let state = AppState {
-        db: common::test_db(dir.path()),
-        secret: ShopSecret::new(SECRET),
-        merchant_token: None,
-        webhooks: Default::default(),
-        trust_forwarded_for: false,
-    };
+    let state = AppState::new(common::test_db(dir.path()), ShopSecret::new(SECRET));
     let options = Options {
         rate_limits: Some(limits),
         ..Options::default()
@@ -163,13 +157,7 @@ async fn behind_a_trusted_proxy_the_forwarded_address_is_the_key() {
 #[tokio::test]
 async fn without_limits_configured_nothing_is_refused() {
     let dir = TempDir::new().unwrap();
-    let state = AppState {
-        db: common::test_db(dir.path()),
-        secret: ShopSecret::new(SECRET),
-        merchant_token: None,
-        webhooks: Default::default(),
-        trust_forwarded_for: false,
-    };
+    let state = AppState::new(common::test_db(dir.path()), ShopSecret::new(SECRET));
     let router = app(state, &Options::default());
     for _ in 0..50 {
         let (status, ..) =

@@ -155,13 +155,10 @@ fn every_route_is_documented_and_every_documented_endpoint_is_routed() {
 #[tokio::test]
 async fn every_documented_operation_reaches_a_handler_and_no_other_method_does() {
     let dir = TempDir::new().unwrap();
-    let state = AppState {
-        db: common::test_db(dir.path()),
-        secret: ShopSecret::new("openapi-secret"),
-        merchant_token: None,
-        webhooks: Default::default(),
-        trust_forwarded_for: false,
-    };
+    let state = AppState::new(
+        common::test_db(dir.path()),
+        ShopSecret::new("openapi-secret"),
+    );
     let router = app(state, &Options::default());
     let documented = documented(&spec());
     let paths: BTreeSet<&String> = documented.iter().map(|(_, path)| path).collect();

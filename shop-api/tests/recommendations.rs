@@ -25,13 +25,7 @@ struct Shop {
 fn shop() -> Shop {
     let dir = TempDir::new().unwrap();
     let db = common::test_db(dir.path());
-    let state = AppState {
-        db: db.clone(),
-        secret: ShopSecret::new("test-secret"),
-        merchant_token: None,
-        webhooks: Default::default(),
-        trust_forwarded_for: false,
-    };
+    let state = AppState::new(db.clone(), ShopSecret::new("test-secret"));
     Shop {
         router: app(state, &Options::default()),
         db,

@@ -28,13 +28,7 @@ struct Shop {
 fn shop_with(secret: ShopSecret) -> Shop {
     let dir = TempDir::new().unwrap();
     let db = common::test_db(dir.path());
-    let state = AppState {
-        db: db.clone(),
-        secret,
-        merchant_token: None,
-        webhooks: Default::default(),
-        trust_forwarded_for: false,
-    };
+    let state = AppState::new(db.clone(), secret);
     Shop {
         router: app(state, &Options::default()),
         db,
@@ -282,18 +276,7 @@ async fn the_previous_secret_works_during_a_rotation_and_stops_when_it_is_remove
     let dir = TempDir::new().unwrap();
     let target = common::fresh_target(dir.path());
     let db = common::open(&target).unwrap();
-    let router = |secret: ShopSecret| {
-        app(
-            AppState {
-                db: db.clone(),
-                secret,
-                merchant_token: None,
-                webhooks: Default::default(),
-                trust_forwarded_for: false,
-            },
-            &Options::default(),
-        )
-    };
+    let router = |secret: ShopSecret| app(AppState::new(db.clone(), secret), &Options::default());
     let before = ShopSecret::new(PREVIOUS);
     let signed_before = before.sign(INGRID);
     let shop = |router: Router| Shop {

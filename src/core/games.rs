@@ -128,9 +128,19 @@ pub struct PlayRequest {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WonPrize {
     pub name: String,
+    /// Empty while `status` is `pending`: the code is shown once the shop's checkout takes it.
     pub code: String,
     /// RFC 3339 instant after which the shop refuses the code.
     pub expires_at: String,
+    /// `active`, `pending` (ask `GET /coupons/{ticket}`) or `failed`.
+    #[serde(default = "active")]
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+}
+
+fn active() -> String {
+    "active".into()
 }
 
 /// Answer to a play: the segment the server drew, the prize if it is one, and when the shopper
@@ -311,6 +321,10 @@ pub struct SegmentConfig {
     /// The one "no prize" segment that receives the weight of prizes that ran out.
     #[serde(default)]
     pub fallback: bool,
+    /// What the prize takes off at checkout, so the shop platform can create its code; a prize
+    /// without one (a product on the house) is a code the shop honours by hand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<crate::core::programme::Discount>,
 }
 
 impl CampaignConfig {
@@ -383,6 +397,18 @@ impl CampaignConfig {
                 return Err(invalid(format!(
                     "`segments[{i}].stock` is set on a segment without a prize"
                 )));
+            }
+            if let Some(discount) = &s.discount {
+                if s.prize.is_none() {
+                    return Err(invalid(format!(
+                        "`segments[{i}].discount` is set on a segment without a prize"
+                    )));
+                }
+                if let Some(why) =
+                    crate::core::programme::discount_problem(discount.kind, discount.amount)
+                {
+                    return Err(invalid(format!("`segments[{i}].discount.amount` {why}")));
+                }
             }
             if s.fallback && s.prize.is_some() {
                 return Err(invalid(format!(

@@ -140,7 +140,11 @@ pub struct ReferralClaim {
 /// A friend's coupon for her first order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReferralCoupon {
+    /// Empty while `status` is `pending` (claiming again shows it once it is active).
     pub code: String,
+    /// `active`, `pending` or `failed`.
+    #[serde(default = "active")]
+    pub status: String,
     pub friend_reward: Offer,
     pub currency: String,
     /// RFC 3339 instant after which the shop refuses the code.
@@ -221,11 +225,39 @@ pub struct RedeemRequest {
 /// A single-use discount code paid out for a reward.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Coupon {
+    /// Empty while `status` is `pending`: a code is shown only once the shop's checkout takes it.
     pub code: String,
     pub reward_id: String,
     pub reward_name: String,
     /// RFC 3339 instant after which the shop refuses the code.
     pub expires_at: String,
+    /// `active` (the checkout takes it), `pending` (the shop platform is creating it: ask
+    /// `GET /coupons/{ticket}`), `failed` (refused; the points came back).
+    #[serde(default = "active")]
+    pub status: String,
+    /// For asking about a pending coupon.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+}
+
+fn active() -> String {
+    "active".into()
+}
+
+/// `GET /api/v1/coupons/{ticket}`: how a coupon that was pending is doing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CouponState {
+    /// `pending`, `active` or `failed`.
+    pub status: String,
+    /// Only once `active`.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// The reward's or prize's name.
+    pub name: String,
+    pub expires_at: String,
+    /// Why the shop refused it, when it did.
+    #[serde(default)]
+    pub failure: Option<String>,
 }
 
 /// Answer to a redemption: the coupon, and the standing after paying for it.
@@ -405,7 +437,9 @@ impl ReferralCoupon {
     pub fn from_json(body: &str) -> Result<Self, InvalidLoyalty> {
         let coupon: Self =
             serde_json::from_str(body).map_err(|e| InvalidLoyalty::Shape(e.to_string()))?;
-        check_text(&coupon.code, "code")?;
+        if coupon.status == "active" {
+            check_text(&coupon.code, "code")?;
+        }
         check_text(&coupon.expires_at, "expires_at")?;
         check_offer(&coupon.friend_reward)?;
         check_currency(&coupon.currency)?;
@@ -489,7 +523,9 @@ impl RedeemResponse {
     pub fn from_json(body: &str) -> Result<Self, InvalidLoyalty> {
         let response: Self =
             serde_json::from_str(body).map_err(|e| InvalidLoyalty::Shape(e.to_string()))?;
-        check_text(&response.coupon.code, "coupon.code")?;
+        if response.coupon.status != "pending" {
+            check_text(&response.coupon.code, "coupon.code")?;
+        }
         check_text(&response.coupon.reward_name, "coupon.reward_name")?;
         response.status.validate()?;
         Ok(response)

@@ -153,8 +153,8 @@ pub struct RewardConfig {
     pub cost: u64,
 }
 
-/// The discount a referred friend is offered.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// The discount a referred friend is offered (or a game prize takes off).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Discount {
     pub kind: DiscountKind,
@@ -483,7 +483,8 @@ impl ProgrammeConfig {
     }
 }
 
-fn discount_problem(kind: DiscountKind, amount: Option<u64>) -> Option<&'static str> {
+/// What is wrong with a discount's amount for its kind, if anything.
+pub fn discount_problem(kind: DiscountKind, amount: Option<u64>) -> Option<&'static str> {
     match (kind, amount) {
         (DiscountKind::FreeShipping, Some(_)) => Some("does not apply to free_shipping"),
         (DiscountKind::FixedAmount, None | Some(0)) => {

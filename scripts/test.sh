@@ -29,7 +29,9 @@ log "browser tests: Playwright in Chromium against the demo and a real shop-api"
 ensure_php
 node --test --test-concurrency=1 --test-reporter=spec tests/e2e/
 
-log "the durability test again, with the API on PostgreSQL"
+log "the durability and integration tests again, with the API on PostgreSQL (two processes on one queue)"
 durability_url="$(test_postgres_database durability)"
 DATABASE_URL="$durability_url" node --test --test-reporter=spec tests/e2e/durability.test.mjs
+integrations_url="$(test_postgres_database integrations)"
+DATABASE_URL="$integrations_url" node --test --test-reporter=spec tests/e2e/integrations.test.mjs
 stop_test_postgres

@@ -19,8 +19,9 @@ use crate::calendar;
 use crate::db::{Conn, DbError};
 use crate::params;
 
-/// How long a worker holds a job before another may take it.
-pub const LEASE: Duration = Duration::from_secs(60);
+/// How long a worker holds a job before another may take it: longer than any call out may
+/// take ([`crate::egress::TIMEOUT`]), so a live worker never loses its job.
+pub const LEASE: Duration = Duration::from_secs(30);
 
 /// A job to enqueue.
 pub struct NewJob<'a> {

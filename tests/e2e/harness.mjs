@@ -68,7 +68,7 @@ export const MERCHANT_TOKEN = 'e2e-merchant-token-0123456789';
  * Starts the reference API (and demo, or the site in `www`) on 127.0.0.1 with an empty database,
  * or with the database in `dir` (which then outlives `stop()`, for restart tests).
  */
-export async function startShop({ www = join(ROOT, 'www'), dir: keptDir = null, args = [] } = {}) {
+export async function startShop({ www = join(ROOT, 'www'), dir: keptDir = null, args = [], env = {} } = {}) {
   const dir = keptDir ?? mkdtempSync(join(tmpdir(), 'lojal-e2e-'));
   const child = spawn(
     SERVER,
@@ -79,6 +79,7 @@ export async function startShop({ www = join(ROOT, 'www'), dir: keptDir = null, 
         LOJAL_MERCHANT_TOKEN: MERCHANT_TOKEN,
         LOJAL_SHOPIFY_WEBHOOK_SECRET: SHOPIFY_WEBHOOK_SECRET,
         LOJAL_WOOCOMMERCE_WEBHOOK_SECRET: WOOCOMMERCE_WEBHOOK_SECRET,
+        ...env,
       } },
   );
   let stderr = '';

@@ -32,17 +32,72 @@ pub struct RecommendationParams {
     pub product_id: Option<String>,
     pub intent: Option<String>,
     pub limit: Option<String>,
+    /// `for-you`: the signed-in shopper (with `x-lojal-signature`).
+    pub customer_id: Option<String>,
+    /// `for-you`: products she looked at lately, comma-separated, sent only with her consent.
+    pub viewed: Option<String>,
+    /// `cart`: the cart's product ids, comma-separated.
+    pub product_ids: Option<String>,
+}
+
+/// Ids from a comma-separated list: at most 50, each 1–128 bytes, duplicates dropped.
+fn id_list(raw: Option<&str>) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for id in raw.unwrap_or_default().split(',').map(str::trim) {
+        if (1..=128).contains(&id.len()) && !ids.iter().any(|i| i == id) && ids.len() < 50 {
+            ids.push(id.to_owned());
+        }
+    }
+    ids
 }
 
 pub async fn recommendations(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     Query(params): Query<RecommendationParams>,
 ) -> Result<Json<Recommendations>, ApiError> {
+    let viewed = id_list(params.viewed.as_deref());
+    let cart = id_list(params.product_ids.as_deref());
+    // A signature that does not check gets the guest's rail, never someone else's.
+    let shopper = params
+        .customer_id
+        .as_deref()
+        .filter(|id| !id.is_empty())
+        .filter(|id| crate::loyalty::authenticate(&state, id, &headers).is_ok())
+        .map(str::to_owned);
     let (product_id, intent, limit) = check(params)?;
+    let learner = state.recs.clone();
     state
         .db
-        .run(move |conn| recommend(conn, product_id.as_deref(), intent, limit).map(Json))
+        .run(move |conn| match intent {
+            Intent::ForYou | Intent::Cart => {
+                learner.catch_up(conn)?;
+                let (ids, basis) = learner.with(|model, facts| match intent {
+                    Intent::Cart => crate::recs::for_cart(model, facts, &cart, limit),
+                    _ => crate::recs::for_you(model, facts, shopper.as_deref(), &viewed, limit),
+                });
+                Ok(Json(Recommendations {
+                    intent: intent.as_str().to_owned(),
+                    product_id: None,
+                    products: products_by_id(conn, &ids)?,
+                    basis: basis.iter().map(|b| b.as_str().to_owned()).collect(),
+                }))
+            }
+            _ => recommend(conn, product_id.as_deref(), intent, limit).map(Json),
+        })
         .await
+}
+
+/// The products with these ids, in this order, those in stock only.
+fn products_by_id(conn: &mut Conn, ids: &[String]) -> Result<Vec<WireProduct>, ApiError> {
+    let mut products = Vec::with_capacity(ids.len());
+    let sql = format!("SELECT {COLUMNS} FROM products p WHERE p.id = ?1 AND p.stock > 0");
+    for id in ids {
+        if let Some(row) = conn.query_opt(&sql, &params![id])? {
+            products.push(wire_product(&row)?);
+        }
+    }
+    Ok(products)
 }
 
 pub async fn product(
@@ -66,7 +121,7 @@ fn check(params: RecommendationParams) -> Result<(Option<String>, Intent, usize)
     let raw_intent = params.intent.as_deref().unwrap_or("related");
     let Some(intent) = Intent::parse(raw_intent) else {
         return invalid(format!(
-            "intent must be one of related, bought-together, popular, back-in-stock; got {raw_intent:?}"
+            "intent must be one of related, bought-together, popular, back-in-stock, for-you, cart; got {raw_intent:?}"
         ));
     };
     if intent == Intent::RecentlyViewed {
@@ -164,6 +219,11 @@ pub fn recommend(
             vec![this, limit],
         ),
         Intent::RecentlyViewed => return Err(ApiError::InvalidQuery(BROWSER_ONLY.into())),
+        Intent::ForYou | Intent::Cart => {
+            return Err(ApiError::Internal(
+                "for-you and cart rails are answered by the model".into(),
+            ));
+        }
     };
     let products = conn
         .query(&sql, &values)?
@@ -174,6 +234,7 @@ pub fn recommend(
         intent: intent.as_str().to_owned(),
         product_id: product_id.map(str::to_owned),
         products,
+        basis: Vec::new(),
     })
 }
 

@@ -59,6 +59,11 @@ const MIGRATIONS: &[(&str, &str, &str)] = &[
         include_str!("../migrations/0007_integrations.sql"),
         "",
     ),
+    (
+        "0008_recommendations",
+        include_str!("../migrations/0008_recommendations.sql"),
+        "",
+    ),
 ];
 
 const POSTGRES_PRELUDE: &str = include_str!("../migrations/postgres/prelude.sql");

@@ -23,6 +23,7 @@ pub mod payout;
 pub mod programme;
 pub mod providers;
 pub mod queue;
+pub mod recs;
 pub mod referrals;
 pub mod site;
 pub mod webhooks;
@@ -68,6 +69,8 @@ pub struct AppState {
     pub wake: std::sync::Arc<tokio::sync::Notify>,
     /// The queue's first retry wait ([`queue::BACKOFF_BASE`]; tests shorten it).
     pub backoff_base: std::time::Duration,
+    /// The "for you" model this process has learned.
+    pub recs: std::sync::Arc<recs::Learner>,
 }
 
 impl AppState {
@@ -83,6 +86,7 @@ impl AppState {
             egress: egress::Egress::new(),
             wake: std::sync::Arc::new(tokio::sync::Notify::new()),
             backoff_base: queue::BACKOFF_BASE,
+            recs: std::sync::Arc::new(recs::Learner::default()),
         }
     }
 }

@@ -63,6 +63,9 @@ pub struct OrderState {
     pub standing: Standing,
     /// Refunds the state carries, by the platform's refund id, in minor units.
     pub refunds: Vec<(String, u64)>,
+    /// Its products and quantities, for the recommendations (products the catalogue does not
+    /// know are left out).
+    pub lines: Vec<(String, u32)>,
 }
 
 /// What became of one report.
@@ -280,6 +283,7 @@ pub fn apply_in(
             order.eligible,
             now,
         )?;
+        record_purchases(tx, state, order.customer_id.as_deref(), now)?;
     }
     if let Some(note) = &note {
         eprintln!("shop-api: order {}: {note}", state.key);
@@ -290,6 +294,41 @@ pub fn apply_in(
         change,
         note,
     })
+}
+
+/// The paid order's products, for the recommendation model, and the catalogue's order tables
+/// ("bought together", "popular"). Products the catalogue does not know are left out.
+fn record_purchases(
+    tx: &mut Conn,
+    state: &OrderState,
+    customer_id: Option<&str>,
+    now: Timestamp,
+) -> Result<(), ApiError> {
+    if state.lines.is_empty() {
+        return Ok(());
+    }
+    let now = calendar::text(now);
+    let shopper = customer_id.map_or_else(|| format!("order:{}", state.key), str::to_owned);
+    tx.execute(
+        "INSERT INTO orders (id, customer_id, created_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (id) DO NOTHING",
+        &params![&state.key, customer_id, &now],
+    )?;
+    for (product, quantity) in &state.lines {
+        tx.execute(
+            "INSERT INTO order_lines (order_id, product_id, quantity)
+             SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM products WHERE id = ?2)
+               AND NOT EXISTS (SELECT 1 FROM order_lines WHERE order_id = ?1 AND product_id = ?2)",
+            &params![&state.key, product, (*quantity).max(1)],
+        )?;
+        tx.execute(
+            "INSERT INTO purchases (shopper, product_id, order_key, created_at)
+             SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM products WHERE id = ?2)
+             ON CONFLICT (order_key, product_id) DO NOTHING",
+            &params![&shopper, product, &state.key, &now],
+        )?;
+    }
+    Ok(())
 }
 
 fn order_buyer(order: &Stored) -> Buyer {
@@ -395,6 +434,7 @@ fn stored_state(conn: &mut Conn, key: &str) -> Result<Option<OrderState>, ApiErr
             Standing::Open
         },
         refunds: Vec::new(),
+        lines: Vec::new(),
     }))
 }
 
@@ -421,6 +461,22 @@ pub struct OrderReport {
     /// Refunded so far, minor units.
     #[serde(default)]
     pub refunded: u64,
+    /// Its products, for the recommendations.
+    #[serde(default)]
+    pub lines: Vec<OrderLine>,
+}
+
+/// One product of a reported order.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderLine {
+    pub product_id: String,
+    #[serde(default = "one")]
+    pub quantity: u32,
+}
+
+fn one() -> u32 {
+    1
 }
 
 fn is_id(id: &str) -> bool {
@@ -473,6 +529,11 @@ impl OrderReport {
                 standing,
                 // The whole refunded amount so far, as one figure that replaces the last one.
                 refunds: vec![("total".into(), self.refunded)],
+                lines: self
+                    .lines
+                    .into_iter()
+                    .map(|l| (l.product_id, l.quantity))
+                    .collect(),
             }),
             _ => Err(ApiError::InvalidBody(problems.join("; "))),
         }

@@ -124,8 +124,8 @@ fn demo_order(customer: Option<&str>) -> serde_json::Value {
         "refunds": [],
         "customer": customer.map(|id| serde_json::json!({ "id": id })),
         "line_items": [
-            { "title": "Setesdal-genser", "quantity": 1, "price": "1899.00" },
-            { "title": "Marius-lue", "quantity": 1, "price": "349.00" }
+            { "product_id": "p-setesdal", "title": "Setesdal-genser", "quantity": 1, "price": "1899.00" },
+            { "product_id": "p-marius", "title": "Marius-lue", "quantity": 1, "price": "349.00" }
         ]
     })
 }

@@ -219,6 +219,8 @@ struct ShopifyOrder {
     customer: Option<ShopifyCustomer>,
     #[serde(default)]
     refunds: Vec<ShopifyRefund>,
+    #[serde(default)]
+    line_items: Vec<ShopifyLine>,
 }
 
 fn shape<T: for<'de> Deserialize<'de>>(body: &[u8], what: &str) -> Result<T, ApiError> {
@@ -262,6 +264,11 @@ pub fn shopify_event(topic: &str, body: &[u8]) -> Result<Event, ApiError> {
                 eligible,
                 standing,
                 refunds,
+                lines: order
+                    .line_items
+                    .iter()
+                    .filter_map(|l| Some((l.product_id.as_ref()?.text(), l.quantity.unwrap_or(1))))
+                    .collect(),
             }))
         }
         "refunds/create" => {
@@ -301,6 +308,18 @@ struct WooLine {
     total: Amount,
     #[serde(default)]
     total_tax: Option<Amount>,
+    #[serde(default)]
+    product_id: Option<Id>,
+    #[serde(default)]
+    quantity: Option<u32>,
+}
+
+#[derive(Deserialize)]
+struct ShopifyLine {
+    #[serde(default)]
+    product_id: Option<Id>,
+    #[serde(default)]
+    quantity: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -386,6 +405,11 @@ pub fn woocommerce_event(topic: &str, body: &[u8]) -> Result<Event, ApiError> {
                 eligible,
                 standing,
                 refunds,
+                lines: order
+                    .line_items
+                    .iter()
+                    .filter_map(|l| Some((l.product_id.as_ref()?.text(), l.quantity.unwrap_or(1))))
+                    .collect(),
             }))
         }
         "customer.created" => {

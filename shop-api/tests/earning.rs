@@ -403,6 +403,7 @@ async fn a_take_back_of_spent_points_stops_at_zero_and_records_the_shortfall() {
         subtotal: 100_000,
         status: "cancelled".into(),
         refunded: 0,
+        lines: Vec::new(),
     }
     .into_state()
     .unwrap();

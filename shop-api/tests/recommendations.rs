@@ -281,3 +281,166 @@ async fn the_lojal_preset_never_asks_for_more_than_the_api_gives() {
     let (status, _) = shop.get(&limit(shop_api::catalog::MAX_LIMIT + 1)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+/// A "for you" or "cart" rail, signed for `customer` with `signature` when given.
+async fn rail(shop: &Shop, query: &str, customer: Option<(&str, &str)>) -> (Vec<String>, Value) {
+    let mut request = Request::get(format!("/api/v1/recommendations?{query}"));
+    if let Some((_, signature)) = customer {
+        request = request.header("x-lojal-signature", signature);
+    }
+    let response = shop
+        .router
+        .clone()
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{query}");
+    let body: Value =
+        serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    let ids = body["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_owned())
+        .collect();
+    (ids, body["basis"].clone())
+}
+
+fn sig(id: &str) -> String {
+    ShopSecret::new("test-secret").sign(id)
+}
+
+#[tokio::test]
+async fn for_you_differs_by_shopper_leaves_out_what_she_bought_and_keeps_to_stock() {
+    let shop = shop();
+    let mut rails = Vec::new();
+    for customer in ["c-1001", "c-1002", "c-1003"] {
+        let (ids, basis) = rail(
+            &shop,
+            &format!("intent=for-you&customer_id={customer}&limit=6"),
+            Some((customer, &sig(customer))),
+        )
+        .await;
+        assert_eq!(basis[0], "purchases", "{customer}: {basis}");
+        assert!(!ids.is_empty(), "{customer}");
+        // What she bought is not offered again, unless it is bought again and again.
+        let bought = shop.column(&format!(
+            "SELECT DISTINCT l.product_id, p.repeat_purchase FROM order_lines l JOIN orders o ON o.id = l.order_id
+             JOIN products p ON p.id = l.product_id WHERE o.customer_id = '{customer}'"
+        ));
+        for (product, repeat) in &bought {
+            assert!(
+                *repeat == 1 || !ids.contains(product),
+                "{customer} bought {product}: {ids:?}"
+            );
+        }
+        assert!(!ids.contains(&"p-lusekofte".to_owned()), "sold out");
+        rails.push(ids);
+    }
+    assert_ne!(rails[0], rails[1], "two shoppers, two rails");
+    assert_ne!(rails[1], rails[2]);
+}
+
+#[tokio::test]
+async fn a_forged_signature_gets_the_guests_rail_never_someone_elses() {
+    let shop = shop();
+    let (mine, _) = rail(
+        &shop,
+        "intent=for-you&customer_id=c-1003&limit=6",
+        Some(("c-1003", &sig("c-1003"))),
+    )
+    .await;
+    let (forged, basis) = rail(
+        &shop,
+        "intent=for-you&customer_id=c-1003&limit=6",
+        Some(("c-1003", &sig("c-1001"))),
+    )
+    .await;
+    let (guest, guest_basis) = rail(&shop, "intent=for-you&limit=6", None).await;
+    assert_eq!(forged, guest);
+    assert_eq!(basis, guest_basis);
+    assert_eq!(basis[0], "popular");
+    assert_ne!(forged, mine);
+    // A guest who looked at yarn gets what yarn buyers buy.
+    let (viewed, basis) = rail(
+        &shop,
+        "intent=for-you&viewed=p-alpakka,p-fana&limit=4",
+        None,
+    )
+    .await;
+    assert_eq!(basis[0], "recently-viewed", "{basis}");
+    assert_ne!(viewed, guest);
+}
+
+#[tokio::test]
+async fn a_new_order_changes_the_rail_at_once_and_the_cart_gets_what_goes_with_it() {
+    let shop = shop();
+    let query = "intent=for-you&customer_id=c-1002&limit=6";
+    let (before, _) = rail(&shop, query, Some(("c-1002", &sig("c-1002")))).await;
+    // Six shoppers buy the scarf with the headband; then Mart buys the scarf, each order
+    // reported through the order API as any shop's backend reports it.
+    let programme = common::with_conn(&shop.db, |conn| {
+        shop_api::programme::load(conn).map_err(|e| shop_api::db::DbError::Task(format!("{e:?}")))
+    });
+    for n in 0..6 {
+        let report = shop_api::orders::OrderReport {
+            id: format!("scarf-{n}"),
+            number: None,
+            customer_id: Some(format!("k-{n}")),
+            email: None,
+            first_name: None,
+            currency: "NOK".into(),
+            subtotal: 79800,
+            status: "paid".into(),
+            refunded: 0,
+            lines: vec![
+                shop_api::orders::OrderLine {
+                    product_id: "p-skjerf".into(),
+                    quantity: 1,
+                },
+                shop_api::orders::OrderLine {
+                    product_id: "p-pannebaand".into(),
+                    quantity: 1,
+                },
+            ],
+        };
+        let state = report.into_state().unwrap();
+        let programme = programme.clone();
+        common::with_conn(&shop.db, move |conn| {
+            shop_api::orders::apply(conn, &programme, &state, shop_api::calendar::now())
+                .map(drop)
+                .map_err(|e| shop_api::db::DbError::Task(format!("{e:?}")))
+        });
+    }
+    let report = shop_api::orders::OrderReport {
+        id: "mart-scarf".into(),
+        number: None,
+        customer_id: Some("c-1002".into()),
+        email: None,
+        first_name: None,
+        currency: "NOK".into(),
+        subtotal: 59900,
+        status: "paid".into(),
+        refunded: 0,
+        lines: vec![shop_api::orders::OrderLine {
+            product_id: "p-skjerf".into(),
+            quantity: 1,
+        }],
+    };
+    let state = report.into_state().unwrap();
+    common::with_conn(&shop.db, move |conn| {
+        shop_api::orders::apply(conn, &programme, &state, shop_api::calendar::now())
+            .map(drop)
+            .map_err(|e| shop_api::db::DbError::Task(format!("{e:?}")))
+    });
+    let (after, _) = rail(&shop, query, Some(("c-1002", &sig("c-1002")))).await;
+    assert_ne!(after, before);
+    assert!(after.contains(&"p-pannebaand".to_owned()), "{after:?}");
+    assert!(!after.contains(&"p-skjerf".to_owned()), "just bought");
+    let (cart, basis) = rail(&shop, "intent=cart&product_ids=p-skjerf&limit=4", None).await;
+    assert!(
+        cart.contains(&"p-pannebaand".to_owned()),
+        "{cart:?} {basis}"
+    );
+    assert!(!cart.contains(&"p-skjerf".to_owned()));
+}

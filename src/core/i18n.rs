@@ -189,6 +189,8 @@ pub struct Messages at "" {
     pub title_popular: String,
     pub title_back_in_stock: String,
     pub title_recently_viewed: String,
+    pub title_for_you: String,
+    pub title_cart: String,
     // Reward games (<lojal-wheel>, <lojal-scratch>).
     pub game_loading: String,
     pub game_spin: String,

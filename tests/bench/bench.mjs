@@ -19,13 +19,14 @@ import { assembleSite, peerVersions, WWW } from './peers.mjs';
 import { benchCarousels, carouselRows } from './carousel.mjs';
 import { benchGames, gameRows } from './games.mjs';
 import { benchApi, apiRows } from './api.mjs';
+import { benchRecs } from './recs.mjs';
 import { withFreshPage, gotoMark } from './page.mjs';
 
 const { values: args } = parseArgs({
   options: {
     runs: { type: 'string', default: '15' },
     'api-seconds': { type: 'string', default: '5' },
-    parts: { type: 'string', default: 'badge,carousel,games,api' },
+    parts: { type: 'string', default: 'badge,carousel,games,api,recs' },
   },
 });
 const RUNS = Number(args.runs);
@@ -33,7 +34,7 @@ if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs wants a whole n
 const API_SECONDS = Number(args['api-seconds']);
 if (!Number.isInteger(API_SECONDS) || API_SECONDS < 1) throw new Error(`--api-seconds wants a whole number ≥ 1, got '${args['api-seconds']}'`);
 const PARTS = new Set(args.parts.split(','));
-for (const p of PARTS) if (!['badge', 'carousel', 'games', 'api'].includes(p)) throw new Error(`--parts: unknown part '${p}' (badge, carousel, games, api)`);
+for (const p of PARTS) if (!['badge', 'carousel', 'games', 'api', 'recs'].includes(p)) throw new Error(`--parts: unknown part '${p}' (badge, carousel, games, api, recs)`);
 
 const DIST = join(ROOT, 'pkg', 'dist');
 const OUT = join(ROOT, 'target', 'bench');
@@ -351,12 +352,13 @@ async function main() {
     await shop.stop();
   }
   if (PARTS.has('api')) report.api = await benchApi(API_SECONDS);
+  if (PARTS.has('recs')) report.recs = await benchRecs(Math.max(API_SECONDS, 10));
   const code = PARTS.has('badge') ? twiggy() : null;
   report.wasmCode = code;
 
   mkdirSync(OUT, { recursive: true });
   writeFileSync(join(OUT, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-  writeFileSync(join(OUT, 'report.md'), markdown(report, sizeRows, rows, code, carousel, games, report.api));
+  writeFileSync(join(OUT, 'report.md'), markdown(report, sizeRows, rows, code, carousel, games, report.api) + recsMarkdown(report.recs));
 
   console.log(`\n${report.machine.cpu} × ${report.machine.cpus}, Node ${report.machine.node}, Chromium ${report.machine.chromium}, ${RUNS} runs per page and mode`);
   if (rows) {
@@ -374,11 +376,27 @@ async function main() {
     }
   }
   if (report.api) console.table(apiRows(report.api));
+  if (report.recs) console.log(recsMarkdown(report.recs));
   if (code) {
     console.table(code.functions);
     console.table(code.crates);
   }
   console.log(`report: ${join(OUT, 'report.md')} and report.json`);
+}
+
+/** The "for you" part: latency at 16 connections on the generated shop, memory, evaluation. */
+function recsMarkdown(recs) {
+  if (!recs) return '';
+  return `
+## "For you" on a generated shop
+
+${recs.generated}. GET /api/v1/recommendations?intent=for-you for 500 signed shoppers in turn,
+wrk at ${recs.connections} connections: ${recs.perSecond.toFixed(0)} requests/s, p50 ${recs.p50Ms.toFixed(1)} ms,
+p99 ${recs.p99Ms.toFixed(1)} ms, ${recs.socketErrors} socket errors. Learning every order on the first request:
+${recs.learnMs.toFixed(0)} ms. Resident memory ${recs.residentMbBefore.toFixed(0)} MB before, ${recs.residentMbAfter.toFixed(0)} MB after.
+
+${recs.evaluation}
+`;
 }
 
 await main();

@@ -99,6 +99,7 @@ export async function startShop({ www = join(ROOT, 'www'), dir: keptDir = null, 
   });
   return {
     url,
+    pid: child.pid,
     async stop() {
       // A killed child keeps exitCode null (it has a signalCode instead): check both, or a
       // second stop() would wait for an exit that already happened.

@@ -84,15 +84,21 @@ pub enum Intent {
     BackInStock,
     /// What this shopper looked at, kept in the browser only.
     RecentlyViewed,
+    /// Chosen for the signed-in shopper from what she bought (and, with consent, viewed).
+    ForYou,
+    /// What goes with the whole cart.
+    Cart,
 }
 
 impl Intent {
-    pub const ALL: [Intent; 5] = [
+    pub const ALL: [Intent; 7] = [
         Self::Related,
         Self::BoughtTogether,
         Self::Popular,
         Self::BackInStock,
         Self::RecentlyViewed,
+        Self::ForYou,
+        Self::Cart,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -102,6 +108,8 @@ impl Intent {
             Self::Popular => "popular",
             Self::BackInStock => "back-in-stock",
             Self::RecentlyViewed => "recently-viewed",
+            Self::ForYou => "for-you",
+            Self::Cart => "cart",
         }
     }
 

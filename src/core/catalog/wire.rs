@@ -12,6 +12,10 @@ pub struct Recommendations {
     /// The product the recommendations are for, when one was given.
     pub product_id: Option<String>,
     pub products: Vec<WireProduct>,
+    /// For `for-you` and `cart`: what the rail was chosen from, in order (`purchases`,
+    /// `recently-viewed`, `popular-in-categories`, `popular`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub basis: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -296,6 +296,8 @@ pub fn Carousel(
                         Intent::Popular => m.title_popular.clone(),
                         Intent::BackInStock => m.title_back_in_stock.clone(),
                         Intent::RecentlyViewed => m.title_recently_viewed.clone(),
+                        Intent::ForYou => m.title_for_you.clone(),
+                        Intent::Cart => m.title_cart.clone(),
                     }
                 })
         }

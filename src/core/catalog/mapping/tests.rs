@@ -262,6 +262,7 @@ fn the_lojal_preset_reads_what_the_reference_api_writes() {
                 count: 31,
             }),
         }],
+        basis: Vec::new(),
     };
     let body = serde_json::to_string(&wire).unwrap();
     let mapped = Mapping::preset("lojal")

@@ -67,7 +67,8 @@ pub async fn recommendations(
         .map(str::to_owned);
     let (product_id, intent, limit) = check(params)?;
     let learner = state.recs.clone();
-    state
+    let storefront = state.storefront_url.clone();
+    let answer = state
         .db
         .run(move |conn| match intent {
             Intent::ForYou | Intent::Cart => {
@@ -85,7 +86,33 @@ pub async fn recommendations(
             }
             _ => recommend(conn, product_id.as_deref(), intent, limit).map(Json),
         })
-        .await
+        .await;
+    answer.map(|Json(mut r)| {
+        for product in &mut r.products {
+            on_storefront(product, storefront.as_deref());
+        }
+        Json(r)
+    })
+}
+
+/// A product's link made absolute against the storefront, when the shop has one elsewhere.
+fn on_storefront(product: &mut WireProduct, storefront: Option<&str>) {
+    if let Some(base) = storefront
+        && product.url.starts_with('/')
+    {
+        product.url = format!("{}{}", base.trim_end_matches('/'), product.url);
+    }
+}
+
+/// Reads `LOJAL_STOREFRONT_URL`: an absolute http(s) address.
+pub fn parse_storefront(raw: &str) -> Result<String, String> {
+    let raw = raw.trim();
+    match lojal::core::url::safe_link(raw) {
+        Some(url) if !url.starts_with('/') => Ok(url.trim_end_matches('/').to_owned()),
+        _ => Err(format!(
+            "{raw:?} is not an absolute http(s) address such as https://www.shop.example"
+        )),
+    }
 }
 
 /// The products with these ids, in this order, those in stock only.
@@ -104,6 +131,7 @@ pub async fn product(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<WireProduct>, ApiError> {
+    let storefront = state.storefront_url.clone();
     state
         .db
         .run(move |conn| {
@@ -111,7 +139,9 @@ pub async fn product(
             let row = conn
                 .query_opt(&sql, &params![id])?
                 .ok_or(ApiError::UnknownProduct)?;
-            Ok(Json(wire_product(&row)?))
+            let mut product = wire_product(&row)?;
+            on_storefront(&mut product, storefront.as_deref());
+            Ok(Json(product))
         })
         .await
 }

@@ -71,6 +71,9 @@ pub struct AppState {
     pub backoff_base: std::time::Duration,
     /// The "for you" model this process has learned.
     pub recs: std::sync::Arc<recs::Learner>,
+    /// Where the shop's product pages live when not on this server (a headless storefront):
+    /// product links in answers are made absolute against it.
+    pub storefront_url: Option<String>,
 }
 
 impl AppState {
@@ -87,6 +90,7 @@ impl AppState {
             wake: std::sync::Arc::new(tokio::sync::Notify::new()),
             backoff_base: queue::BACKOFF_BASE,
             recs: std::sync::Arc::new(recs::Learner::default()),
+            storefront_url: None,
         }
     }
 }

@@ -57,6 +57,10 @@ struct Cli {
     /// never expires. Only while a theme moves to the timed form; logs a warning at start.
     #[arg(long, env = "LOJAL_LEGACY_TIMELESS_SIGNATURES")]
     legacy_timeless_signatures: bool,
+    /// Where the shop's product pages live when not on this server (a headless storefront,
+    /// e.g. `https://www.shop.example`): product links in answers are made absolute against it.
+    #[arg(long, env = "LOJAL_STOREFRONT_URL", value_parser = shop_api::catalog::parse_storefront)]
+    storefront_url: Option<String>,
     /// Turn the rate limits off (load tests).
     #[arg(long)]
     no_rate_limits: bool,
@@ -518,6 +522,7 @@ async fn serve(cli: Cli, secret: ShopSecret) -> Result<(), Box<dyn std::error::E
         webhooks,
         trust_forwarded_for: cli.trust_x_forwarded_for,
         provider,
+        storefront_url: cli.storefront_url.clone(),
         ..AppState::new(db, secret)
     };
     // Coupons for the shop platform and events for the merchant's endpoints.

@@ -444,3 +444,38 @@ async fn a_new_order_changes_the_rail_at_once_and_the_cart_gets_what_goes_with_i
     );
     assert!(!cart.contains(&"p-skjerf".to_owned()));
 }
+
+#[tokio::test]
+async fn a_storefront_url_makes_product_links_absolute_on_the_shops_own_host() {
+    let dir = TempDir::new().unwrap();
+    let db = common::test_db(dir.path());
+    let state = AppState {
+        storefront_url: Some("https://www.nordlys.example".into()),
+        ..AppState::new(db, ShopSecret::new("test-secret"))
+    };
+    let shop = Shop {
+        router: app(state, &Options::default()),
+        db: common::test_db(&dir.path().join("unused")),
+        _dir: dir,
+    };
+    let (status, body) = shop
+        .get("/api/v1/recommendations?intent=popular&limit=2")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let url = body["products"][0]["url"].as_str().unwrap();
+    assert!(
+        url.starts_with("https://www.nordlys.example/product.html?id="),
+        "{url}"
+    );
+    let (_, product) = shop.get("/api/v1/products/p-marius").await;
+    assert_eq!(
+        product["url"],
+        "https://www.nordlys.example/product.html?id=p-marius"
+    );
+    assert!(shop_api::catalog::parse_storefront("javascript:alert(1)").is_err());
+    assert!(shop_api::catalog::parse_storefront("/shop").is_err());
+    assert_eq!(
+        shop_api::catalog::parse_storefront(" https://www.nordlys.example/ ").unwrap(),
+        "https://www.nordlys.example"
+    );
+}

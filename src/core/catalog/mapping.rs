@@ -155,6 +155,10 @@ pub struct Context {
     /// The origin the JSON came from, when it is not the page's: relative URLs in the JSON are
     /// relative to it.
     pub origin: Option<String>,
+    /// Where product pages live when that is not where the JSON came from (a headless
+    /// storefront in front of a shop's API): relative product links join it instead of
+    /// `origin`. Images stay with `origin`. An unsafe value is ignored.
+    pub storefront: Option<String>,
     /// The currency when the mapping names none (a Shopify storefront's active currency).
     pub currency: Option<String>,
     /// The product the page shows; never recommended to itself.
@@ -517,15 +521,18 @@ impl Mapping {
         if title.is_empty() {
             return Err((at("title", &self.title), "is empty".into()));
         }
+        let links_base = context
+            .storefront
+            .as_deref()
+            .filter(|base| url::safe_link(base).is_some_and(|b| !b.starts_with('/')))
+            .or(context.origin.as_deref());
         let url = match self.url.resolve(item) {
-            Some(Value::String(s)) => {
-                url::safe_resource(s, context.origin.as_deref()).ok_or_else(|| {
-                    (
-                        at("url", &self.url),
-                        "is not an http(s) URL or a path".into(),
-                    )
-                })?
-            }
+            Some(Value::String(s)) => url::safe_resource(s, links_base).ok_or_else(|| {
+                (
+                    at("url", &self.url),
+                    "is not an http(s) URL or a path".into(),
+                )
+            })?,
             None | Some(Value::Null) => return Err((at("url", &self.url), "is missing".into())),
             Some(_) => return Err((at("url", &self.url), "must be a string".into())),
         };

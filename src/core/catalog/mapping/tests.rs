@@ -964,3 +964,58 @@ fn mistakes_in_a_mapping_are_reported_when_it_is_read() {
         );
     }
 }
+
+#[test]
+fn a_storefront_base_takes_relative_product_links_and_leaves_images_and_safety_alone() {
+    let body = json!({ "products": [
+        {"id": "a", "title": "Lue", "url": "/products/lue", "image": {"src": "/img/lue.png"}, "price": {"amount": 34900, "currency": "NOK", "minor_unit": 2}, "in_stock": true},
+        {"id": "b", "title": "Votter", "url": "https://shop.example/products/votter", "price": {"amount": 44900, "currency": "NOK", "minor_unit": 2}, "in_stock": true},
+        {"id": "c", "title": "Skjerf", "url": "javascript:alert(1)", "price": {"amount": 59900, "currency": "NOK", "minor_unit": 2}, "in_stock": true}
+    ]});
+    let mapping = Mapping::preset("lojal").unwrap();
+    let cross_origin = |storefront: Option<&str>| {
+        mapping
+            .apply(
+                &body,
+                &Context {
+                    origin: Some("https://api.lojal.example".into()),
+                    storefront: storefront.map(str::to_owned),
+                    ..context(10)
+                },
+            )
+            .unwrap()
+    };
+    let mapped = cross_origin(Some("https://www.nordlys.example/"));
+    assert_eq!(
+        mapped.products[0].url,
+        "https://www.nordlys.example/products/lue"
+    );
+    assert_eq!(
+        mapped.products[0].image.as_ref().unwrap().src,
+        "https://api.lojal.example/img/lue.png",
+        "images stay with the API"
+    );
+    assert_eq!(
+        mapped.products[1].url, "https://shop.example/products/votter",
+        "absolute stays"
+    );
+    assert_eq!(mapped.products.len(), 2, "an unsafe link is still refused");
+    // Without one, today's safe behaviour: the API's origin.
+    assert_eq!(
+        cross_origin(None).products[0].url,
+        "https://api.lojal.example/products/lue"
+    );
+    // An unsafe or relative storefront is ignored, never joined.
+    for bad in [
+        "javascript:alert(1)",
+        "//evil.example",
+        "/shop",
+        "data:text/html,x",
+    ] {
+        assert_eq!(
+            cross_origin(Some(bad)).products[0].url,
+            "https://api.lojal.example/products/lue",
+            "{bad}"
+        );
+    }
+}

@@ -40,7 +40,7 @@ const PLACEHOLDER_CSS = `
 // lists, and a test fails when the two differ.
 const widgets = {
   'lojal-badge': ['customer-id', 'customer-sig', 'locale', 'strings', 'api', 'signup-url'],
-  'lojal-carousel': ['source', 'endpoint', 'product-id', 'intent', 'limit', 'title', 'locale', 'strings', 'api', 'auto-rotate'],
+  'lojal-carousel': ['source', 'endpoint', 'product-id', 'intent', 'limit', 'title', 'locale', 'strings', 'api', 'auto-rotate', 'storefront'],
   'lojal-nps': ['customer-id', 'customer-sig', 'locale', 'strings', 'api', 'trigger', 'delay-seconds', 'scroll-percent', 'order-id', 'campaign', 'question'],
   'lojal-csat': ['customer-id', 'customer-sig', 'locale', 'strings', 'api', 'trigger', 'delay-seconds', 'scroll-percent', 'order-id', 'campaign', 'question', 'variant'],
   'lojal-review': ['customer-id', 'customer-sig', 'locale', 'strings', 'api', 'trigger', 'delay-seconds', 'scroll-percent', 'order-id', 'campaign', 'product-id', 'product-name', 'moderation-note'],

@@ -111,6 +111,8 @@ async fn load(
     }
     let context = Context {
         origin: None,
+        // A headless storefront whose API lives elsewhere: product links belong on it.
+        storefront: host.attribute("storefront"),
         currency: page_currency(),
         exclude_id: settings.product_id.clone(),
         limit,

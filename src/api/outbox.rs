@@ -288,8 +288,8 @@ fn schedule() {
 }
 
 /// Starts the page's outbox once: sends whatever earlier pages left, and listens for `online`.
-/// The loader calls it on every page with waiting entries; widgets call it before sending.
-#[wasm_bindgen(js_name = flushOutbox)]
+/// The loader calls it (through the feedback family's `flushOutbox`) on every page with waiting
+/// entries; widgets call it before sending.
 pub fn install() {
     if INSTALLED.with(|i| i.replace(true)) {
         return;

@@ -44,7 +44,7 @@ const GLUE_FILE = readdirSync(DIST).find((f) => /^lojal_wasm\.[0-9a-f]+\.js$/.te
 if (!WASM_FILE || !GLUE_FILE) throw new Error(`no built bundle in ${DIST}: run scripts/build.sh`);
 const FILES = ['lojal.js', GLUE_FILE, WASM_FILE];
 const DIST_PATH = '/lojal/'; // where shop-api serves pkg/dist (see www/index.html)
-const READY = 'lojal:badge:ready'; // Host::mark_ready in src/mount/mod.rs
+const READY = 'lojal:badge:ready'; // Host::mark_ready in src/widgets/host.rs
 const READY_TIMEOUT_MS = 20_000;
 // Shifts caused by the badge's first paint land right after the mark; half a second covers
 // them without counting whatever the rest of the page might do later.

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `npm run bench`: builds the bundle and the reference server, then measures what each kind of
 # page downloads of lojal, what the badge costs a page (transfer sizes, time to ready, layout
-# shift and heap, in Debian's Chromium), the carousel next to embla-carousel, swiper and Splide, the wheel and scratch card next to spin-wheel
-# and scratchcard-js (tests/bench/peers/, installed into target/bench/peers), and the reference
+# shift and heap, in Debian's Chromium), the carousel next to embla-carousel, swiper and Splide,
+# the wheel and scratch card next to spin-wheel and scratchcard-js (tests/bench/peers/, installed into target/bench/peers), and the reference
 # API under load with wrk.
 # Usage: scripts/bench.sh [--runs N] [--api-seconds S] [--parts badge,carousel,games,api]
 #   (report in target/bench/report.{json,md})

@@ -1,31 +1,28 @@
 #!/usr/bin/env bash
-# Builds the widget bundle into pkg/dist (wasm-bindgen --target web, wasm-opt -Oz, the loader)
-# and the reference server. Usage: scripts/build.sh
+# Builds the widget bundle into pkg/dist (one wasm per widget family: wasm-bindgen --target web,
+# wasm-opt -Oz; the loader) and the reference server. Usage: scripts/build.sh
 source "$(dirname "$0")/lib.sh"
 
 ensure_node_modules
 ensure_wasm_bindgen
 
-log "building the widget bundle (wasm)"
+# One wasm per widget family (families/*): a page downloads only the families its elements
+# belong to. One cargo invocation builds all four, so std, Leptos and the lojal crate compile
+# once; each family is then linked (and LTO-optimised) on its own.
+FAMILIES=(badge carousel feedback games)
+log "building the widget bundle (wasm, one per family: ${FAMILIES[*]})"
 (
   use_wasm_toolchain
   cd "$ROOT"
-  CARGO_TARGET_DIR="$WASM_TARGET_DIR" RUSTFLAGS="$WASM_SIZE_RUSTFLAGS" cargo build --lib --quiet \
+  packages=()
+  for family in "${FAMILIES[@]}"; do packages+=(-p "lojal-$family"); done
+  CARGO_TARGET_DIR="$WASM_TARGET_DIR" RUSTFLAGS="$WASM_SIZE_RUSTFLAGS" cargo build --quiet "${packages[@]}" \
     --target "$WASM_TARGET" --profile wasm-release "${WASM_BUILD_STD[@]}"
   # The size budget differs with how std was built (tests/package/size-budget.json).
   if [ ${#WASM_BUILD_STD[@]} -gt 0 ]; then echo built-here; else echo prebuilt; fi > "$WASM_TARGET_DIR/std-build"
 )
 
-raw="$WASM_TARGET_DIR/$WASM_TARGET/wasm-release/lojal.wasm"
 rm -rf "$DIST" && mkdir -p "$DIST"
-"$WASM_BINDGEN" --target web --no-typescript --out-dir "$DIST" --out-name lojal_wasm "$raw"
-# wasm-opt drops the function names; the benchmark's twiggy table needs them.
-cp "$DIST/lojal_wasm_bg.wasm" "$WASM_TARGET_DIR/lojal_named.wasm"
-# The feature flags name what rustc 1.96 emits for wasm32 by default.
-"$ROOT/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-  --enable-sign-ext --enable-reference-types --enable-multivalue --enable-mutable-globals \
-  "$DIST/lojal_wasm_bg.wasm" -o "$DIST/lojal_wasm_bg.wasm"
-
 # Content-hashed names, so a CDN can cache the wasm and its glue forever; only the small loader,
 # whose name merchants paste, is revalidated. Each rename is checked to have hit exactly once.
 hash_of() { sha256sum "$1" | cut -c1-12; }
@@ -36,15 +33,30 @@ rename_reference() { # file, old name, new name
 # The JavaScript is minified last (terser may change the quotes the renames look for): the
 # loader is what every page of a theme downloads, so its comments stay in src/mount/lojal.js.
 minify() { "$ROOT/node_modules/.bin/terser" "$1" --module --compress --mangle --output "$1"; }
-wasm_name="lojal_wasm_bg.$(hash_of "$DIST/lojal_wasm_bg.wasm").wasm"
-mv "$DIST/lojal_wasm_bg.wasm" "$DIST/$wasm_name"
-rename_reference "$DIST/lojal_wasm.js" lojal_wasm_bg.wasm "$wasm_name"
-minify "$DIST/lojal_wasm.js"
-glue_name="lojal_wasm.$(hash_of "$DIST/lojal_wasm.js").js"
-mv "$DIST/lojal_wasm.js" "$DIST/$glue_name"
+# The feature flags name what rustc 1.96 emits for wasm32 by default.
+wasm_opt() {
+  "$ROOT/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+    --enable-sign-ext --enable-reference-types --enable-multivalue --enable-mutable-globals "$@"
+}
+
 cp "$ROOT/src/mount/lojal.js" "$DIST/lojal.js"
-rename_reference "$DIST/lojal.js" ./lojal_wasm.js "./$glue_name"
-rename_reference "$DIST/lojal.js" ./lojal_wasm_bg.wasm "./$wasm_name"
+for family in "${FAMILIES[@]}"; do
+  name="lojal_$family"
+  "$WASM_BINDGEN" --target web --no-typescript --out-dir "$DIST" --out-name "$name" \
+    "$WASM_TARGET_DIR/$WASM_TARGET/wasm-release/$name.wasm"
+  # wasm-opt drops the function names; twiggy (scripts/bench.sh, docs) needs them.
+  cp "$DIST/${name}_bg.wasm" "$WASM_TARGET_DIR/${name}_named.wasm"
+  wasm_opt "$DIST/${name}_bg.wasm" -o "$DIST/${name}_bg.wasm"
+  wasm_name="${name}_bg.$(hash_of "$DIST/${name}_bg.wasm").wasm"
+  mv "$DIST/${name}_bg.wasm" "$DIST/$wasm_name"
+  rename_reference "$DIST/$name.js" "${name}_bg.wasm" "$wasm_name"
+  minify "$DIST/$name.js"
+  glue_name="$name.$(hash_of "$DIST/$name.js").js"
+  mv "$DIST/$name.js" "$DIST/$glue_name"
+  rename_reference "$DIST/lojal.js" "./$name.js" "./$glue_name"
+  rename_reference "$DIST/lojal.js" "./${name}_bg.wasm" "./$wasm_name"
+  log "$family: $(du -b "$DIST/$wasm_name" | cut -f1) bytes wasm ($wasm_name), $(du -b "$DIST/$glue_name" | cut -f1) bytes glue"
+done
 minify "$DIST/lojal.js"
 
 # What theme developers and their tools read: the element manifest and the TypeScript types
@@ -60,4 +72,4 @@ node "$ROOT/scripts/precompress.mjs" "$DIST"
 log "building the reference server"
 (cd "$ROOT" && cargo build --release --quiet -p shop-api)
 
-log "bundle: $(du -b "$DIST/$wasm_name" | cut -f1) bytes wasm ($wasm_name), $(cat "$DIST"/*.js | wc -c) bytes js"
+log "bundle: $(cat "$DIST"/*.wasm | wc -c) bytes wasm in ${#FAMILIES[@]} families, $(cat "$DIST"/*.js | wc -c) bytes js"

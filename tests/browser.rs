@@ -7,6 +7,7 @@ use gloo_timers::future::TimeoutFuture;
 use lojal::core::i18n::Messages;
 use lojal::mount::{Mounted, mount};
 use lojal::widgets::intl::Texts;
+use lojal::widgets::{BADGE, FEEDBACK};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::{HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
@@ -45,6 +46,7 @@ fn new_host(attributes: &[(&str, &str)]) -> (HtmlElement, ShadowRoot) {
 fn mount_badge(attributes: &[(&str, &str)], api: &str) -> (HtmlElement, ShadowRoot, Mounted) {
     let (host, root) = new_host(attributes);
     let mounted = mount(
+        BADGE,
         "lojal-badge",
         host.clone(),
         root.clone(),
@@ -94,7 +96,7 @@ fn numbers_plurals_and_dates_come_from_the_browsers_intl() {
 #[wasm_bindgen_test]
 fn an_unknown_tag_is_refused_with_a_message() {
     let (host, root) = new_host(&[]);
-    let error = mount("lojal-nope", host, root, None, None)
+    let error = mount(BADGE, "lojal-nope", host, root, None, None)
         .err()
         .expect("must be refused");
     let message: JsValue = error.into();
@@ -103,6 +105,18 @@ fn an_unknown_tag_is_refused_with_a_message() {
         .as_string()
         .unwrap();
     assert_eq!(message, "lojal: no widget is called <lojal-nope>");
+
+    // A family's table holds its own widgets only: the badge's wasm cannot draw a carousel.
+    let (host, root) = new_host(&[]);
+    let error = mount(BADGE, "lojal-carousel", host, root, None, None)
+        .err()
+        .expect("another family's tag must be refused");
+    let message: JsValue = error.into();
+    let message = js_sys::Reflect::get(&message, &"message".into())
+        .unwrap()
+        .as_string()
+        .unwrap();
+    assert_eq!(message, "lojal: no widget is called <lojal-carousel>");
 }
 
 #[wasm_bindgen_test]
@@ -257,6 +271,7 @@ async fn an_nps_prompt_follows_up_by_band_and_sends_one_answer_with_one_key() {
     grant_storage();
     let (host, root) = new_host(&[("campaign", "browser-test-1")]);
     let _mounted = mount(
+        FEEDBACK,
         "lojal-nps",
         host,
         root.clone(),

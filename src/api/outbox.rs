@@ -9,9 +9,12 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use leptos::prelude::{TimeoutHandle, set_timeout_with_handle};
-use leptos::task::spawn_local;
+// Not Leptos's spawn_local: that needs the executor a mounted widget sets up, and the loader starts
+// the outbox also in a feedback wasm that mounted nothing (a page whose only elements belong to
+// other families, or none), where Leptos's would drop the flush and leave FLUSHING set for good.
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_futures::spawn_local;
 use web_sys::{AbortController, RequestInit, Response, Storage};
 
 use crate::core::outbox::{Entry, STORAGE_PREFIX, Verdict, next_due};
@@ -301,8 +304,8 @@ fn schedule() {
 }
 
 /// Starts the page's outbox once: sends whatever earlier pages left, and listens for `online`.
-/// The loader calls it on every page with waiting entries; widgets call it before sending.
-#[wasm_bindgen(js_name = flushOutbox)]
+/// The loader calls it (through the feedback family's `flushOutbox`) on every page with waiting
+/// entries; widgets call it before sending.
 pub fn install() {
     if INSTALLED.with(|i| i.replace(true)) {
         return;

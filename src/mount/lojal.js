@@ -1,8 +1,9 @@
 // lojal loader: the one script a merchant pastes,
 //   <script type="module" src="https://cdn.example/lojal/lojal.js" data-api="https://shop.example/api/v1" data-locale="nb" async></script>
 // and the module a theme developer imports (`import { defineLojal } from 'lojal'`).
-// It defines the custom elements straight away and fetches the wasm only when the first lojal
-// element connects, so a page without widgets pays for this file alone. Loaded twice (a theme
+// It defines the custom elements straight away and fetches a family's wasm (badge, carousel,
+// feedback prompts, games) only when the first element of that family connects, so a page without
+// widgets pays for this file alone, and a page with a badge for the badge's wasm alone. Loaded twice (a theme
 // and an app both adding the tag), the first copy defines the elements and later copies only
 // update the shared settings. No inline script, no eval: it runs under
 // `script-src 'self' 'wasm-unsafe-eval'`.
@@ -14,9 +15,24 @@ registry.page ??= { api: null, locale: null }; // set by an older copy of this f
 registry.locales ??= {};
 registry.live ??= new Set();
 
-// The build replaces these names with the content-hashed glue and wasm next to this file.
-const loadGlue = () => import('./lojal_wasm.js');
-const WASM_URL = new URL('./lojal_wasm_bg.wasm', import.meta.url);
+// Each family's glue and wasm. The build replaces these names with the content-hashed files
+// next to this file.
+const families = {
+  badge: [() => import('./lojal_badge.js'), new URL('./lojal_badge_bg.wasm', import.meta.url)],
+  carousel: [() => import('./lojal_carousel.js'), new URL('./lojal_carousel_bg.wasm', import.meta.url)],
+  feedback: [() => import('./lojal_feedback.js'), new URL('./lojal_feedback_bg.wasm', import.meta.url)],
+  games: [() => import('./lojal_games.js'), new URL('./lojal_games_bg.wasm', import.meta.url)],
+};
+// The family that draws each element (its table in src/widgets/mod.rs; a test compares them).
+const familyOf = {
+  'lojal-badge': 'badge',
+  'lojal-carousel': 'carousel',
+  'lojal-nps': 'feedback',
+  'lojal-csat': 'feedback',
+  'lojal-review': 'feedback',
+  'lojal-wheel': 'games',
+  'lojal-scratch': 'games',
+};
 
 // Reserves each widget's final box before the wasm arrives, so nothing on the page shifts.
 // Keep in step with the `:host` sizes in the widget's own CSS (an inline prompt: its smallest).
@@ -194,23 +210,25 @@ export function defineLojal(options = {}) {
   const placeholder = new CSSStyleSheet();
   placeholder.replaceSync(PLACEHOLDER_CSS);
 
-  let wasm = null;
-  // The wasm download starts with the glue's, not after it: one round trip less before the
-  // first widget shows. The glue compiles it as it streams in.
-  const loadWasm = () => {
-    if (!wasm) {
-      const download = fetch(WASM_URL);
+  // One instance per family, fetched when its first element connects. The wasm download starts
+  // with the glue's, not after it: one round trip less before the first widget shows. The glue
+  // compiles it as it streams in. Families load and fail independently of each other.
+  const loading = {};
+  const load = (family) => {
+    if (!loading[family]) {
+      const [glue, url] = families[family];
+      const download = fetch(url);
       download.catch(() => {}); // reported once, by the glue's own await below
-      wasm = loadGlue().then(async (module) => {
+      loading[family] = glue().then(async (module) => {
         await module.default({ module_or_path: download });
         return module;
       });
     }
-    return wasm;
+    return loading[family];
   };
   // A failed download may succeed on the next connect (the shopper came back online).
-  const forgetFailedLoad = () => {
-    wasm = null;
+  const forgetFailedLoad = (family) => {
+    delete loading[family];
   };
 
   for (const [tag, attributes] of Object.entries(widgets)) {
@@ -231,7 +249,8 @@ export function defineLojal(options = {}) {
             box.setAttribute('aria-hidden', 'true');
             root.append(box);
           }
-          loadWasm()
+          const family = familyOf[tag];
+          load(family)
             .then((module) => {
               // Removed or already mounted while the wasm was on its way.
               if (!this.isConnected || this.#mounted) return;
@@ -240,7 +259,7 @@ export function defineLojal(options = {}) {
               registry.live.add(this);
             })
             .catch((error) => {
-              forgetFailedLoad();
+              forgetFailedLoad(family);
               console.error(`lojal: <${tag}> could not start: ${error}`);
             });
         }
@@ -264,10 +283,10 @@ export function defineLojal(options = {}) {
   }
 
   // Answers an earlier page could not deliver (offline, the API down) wait in localStorage:
-  // send them now, even from a page without any prompt on it.
+  // send them now, even from a page without any prompt on it. The feedback family owns the outbox.
   try {
     if (Object.keys(localStorage).some((key) => key.startsWith('lojal:outbox:'))) {
-      loadWasm()
+      load('feedback')
         .then((module) => module.flushOutbox())
         .catch((error) => console.error(`lojal: outbox: could not start: ${error}`));
     }

@@ -1,13 +1,16 @@
-//! Every widget, one module each, and the table the mount layer looks tags up in.
+//! Every widget, one module each, and the tables the mount layer looks tags up in: one per
+//! family, each built into its own wasm (`families/`), so a page downloads only the families
+//! its elements belong to.
 
 pub mod badge;
 pub mod carousel;
 pub mod feedback;
 pub mod games;
+pub mod host;
 pub mod intl;
 
 use crate::core::feedback::PromptType;
-use crate::mount::Host;
+use host::Host;
 use leptos::prelude::*;
 
 /// The sheet every widget's shadow root adopts before its own: the theme's custom properties
@@ -22,17 +25,22 @@ pub struct Widget {
     pub render: fn(Host) -> AnyView,
 }
 
-pub const ALL: &[Widget] = &[
-    Widget {
-        tag: badge::TAG,
-        sheets: &[badge::CSS],
-        render: |host| view! { <badge::Badge host /> }.into_any(),
-    },
-    Widget {
-        tag: carousel::TAG,
-        sheets: &[carousel::CSS],
-        render: |host| view! { <carousel::Carousel host /> }.into_any(),
-    },
+/// `<lojal-badge>`.
+pub const BADGE: &[Widget] = &[Widget {
+    tag: badge::TAG,
+    sheets: &[badge::CSS],
+    render: |host| view! { <badge::Badge host /> }.into_any(),
+}];
+
+/// `<lojal-carousel>`.
+pub const CAROUSEL: &[Widget] = &[Widget {
+    tag: carousel::TAG,
+    sheets: &[carousel::CSS],
+    render: |host| view! { <carousel::Carousel host /> }.into_any(),
+}];
+
+/// The feedback prompts: `<lojal-nps>`, `<lojal-csat>`, `<lojal-review>`.
+pub const FEEDBACK: &[Widget] = &[
     Widget {
         tag: feedback::NPS_TAG,
         sheets: &[feedback::CSS],
@@ -48,6 +56,10 @@ pub const ALL: &[Widget] = &[
         sheets: &[feedback::CSS],
         render: |host| view! { <feedback::Prompt host kind=PromptType::Review /> }.into_any(),
     },
+];
+
+/// The reward games: `<lojal-wheel>`, `<lojal-scratch>`.
+pub const GAMES: &[Widget] = &[
     Widget {
         tag: games::wheel::TAG,
         sheets: &[games::CSS, games::wheel::CSS],
@@ -60,6 +72,15 @@ pub const ALL: &[Widget] = &[
     },
 ];
 
-pub fn by_tag(tag: &str) -> Option<&'static Widget> {
-    ALL.iter().find(|w| w.tag.eq_ignore_ascii_case(tag))
+/// Every family's table, in the order the loader names them.
+pub const FAMILIES: &[(&str, &[Widget])] = &[
+    ("badge", BADGE),
+    ("carousel", CAROUSEL),
+    ("feedback", FEEDBACK),
+    ("games", GAMES),
+];
+
+/// The widget of `table` for `tag`.
+pub fn by_tag(table: &'static [Widget], tag: &str) -> Option<&'static Widget> {
+    table.iter().find(|w| w.tag.eq_ignore_ascii_case(tag))
 }

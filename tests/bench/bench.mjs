@@ -21,6 +21,7 @@ import { benchGames, gameRows } from './games.mjs';
 import { benchApi, apiRows } from './api.mjs';
 import { benchRecs } from './recs.mjs';
 import { withFreshPage, gotoMark } from './page.mjs';
+import { PAGE_KINDS, pageSizes } from '../package/pages.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -38,14 +39,14 @@ for (const p of PARTS) if (!['badge', 'carousel', 'games', 'api', 'recs'].includ
 
 const DIST = join(ROOT, 'pkg', 'dist');
 const OUT = join(ROOT, 'target', 'bench');
-// Everything a page with a badge loads from the bundle: the loader, wasm-bindgen's glue, the wasm
-// (the last two under content-hashed names).
-const WASM_FILE = readdirSync(DIST).find((f) => /^lojal_wasm_bg\.[0-9a-f]+\.wasm$/.test(f));
-const GLUE_FILE = readdirSync(DIST).find((f) => /^lojal_wasm\.[0-9a-f]+\.js$/.test(f));
-if (!WASM_FILE || !GLUE_FILE) throw new Error(`no built bundle in ${DIST}: run scripts/build.sh`);
-const FILES = ['lojal.js', GLUE_FILE, WASM_FILE];
+// What each kind of page loads from the bundle: the loader, and the glue and wasm (content-hashed
+// names) of each family its elements belong to (tests/package/pages.mjs, as the size budget).
+const PAGES = pageSizes();
+// The badge's demo page is a badge-only page.
+const FILES = Object.keys(PAGES.badge.files);
+const WASM_FILE = FILES.find((f) => f.endsWith('.wasm'));
 const DIST_PATH = '/lojal/'; // where shop-api serves pkg/dist (see www/index.html)
-const READY = 'lojal:badge:ready'; // Host::mark_ready in src/mount/mod.rs
+const READY = 'lojal:badge:ready'; // Host::mark_ready in src/widgets/host.rs
 const READY_TIMEOUT_MS = 20_000;
 // Shifts caused by the badge's first paint land right after the mark; half a second covers
 // them without counting whatever the rest of the page might do later.
@@ -60,17 +61,32 @@ const MODES = [
 
 // ---- 1. Transfer sizes: what a CDN would send, at the strongest common compression settings.
 
-function sizes() {
-  const rows = FILES.map((file) => {
-    const bytes = readFileSync(join(DIST, file));
+const compressed = (file) => {
+  const bytes = readFileSync(join(DIST, file));
+  return {
+    raw: bytes.length,
+    gzip: gzipSync(bytes, { level: 9 }).length,
+    brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+  };
+};
+
+/** Each kind of page: the elements on it, the families it fetches, and their bytes together. */
+function pageRows() {
+  return Object.entries(PAGES).map(([kind, { families, files }]) => {
+    const sum = (k) => Object.keys(files).reduce((a, f) => a + compressed(f)[k], 0);
     return {
-      file,
-      kind: file.endsWith('.wasm') ? 'wasm' : 'js',
-      raw: bytes.length,
-      gzip: gzipSync(bytes, { level: 9 }).length,
-      brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+      page: kind,
+      elements: PAGE_KINDS[kind].join(' ') || '(none)',
+      families: families.join(' + ') || '(loader only)',
+      raw: sum('raw'),
+      gzip: sum('gzip'),
+      brotli: sum('brotli'),
     };
   });
+}
+
+function sizes() {
+  const rows = FILES.map((file) => ({ file, kind: file.endsWith('.wasm') ? 'wasm' : 'js', ...compressed(file) }));
   const sum = (file, kind) => {
     const of = rows.filter((r) => !kind || r.kind === kind);
     return { file, kind: kind ?? 'all', ...Object.fromEntries(['raw', 'gzip', 'brotli'].map((k) => [k, of.reduce((a, r) => a + r[k], 0)])) };
@@ -130,7 +146,8 @@ async function loadOnce(browser, url, { cpuRate, network }) {
 
 // ---- 4. What the wasm bytes are spent on: twiggy over the named (pre-wasm-opt) module.
 
-const NAMED_WASM = join(ROOT, 'target', 'wasm', 'lojal_named_opt.wasm'); // see scripts/bench.sh
+// One per family (see scripts/bench.sh).
+const namedWasm = (family) => join(ROOT, 'target', 'wasm', `lojal_${family}_named_opt.wasm`);
 
 /** The crate an item's demangled name belongs to (the first path segment; approximate for
  *  generic code, which is counted where its type lives). */
@@ -141,10 +158,16 @@ function crateOf(name) {
   return m ? m[1] : '(unnamed)';
 }
 
-function twiggy() {
+/** twiggy's table of every family: what each family's code is, and the badge's in detail. */
+function twiggyAll() {
+  if (!process.env.LOJAL_TWIGGY) return null; // scripts/bench.sh installs it; a bare `node bench.mjs` may not have it
+  const families = PAGES.all.families.map((family) => ({ family, ...twiggy(namedWasm(family)) }));
+  return { ...families.find((f) => f.family === 'badge'), families: families.map(({ family, totalBytes, crates }) => ({ family, totalBytes, crates })) };
+}
+
+function twiggy(file) {
   const bin = process.env.LOJAL_TWIGGY;
-  if (!bin) return null; // scripts/bench.sh installs it; a bare `node bench.mjs` may not have it
-  const items = JSON.parse(execFileSync(bin, ['top', '-n', '1000000', '-f', 'json', NAMED_WASM], { maxBuffer: 1 << 28, encoding: 'utf8' }))
+  const items = JSON.parse(execFileSync(bin, ['top', '-n', '1000000', '-f', 'json', file], { maxBuffer: 1 << 28, encoding: 'utf8' }))
     // The names kept for this table are not shipped.
     .filter((i) => !/"(function names|name)" (sub)?section|custom section/.test(i.name));
   const total = items.reduce((a, i) => a + i.shallow_size, 0);
@@ -177,10 +200,18 @@ function timingRows(results) {
   );
 }
 
-function markdown(report, sizeRows, rows, code, carousel, games, api) {
+function markdown(report, sizeRows, rows, code, carousel, games, api, pages) {
   const m = report.machine;
   // The installed version of each peer on these pages.
   const versions = (pages) => pages.filter((p) => report.peers[p.name]).map((p) => `${p.name} ${report.peers[p.name]}`).join(', ');
+  const pagesPart = `
+## What each kind of page downloads of lojal (bytes)
+
+The loader and the glue and wasm of each widget family the page's elements belong to
+(tests/package/pages.mjs; the budgets in tests/package/size-budget.json count the same files).
+
+${table(pages)}
+`;
   const badge = rows
     ? `
 ## <lojal-badge>: transfer size (bytes)
@@ -197,9 +228,13 @@ linear memory is an ArrayBuffer outside it. CPU throttling slows the renderer's 
     : '';
   const twiggyPart = code
     ? `
-## Where the wasm bytes go (twiggy on the shipped optimisation with names kept: ${code.totalBytes} bytes)
+## Where the wasm bytes go (twiggy on the shipped optimisation with names kept)
 
-Top 10 items:
+Each family's wasm, and its three costliest crates (an item counts for the first crate its name mentions):
+
+${table(code.families.map(({ family, totalBytes, crates }) => ({ family, bytes: totalBytes, ...Object.fromEntries(crates.slice(0, 3).map((c, i) => [`#${i + 1}`, `${c.crate} ${c.bytes} (${c['%']} %)`])) })))}
+
+The badge's wasm (${code.totalBytes} bytes), top 10 items:
 
 ${table(code.functions.map((f) => ({ ...f, item: `\`${f.item.replaceAll('|', '\\|')}\`` })))}
 
@@ -280,7 +315,7 @@ plays are guests spinning the demo's wheel, each with a new email and idempotenc
   return `# lojal benchmark
 
 ${report.date} · ${m.cpu} × ${m.cpus} · ${m.os} · Node ${m.node} · Chromium ${m.chromium} · ${report.runs} runs per page and mode
-${badge}${carouselPart}${gamesPart}${apiPart}${twiggyPart}`;
+${pagesPart}${badge}${carouselPart}${gamesPart}${apiPart}${twiggyPart}`;
 }
 
 async function badgeLoads(browser, url) {
@@ -298,6 +333,7 @@ async function badgeLoads(browser, url) {
 
 async function main() {
   const sizeRows = PARTS.has('badge') ? sizes() : null;
+  const pages = pageRows();
   const shop = await startShop({ www: PARTS.has('carousel') ? assembleSite() : undefined });
   const browser = await launch();
   const report = {
@@ -311,6 +347,7 @@ async function main() {
     },
     runs: RUNS,
     settleMs: SETTLE_MS,
+    pages,
   };
   let rows = null;
   let carousel = null;
@@ -353,14 +390,15 @@ async function main() {
   }
   if (PARTS.has('api')) report.api = await benchApi(API_SECONDS);
   if (PARTS.has('recs')) report.recs = await benchRecs(Math.max(API_SECONDS, 10));
-  const code = PARTS.has('badge') ? twiggy() : null;
+  const code = PARTS.has('badge') ? twiggyAll() : null;
   report.wasmCode = code;
 
   mkdirSync(OUT, { recursive: true });
   writeFileSync(join(OUT, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-  writeFileSync(join(OUT, 'report.md'), markdown(report, sizeRows, rows, code, carousel, games, report.api) + recsMarkdown(report.recs));
+  writeFileSync(join(OUT, 'report.md'), markdown(report, sizeRows, rows, code, carousel, games, report.api, pages) + recsMarkdown(report.recs));
 
   console.log(`\n${report.machine.cpu} × ${report.machine.cpus}, Node ${report.machine.node}, Chromium ${report.machine.chromium}, ${RUNS} runs per page and mode`);
+  console.table(pages);
   if (rows) {
     console.table(sizeRows);
     console.table(rows);
@@ -378,6 +416,7 @@ async function main() {
   if (report.api) console.table(apiRows(report.api));
   if (report.recs) console.log(recsMarkdown(report.recs));
   if (code) {
+    console.table(code.families.map(({ family, totalBytes }) => ({ family, bytes: totalBytes })));
     console.table(code.functions);
     console.table(code.crates);
   }

@@ -34,9 +34,79 @@ test('a page without lojal elements loads the small loader only; an element adde
     await page.locator('lojal-badge >> nth=0').locator('[part=cta]').waitFor();
     const wasm = seen.filter((p) => p.endsWith('.wasm'));
     assert.equal(wasm.length, 1, `one wasm download for every element: ${seen}`);
-    assert.match(wasm[0], /^\/lojal\/lojal_wasm_bg\.[0-9a-f]{12}\.wasm$/, 'the wasm name carries its content hash');
+    assert.match(wasm[0], /^\/lojal\/lojal_badge_bg\.[0-9a-f]{12}\.wasm$/, 'the wasm name carries its content hash');
     assert.deepEqual(page.pageErrors, []);
     assert.deepEqual(page.consoleErrors, []);
+  }));
+
+// The families' files as the page requests them: /lojal/lojal_<family>.<hash>.js and
+// /lojal/lojal_<family>_bg.<hash>.wasm.
+const familiesIn = (paths) =>
+  [...new Set(paths.map((p) => p.match(/^\/lojal\/lojal_([a-z]+?)(?:_bg)?\.[0-9a-f]{12}\.(?:js|wasm)$/)?.[1]).filter(Boolean))].sort();
+
+test('a page with only a badge fetches the badge\'s code alone; a carousel added later fetches only the carousel\'s', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser);
+    const seen = bundleRequests(page);
+    await page.goto(`${shop.url}/bli-medlem/`, { waitUntil: 'networkidle' });
+    await page.evaluate(() => document.querySelector('main').append(document.createElement('lojal-badge')));
+    await page.locator('lojal-badge [part=cta]').waitFor();
+    await page.waitForLoadState('networkidle');
+    const first = [...seen];
+    assert.equal(first[0], '/lojal/lojal.js');
+    assert.deepEqual(familiesIn(first), ['badge'], `the badge page asks for no carousel, game or feedback code: ${first}`);
+    assert.deepEqual(first.slice(1).map((p) => p.replace(/\.[0-9a-f]{12}\./, '.')).sort(), ['/lojal/lojal_badge.js', '/lojal/lojal_badge_bg.wasm'], `the badge's glue and wasm, once each: ${first}`);
+
+    // The theme adds a carousel after load: only its family comes, the badge's is not fetched again.
+    await page.evaluate(() => {
+      const carousel = document.createElement('lojal-carousel');
+      carousel.setAttribute('intent', 'popular');
+      document.querySelector('main').append(carousel);
+    });
+    await page.locator('lojal-carousel [part~=card] >> nth=0').waitFor();
+    await page.waitForLoadState('networkidle');
+    const added = seen.slice(first.length);
+    assert.deepEqual(added.map((p) => p.replace(/\.[0-9a-f]{12}\./, '.')).sort(), ['/lojal/lojal_carousel.js', '/lojal/lojal_carousel_bg.wasm'], `the carousel's part and nothing else: ${added}`);
+    // Both still work, each from its own wasm.
+    await page.locator('lojal-badge [part=cta]').waitFor();
+    assert.deepEqual(page.pageErrors, []);
+    assert.deepEqual(page.consoleErrors, []);
+  }));
+
+test('a family whose code cannot be fetched leaves its elements inert with one console error each, and the other families work', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser);
+    await page.route('**/lojal/lojal_games_bg.*.wasm', (route) => route.abort('connectionreset'));
+    await page.goto(`${shop.url}/bli-medlem/`, { waitUntil: 'networkidle' });
+    await page.evaluate(() => {
+      const main = document.querySelector('main');
+      const wheel = document.createElement('lojal-wheel');
+      wheel.setAttribute('campaign', 'vinterhjulet');
+      main.append(wheel, document.createElement('lojal-badge'));
+    });
+    await page.locator('lojal-badge [part=cta]').waitFor();
+    await page.waitForLoadState('networkidle');
+    // The wheel keeps the loader's placeholder (its box, nothing to press) and says why, once.
+    const wheel = await page.evaluate(() => {
+      const root = document.querySelector('lojal-wheel').shadowRoot;
+      return { placeholder: Boolean(root.querySelector('.placeholder')), children: root.children.length, buttons: root.querySelectorAll('button').length };
+    });
+    assert.deepEqual(wheel, { placeholder: true, children: 1, buttons: 0 });
+    // (The browser logs the refused request itself too.)
+    const ours = page.consoleErrors.filter((m) => m.startsWith('lojal'));
+    assert.equal(ours.length, 1, page.consoleErrors.join('\n'));
+    assert.match(ours[0], /^lojal: <lojal-wheel> could not start: /);
+    assert.deepEqual(page.pageErrors, []);
+
+    // Back online, a wheel that connects again loads the games and plays.
+    await page.unroute('**/lojal/lojal_games_bg.*.wasm');
+    await page.evaluate(() => {
+      const wheel = document.querySelector('lojal-wheel');
+      wheel.remove();
+      document.querySelector('main').append(wheel);
+    });
+    await page.locator('lojal-wheel [part=game]').waitFor();
+    assert.deepEqual(page.pageErrors, []);
   }));
 
 test('the demo works under script-src \'self\' \'wasm-unsafe-eval\', and the policy is really enforced', () =>

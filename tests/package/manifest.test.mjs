@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { join, dirname, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -141,5 +141,35 @@ test('the generated TypeScript declarations type every function the loader expor
     assert.ok(declared, `lojal.d.ts does not declare ${name}`);
     const names = declared[1].split(',').map((p) => p.split(/\??:/)[0].trim()).filter(Boolean);
     assert.deepEqual(names, params, `${name}'s parameters in lojal.d.ts`);
+  }
+});
+
+/** The loader's `const familyOf = { 'tag': 'family', … }` table. */
+function loaderFamilies() {
+  const source = readFileSync(join(ROOT, 'src', 'mount', 'lojal.js'), 'utf8');
+  const block = source.match(/const familyOf = \{([\s\S]*?)\n\};/);
+  assert.ok(block, 'src/mount/lojal.js has no `const familyOf = { … };` table');
+  return Object.fromEntries([...block[1].matchAll(/'([a-z-]+)':\s*'([a-z]+)'/g)].map((m) => [m[1], m[2]]));
+}
+
+test('the loader fetches each element from the family whose wasm draws it', () => {
+  const families = loaderFamilies();
+  assert.deepEqual(sorted(Object.keys(families)), sorted(Object.keys(loaderTable())), 'a family for every element');
+  const widgetsDir = join(ROOT, 'src', 'widgets');
+  const table = readFileSync(join(widgetsDir, 'mod.rs'), 'utf8');
+  for (const [tag, family] of Object.entries(families)) {
+    // src/widgets/mod.rs: `("games", GAMES)` in FAMILIES, and GAMES lists `tag: games::wheel::TAG`.
+    const name = table.match(new RegExp(`\\("${family}", ([A-Z]+)\\)`))?.[1];
+    assert.ok(name, `FAMILIES in src/widgets/mod.rs has no "${family}"`);
+    const rows = table.match(new RegExp(`pub const ${name}: &\\[Widget\\] = &\\[([\\s\\S]*?)\\n\\];`))?.[1];
+    assert.ok(rows, `src/widgets/mod.rs has no table ${name}`);
+    const owner = walk(widgetsDir).find((f) => f.endsWith('.rs') && new RegExp(`\\b[A-Z_]*TAG: &str = "${tag}"`).test(readFileSync(f, 'utf8')));
+    assert.ok(owner, `no widget declares the tag ${tag}`);
+    const constant = readFileSync(owner, 'utf8').match(new RegExp(`\\b([A-Z_]*TAG): &str = "${tag}"`))[1];
+    const module = relative(widgetsDir, owner).replace(/(\/mod)?\.rs$/, '').split(sep).join('::');
+    assert.match(rows, new RegExp(`tag: ${module}::${constant},`), `${name} (the ${family} family) draws ${tag}`);
+    // The family's crate exports that table's mount.
+    const crate = readFileSync(join(ROOT, 'families', family, 'src', 'lib.rs'), 'utf8');
+    assert.match(crate, new RegExp(`lojal::mount::mount\\(${name}, `), `families/${family} mounts the ${name} table`);
   }
 });

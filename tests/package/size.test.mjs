@@ -1,32 +1,51 @@
-// The bundle's size budget (tests/package/size-budget.json), checked on the built pkg/dist with
-// brotli at the quality a CDN uses for static files. Sizes are deterministic: no timing here.
+// The bundle's size budgets (tests/package/size-budget.json), one for each kind of page: the
+// brotli bytes of everything lojal's part of the page downloads from the built pkg/dist
+// (pages.mjs says how they are counted). Sizes are deterministic: no timing here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { brotliCompressSync, constants } from 'node:zlib';
+import { PAGE_KINDS, familyFiles, familyOf, pageSizes } from './pages.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DIST = join(ROOT, 'pkg', 'dist');
 const budget = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'size-budget.json'), 'utf8'));
 
-const brotli = (file) =>
-  brotliCompressSync(readFileSync(join(DIST, file)), { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
-
-test('the bundle stays within its brotli size budget', () => {
-  const files = readdirSync(DIST);
-  const loader = 'lojal.js';
-  const glue = files.find((f) => /^lojal_wasm\.[0-9a-f]{12}\.js$/.test(f));
-  const wasm = files.find((f) => /^lojal_wasm_bg\.[0-9a-f]{12}\.wasm$/.test(f));
-  assert.ok(files.includes(loader) && glue && wasm, `a built bundle in ${DIST} (run scripts/build.sh): ${files}`);
-  const sizes = { loader: brotli(loader), glue: brotli(glue), wasm: brotli(wasm) };
-  const total = sizes.loader + sizes.glue + sizes.wasm;
-  // scripts/build.sh records whether std was built with the bundle (and so could be trimmed).
+/** The budget that applies here: scripts/build.sh records whether std was built with the bundle. */
+function limits() {
   const stdBuild = readFileSync(join(ROOT, 'target', 'wasm', 'std-build'), 'utf8').trim();
   assert.ok(['built-here', 'prebuilt'].includes(stdBuild), `target/wasm/std-build says '${stdBuild}'`);
-  const limit = stdBuild === 'built-here' ? budget.total : budget.total_prebuilt_std;
-  console.log(`brotli bytes: ${JSON.stringify(sizes)}, total ${total} of ${limit} (std ${stdBuild})`);
-  assert.ok(sizes.loader <= budget.loader, `loader ${sizes.loader} B > budget ${budget.loader} B`);
-  assert.ok(total <= limit, `bundle ${total} B > budget ${limit} B`);
+  return { stdBuild, pages: stdBuild === 'built-here' ? budget.pages : budget.pages_prebuilt_std };
+}
+
+/** The failures of `sizes` against `pages`, one line each. */
+export function overBudget(sizes, pages) {
+  return Object.entries(sizes)
+    .filter(([kind, { total }]) => !(total <= pages[kind]))
+    .map(([kind, { total }]) => `${kind} page: ${total} B > budget ${pages[kind]} B`);
+}
+
+test('every element belongs to a family the build made, and every family to an element', () => {
+  const families = familyOf();
+  const files = familyFiles();
+  assert.deepEqual(Object.keys(families).sort(), [...PAGE_KINDS.all].sort(), 'every element has a family');
+  assert.deepEqual([...new Set(Object.values(families))].sort(), Object.keys(files).sort(), 'every family is built and named in the loader');
+});
+
+test('each kind of page stays within its brotli size budget', () => {
+  const { stdBuild, pages } = limits();
+  assert.deepEqual(Object.keys(pages).sort(), Object.keys(PAGE_KINDS).sort(), 'a budget for each kind of page');
+  const sizes = pageSizes();
+  for (const [kind, { families, files, total }] of Object.entries(sizes)) {
+    console.log(`${kind} page (${families.join(' + ') || 'no family'}): ${total} of ${pages[kind]} B brotli (std ${stdBuild}) ${JSON.stringify(files)}`);
+  }
+  assert.deepEqual(overBudget(sizes, pages), []);
+});
+
+test('each budget is checked: one byte less than a page kind measures fails that kind alone', () => {
+  const sizes = pageSizes();
+  for (const [kind, { total }] of Object.entries(sizes)) {
+    const tight = Object.fromEntries(Object.entries(sizes).map(([k, s]) => [k, k === kind ? total - 1 : s.total]));
+    assert.deepEqual(overBudget(sizes, tight), [`${kind} page: ${total} B > budget ${total - 1} B`]);
+  }
 });

@@ -17,7 +17,7 @@ use crate::core::i18n::fill;
 use crate::core::loyalty::{Coupon, LoyaltyStatus, Program, RedeemRequest, RedeemResponse, Reward};
 use crate::core::url::{path_segment, safe_link};
 use crate::core::wire::SIGNATURE_HEADER;
-use crate::mount::{Basics, Host};
+use crate::widgets::host::{Basics, Host};
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;

@@ -21,7 +21,7 @@ use crate::core::catalog::mapping::{Context, Mapped, Mapping, Query};
 use crate::core::catalog::rail::{self, RailSettings};
 use crate::core::catalog::{Intent, Product};
 use crate::core::i18n::fill;
-use crate::mount::Host;
+use crate::widgets::host::Host;
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;

@@ -34,7 +34,7 @@ use crate::core::i18n::fill;
 use crate::core::outbox::{Entry, uuid_v4};
 use crate::core::url::path_segment;
 use crate::core::wire::SIGNATURE_HEADER;
-use crate::mount::{Basics, Host};
+use crate::widgets::host::{Basics, Host};
 use crate::widgets::intl::Texts;
 
 pub const NPS_TAG: &str = "lojal-nps";

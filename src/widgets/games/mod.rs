@@ -21,7 +21,7 @@ use crate::core::games::{
 use crate::core::i18n::fill;
 use crate::core::url::path_segment;
 use crate::core::wire::SIGNATURE_HEADER;
-use crate::mount::{Basics, Host};
+use crate::widgets::host::{Basics, Host};
 use crate::widgets::intl::Texts;
 use leptos::html;
 use leptos::prelude::*;

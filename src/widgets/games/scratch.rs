@@ -11,7 +11,7 @@
 use super::{GameCtl, Phase, email_view, popup_shell, rules_view, status_view, title_view};
 use crate::core::games::{PlayResult, ScratchGrid};
 use crate::core::i18n::fill;
-use crate::mount::Host;
+use crate::widgets::host::Host;
 use leptos::html;
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;

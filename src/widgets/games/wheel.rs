@@ -16,7 +16,7 @@ use super::{
 };
 use crate::core::games::{segment_middle, segment_path, spin_target, text_color_on};
 use crate::core::i18n::fill;
-use crate::mount::Host;
+use crate::widgets::host::Host;
 use leptos::prelude::*;
 use std::time::Duration;
 

@@ -1,19 +1,16 @@
-//! Custom-element glue. `lojal.js` (beside this file, shipped as is) defines the elements and
-//! forwards their lifecycle here: [`mount`] on connect, [`Mounted::attribute_changed`] on every
-//! observed attribute change, and `free()` on disconnect, which unmounts the view and disposes of
-//! its reactive state. One wasm instance serves every element on the page.
+//! What a widget knows of its custom element: live attributes, the page's defaults, the loader's
+//! registry (consent gate, storage, prompt budget). The mount layer (`crate::mount`) makes one
+//! per element; widgets depend on this module, never on the mount layer.
 
 use crate::api::ApiClient;
 use crate::core::config::{self, Identity, InvalidIdentity};
 use crate::core::i18n;
-use crate::widgets;
 use crate::widgets::intl::{self, Texts};
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
-use std::any::Any;
 use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
-use web_sys::{CssStyleSheet, CustomEvent, CustomEventInit, HtmlElement, ShadowRoot};
+use web_sys::{CustomEvent, CustomEventInit, HtmlElement};
 
 /// What the widgets that talk to the API read from their element first, as memos, so that each
 /// changes (and re-runs what depends on it) only when the attributes behind it do.
@@ -40,6 +37,23 @@ pub struct Host {
 }
 
 impl Host {
+    /// The host of `element`, whose attributes `attributes` mirrors.
+    pub fn new(
+        element: HtmlElement,
+        attributes: ArcRwSignal<BTreeMap<String, String>>,
+        page_api: Option<String>,
+        page_locales: Vec<String>,
+        strings_block: Option<String>,
+    ) -> Self {
+        Self {
+            element: SendWrapper::new(element),
+            attributes,
+            page_api,
+            page_locales,
+            strings_block,
+        }
+    }
+
     /// An attribute's current value; re-runs the caller when it changes.
     pub fn attribute(&self, name: &str) -> Option<String> {
         self.attributes.with(|a| a.get(name).cloned())
@@ -207,112 +221,4 @@ fn registry_call(object: &str, method: &str, args: &[&str]) -> Option<JsValue> {
             .map_or(JsValue::UNDEFINED, |a| JsValue::from_str(a))
     };
     f.call3(&target, &arg(0), &arg(1), &arg(2)).ok()
-}
-
-/// A mounted widget. Dropping it (JS: `free()`) unmounts the view and ends its reactive state.
-#[wasm_bindgen]
-pub struct Mounted {
-    attributes: ArcRwSignal<BTreeMap<String, String>>,
-    _view: Box<dyn Any>,
-}
-
-#[wasm_bindgen]
-impl Mounted {
-    /// Called from `attributeChangedCallback`; `None` means the attribute was removed.
-    pub fn attribute_changed(&self, name: String, value: Option<String>) {
-        self.attributes.update(|a| {
-            match value {
-                Some(v) => a.insert(name, v),
-                None => a.remove(&name),
-            };
-        });
-    }
-}
-
-/// Renders the widget for `tag` into `root`, the element's shadow root.
-#[wasm_bindgen]
-pub fn mount(
-    tag: &str,
-    element: HtmlElement,
-    root: ShadowRoot,
-    page_api: Option<String>,
-    page_locale: Option<String>,
-) -> Result<Mounted, JsError> {
-    let widget = widgets::by_tag(tag)
-        .ok_or_else(|| JsError::new(&format!("lojal: no widget is called <{tag}>")))?;
-
-    let sheets = js_sys::Array::new();
-    for css in std::iter::once(&widgets::BASE_CSS).chain(widget.sheets) {
-        let sheet = style_sheet(css)?;
-        sheets.push(&sheet);
-    }
-    root.set_adopted_style_sheets(&sheets);
-    // The loader's placeholder goes; the widget draws its own skeleton in the same box.
-    root.replace_children_with_node_0();
-    let document = element
-        .owner_document()
-        .ok_or_else(|| JsError::new("lojal: element has no document"))?;
-    let container: HtmlElement = document
-        .create_element("div")
-        .map_err(|_| JsError::new("lojal: cannot create a container"))?
-        .unchecked_into();
-    container.set_class_name("lojal-root");
-    let _ = root.append_child(&container);
-
-    let mut attributes = BTreeMap::new();
-    let names = element.get_attribute_names();
-    for name in names.iter().filter_map(|n| n.as_string()) {
-        if let Some(value) = element.get_attribute(&name) {
-            attributes.insert(name, value);
-        }
-    }
-    let attributes = ArcRwSignal::new(attributes);
-    intl::read_locale_scripts(&document);
-    let strings_block = element
-        .query_selector(":scope > script[type='application/json'][data-lojal-strings]")
-        .ok()
-        .flatten()
-        .and_then(|script| script.text_content());
-    let host = Host {
-        element: SendWrapper::new(element),
-        attributes: attributes.clone(),
-        page_api,
-        page_locales: page_locales(page_locale, &document),
-        strings_block,
-    };
-    let render = widget.render;
-    let view = leptos::mount::mount_to(container, move || render(host));
-    Ok(Mounted {
-        attributes,
-        _view: Box::new(view),
-    })
-}
-
-/// The parsed sheet for `css`, made once per page: every element of a kind adopts the same
-/// sheet, so a page with twenty carousels parses their CSS once.
-fn style_sheet(css: &'static str) -> Result<CssStyleSheet, JsError> {
-    thread_local! {
-        static SHEETS: std::cell::RefCell<Vec<(&'static str, CssStyleSheet)>> = const {
-            std::cell::RefCell::new(Vec::new())
-        };
-    }
-    SHEETS.with_borrow_mut(|sheets| {
-        if let Some((_, sheet)) = sheets.iter().find(|(c, _)| std::ptr::eq(*c, css)) {
-            return Ok(sheet.clone());
-        }
-        let sheet = CssStyleSheet::new()
-            .map_err(|_| JsError::new("lojal: constructable stylesheets are unsupported"))?;
-        let _ = sheet.replace_sync(css);
-        sheets.push((css, sheet.clone()));
-        Ok(sheet)
-    })
-}
-
-fn page_locales(script_locale: Option<String>, document: &web_sys::Document) -> Vec<String> {
-    // Not `navigator.languages`: a widget speaks the page's language, not the browser's (a
-    // German browser on a Norwegian shop without `lang` gets English, never German widgets).
-    let html_lang = document
-        .document_element()
-        .and_then(|html| html.get_attribute("lang"));
-    script_locale.into_iter().chain(html_lang).collect()
 }

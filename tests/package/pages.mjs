@@ -1,0 +1,64 @@
+// What each kind of page downloads of lojal: the loader, and the glue and wasm of each family its
+// elements belong to, in brotli bytes (quality 11, what a CDN uses for static files). Which files
+// those are is read from the built loader itself, and which family draws each element from the
+// loader's source, so a page kind's figure is what a browser fetches. Shared by the size budget
+// (size.test.mjs) and the benchmark (tests/bench/bench.mjs).
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants } from 'node:zlib';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DIST = join(ROOT, 'pkg', 'dist');
+
+export const brotli = (file) =>
+  brotliCompressSync(readFileSync(join(DIST, file)), { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+
+/** The loader's `const familyOf = { 'tag': 'family', … }` table. */
+export function familyOf() {
+  const source = readFileSync(join(ROOT, 'src', 'mount', 'lojal.js'), 'utf8');
+  const block = source.match(/const familyOf = \{([\s\S]*?)\n\};/);
+  assert.ok(block, 'src/mount/lojal.js has no `const familyOf = { … };` table');
+  return Object.fromEntries([...block[1].matchAll(/'([a-z-]+)':\s*'([a-z]+)'/g)].map((m) => [m[1], m[2]]));
+}
+
+/** The files of each family as the built loader names them: { badge: [glue, wasm], … }. */
+export function familyFiles() {
+  const loader = readFileSync(join(DIST, 'lojal.js'), 'utf8');
+  const files = readdirSync(DIST);
+  const found = {};
+  for (const [, family, hash] of loader.matchAll(/\.\/lojal_([a-z]+)\.([0-9a-f]{12})\.js/g)) {
+    const wasm = loader.match(new RegExp(`\\./(lojal_${family}_bg\\.[0-9a-f]{12}\\.wasm)`));
+    assert.ok(wasm, `the built loader names no wasm for the ${family} family`);
+    found[family] = [`lojal_${family}.${hash}.js`, wasm[1]];
+    for (const file of found[family]) assert.ok(files.includes(file), `${file}, named by the built loader, is in ${DIST}`);
+  }
+  return found;
+}
+
+// The kinds of page the budgets are for, by the elements on them.
+export const PAGE_KINDS = {
+  loader: [], // a page of the theme without any lojal element
+  badge: ['lojal-badge'],
+  carousel: ['lojal-carousel'],
+  feedback: ['lojal-nps'],
+  game: ['lojal-wheel'],
+  all: ['lojal-badge', 'lojal-carousel', 'lojal-nps', 'lojal-csat', 'lojal-review', 'lojal-wheel', 'lojal-scratch'],
+};
+
+/** What each kind of page downloads, file by file, in brotli bytes. */
+export function pageSizes() {
+  const families = familyOf();
+  const files = familyFiles();
+  return Object.fromEntries(
+    Object.entries(PAGE_KINDS).map(([kind, tags]) => {
+      const needed = [...new Set(tags.map((tag) => families[tag]))];
+      for (const family of needed) assert.ok(files[family], `the built loader loads no ${family} family`);
+      const list = ['lojal.js', ...needed.flatMap((family) => files[family])];
+      const sizes = Object.fromEntries(list.map((file) => [file, brotli(file)]));
+      return [kind, { families: needed, files: sizes, total: Object.values(sizes).reduce((a, b) => a + b, 0) }];
+    }),
+  );
+}
+

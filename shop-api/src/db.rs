@@ -639,8 +639,7 @@ impl Db {
                 .map_err(|e| DbError::Task(format!("cannot create {}: {e}", parent.display())))?;
         }
         let mut conn = connect_sqlite(path)?;
-        // WAL lets readers go on while a redemption writes, and survives a crash mid-write.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        use_wal(&conn)?;
         migrate(&mut conn)?;
         let mut conn = Conn::Sqlite(conn);
         crate::programme::load_demo_on_first_start(&mut conn)?;
@@ -735,6 +734,25 @@ fn connect_sqlite(path: &Path) -> Result<rusqlite::Connection, DbError> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     Ok(conn)
+}
+
+/// WAL lets readers go on while a redemption writes, and survives a crash mid-write. Switching
+/// to it needs the file to itself, and SQLite answers "busy" at once, without its busy handler,
+/// while another instance starting beside this one holds it: so wait here, as the busy timeout
+/// would elsewhere.
+fn use_wal(conn: &rusqlite::Connection) -> Result<(), DbError> {
+    let started = std::time::Instant::now();
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            other => return other.map_err(DbError::from),
+        }
+    }
 }
 
 /// Brings an SQLite file to the newest version, each migration in its own transaction.

@@ -29,6 +29,8 @@ const MAX_REWARDS: usize = lojal::core::loyalty::MAX_REWARDS;
 const ACTIVITY_ROWS: usize = 10;
 /// A birthday may be changed this long after it was last set.
 const BIRTHDAY_LOCK_DAYS: i64 = 365;
+/// Her newest coupons the status lists: enough for every reward of a busy season.
+const STATUS_COUPONS: usize = 10;
 
 pub async fn program(State(state): State<AppState>) -> Result<Json<Program>, ApiError> {
     state.db.run(|conn| Ok(Json(load_program(conn)?))).await
@@ -415,6 +417,16 @@ fn load_status_with(
         None => None,
     };
     let birthday_points = programme.config.points_for(EarnKind::Birthday);
+    let coupons = conn
+        .query(
+            "SELECT code, reward_id, reward_name, expires_at, status, ticket FROM coupons
+             WHERE customer_id = ?1 AND expires_at > ?2
+             ORDER BY created_at DESC, code LIMIT ?3",
+            &params![customer_id, calendar::text(now), STATUS_COUPONS],
+        )?
+        .iter()
+        .map(coupon_from_row)
+        .collect::<Result<_, _>>()?;
     Ok(Some(LoyaltyStatus {
         customer_id: customer_id.to_owned(),
         first_name,
@@ -435,6 +447,7 @@ fn load_status_with(
         birthday: birthday.filter(|_| birthday_points > 0),
         birthday_points,
         referral,
+        coupons,
     }))
 }
 

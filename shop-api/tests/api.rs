@@ -239,6 +239,17 @@ async fn redeeming_pays_with_points_and_returns_a_unique_coupon() {
     let second: RedeemResponse = serde_json::from_slice(&second.body).unwrap();
     assert_ne!(second.coupon.code, response.coupon.code);
     assert_eq!(second.status.points, 650);
+    // Her status keeps both codes, for when she left the page without them.
+    let mut listed: Vec<String> = status_of(&shop.router, "c-1001")
+        .await
+        .coupons
+        .into_iter()
+        .map(|c| c.code)
+        .collect();
+    listed.sort();
+    let mut issued = [second.coupon.code.clone(), response.coupon.code.clone()];
+    issued.sort();
+    assert_eq!(listed, issued);
 
     // Valid for 30 days from now, as the database sees the clock.
     let times = common::rows(

@@ -11,6 +11,8 @@ pub const MAX_REWARDS: usize = 100;
 pub const MAX_ACTIVITY: usize = 50;
 /// Most ways to earn a programme lists.
 pub const MAX_WAYS_TO_EARN: usize = 20;
+/// Most coupons one status lists: her newest ones that have not expired.
+pub const MAX_COUPONS: usize = 20;
 
 /// A level of the programme, reached by earning `min_points` qualifying points.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -196,6 +198,11 @@ pub struct LoyaltyStatus {
     /// Her referral link's code and terms; `None` when the programme has no referrals.
     #[serde(default)]
     pub referral: Option<Referral>,
+    /// Her coupons that have not expired, newest first: codes to use at checkout, and codes
+    /// still on their way from the shop platform (so one she left the page for still reaches
+    /// her).
+    #[serde(default)]
+    pub coupons: Vec<Coupon>,
 }
 
 /// `GET /api/v1/loyalty/program`: what a guest is offered.
@@ -374,6 +381,12 @@ impl LoyaltyStatus {
         if let Some(e) = &self.expiring {
             check_text(&e.at, "expiring.at")?;
         }
+        if self.coupons.len() > MAX_COUPONS {
+            return Err(InvalidLoyalty::Inconsistent("more than 20 coupons"));
+        }
+        for coupon in &self.coupons {
+            coupon.check()?;
+        }
         Ok(())
     }
 
@@ -510,6 +523,68 @@ impl WayToEarn {
     }
 }
 
+impl Coupon {
+    /// A coupon a view may show: a code once active, a ticket to ask about one still pending.
+    fn check(&self) -> Result<(), InvalidLoyalty> {
+        check_text(&self.reward_name, "coupon.reward_name")?;
+        check_text(&self.expires_at, "coupon.expires_at")?;
+        match self.status.as_str() {
+            "active" => check_text(&self.code, "coupon.code"),
+            "pending" => check_ticket(self.ticket.as_deref()),
+            "failed" => Ok(()),
+            _ => Err(InvalidLoyalty::Text("coupon.status")),
+        }
+    }
+}
+
+/// A pending coupon's ticket goes into a URL path: 32 hex digits, as the reference API makes
+/// them, and nothing a path could be bent with.
+fn check_ticket(ticket: Option<&str>) -> Result<(), InvalidLoyalty> {
+    match ticket {
+        Some(t) if t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()) => Ok(()),
+        _ => Err(InvalidLoyalty::Text("coupon.ticket")),
+    }
+}
+
+impl CouponState {
+    pub fn from_json(body: &str) -> Result<Self, InvalidLoyalty> {
+        let state: Self =
+            serde_json::from_str(body).map_err(|e| InvalidLoyalty::Shape(e.to_string()))?;
+        check_text(&state.name, "name")?;
+        match (state.status.as_str(), &state.code) {
+            ("active", Some(code)) => check_text(code, "code")?,
+            ("active", None) => return Err(InvalidLoyalty::Text("code")),
+            ("pending" | "failed", _) => {}
+            _ => return Err(InvalidLoyalty::Text("status")),
+        }
+        Ok(state)
+    }
+}
+
+/// How long to wait before asking about a pending coupon again: soon at first, as most
+/// platforms answer within seconds, then every 20 s; `None` after about ten minutes, when the
+/// badge stops asking on this page (her next page load asks again).
+pub fn coupon_poll_delay_ms(attempts_made: u32) -> Option<u32> {
+    const FIRST: [u32; 6] = [1_000, 2_000, 3_000, 5_000, 8_000, 13_000];
+    const LAST_ATTEMPT: u32 = 34;
+    match attempts_made {
+        n if (n as usize) < FIRST.len() => Some(FIRST[n as usize]),
+        n if n < LAST_ATTEMPT => Some(20_000),
+        _ => None,
+    }
+}
+
+/// Points for a purchase of 100 major units of the programme's currency ("100 poeng per
+/// 100 kr"): a whole number for any rate a programme sets in hundredths, where "per krone"
+/// would need fractions.
+pub fn points_per_hundred(points_per_unit: f64) -> u64 {
+    if !points_per_unit.is_finite() || points_per_unit <= 0.0 {
+        return 0;
+    }
+    // The small nudge keeps 1.15 × 100 (114.999…) at 115.
+    (points_per_unit * 100.0 + 1e-6).floor() as u64
+}
+
 impl RedeemResponse {
     /// [`RedeemResponse::from_json`], and the balance in it must be the redeeming shopper's.
     pub fn from_json_for(body: &str, customer_id: &str) -> Result<Self, InvalidLoyalty> {
@@ -523,10 +598,7 @@ impl RedeemResponse {
     pub fn from_json(body: &str) -> Result<Self, InvalidLoyalty> {
         let response: Self =
             serde_json::from_str(body).map_err(|e| InvalidLoyalty::Shape(e.to_string()))?;
-        if response.coupon.status != "pending" {
-            check_text(&response.coupon.code, "coupon.code")?;
-        }
-        check_text(&response.coupon.reward_name, "coupon.reward_name")?;
+        response.coupon.check()?;
         response.status.validate()?;
         Ok(response)
     }
@@ -607,6 +679,7 @@ mod tests {
             birthday: None,
             birthday_points: 0,
             referral: None,
+            coupons: Vec::new(),
         }
     }
 
@@ -749,5 +822,98 @@ mod tests {
         s.tier.name = "<img src=x onerror=alert(1)>".into();
         let parsed = LoyaltyStatus::from_json(&serde_json::to_string(&s).unwrap()).unwrap();
         assert_eq!(parsed.tier.name, "<img src=x onerror=alert(1)>");
+    }
+
+    #[test]
+    fn a_pending_coupon_needs_a_ticket_that_fits_a_path_and_an_active_one_a_code() {
+        let coupon = |code: &str, status: &str, ticket: Option<&str>| Coupon {
+            code: code.into(),
+            reward_id: "r-50".into(),
+            reward_name: "50 kr rabatt".into(),
+            expires_at: "2027-01-01T00:00:00Z".into(),
+            status: status.into(),
+            ticket: ticket.map(str::to_owned),
+        };
+        let ticket = "0123456789abcdef0123456789ABCDEF";
+        let cases = [
+            (coupon("LOJAL-AB12-CD34", "active", None), true),
+            (coupon("", "active", None), false),
+            (coupon("", "pending", Some(ticket)), true),
+            (coupon("", "pending", None), false),
+            (coupon("", "pending", Some("../../admin/webhooks")), false),
+            (coupon("", "pending", Some(&ticket[1..])), false),
+            (coupon("", "failed", None), true),
+            (coupon("LOJAL-AB12-CD34", "used", None), false),
+        ];
+        for (coupon, ok) in cases {
+            assert_eq!(coupon.check().is_ok(), ok, "{coupon:?}");
+            let mut s = status(10, vec![]);
+            s.coupons = vec![coupon.clone()];
+            assert_eq!(s.validate().is_ok(), ok, "in a status: {coupon:?}");
+        }
+    }
+
+    #[test]
+    fn a_coupon_state_shows_a_code_only_when_active() {
+        let cases = [
+            (
+                r#"{"status":"active","code":"LOJAL-AB12","name":"Gratis frakt","expires_at":"x"}"#,
+                true,
+            ),
+            (
+                r#"{"status":"active","name":"Gratis frakt","expires_at":"x"}"#,
+                false,
+            ),
+            (
+                r#"{"status":"active","code":"","name":"Gratis frakt","expires_at":"x"}"#,
+                false,
+            ),
+            (
+                r#"{"status":"pending","name":"Gratis frakt","expires_at":"x"}"#,
+                true,
+            ),
+            (
+                r#"{"status":"failed","failure":"refused","name":"Gratis frakt","expires_at":"x"}"#,
+                true,
+            ),
+            (
+                r#"{"status":"lost","name":"Gratis frakt","expires_at":"x"}"#,
+                false,
+            ),
+            (r#"{"status":"pending","name":"","expires_at":"x"}"#, false),
+            ("<html>", false),
+        ];
+        for (body, ok) in cases {
+            assert_eq!(CouponState::from_json(body).is_ok(), ok, "{body}");
+        }
+    }
+
+    #[test]
+    fn a_pending_coupon_is_asked_about_soon_then_less_often_then_no_more() {
+        let delays: Vec<u32> = (0..).map_while(coupon_poll_delay_ms).collect();
+        assert_eq!(delays[..3], [1_000, 2_000, 3_000]);
+        assert!(delays.windows(2).all(|w| w[0] <= w[1]), "{delays:?}");
+        let total: u32 = delays.iter().sum();
+        assert!((540_000..=720_000).contains(&total), "asks for {total} ms");
+    }
+
+    #[test]
+    fn purchase_rates_are_told_per_hundred_major_units() {
+        let cases = [
+            (1.0, 100),
+            (1.25, 125),
+            (1.15, 115),
+            (0.5, 50),
+            (0.01, 1),
+            (0.001, 0),
+            (10.0, 1_000),
+            (0.0, 0),
+            (-1.0, 0),
+            (f64::NAN, 0),
+            (f64::INFINITY, 0),
+        ];
+        for (rate, points) in cases {
+            assert_eq!(points_per_hundred(rate), points, "{rate}");
+        }
     }
 }

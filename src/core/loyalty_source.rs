@@ -323,6 +323,7 @@ impl LoyaltyMapping {
             birthday: None,
             birthday_points: 0,
             referral: None,
+            coupons: Vec::new(),
         };
         status
             .validate()

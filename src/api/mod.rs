@@ -161,8 +161,21 @@ impl ApiClient {
         parse: impl Fn(&str) -> Result<T, E>,
     ) -> Result<T, ApiError> {
         let (endpoint, body) = self
-            .post_text(path, headers, &json, idempotency_key)
+            .write_text("POST", path, headers, &json, idempotency_key)
             .await?;
+        parse_body(endpoint, &body, parse)
+    }
+
+    /// PUTs JSON: the whole new state of something, which is safe to send again, so transient
+    /// failures are retried.
+    pub async fn put<T, E: std::fmt::Display>(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+        json: String,
+        parse: impl Fn(&str) -> Result<T, E>,
+    ) -> Result<T, ApiError> {
+        let (endpoint, body) = self.write_text("PUT", path, headers, &json, None).await?;
         parse_body(endpoint, &body, parse)
     }
 
@@ -184,19 +197,26 @@ impl ApiClient {
         Ok((endpoint, body))
     }
 
-    async fn post_text(
+    async fn write_text(
         &self,
+        method: &str,
         path: &str,
         headers: &[(&str, &str)],
         json: &str,
         idempotency_key: Option<&str>,
     ) -> Result<(String, String), ApiError> {
         let url = url::join(&self.base, path);
-        let endpoint = format!("POST {url}");
+        let endpoint = format!("{method} {url}");
+        let put = method == "PUT";
         let build = || {
+            let start = if put {
+                Request::put(&url)
+            } else {
+                Request::post(&url)
+            };
             let request = headers
                 .iter()
-                .fold(Request::post(&url), |r, (k, v)| r.header(k, v))
+                .fold(start, |r, (k, v)| r.header(k, v))
                 .header("content-type", "application/json");
             match idempotency_key {
                 Some(key) => request.header(IDEMPOTENCY_HEADER, key),
@@ -204,7 +224,12 @@ impl ApiClient {
             }
         };
         let body = self
-            .send(&endpoint, idempotency_key.is_some(), &build, Some(json))
+            .send(
+                &endpoint,
+                put || idempotency_key.is_some(),
+                &build,
+                Some(json),
+            )
             .await?;
         Ok((endpoint, body))
     }

@@ -251,7 +251,14 @@ impl PlayResult {
         check_text(&result.label, "label", MAX_LABEL_LEN)?;
         if let Some(prize) = &result.prize {
             check_text(&prize.name, "prize.name", MAX_NAME_LEN)?;
-            check_text(&prize.code, "prize.code", 64)?;
+            match prize.status.as_str() {
+                "active" => check_text(&prize.code, "prize.code", 64)?,
+                // The shop platform is still making the code: the ticket asks about it.
+                "pending" => crate::core::loyalty::check_ticket(prize.ticket.as_deref())
+                    .map_err(|_| invalid("a pending prize without a usable ticket"))?,
+                "failed" => {}
+                other => return Err(invalid(format!("prize status `{other}`"))),
+            }
         }
         Ok(result)
     }
@@ -1353,6 +1360,39 @@ mod tests {
             "played_at":"2026-12-01T10:00:00Z","next_play_at":"2026-12-02T10:00:00Z"}"#;
         assert_eq!(PlayResult::from_json(result, 2).unwrap().segment_index, 1);
         assert!(PlayResult::from_json(result, 1).is_err());
+    }
+
+    #[test]
+    fn a_prize_the_shop_platform_is_still_making_needs_a_ticket_instead_of_a_code() {
+        let with_prize = |prize: &str| {
+            format!(
+                r#"{{"campaign_id":"v","segment_index":0,"label":"A","prize":{prize},
+                "played_at":"2026-12-01T10:00:00Z","next_play_at":"2026-12-02T10:00:00Z"}}"#
+            )
+        };
+        let ticket = "0123456789abcdef0123456789abcdef";
+        let cases = [
+            (r#"{"name":"10 %","code":"LOJAL-AB12-CD34","expires_at":"x"}"#.to_owned(), true),
+            (r#"{"name":"10 %","code":"","expires_at":"x"}"#.to_owned(), false),
+            (
+                format!(r#"{{"name":"10 %","code":"","expires_at":"x","status":"pending","ticket":"{ticket}"}}"#),
+                true,
+            ),
+            (r#"{"name":"10 %","code":"","expires_at":"x","status":"pending"}"#.to_owned(), false),
+            (
+                r#"{"name":"10 %","code":"","expires_at":"x","status":"pending","ticket":"../admin"}"#.to_owned(),
+                false,
+            ),
+            (r#"{"name":"10 %","code":"","expires_at":"x","status":"failed"}"#.to_owned(), true),
+            (r#"{"name":"10 %","code":"X","expires_at":"x","status":"won"}"#.to_owned(), false),
+        ];
+        for (prize, ok) in cases {
+            assert_eq!(
+                PlayResult::from_json(&with_prize(&prize), 2).is_ok(),
+                ok,
+                "{prize}"
+            );
+        }
     }
 
     // --- scratch card -----------------------------------------------------------------------

@@ -499,6 +499,12 @@ fn check_currency(currency: &str) -> Result<(), InvalidLoyalty> {
     }
 }
 
+/// Whether `code` can be a member's referral code (`?lojal_ref=CODE`): 4 to 32 letters and
+/// digits. Anything else in a URL is ignored, never sent on.
+pub fn is_referral_code(code: &str) -> bool {
+    (4..=32).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
 /// Whether `month`/`day` is a day of some year (29 February included).
 pub fn is_day_of_year(month: u8, day: u8) -> bool {
     let days = match month {
@@ -539,7 +545,7 @@ impl Coupon {
 
 /// A pending coupon's ticket goes into a URL path: 32 hex digits, as the reference API makes
 /// them, and nothing a path could be bent with.
-fn check_ticket(ticket: Option<&str>) -> Result<(), InvalidLoyalty> {
+pub(crate) fn check_ticket(ticket: Option<&str>) -> Result<(), InvalidLoyalty> {
     match ticket {
         Some(t) if t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()) => Ok(()),
         _ => Err(InvalidLoyalty::Text("coupon.ticket")),
@@ -914,6 +920,22 @@ mod tests {
         ];
         for (rate, points) in cases {
             assert_eq!(points_per_hundred(rate), points, "{rate}");
+        }
+    }
+
+    #[test]
+    fn only_letters_and_digits_make_a_referral_code() {
+        for (code, ok) in [
+            ("AB12CD34", true),
+            ("abcd", true),
+            ("ABC", false),
+            (&"A".repeat(33)[..], false),
+            ("AB12-CD34", false),
+            ("../x", false),
+            ("AB12%2F", false),
+            ("", false),
+        ] {
+            assert_eq!(is_referral_code(code), ok, "{code}");
         }
     }
 }

@@ -99,6 +99,38 @@ pub fn path_segment(segment: &str) -> String {
     out
 }
 
+/// The raw value of the query parameter `key` in a `location.search` (`?a=1&lojal_ref=X`), not
+/// decoded: callers accept only values that need no decoding.
+pub fn query_param<'a>(search: &'a str, key: &str) -> Option<&'a str> {
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| v)
+}
+
+/// `url` with the query parameter `key` set to `value` (encoded), replacing one already there
+/// and keeping the fragment last: a member's share link is the shop's page plus her code.
+pub fn with_param(url: &str, key: &str, value: &str) -> String {
+    let (rest, fragment) = url
+        .split_once('#')
+        .map_or((url, None), |(r, f)| (r, Some(f)));
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let mut pairs: Vec<&str> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && p.split('=').next() != Some(key))
+        .collect();
+    let ours = format!("{key}={}", path_segment(value));
+    pairs.push(&ours);
+    let mut out = format!("{path}?{}", pairs.join("&"));
+    if let Some(fragment) = fragment {
+        out.push('#');
+        out.push_str(fragment);
+    }
+    out
+}
+
 /// Joins the API base (`https://shop.example/api/v1`, with or without a trailing slash) and a
 /// path that starts with `/`.
 pub fn join(base: &str, path: &str) -> String {
@@ -248,5 +280,48 @@ mod tests {
             join("/api/v1", "/loyalty/program"),
             "/api/v1/loyalty/program"
         );
+    }
+
+    #[test]
+    fn a_share_link_gains_its_parameter_once_before_the_fragment() {
+        let cases = [
+            (
+                "https://shop.example/",
+                "https://shop.example/?lojal_ref=AB12CD34",
+            ),
+            (
+                "https://shop.example/?utm=x",
+                "https://shop.example/?utm=x&lojal_ref=AB12CD34",
+            ),
+            (
+                "https://shop.example/?lojal_ref=OLD&utm=x#top",
+                "https://shop.example/?utm=x&lojal_ref=AB12CD34#top",
+            ),
+            ("/", "/?lojal_ref=AB12CD34"),
+            (
+                "https://shop.example/p?",
+                "https://shop.example/p?lojal_ref=AB12CD34",
+            ),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(with_param(url, "lojal_ref", "AB12CD34"), expected, "{url}");
+        }
+        assert_eq!(with_param("/", "k", "a b&c"), "/?k=a%20b%26c");
+    }
+
+    #[test]
+    fn a_query_parameter_is_found_by_its_exact_name() {
+        let cases = [
+            ("?lojal_ref=AB12", Some("AB12")),
+            ("?utm=x&lojal_ref=AB12&b=2", Some("AB12")),
+            ("lojal_ref=AB12", Some("AB12")),
+            ("?xlojal_ref=AB12", None),
+            ("?lojal_ref", None),
+            ("", None),
+            ("?lojal_ref=", Some("")),
+        ];
+        for (search, expected) in cases {
+            assert_eq!(query_param(search, "lojal_ref"), expected, "{search}");
+        }
     }
 }

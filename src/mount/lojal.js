@@ -55,7 +55,7 @@ const PLACEHOLDER_CSS = `
 // Every element and the attributes it observes. custom-elements.json documents the same
 // lists, and a test fails when the two differ.
 const widgets = {
-  'lojal-badge': ['customer-id', 'customer-sig', 'locale', 'strings', 'api', 'signup-url'],
+  'lojal-badge': ['customer-id', 'customer-sig', 'locale', 'strings', 'api', 'signup-url', 'referral-url', 'source', 'endpoint'],
   'lojal-carousel': ['source', 'endpoint', 'product-id', 'intent', 'limit', 'title', 'locale', 'strings', 'api', 'auto-rotate', 'storefront'],
   'lojal-nps': ['customer-id', 'customer-sig', 'locale', 'strings', 'api', 'trigger', 'delay-seconds', 'scroll-percent', 'order-id', 'campaign', 'question'],
   'lojal-csat': ['customer-id', 'customer-sig', 'locale', 'strings', 'api', 'trigger', 'delay-seconds', 'scroll-percent', 'order-id', 'campaign', 'question', 'variant'],

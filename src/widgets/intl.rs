@@ -276,6 +276,13 @@ impl Texts {
             .unwrap_or_else(|| format!("{major} {currency}"))
     }
 
+    /// An amount in minor units of `currency`, as [`Texts::money`] writes it: 5000 NOK is
+    /// `50 kr`.
+    pub fn money_minor(&self, minor: u64, currency: &str) -> String {
+        let digits = crate::core::programme::minor_digits(currency);
+        self.money(minor as f64 / 10f64.powi(digits as i32), currency)
+    }
+
     /// A number with at most one decimal: `4,5` in nb, `4.5` in en.
     pub fn tenths(&self, n: f64) -> String {
         self.0
@@ -302,6 +309,32 @@ impl Texts {
             return None;
         }
         self.0.date.call1(&JsValue::NULL, &date).ok()?.as_string()
+    }
+
+    /// A day of the year without its year, as the locale writes it: `14. mars`, `March 14`.
+    /// `month` 0 gives the month's name alone (`mars`, `March`), for a month picker.
+    pub fn day_of_year(&self, month: u8, day: u8) -> String {
+        let options = Object::new();
+        let _ = Reflect::set(&options, &"month".into(), &"long".into());
+        let _ = Reflect::set(&options, &"timeZone".into(), &"UTC".into());
+        if day > 0 {
+            let _ = Reflect::set(&options, &"day".into(), &"numeric".into());
+        }
+        let locales: Array = i18n::intl_locales(&self.0.locale)
+            .iter()
+            .map(|l| JsValue::from_str(l))
+            .collect();
+        // 2000 was a leap year, so 29 February has a date to format.
+        let date = Date::new(&JsValue::from_f64(
+            Date::utc(2000.0, f64::from(month.max(1)) - 1.0)
+                + f64::from(day.max(1) - 1) * 86_400_000.0,
+        ));
+        Intl::DateTimeFormat::new(&locales, &options)
+            .format()
+            .call1(&JsValue::NULL, &date)
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_else(|| format!("{day}.{month}."))
     }
 
     /// An RFC 3339 instant as a local time of day (`14:05` in nb, `2:05 PM` in en).

@@ -4,6 +4,7 @@
 
 pub mod badge;
 pub mod carousel;
+pub mod coupon;
 pub mod feedback;
 pub mod games;
 pub mod host;

@@ -46,15 +46,20 @@ function widgetSources(tag) {
   const files = owner.endsWith('mod.rs')
     ? all.filter((f) => f.startsWith(dirname(owner)))
     : [owner, ...(dirname(owner) !== widgetsDir && all.includes(shared) ? [shared] : [])];
-  const rust = files.filter((f) => f.endsWith('.rs')).map((f) => readFileSync(f, 'utf8')).join('\n');
+  // Shared view modules it uses (`use crate::widgets::coupon::…`) draw parts for it too.
+  const own = files.filter((f) => f.endsWith('.rs')).map((f) => readFileSync(f, 'utf8')).join('\n');
+  const used = [...own.matchAll(/use crate::widgets::([a-z_]+)::/g)]
+    .map((m) => join(widgetsDir, `${m[1]}.rs`))
+    .filter((f, i, all) => all.indexOf(f) === i && all.length && walk(widgetsDir).includes(f));
+  const rust = [own, ...used.map((f) => readFileSync(f, 'utf8'))].join('\n');
   // Stylesheets the widget includes, wherever they live: build.rs minifies each sheet into
   // OUT_DIR under its own name, from the widget's folder.
   const cssFiles = [...rust.matchAll(/include_str!\(concat!\(env!\("OUT_DIR"\), "\/([^"]+\.css)"\)\)/g)]
     .map((m) => join(dirname(owner), m[1]));
-  const own = [...new Set([...cssFiles, ...files.filter((f) => f.endsWith('.css'))])]
+  const sheets = [...new Set([...cssFiles, ...files.filter((f) => f.endsWith('.css'))])]
     .map((f) => readFileSync(f, 'utf8'))
     .join('\n');
-  return { rust, css: `${own}\n${baseSheetFor(own)}` };
+  return { rust, css: `${sheets}\n${baseSheetFor(sheets)}` };
 }
 
 /**

@@ -1,28 +1,47 @@
 //! `<lojal-badge>`: the signed-in shopper's points, tier and progress to the next tier; on click
-//! or Enter a popover of the rewards the balance pays for now, each paid out as a coupon code.
-//! A guest sees the programme's sign-up offer instead.
+//! or Enter a popover with the rewards the balance pays for now (each paid out as a coupon
+//! code), points on their way and expiring, her codes, how to earn more, her birthday, her
+//! referral link and her activity. A guest sees the programme's sign-up offer instead, and a
+//! friend who arrived through a member's link (`?lojal_ref=CODE`) her invitation.
 //!
 //! Attributes: `customer-id`, `customer-sig` (`t=<unix seconds>,v1=<hex HMAC-SHA256 of
-//! '<id>.<t>'>` under the shop secret, rendered by the theme), `locale`, `strings` (JSON overrides of the locale's strings), `api` (overrides the script tag's `data-api`), `signup-url`
-//! (overrides the programme's).
-//! Events: `lojal:redeem` with `detail` `{ rewardId, code, expiresAt, points }`.
+//! '<id>.<t>'>` under the shop secret, rendered by the theme), `locale`, `strings` (JSON
+//! overrides of the locale's strings), `api` (overrides the script tag's `data-api`),
+//! `signup-url` (overrides the programme's), `referral-url` (the page a member's share link
+//! opens; the shop's front page by default), `source` (a mapping of the shop's own loyalty JSON,
+//! inline or `#id` of a `<script type="application/json">`; see `core::loyalty_source`) and
+//! `endpoint` (with `source`: the status URL, `{customer_id}` filled in).
+//! Events: `lojal:redeem` with `detail` `{ rewardId, code, expiresAt, points }`, once the code
+//! exists (a code the shop platform is still making comes later, when it is made).
 //! Parts: `badge`, `trigger`, `points`, `tier`, `progress`, `next`, `popover`, `reward`,
-//! `redeem`, `coupon`, `code`, `copy`, `cta`.
+//! `redeem`, `coupon`, `code`, `copy`, `cta`, `pending`, `expiring`, `coupons`, `earn`,
+//! `birthday`, `referral`, `share`, `copy-link`, `activity`, `invite`.
 //! Custom properties: `--lojal-accent`, `--lojal-radius`, `--lojal-font`, `--lojal-surface`,
 //! `--lojal-text`, `--lojal-on-accent`, `--lojal-error` (each with a dark default).
+//!
+//! The popover is non-modal: it closes when focus or a click leaves it, and Escape or its close
+//! button give the focus back to the trigger, so nothing the page behind it holds is ever
+//! focused while hidden under it (WCAG 2.4.11).
+
+mod invite;
+mod panels;
 
 use crate::api::{ApiClient, ApiError};
 use crate::core::config::{Identity, InvalidIdentity};
 use crate::core::i18n::fill;
 use crate::core::loyalty::{Coupon, LoyaltyStatus, Program, RedeemRequest, RedeemResponse, Reward};
+use crate::core::loyalty_source::LoyaltyMapping;
 use crate::core::url::{path_segment, safe_link};
 use crate::core::wire::SIGNATURE_HEADER;
+use crate::widgets::coupon::{Arrival, arrival};
 use crate::widgets::host::{Basics, Host};
+use crate::widgets::intl::Texts;
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::JsValue;
+use std::collections::BTreeMap;
+use wasm_bindgen::{JsCast, JsValue};
 
 pub const TAG: &str = "lojal-badge";
 pub const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/badge.css"));
@@ -34,6 +53,8 @@ pub const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/badge.css"));
 enum Standing {
     Member(LoyaltyStatus),
     Guest(Program),
+    /// Nobody signed in on a badge over the shop's own JSON, which has no programme to offer.
+    SourceGuest,
 }
 
 /// What the badge shows right now.
@@ -46,8 +67,57 @@ enum Shown {
         stale: bool,
     },
     Guest(Program),
+    SourceGuest,
     /// The API failed and nothing is known: the badge keeps its box but shows nothing.
     Unavailable,
+}
+
+/// The shop's own loyalty JSON, when `source` names a mapping: where to read it, and how.
+#[derive(Clone, Debug, PartialEq)]
+struct Source {
+    mapping: LoyaltyMapping,
+    /// The `endpoint` attribute, used when the mapping has no `path`.
+    endpoint: Option<String>,
+}
+
+impl Source {
+    /// The status URL for `customer_id`, below `api`.
+    fn status_url(&self, api: &ApiClient, customer_id: &str) -> Option<String> {
+        match (&self.endpoint, self.mapping.status_path(customer_id)) {
+            (Some(endpoint), _) => {
+                Some(endpoint.replace("{customer_id}", &path_segment(customer_id)))
+            }
+            (None, Some(path)) => Some(api.url(&path)),
+            (None, None) => None,
+        }
+    }
+}
+
+/// The `source` attribute read into a mapping: inline JSON, or the text of the script element
+/// it names with `#id`. `None` without the attribute; a broken mapping is an error that names
+/// what is wrong.
+fn read_source(host: &Host) -> Option<Result<Source, String>> {
+    let raw = host.attribute("source")?;
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    let text = match raw.strip_prefix('#') {
+        Some(id) => host
+            .element()
+            .owner_document()
+            .and_then(|d| d.get_element_by_id(id))
+            .and_then(|e| e.text_content())
+            .ok_or_else(|| format!("source: no element #{id} on the page")),
+        None => Ok(raw.to_owned()),
+    };
+    Some(text.and_then(|text| {
+        let mapping = LoyaltyMapping::from_config(&text).map_err(|e| e.to_string())?;
+        Ok(Source {
+            mapping,
+            endpoint: host.attribute("endpoint").filter(|e| !e.trim().is_empty()),
+        })
+    }))
 }
 
 async fn load(
@@ -81,11 +151,159 @@ async fn load(
         .map(Standing::Guest)
 }
 
+/// A status from the shop's own JSON. The shop's endpoint knows its shopper by its own means
+/// (a session cookie, an app proxy's signature), so only the id is needed here.
+async fn load_from_source(
+    api: ApiClient,
+    source: Source,
+    customer_id: Option<String>,
+    host: Host,
+) -> Result<Standing, ApiError> {
+    let Some(id) = customer_id else {
+        return Ok(Standing::SourceGuest);
+    };
+    let Some(url) = source.status_url(&api, &id) else {
+        host.console_error("source: the mapping has no `path` and the element no `endpoint`");
+        return Ok(Standing::SourceGuest);
+    };
+    let read = api
+        .get_url(&url, &[("accept", "application/json")], |body| {
+            source.mapping.read(body, &id)
+        })
+        .await?;
+    for warning in &read.warnings {
+        host.console_warn(&format!("source: {warning}"));
+    }
+    Ok(Standing::Member(read.status))
+}
+
 fn new_idempotency_key() -> String {
     web_sys::window()
         .and_then(|w| w.crypto().ok())
         .map(|c| c.random_uuid())
         .unwrap_or_else(|| format!("k{}", (js_sys::Math::random() * 1e16) as u64))
+}
+
+/// A coupon as the popover shows it.
+#[derive(Clone, Debug, PartialEq)]
+enum CouponShown {
+    Code(String),
+    /// The shop platform is making it; this page is asking.
+    Waiting,
+    /// Still being made when this page stopped asking.
+    Later,
+    /// The platform refused it; her points came back.
+    Failed,
+}
+
+/// What the badge's parts share: `Copy`, so every closure and panel gets one.
+#[derive(Clone, Copy)]
+struct BadgeCtl {
+    host: StoredValue<Host>,
+    texts: Memo<Texts>,
+    api: Memo<ApiClient>,
+    identity: Memo<Result<Identity, InvalidIdentity>>,
+    standing: LocalResource<Result<Standing, ApiError>>,
+    /// The signed-in shopper's status as shown (the last known one while the API is away).
+    status: Memo<Option<LoyaltyStatus>>,
+    /// Pending coupons this page asks about, by ticket: `None` while it asks, then how each
+    /// ended.
+    arrivals: RwSignal<BTreeMap<String, Option<Arrival>>>,
+    /// The coupon just redeemed in this popover.
+    coupon: RwSignal<Option<Coupon>>,
+    /// The status comes from the shop's own JSON, which has no activity or programme of ours.
+    from_source: Memo<bool>,
+}
+
+impl BadgeCtl {
+    fn host(&self) -> Host {
+        self.host.get_value()
+    }
+
+    /// The signed shopper's id and signature, if the badge shows a member.
+    fn customer(&self) -> Option<(String, String)> {
+        match self.identity.get_untracked() {
+            Ok(Identity::Customer { id, signature }) => Some((id, signature)),
+            _ => None,
+        }
+    }
+
+    /// Asks about a pending coupon until it is made or refused, once per ticket and page.
+    /// A refusal gave her points back, so the status is read again.
+    fn follow(&self, coupon: &Coupon) {
+        let Some(ticket) = coupon.ticket.clone().filter(|_| coupon.status == "pending") else {
+            return;
+        };
+        if self.arrivals.with_untracked(|a| a.contains_key(&ticket)) {
+            return;
+        }
+        self.arrivals
+            .update(|a| drop(a.insert(ticket.clone(), None)));
+        let ctl = *self;
+        let reward_id = coupon.reward_id.clone();
+        spawn_local(async move {
+            let api = ctl.api.get_untracked();
+            let arrivals = ctl.arrivals;
+            let Some(outcome) = arrival(api, ticket.clone(), move || arrivals.is_disposed()).await
+            else {
+                return;
+            };
+            if let Arrival::Settled(state) = &outcome {
+                if state.status == "failed" {
+                    ctl.host().console_error(&format!(
+                        "the shop refused the coupon for {}: {}",
+                        state.name,
+                        state.failure.as_deref().unwrap_or("no reason given")
+                    ));
+                    ctl.standing.refetch();
+                } else if let Some(code) = &state.code {
+                    ctl.announce(&reward_id, code, &state.expires_at);
+                }
+            }
+            arrivals.update(|a| drop(a.insert(ticket, Some(outcome))));
+        });
+    }
+
+    /// What to show of `coupon` now: its code, or where it stands on its way. Tracks the
+    /// answers about pending coupons.
+    fn shown_coupon(&self, coupon: &Coupon) -> CouponShown {
+        if coupon.status == "active" {
+            return CouponShown::Code(coupon.code.clone());
+        }
+        if coupon.status == "failed" {
+            return CouponShown::Failed;
+        }
+        let arrived = coupon
+            .ticket
+            .as_ref()
+            .and_then(|t| self.arrivals.with(|a| a.get(t).cloned()).flatten());
+        match arrived {
+            Some(Arrival::Settled(state)) => {
+                state.code.map_or(CouponShown::Failed, CouponShown::Code)
+            }
+            Some(Arrival::StillPending) => CouponShown::Later,
+            None => CouponShown::Waiting,
+        }
+    }
+
+    /// `lojal:redeem`, once a redeemed reward's code exists.
+    fn announce(&self, reward_id: &str, code: &str, expires_at: &str) {
+        let points = self
+            .status
+            .try_get_untracked()
+            .flatten()
+            .map_or(0.0, |s| s.points as f64);
+        let detail = js_sys::Object::new();
+        for (k, v) in [
+            ("rewardId", JsValue::from_str(reward_id)),
+            ("code", JsValue::from_str(code)),
+            ("expiresAt", JsValue::from_str(expires_at)),
+            ("points", JsValue::from_f64(points)),
+        ] {
+            let _ = js_sys::Reflect::set(&detail, &k.into(), &v);
+        }
+        self.host().emit("redeem", &detail);
+    }
 }
 
 /// The badge, its popover and its guest offer.
@@ -103,9 +321,32 @@ pub fn Badge(
         let host = host.clone();
         move |_| host.attribute("signup-url")
     });
+    let source = Memo::new({
+        let host = host.clone();
+        move |_| read_source(&host)
+    });
     let standing = LocalResource::new({
         let host = host.clone();
-        move || load(api.get(), identity.get(), host.clone())
+        move || {
+            let (api, identity, source, host) =
+                (api.get(), identity.get(), source.get(), host.clone());
+            let customer_id = host
+                .attribute("customer-id")
+                .map(|id| id.trim().to_owned())
+                .filter(|id| {
+                    !id.is_empty() && id.len() <= 128 && !id.chars().any(char::is_control)
+                });
+            async move {
+                match source {
+                    None => load(api, identity, host).await,
+                    Some(Ok(source)) => load_from_source(api, source, customer_id, host).await,
+                    Some(Err(problem)) => {
+                        host.console_error(&problem);
+                        Ok(Standing::SourceGuest)
+                    }
+                }
+            }
+        }
     });
 
     // The last balance this page saw, shown (marked as not updated) when the API goes away.
@@ -114,10 +355,8 @@ pub fn Badge(
     let pending = RwSignal::new(None::<String>);
     let coupon = RwSignal::new(None::<Coupon>);
     let notice = RwSignal::new(None::<String>);
-    let copied = RwSignal::new(false);
     let trigger = NodeRef::<html::Button>::new();
     let heading = NodeRef::<html::H2>::new();
-    let code = NodeRef::<html::Code>::new();
 
     Effect::new({
         let host = host.clone();
@@ -135,8 +374,9 @@ pub fn Badge(
         notice.set(None);
     });
 
-    let current_id = move || match identity.get() {
-        Ok(Identity::Customer { id, .. }) => Some(id),
+    let current_id = move || match (source.get(), identity.get()) {
+        (Some(_), _) => last_member.get().map(|s| s.customer_id),
+        (None, Ok(Identity::Customer { id, .. })) => Some(id),
         _ => None,
     };
     let shown = Memo::new(move |_| {
@@ -146,13 +386,16 @@ pub fn Badge(
             .filter(|s| Some(&s.customer_id) == id.as_ref());
         match standing.get() {
             // A status of the previous shopper (attributes just changed) is never shown.
-            Some(Ok(Standing::Member(status))) if Some(&status.customer_id) == id.as_ref() => {
+            Some(Ok(Standing::Member(status)))
+                if source.get().is_some() || Some(&status.customer_id) == id.as_ref() =>
+            {
                 Shown::Member {
                     status,
                     stale: false,
                 }
             }
             Some(Ok(Standing::Guest(program))) => Shown::Guest(program),
+            Some(Ok(Standing::SourceGuest)) => Shown::SourceGuest,
             Some(Err(_)) => last.map_or(Shown::Unavailable, |status| Shown::Member {
                 status,
                 stale: true,
@@ -165,6 +408,23 @@ pub fn Badge(
         _ => None,
     });
     let stale = move || matches!(shown.get(), Shown::Member { stale: true, .. });
+    let ctl = BadgeCtl {
+        host: StoredValue::new(host.clone()),
+        texts,
+        api,
+        identity,
+        standing,
+        status,
+        arrivals: RwSignal::new(BTreeMap::new()),
+        coupon,
+        from_source: Memo::new(move |_| source.get().is_some()),
+    };
+    // Codes still on their way, from this popover or from a page she left: ask until they come.
+    Effect::new(move |_| {
+        if let Some(s) = status.get() {
+            s.coupons.iter().for_each(|c| ctl.follow(c));
+        }
+    });
     Effect::new({
         let host = host.clone();
         move |was_ready: Option<bool>| {
@@ -181,10 +441,7 @@ pub fn Badge(
             let _ = button.focus();
         }
     };
-    let close = move || {
-        open.set(false);
-        copied.set(false);
-    };
+    let close = move || open.set(false);
     let toggle = move |_| {
         if open.get_untracked() {
             close();
@@ -199,13 +456,7 @@ pub fn Badge(
             });
         }
     };
-    let on_keydown = move |ev: ev::KeyboardEvent| {
-        if ev.key() == "Escape" && open.get_untracked() {
-            ev.stop_propagation();
-            close();
-            focus_trigger();
-        }
-    };
+    let (on_keydown, on_focusout) = popover_keys(open, trigger);
     let outside = window_event_listener(ev::pointerdown, {
         let host = host.clone();
         move |ev| {
@@ -222,89 +473,63 @@ pub fn Badge(
         online.remove();
     });
 
-    let redeem = {
-        let host = host.clone();
-        move |reward: Reward| {
-            // One redemption at a time: a double click must not pay twice.
-            if pending.get_untracked().is_some() {
-                return;
-            }
-            let Ok(Identity::Customer { id, signature }) = identity.get_untracked() else {
-                return;
+    let redeem = move |reward: Reward| {
+        // One redemption at a time: a double click must not pay twice.
+        if pending.get_untracked().is_some() {
+            return;
+        }
+        let from_source = source.get_untracked().and_then(Result::ok);
+        let customer = match &from_source {
+            Some(_) => status
+                .get_untracked()
+                .map(|s| (s.customer_id, String::new())),
+            None => ctl.customer(),
+        };
+        let Some((id, signature)) = customer else {
+            return;
+        };
+        pending.set(Some(reward.id.clone()));
+        notice.set(None);
+        coupon.set(None);
+        let key = new_idempotency_key();
+        let api = api.get_untracked();
+        spawn_local(async move {
+            let result = match from_source {
+                Some(source) => redeem_at_source(&api, &source, &reward, &id, &key).await,
+                None => redeem_at_lojal(&api, &reward, &id, &signature, &key).await,
             };
-            pending.set(Some(reward.id.clone()));
-            notice.set(None);
-            coupon.set(None);
-            copied.set(false);
-            let key = new_idempotency_key();
-            let api = api.get_untracked();
-            let host = host.clone();
-            spawn_local(async move {
-                let body = serde_json::to_string(&RedeemRequest {
-                    reward_id: reward.id.clone(),
-                })
-                .unwrap_or_default();
-                let path = format!("/loyalty/{}/redeem", path_segment(&id));
-                let result = api
-                    .post(
-                        &path,
-                        &[(SIGNATURE_HEADER, &signature)],
-                        body,
-                        Some(&key),
-                        |answer| RedeemResponse::from_json_for(answer, &id),
-                    )
-                    .await;
-                pending.set(None);
-                match result {
-                    Ok(answer) => {
-                        let detail = js_sys::Object::new();
-                        for (k, v) in [
-                            ("rewardId", JsValue::from_str(&answer.coupon.reward_id)),
-                            ("code", JsValue::from_str(&answer.coupon.code)),
-                            ("expiresAt", JsValue::from_str(&answer.coupon.expires_at)),
-                            ("points", JsValue::from_f64(answer.status.points as f64)),
-                        ] {
-                            let _ = js_sys::Reflect::set(&detail, &k.into(), &v);
-                        }
+            pending.set(None);
+            match result {
+                Ok((new_coupon, new_status)) => {
+                    match new_status {
                         // The answer carries the balance after paying: no second request.
-                        standing.set(Some(Ok(Standing::Member(answer.status))));
-                        coupon.set(Some(answer.coupon));
-                        host.emit("redeem", &detail);
+                        Some(s) => standing.set(Some(Ok(Standing::Member(s)))),
+                        None => standing.refetch(),
                     }
-                    Err(e) => {
-                        host.console_error(&e.to_string());
-                        let m = texts.get_untracked();
-                        let m = m.messages();
-                        notice.set(Some(match (e.status(), e.code()) {
-                            (_, Some("insufficient_points")) => m.insufficient_points.clone(),
-                            (Some(401), _) => m.signed_out.clone(),
-                            _ => m.redeem_failed.clone(),
-                        }));
-                        if e.status() == Some(409) {
-                            standing.refetch();
-                        }
+                    if new_coupon.status == "active" {
+                        ctl.announce(
+                            &new_coupon.reward_id,
+                            &new_coupon.code,
+                            &new_coupon.expires_at,
+                        );
+                    } else {
+                        ctl.follow(&new_coupon);
+                    }
+                    coupon.set(Some(new_coupon));
+                }
+                Err(e) => {
+                    ctl.host().console_error(&e.to_string());
+                    let m = texts.get_untracked();
+                    let m = m.messages();
+                    notice.set(Some(match (e.status(), e.code()) {
+                        (_, Some("insufficient_points")) => m.insufficient_points.clone(),
+                        (Some(401), _) => m.signed_out.clone(),
+                        _ => m.redeem_failed.clone(),
+                    }));
+                    if e.status() == Some(409) {
+                        standing.refetch();
                     }
                 }
-            });
-        }
-    };
-
-    let copy_code = move |_| {
-        let Some(c) = coupon.get_untracked() else {
-            return;
-        };
-        let Some(window) = web_sys::window() else {
-            return;
-        };
-        let promise = window.navigator().clipboard().write_text(&c.code);
-        spawn_local(async move {
-            if wasm_bindgen_futures::JsFuture::from(promise).await.is_ok() {
-                copied.set(true);
-            } else if let (Some(el), Ok(Some(selection))) =
-                (code.get_untracked(), window.get_selection())
-            {
-                // No clipboard permission: select the code so the shopper can copy it by hand.
-                let _ = selection.select_all_children(&el);
             }
         });
     };
@@ -389,47 +614,21 @@ pub fn Badge(
         } else {
             m.guest_cta_no_bonus.clone()
         };
-        let href = signup_override
-            .get()
-            .or(program.signup_url)
-            .and_then(|u| safe_link(&u).map(str::to_owned));
-        match href {
-            Some(href) => view! {
-                <a class="cta" part="cta" href=href>
-                    <span class="gift" aria-hidden="true">"★"</span>
-                    <span>{text}</span>
-                </a>
-            }
-            .into_any(),
-            None => view! {
-                <p class="cta" part="cta">
-                    <span class="gift" aria-hidden="true">"★"</span>
-                    <span>{text}</span>
-                </p>
-            }
-            .into_any(),
+        let href = signup_override.get().or(program.signup_url);
+        view! {
+            <invite::Invited host=ctl.host() texts api signup_text=text signup_href=href />
         }
+        .into_any()
     };
-
-    let coupon_view = move || {
-        coupon.get().map(|c| {
-            let t = texts.get();
-            let m = t.messages();
-            let title = fill(&m.coupon_title, &[("reward", &c.reward_name)]);
-            let expires = t.date(&c.expires_at).map(|d| fill(&m.expires, &[("date", &d)]));
-            view! {
-                <div class="coupon" part="coupon">
-                    <p class="coupon-title">{title}</p>
-                    <div class="code-row">
-                        <code class="code" part="code" node_ref=code>{c.code}</code>
-                        <button class="copy" part="copy" type="button" on:click=copy_code>
-                            {move || if copied.get() { texts.get().messages().copied.clone() } else { texts.get().messages().copy.clone() }}
-                        </button>
-                    </div>
-                    <p class="expires">{expires}</p>
-                </div>
-            }
-        })
+    let source_guest_view = move || {
+        // Without the programme's own link there is nothing to offer: the box stays empty.
+        match signup_override.get() {
+            Some(href) => signup_cta(
+                texts.get().messages().guest_cta_no_bonus.clone(),
+                Some(href),
+            ),
+            None => view! { <div class="unavailable"></div> }.into_any(),
+        }
     };
 
     let rewards_view = move || {
@@ -448,7 +647,6 @@ pub fn Badge(
             });
             return view! { <p class="hint">{hint}</p> }.into_any();
         }
-        let redeem = redeem.clone();
         view! {
             <ul class="rewards">
                 {redeemable
@@ -457,7 +655,6 @@ pub fn Badge(
                         let cost = t.count(&t.messages().reward_cost, reward.cost, &[]);
                         let id = reward.id.clone();
                         let busy = move || pending.get().as_deref() == Some(id.as_str());
-                        let redeem = redeem.clone();
                         let name = reward.name.clone();
                         view! {
                             <li class="reward" part="reward">
@@ -483,22 +680,35 @@ pub fn Badge(
         }
         .into_any()
     };
+    // A badge over the shop's own JSON redeems only where the mapping says it may.
+    let can_redeem = move || match source.get() {
+        Some(Ok(source)) => source.mapping.redeem.is_some(),
+        _ => true,
+    };
 
     let kind = Memo::new(move |_| match shown.get() {
         Shown::Loading => 0,
         Shown::Member { .. } => 1,
         Shown::Guest(_) => 2,
         Shown::Unavailable => 3,
+        Shown::SourceGuest => 4,
     });
 
     view! {
-        <div class="badge" part="badge" lang=move || texts.get().locale() on:keydown=on_keydown>
+        <div
+            class="badge"
+            part="badge"
+            lang=move || texts.get().locale()
+            on:keydown=on_keydown
+            on:focusout=on_focusout
+        >
             {move || match kind.get() {
                 1 => member_view().into_any(),
                 2 => match shown.get() {
                     Shown::Guest(program) => guest_view(program),
                     _ => ().into_any(),
                 },
+                4 => source_guest_view(),
                 0 => view! {
                     <div class="skeleton" part="skeleton">
                         <span class="line"></span>
@@ -513,7 +723,7 @@ pub fn Badge(
                 <div class="popover" part="popover" id="rewards" role="dialog" aria-labelledby="rewards-title">
                     <div class="popover-head">
                         <h2 id="rewards-title" tabindex="-1" node_ref=heading>
-                            {move || texts.get().messages().rewards_title.clone()}
+                            {move || texts.get().messages().loyalty.panel_title.clone()}
                         </h2>
                         <button
                             class="close"
@@ -527,11 +737,138 @@ pub fn Badge(
                             "×"
                         </button>
                     </div>
-                    <div role="status" aria-live="polite">{coupon_view}</div>
-                    {rewards_view.clone()}
+                    {move || panels::standing(ctl)}
+                    <div role="status" aria-live="polite">{move || panels::just_redeemed(ctl)}</div>
+                    <Show when=can_redeem>
+                        <h3 class="section-title">{move || texts.get().messages().rewards_title.clone()}</h3>
+                        {rewards_view}
+                    </Show>
                     <p class="notice" role="alert">{move || notice.get()}</p>
+                    {panels::coupons(ctl)}
+                    {panels::ways_to_earn(ctl)}
+                    {panels::birthday(ctl)}
+                    {panels::referral(ctl)}
+                    {panels::activity(ctl)}
                 </div>
             </Show>
         </div>
     }
+}
+
+/// The keys and focus rules of a popover this badge opens: Escape closes it and gives the focus
+/// back to `trigger`; focus that leaves the badge for the page closes it, as the page's links
+/// and buttons would otherwise be focused under it, unseen.
+fn popover_keys(
+    open: RwSignal<bool>,
+    trigger: NodeRef<html::Button>,
+) -> (
+    impl Fn(ev::KeyboardEvent) + Clone + 'static + use<>,
+    impl Fn(ev::FocusEvent) + Clone + 'static + use<>,
+) {
+    let on_keydown = move |ev: ev::KeyboardEvent| {
+        if ev.key() == "Escape" && open.get_untracked() {
+            ev.stop_propagation();
+            open.set(false);
+            if let Some(button) = trigger.get_untracked() {
+                let _ = button.focus();
+            }
+        }
+    };
+    let on_focusout = move |ev: ev::FocusEvent| {
+        // No related target: focus left the window (another tab, the address bar), not the badge.
+        let Some(to) = ev.related_target() else {
+            return;
+        };
+        // The listener sits on the element that holds both the trigger and the popover, inside
+        // the shadow root, where `related_target` is not retargeted.
+        let holder = ev
+            .current_target()
+            .and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+        let inside = to
+            .dyn_into::<web_sys::Node>()
+            .is_ok_and(|node| holder.is_some_and(|h| h.contains(Some(&node))));
+        if open.get_untracked() && !inside {
+            open.set(false);
+        }
+    };
+    (on_keydown, on_focusout)
+}
+
+/// The sign-up offer: a link to the shop's sign-up page when there is a safe one.
+fn signup_cta(text: String, href: Option<String>) -> AnyView {
+    match href.and_then(|u| safe_link(&u).map(str::to_owned)) {
+        Some(href) => view! {
+            <a class="cta" part="cta" href=href>
+                <span class="gift" aria-hidden="true">"★"</span>
+                <span>{text}</span>
+            </a>
+        }
+        .into_any(),
+        None => view! {
+            <p class="cta" part="cta">
+                <span class="gift" aria-hidden="true">"★"</span>
+                <span>{text}</span>
+            </p>
+        }
+        .into_any(),
+    }
+}
+
+/// Redeems at the reference API: the coupon, and the status after paying for it.
+async fn redeem_at_lojal(
+    api: &ApiClient,
+    reward: &Reward,
+    id: &str,
+    signature: &str,
+    key: &str,
+) -> Result<(Coupon, Option<LoyaltyStatus>), ApiError> {
+    let body = serde_json::to_string(&RedeemRequest {
+        reward_id: reward.id.clone(),
+    })
+    .unwrap_or_default();
+    let path = format!("/loyalty/{}/redeem", path_segment(id));
+    let answer = api
+        .post(
+            &path,
+            &[(SIGNATURE_HEADER, signature)],
+            body,
+            Some(key),
+            |answer| RedeemResponse::from_json_for(answer, id),
+        )
+        .await?;
+    Ok((answer.coupon, Some(answer.status)))
+}
+
+/// Redeems at the shop's own endpoint that the mapping names; its answer carries the code, and
+/// the balance is read again after.
+async fn redeem_at_source(
+    api: &ApiClient,
+    source: &Source,
+    reward: &Reward,
+    id: &str,
+    key: &str,
+) -> Result<(Coupon, Option<LoyaltyStatus>), ApiError> {
+    let Some(redeem) = &source.mapping.redeem else {
+        return Err(ApiError::Body {
+            endpoint: "redeem".into(),
+            problem: "the source mapping has no redeem endpoint".into(),
+        });
+    };
+    let body = serde_json::json!({ "reward_id": reward.id, "customer_id": id }).to_string();
+    let (code, expires_at) = api
+        .post(&redeem.path, &[], body, Some(key), |answer| {
+            source.mapping.read_coupon(answer)
+        })
+        .await?;
+    Ok((
+        Coupon {
+            code,
+            reward_id: reward.id.clone(),
+            reward_name: reward.name.clone(),
+            expires_at: expires_at.unwrap_or_default(),
+            status: "active".into(),
+            ticket: None,
+        },
+        None,
+    ))
 }

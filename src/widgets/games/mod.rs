@@ -21,6 +21,7 @@ use crate::core::games::{
 use crate::core::i18n::fill;
 use crate::core::url::path_segment;
 use crate::core::wire::SIGNATURE_HEADER;
+use crate::widgets::coupon::{Arrival, CodeRow, arrival};
 use crate::widgets::host::{Basics, Host};
 use crate::widgets::intl::Texts;
 use leptos::html;
@@ -77,6 +78,9 @@ pub struct GameCtl {
     /// same play instead of a refusal.
     key: StoredValue<Option<String>>,
     loaded: LocalResource<Result<Loaded, String>>,
+    /// A won prize's code still on its way from the shop platform: `Some(None)` while this page
+    /// asks about it, then how it ended.
+    prize_arrival: RwSignal<Option<Option<Arrival>>>,
     /// The notice to show once the campaign has loaded again.
     notice_after_load: StoredValue<Option<String>>,
 }
@@ -236,6 +240,7 @@ impl GameCtl {
             key,
             loaded,
             notice_after_load,
+            prize_arrival: RwSignal::new(None),
         }
     }
 
@@ -444,12 +449,44 @@ impl GameCtl {
                 ("expiresAt", JsValue::from_str(&p.expires_at)),
             ])
         });
+        let waiting = result
+            .prize
+            .as_ref()
+            .filter(|p| p.status == "pending")
+            .and_then(|p| p.ticket.clone());
+        self.prize_arrival.set(None);
         self.phase.set(Phase::Done(result));
+        if let Some(ticket) = waiting {
+            self.follow_prize(ticket);
+        }
         // Analytics: only as the page's consent allows (the loader queues or drops them).
         self.host.with_value(|h| {
             h.emit_analytics("play", &play);
             if let Some(prize) = &prize {
                 h.emit_analytics("prize", prize);
+            }
+        });
+    }
+
+    /// Asks about a prize's code until the shop platform made or refused it.
+    fn follow_prize(self, ticket: String) {
+        self.prize_arrival.set(Some(None));
+        let arrivals = self.prize_arrival;
+        let api = self.api.get_untracked();
+        spawn_local(async move {
+            let outcome = arrival(api, ticket, move || arrivals.is_disposed()).await;
+            if let Some(Arrival::Settled(state)) = &outcome
+                && state.status == "failed"
+            {
+                self.host.with_value(|h| {
+                    h.console_error(&format!(
+                        "the shop refused the prize's coupon: {}",
+                        state.failure.as_deref().unwrap_or("no reason given")
+                    ))
+                });
+            }
+            if let Some(outcome) = outcome {
+                arrivals.set(Some(Some(outcome)));
             }
         });
     }
@@ -601,24 +638,6 @@ pub fn email_view(ctl: GameCtl) -> impl IntoView {
 /// The result: the prize with its code, a copy button and the expiry, or the "no prize"
 /// segment; and when the shopper may play again.
 pub fn result_view(ctl: GameCtl) -> impl IntoView {
-    let copied = RwSignal::new(false);
-    let code_ref = NodeRef::<html::Code>::new();
-    let copy = move |code: String| {
-        let Some(window) = web_sys::window() else {
-            return;
-        };
-        let promise = window.navigator().clipboard().write_text(&code);
-        spawn_local(async move {
-            if wasm_bindgen_futures::JsFuture::from(promise).await.is_ok() {
-                copied.set(true);
-            } else if let (Some(el), Ok(Some(selection))) =
-                (code_ref.get_untracked(), window.get_selection())
-            {
-                // No clipboard permission: select the code so the shopper can copy it by hand.
-                let _ = selection.select_all_children(&el);
-            }
-        });
-    };
     move || {
         let Phase::Done(result) = ctl.phase.get() else {
             return None;
@@ -632,17 +651,29 @@ pub fn result_view(ctl: GameCtl) -> impl IntoView {
                 let expires = texts
                     .date(&prize.expires_at)
                     .map(|d| fill(&m.expires, &[("date", &d)]));
-                let code = prize.code.clone();
+                let code = match (prize.status.as_str(), ctl.prize_arrival.get()) {
+                    ("active", _) => Ok(prize.code),
+                    (_, Some(Some(Arrival::Settled(state)))) => {
+                        state.code.ok_or(m.game_coupon_failed.clone())
+                    }
+                    (_, Some(Some(Arrival::StillPending))) => Err(m.game_coupon_later.clone()),
+                    ("failed", _) => Err(m.game_coupon_failed.clone()),
+                    _ => Err(m.game_coupon_pending.clone()),
+                };
+                let code = match code {
+                    Ok(code) => view! {
+                        <CodeRow code texts=ctl.texts />
+                        <p class="expires" part="expires">{expires}</p>
+                    }
+                    .into_any(),
+                    Err(waiting) => {
+                        view! { <p class="waiting" part="waiting">{waiting}</p> }.into_any()
+                    }
+                };
                 view! {
                     <div class="result won" part="result">
                         <p class="headline" part="headline">{headline}</p>
-                        <div class="code-row">
-                            <code class="code" part="code" node_ref=code_ref>{prize.code}</code>
-                            <button class="copy" part="copy" type="button" on:click=move |_| copy(code.clone())>
-                                {move || if copied.get() { m.copied.clone() } else { m.copy.clone() }}
-                            </button>
-                        </div>
-                        <p class="expires" part="expires">{expires}</p>
+                        {code}
                         <Show when=move || ctl.notice.get().is_none()>
                             <p class="again">{again.clone()}</p>
                         </Show>

@@ -1,8 +1,9 @@
 // <lojal-badge> end to end: the demo page, the real reference API, Debian's Chromium.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, openPage, api, demoSignature, plain, ARTIFACTS, withShop, signAt, SHOP_SECRET } from './harness.mjs';
+import { launch, openPage, api, demoSignature, plain, ARTIFACTS, ROOT, withShop, signAt, SHOP_SECRET } from './harness.mjs';
 
 let browser;
 before(async () => (browser = await launch()));
@@ -325,4 +326,99 @@ test('an element’s api attribute overrides the script tag’s data-api, and ch
     assert.equal(asked.length, before, 'no more requests to the element’s old api');
     assert.deepEqual(page.pageErrors, []);
     assert.deepEqual(page.consoleErrors, []);
+  }));
+
+// <lojal-badge source=…>: the shop's own loyalty JSON through the two mappings the README
+// documents (read from src/core/loyalty_source.rs, so the documented text is what is tested).
+const MAPPINGS = Object.fromEntries(
+  [...readFileSync(join(ROOT, 'src', 'core', 'loyalty_source.rs'), 'utf8')
+    .matchAll(/pub const ([A-Z_]+): &str = r#"([\s\S]*?)"#;/g)].map(([, name, text]) => [name, text]),
+);
+
+/**
+ * A page whose only badge reads the shop's own endpoint at `${shop.url}/proxy/…`, which
+ * `routes(page)` answers.
+ */
+async function sourcePage(shop, mapping, customerId, routes = async () => {}) {
+  const page = await openPage(browser);
+  await routes(page);
+  await page.goto(`${shop.url}/bli-medlem/`);
+  await page.evaluate(([mapping, api, id]) => {
+    const el = document.createElement('lojal-badge');
+    el.setAttribute('api', api);
+    el.setAttribute('source', mapping);
+    el.setAttribute('customer-id', id);
+    document.querySelector('header').append(el);
+  }, [mapping, `${shop.url}/proxy`, customerId]);
+  return page;
+}
+
+test('a badge over a Shopify app proxy’s loyalty JSON shows its balance, tier and rewards, and redeems there', () =>
+  withShop(async (shop) => {
+    let balance = 1250;
+    const redeemed = [];
+    const shown = await sourcePage(shop, MAPPINGS.APP_PROXY, '8812345', async (page) => {
+      await page.route(`${shop.url}/proxy/apps/loyalty/customers/8812345`, (route) => route.fulfill({
+        json: {
+          customer: {
+            id: 8812345, first_name: 'Ingrid', points_balance: balance, lifetime_points: 1750, pending_points: 130,
+            vip_tier: { name: 'Sølv', threshold: 500 }, next_vip_tier: { name: 'Gull', points_needed: 250 },
+          },
+          rewards: [
+            { id: 'rw_100', title: '100 kr rabatt', points_price: 1000 },
+            { id: 'rw_ship', title: 'Gratis frakt', points_price: 300 },
+          ],
+        },
+      }));
+      await page.route(`${shop.url}/proxy/apps/loyalty/redeem`, (route) => {
+        redeemed.push(route.request().postDataJSON());
+        balance -= 300;
+        return route.fulfill({ json: { discount: { code: 'LOYAL-9X2K', ends_at: '2027-01-01T00:00:00Z' } } });
+      });
+    });
+    await points(shown).waitFor();
+    assert.equal(plain(await points(shown).textContent()), '1 250 poeng');
+    assert.equal(await shown.locator('lojal-badge [part=tier]').textContent(), 'Sølv');
+    assert.equal(plain(await shown.locator('lojal-badge [part=next]').textContent()), '250 til Gull');
+    await shown.locator('lojal-badge [part=trigger]').click();
+    assert.equal(plain(await shown.locator('lojal-badge [part=pending]').textContent()), '+130 poeng på vei');
+    assert.deepEqual(await shown.locator('lojal-badge [part=reward] .reward-name').allTextContents(), ['Gratis frakt', '100 kr rabatt']);
+    await shown.locator('lojal-badge [part=redeem]').first().click();
+    await shown.locator('lojal-badge [part=code]').waitFor();
+    assert.equal(await shown.locator('lojal-badge [part=code]').textContent(), 'LOYAL-9X2K');
+    assert.deepEqual(redeemed.map((r) => [r.reward_id, r.customer_id]), [['rw_ship', '8812345']]);
+    await shown.waitForFunction(() =>
+      document.querySelector('lojal-badge').shadowRoot.querySelector('[part=points]')?.textContent.replace(/\s/g, ' ') === '950 poeng');
+    // Neither activity of lojal's nor a programme it does not know: those panels stay away.
+    assert.equal(await shown.locator('lojal-badge [part=activity], lojal-badge [part=earn], lojal-badge [part=referral]').count(), 0);
+    assert.deepEqual(shown.pageErrors, []);
+    assert.deepEqual(shown.consoleErrors, []);
+  }));
+
+test('a badge over a WordPress points plugin’s JSON, numbers as strings, offers no Redeem', () =>
+  withShop(async (shop) => {
+    const shown = await sourcePage(shop, MAPPINGS.WORDPRESS_PLUGIN, '26', (page) =>
+      page.route(`${shop.url}/proxy/wp-json/points/v1/me`, (route) => route.fulfill({
+        json: { data: { balance: '1250', level: { label: 'Sølv', next_label: 'Gull', next_at: '1500' } } },
+      })));
+    await points(shown).waitFor();
+    assert.equal(plain(await points(shown).textContent()), '1 250 poeng');
+    assert.equal(plain(await shown.locator('lojal-badge [part=next]').textContent()), '250 til Gull');
+    await shown.locator('lojal-badge [part=trigger]').click();
+    await shown.locator('lojal-badge [part=popover]').waitFor();
+    assert.equal(await shown.locator('lojal-badge [part=redeem]').count(), 0);
+    assert.deepEqual(shown.pageErrors, []);
+    assert.deepEqual(shown.consoleErrors, []);
+  }));
+
+test('a broken source mapping is one console error naming the key, and the badge keeps its empty box', () =>
+  withShop(async (shop) => {
+    const shown = await sourcePage(shop, '{"points": "/balance"}', '26');
+    await shown.waitForFunction(() => document.querySelector('lojal-badge')?.shadowRoot?.querySelector('[part=badge]'));
+    await shown.waitForTimeout(300);
+    assert.equal(shown.consoleErrors.length, 1, shown.consoleErrors.join('\n'));
+    assert.match(shown.consoleErrors[0], /^lojal: <lojal-badge> the badge's source mapping: .*tier/);
+    const box = await shown.locator('lojal-badge').boundingBox();
+    assert.ok(box.width > 100 && box.height > 30, JSON.stringify(box));
+    assert.deepEqual(shown.pageErrors, []);
   }));

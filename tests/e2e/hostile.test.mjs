@@ -3,7 +3,9 @@
 // and refused data gives exactly one console error that names the endpoint.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startShop, launch, openPage, api, demoSignature, settled } from './harness.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startShop, launch, openPage, api, demoSignature, settled, ROOT } from './harness.mjs';
 import { hostileCases } from '../fixtures/hostile/cases.mjs';
 
 let browser;
@@ -80,6 +82,53 @@ test('a signed-in shopper’s status: every hostile case', async (t) => {
           assert.equal(await page.locator('#badge [part=tier]').textContent(), `${valid.status.tier.name}${kase.payload}`);
         }
         await check(page, kase, '/api/v1/loyalty/c-1001');
+      } finally {
+        await page.context().close();
+      }
+    });
+  }
+});
+
+// A badge over the shop's own JSON (source=…, the README's app-proxy mapping) gets the same
+// corpus. The mapping reads a number where it wants a name as that number's digits (a shop may
+// name its tiers 1, 2, 3), so "every string a number" is shown, as harmless digits, not refused.
+const appProxyMapping = readFileSync(join(ROOT, 'src', 'core', 'loyalty_source.rs'), 'utf8')
+  .match(/pub const APP_PROXY: &str = r#"([\s\S]*?)"#;/)[1];
+const appProxyAnswer = {
+  customer: {
+    id: 8812345, first_name: 'Ingrid', points_balance: 1250, lifetime_points: 1750, pending_points: 130,
+    vip_tier: { name: 'Sølv', threshold: 500 }, next_vip_tier: { name: 'Gull', points_needed: 250 },
+  },
+  rewards: [{ id: 'rw_100', title: '100 kr rabatt', points_price: 1000 }],
+};
+
+test('a badge over the shop’s own loyalty JSON: every hostile case', async (t) => {
+  for (const kase of hostileCases(appProxyAnswer)) {
+    await t.test(kase.name, async () => {
+      const page = await openPage(browser);
+      try {
+        const response = kase.response();
+        let asked;
+        const answered = new Promise((resolve) => (asked = resolve));
+        await page.route('**/proxy/apps/loyalty/customers/8812345', (route) => (asked(), fulfil(route, response)));
+        await page.goto(shop.url);
+        await page.evaluate(([mapping, api]) => {
+          const el = document.querySelector('#badge');
+          el.setAttribute('api', api);
+          el.setAttribute('source', mapping);
+          el.setAttribute('customer-id', '8812345');
+        }, [appProxyMapping, `${shop.url}/proxy`]);
+        // Asked means loading (the skeleton is up): settled then means this answer was handled.
+        await answered;
+        await page.waitForFunction(settled);
+        const expect = kase.name === 'every string a number' ? 'safe' : kase.expect;
+        if (expect === 'reject') {
+          assert.equal(await page.locator('#badge [part=points]').count(), 0, 'nothing from the refused body is shown');
+        }
+        if (kase.payload) {
+          assert.equal(await page.locator('#badge [part=tier]').textContent(), `Sølv${kase.payload}`);
+        }
+        await check(page, { ...kase, expect }, '/proxy/apps/loyalty/customers/8812345');
       } finally {
         await page.context().close();
       }

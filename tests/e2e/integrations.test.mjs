@@ -5,56 +5,11 @@
 // stand-in follows Shopify's documented discountCodeBasicCreate / codeDiscountNodeByCode shapes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startShop, sign } from './harness.mjs';
-
-const TOKEN = 'shpat_e2e_stand_in';
-
-/** A stand-in Shopify that takes `delayMs` per creation and records every call. */
-async function standInShopify({ delayMs = 0 } = {}) {
-  const coupons = new Map(); // code → input
-  const inFlight = new Map(); // code → concurrent creations now
-  let overlaps = 0;
-  let creations = 0;
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += d));
-    req.on('end', async () => {
-      if (req.headers['x-shopify-access-token'] !== TOKEN) {
-        res.writeHead(401, { 'content-type': 'application/json' });
-        return res.end(JSON.stringify({ errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' }));
-      }
-      const { query, variables } = JSON.parse(body);
-      const reply = (data) => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ data }));
-      };
-      if (query.includes('codeDiscountNodeByCode')) {
-        return reply({ codeDiscountNodeByCode: coupons.has(variables.code) ? { id: `gid://shopify/DiscountCodeNode/${variables.code}` } : null });
-      }
-      const field = query.includes('discountCodeFreeShippingCreate') ? 'discountCodeFreeShippingCreate' : 'discountCodeBasicCreate';
-      const { code } = variables.discount;
-      creations++;
-      inFlight.set(code, (inFlight.get(code) ?? 0) + 1);
-      if (inFlight.get(code) > 1) overlaps++;
-      await new Promise((r) => setTimeout(r, delayMs));
-      inFlight.set(code, inFlight.get(code) - 1);
-      if (coupons.has(code)) {
-        return reply({ [field]: { codeDiscountNode: null, userErrors: [{ field: ['basicCodeDiscount', 'code'], code: 'TAKEN', message: 'Code must be unique. Please try a different code.' }] } });
-      }
-      coupons.set(code, variables.discount);
-      reply({ [field]: { codeDiscountNode: { id: `gid://shopify/DiscountCodeNode/${coupons.size}` }, userErrors: [] } });
-    });
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${server.address().port}/admin/api/2026-07/graphql.json`;
-  return { url, coupons, stats: () => ({ creations, overlaps }), close: () => new Promise((r) => server.close(r)) };
-}
-
-const providerEnv = (url) => ({ LOJAL_COUPON_PROVIDER: 'shopify', LOJAL_SHOPIFY_ADMIN_URL: url, LOJAL_SHOPIFY_ADMIN_TOKEN: TOKEN });
+import { standInShopify, providerEnv } from './standins.mjs';
 
 /** Redeems free shipping (300 points) for Kari with a new key; answers the pending ticket. */
 async function redeem(shop, key) {

@@ -511,10 +511,11 @@ async fn a_permanent_refusal_gives_the_points_back_and_says_why() {
     assert_eq!(shop.points(), 4200);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_won_prize_goes_the_same_way() {
-    let shop = shop("shopify").await;
-    // A wheel that always pays out 10 % off.
+/// A wheel that always pays out 10 % off, played by Mart with one idempotency key (twice, as a
+/// retry after a lost answer would), with the platform's `faults` first: one prize, created
+/// once at the platform.
+async fn won_once_under(kind: &str, faults: Vec<Fault>) {
+    let shop = shop(kind).await;
     let config = lojal::core::games::CampaignConfig::from_json(
         &json!({
             "id": "alltid", "name": "Alltid", "game": "wheel", "starts_at": "2026-01-01T00:00:00Z",
@@ -530,29 +531,49 @@ async fn a_won_prize_goes_the_same_way() {
         .run(move |conn| shop_api::games::put_campaign(conn, &config))
         .await
         .unwrap();
-    shop.platform
-        .faults
-        .lock()
-        .unwrap()
-        .push_back(Fault::Status(500, None));
-    let request = Request::post("/api/v1/campaigns/alltid/play")
-        .header("x-lojal-signature", ShopSecret::new(SECRET).sign("c-1002"))
-        .header("idempotency-key", "play-key-0001")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(r#"{"customer_id":"c-1002"}"#))
-        .unwrap();
-    let answer = send(&shop.router, request).await;
+    shop.platform.faults.lock().unwrap().extend(faults.clone());
+    let play = || {
+        Request::post("/api/v1/campaigns/alltid/play")
+            .header("x-lojal-signature", ShopSecret::new(SECRET).sign("c-1002"))
+            .header("idempotency-key", "play-key-0001")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(r#"{"customer_id":"c-1002"}"#))
+            .unwrap()
+    };
+    let answer = send(&shop.router, play()).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
-    let prize = &answer.json()["prize"];
+    let prize = answer.json()["prize"].clone();
     assert_eq!(
         (prize["status"].as_str(), prize["code"].as_str()),
-        (Some("pending"), Some(""))
+        (Some("pending"), Some("")),
+        "{kind} {faults:?}"
     );
-    let state = shop.settled(prize["ticket"].as_str().unwrap()).await;
-    assert_eq!(state["status"], "active");
-    let (code, input) = shop.platform.coupons.lock().unwrap()[0].clone();
-    assert_eq!(state["code"], code.as_str());
-    assert_eq!(input["customerGets"]["value"]["percentage"], 0.1);
+    let ticket = prize["ticket"].as_str().unwrap().to_owned();
+    let again = send(&shop.router, play()).await;
+    assert_eq!(
+        again.json()["prize"]["ticket"],
+        ticket.as_str(),
+        "the same play"
+    );
+    let state = shop.settled(&ticket).await;
+    assert_eq!(state["status"], "active", "{kind} {faults:?}: {state}");
+    assert_eq!(
+        shop.platform.codes(),
+        vec![state["code"].as_str().unwrap().to_owned()],
+        "{kind} {faults:?}: exactly one coupon at the platform"
+    );
+    assert!(
+        shop.platform.faults.lock().unwrap().is_empty(),
+        "{kind}: faults left over"
+    );
+    let (_, input) = shop.platform.coupons.lock().unwrap()[0].clone();
+    match kind {
+        "shopify" => assert_eq!(input["customerGets"]["value"]["percentage"], 0.1),
+        _ => assert_eq!(
+            (input["discount_type"].as_str(), input["amount"].as_str()),
+            (Some("percent"), Some("10"))
+        ),
+    }
     assert_eq!(
         count(
             &shop.db,
@@ -560,6 +581,33 @@ async fn a_won_prize_goes_the_same_way() {
         ),
         1
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_won_prize_is_created_once_at_shopify_whatever_its_api_does() {
+    won_once_under("shopify", vec![]).await;
+    won_once_under(
+        "shopify",
+        vec![Fault::Status(503, Some(1)), Fault::Drop, Fault::Throttled],
+    )
+    .await;
+    won_once_under("shopify", vec![Fault::Hang, Fault::Status(500, None)]).await;
+    won_once_under("shopify", vec![Fault::LoseAnswer]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_won_prize_is_created_once_at_woocommerce_whatever_its_api_does() {
+    won_once_under("woocommerce", vec![]).await;
+    won_once_under(
+        "woocommerce",
+        vec![
+            Fault::Status(502, None),
+            Fault::Drop,
+            Fault::Status(429, Some(1)),
+        ],
+    )
+    .await;
+    won_once_under("woocommerce", vec![Fault::Hang, Fault::LoseAnswer]).await;
 }
 
 // --- outbound events ---------------------------------------------------------------------------

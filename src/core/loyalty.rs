@@ -316,9 +316,10 @@ fn check_text(value: &str, field: &'static str) -> Result<(), InvalidLoyalty> {
 impl LoyaltyStatus {
     /// Parses and checks a status as received from the network.
     pub fn from_json(body: &str) -> Result<Self, InvalidLoyalty> {
-        let status: Self =
+        let mut status: Self =
             serde_json::from_str(body).map_err(|e| InvalidLoyalty::Shape(e.to_string()))?;
         status.validate()?;
+        status.prune();
         Ok(status)
     }
 
@@ -353,41 +354,49 @@ impl LoyaltyStatus {
             check_text(&reward.id, "rewards[].id")?;
             check_text(&reward.name, "rewards[].name")?;
         }
-        if self.activity.len() > MAX_ACTIVITY {
-            return Err(InvalidLoyalty::Inconsistent("more than 50 activity rows"));
-        }
-        for row in &self.activity {
-            check_text(&row.kind, "activity[].kind")?;
-            check_text(&row.at, "activity[].at")?;
-            if let Some(detail) = &row.detail {
-                check_text(detail, "activity[].detail")?;
-            }
-        }
-        check_ways(&self.ways_to_earn)?;
-        if let Some(currency) = &self.currency {
-            check_currency(currency)?;
-        }
-        if let Some(b) = &self.birthday
-            && !is_day_of_year(b.month, b.day)
-        {
-            return Err(InvalidLoyalty::Inconsistent(
-                "birthday is not a day of the year",
-            ));
-        }
-        if let Some(r) = &self.referral {
-            check_text(&r.code, "referral.code")?;
-            check_offer(&r.friend_reward)?;
-        }
-        if let Some(e) = &self.expiring {
-            check_text(&e.at, "expiring.at")?;
-        }
-        if self.coupons.len() > MAX_COUPONS {
-            return Err(InvalidLoyalty::Inconsistent("more than 20 coupons"));
-        }
-        for coupon in &self.coupons {
-            coupon.check()?;
-        }
         Ok(())
+    }
+
+    /// Leaves out the optional parts a view could not show (an activity row, a way to earn, a
+    /// coupon, the referral, the birthday, expiring or pending dates whose text or numbers do not
+    /// add up), so one broken panel never hides the balance. Lists are cut to their bounds.
+    pub fn prune(&mut self) {
+        let text_ok = |t: &str| check_text(t, "").is_ok();
+        self.activity.truncate(MAX_ACTIVITY);
+        self.activity.retain(|row| {
+            text_ok(&row.kind) && text_ok(&row.at) && row.detail.as_deref().is_none_or(text_ok)
+        });
+        self.ways_to_earn.truncate(MAX_WAYS_TO_EARN);
+        self.ways_to_earn.retain(|w| check_way(w).is_ok());
+        if self
+            .currency
+            .as_deref()
+            .is_some_and(|c| check_currency(c).is_err())
+        {
+            self.currency = None;
+        }
+        if self
+            .birthday
+            .as_ref()
+            .is_some_and(|b| !is_day_of_year(b.month, b.day))
+        {
+            self.birthday = None;
+        }
+        if self
+            .referral
+            .as_ref()
+            .is_some_and(|r| !is_referral_code(&r.code) || check_offer(&r.friend_reward).is_err())
+        {
+            self.referral = None;
+        }
+        if self.expiring.as_ref().is_some_and(|e| !text_ok(&e.at)) {
+            self.expiring = None;
+        }
+        if self.pending_until.as_deref().is_some_and(|t| !text_ok(t)) {
+            self.pending_until = None;
+        }
+        self.coupons.truncate(MAX_COUPONS);
+        self.coupons.retain(|c| c.check().is_ok());
     }
 
     /// Where the shopper stands between the current tier and the next.
@@ -464,19 +473,21 @@ fn check_ways(ways: &[WayToEarn]) -> Result<(), InvalidLoyalty> {
     if ways.len() > MAX_WAYS_TO_EARN {
         return Err(InvalidLoyalty::Inconsistent("more than 20 ways to earn"));
     }
-    for way in ways {
-        check_text(&way.kind, "ways_to_earn[].kind")?;
-        if way
-            .points_per_unit
-            .is_some_and(|p| !p.is_finite() || p <= 0.0 || p > 1e6)
-        {
-            return Err(InvalidLoyalty::Inconsistent(
-                "points_per_unit is not a positive number",
-            ));
-        }
-        if let Some(offer) = &way.friend_reward {
-            check_offer(offer)?;
-        }
+    ways.iter().try_for_each(check_way)
+}
+
+fn check_way(way: &WayToEarn) -> Result<(), InvalidLoyalty> {
+    check_text(&way.kind, "ways_to_earn[].kind")?;
+    if way
+        .points_per_unit
+        .is_some_and(|p| !p.is_finite() || p <= 0.0 || p > 1e6)
+    {
+        return Err(InvalidLoyalty::Inconsistent(
+            "points_per_unit is not a positive number",
+        ));
+    }
+    if let Some(offer) = &way.friend_reward {
+        check_offer(offer)?;
     }
     Ok(())
 }
@@ -602,10 +613,11 @@ impl RedeemResponse {
     }
 
     pub fn from_json(body: &str) -> Result<Self, InvalidLoyalty> {
-        let response: Self =
+        let mut response: Self =
             serde_json::from_str(body).map_err(|e| InvalidLoyalty::Shape(e.to_string()))?;
         response.coupon.check()?;
         response.status.validate()?;
+        response.status.prune();
         Ok(response)
     }
 }
@@ -853,9 +865,15 @@ mod tests {
         ];
         for (coupon, ok) in cases {
             assert_eq!(coupon.check().is_ok(), ok, "{coupon:?}");
+            // In a status, a coupon the badge cannot show is left out; the status stays.
             let mut s = status(10, vec![]);
             s.coupons = vec![coupon.clone()];
-            assert_eq!(s.validate().is_ok(), ok, "in a status: {coupon:?}");
+            let parsed = LoyaltyStatus::from_json(&serde_json::to_string(&s).unwrap()).unwrap();
+            assert_eq!(
+                parsed.coupons.len(),
+                usize::from(ok),
+                "in a status: {coupon:?}"
+            );
         }
     }
 
@@ -937,5 +955,63 @@ mod tests {
         ] {
             assert_eq!(is_referral_code(code), ok, "{code}");
         }
+    }
+
+    #[test]
+    fn a_broken_optional_panel_is_left_out_and_the_balance_still_shows() {
+        let mut s = status(10, vec![reward("a", 5)]);
+        s.referral = Some(Referral {
+            code: "AB12CD34".into(),
+            points: 500,
+            friend_reward: Offer {
+                kind: "fixed_amount".into(),
+                amount: Some(10_000),
+            },
+            min_order: 0,
+            converted: 0,
+        });
+        s.birthday = Some(Birthday {
+            month: 3,
+            day: 14,
+            changeable_from: None,
+        });
+        s.activity = vec![Activity {
+            kind: "purchase".into(),
+            points: 130,
+            at: "2026-12-01T10:00:00Z".into(),
+            pending: true,
+            detail: Some("#1001".into()),
+        }];
+        s.currency = Some("NOK".into());
+        let good = serde_json::to_value(&s).unwrap();
+        let with = |pointer: &str, value: serde_json::Value| {
+            let mut v = good.clone();
+            *v.pointer_mut(pointer).unwrap() = value;
+            LoyaltyStatus::from_json(&v.to_string()).expect("the status itself is fine")
+        };
+        let markup = serde_json::json!("fixed_amount<img src=x onerror=alert(1)>");
+        assert_eq!(with("/referral/friend_reward/kind", markup).referral, None);
+        assert_eq!(
+            with("/referral/code", serde_json::json!("../../x")).referral,
+            None
+        );
+        assert_eq!(
+            with("/birthday/month", serde_json::json!(13)).birthday,
+            None
+        );
+        assert_eq!(
+            with("/activity/0/at", serde_json::json!("")).activity,
+            vec![]
+        );
+        assert_eq!(
+            with("/currency", serde_json::json!("kroner")).currency,
+            None
+        );
+        let kept = LoyaltyStatus::from_json(&good.to_string()).unwrap();
+        assert_eq!(kept, s, "a sound status keeps every part");
+        // The required parts still refuse the whole answer.
+        let mut v = good.clone();
+        *v.pointer_mut("/tier/name").unwrap() = serde_json::json!("");
+        assert!(LoyaltyStatus::from_json(&v.to_string()).is_err());
     }
 }

@@ -36,11 +36,27 @@ test('the badge has no WCAG 2.2 AA violations while loading, ready, open, with a
     await badge(page).locator('[part=redeem]').first().click();
     await badge(page).locator('[part=code]').waitFor();
     assert.deepEqual(await axeViolations(page), [], 'coupon shown');
+    // Every panel open: ways to earn, birthday form, referral link, activity.
+    for (const part of ['earn', 'birthday', 'referral', 'activity']) {
+      await badge(page).locator(`[part=${part}] summary`).click();
+    }
+    await badge(page).locator('[part=activity] li').first().waitFor();
+    assert.deepEqual(await axeViolations(page), [], 'every panel open');
     await page.keyboard.press('Escape');
 
     await page.selectOption('#shopper', { label: 'Gjest (ikke innlogget)' });
     await badge(page).locator('[part=cta]').waitFor();
     assert.deepEqual(await axeViolations(page), [], 'guest');
+
+    // A friend invited by a member: her invitation and its form.
+    const code = (await (await fetch(`${shop.url}/api/v1/loyalty/c-1001`, {
+      headers: { 'x-lojal-signature': await page.$eval('#shopper option[value="c-1001"]', (o) => o.dataset.sig) },
+    })).json()).referral.code;
+    const friend = await openPage(browser, `${shop.url}/venn/?lojal_ref=${code}`, { bypassCSP: true });
+    await friend.locator('#badge [part=invite]').click();
+    await friend.locator('#badge input[type=email]').waitFor();
+    assert.deepEqual(await axeViolations(friend), [], 'invitation');
+    await friend.context().close();
 
     await page.unroute('**/api/v1/loyalty/c-*');
     await page.route('**/api/v1/loyalty/**', (route) => route.fulfill({ status: 503, body: 'down' }));

@@ -325,17 +325,22 @@ pub fn Badge(
         let host = host.clone();
         move |_| read_source(&host)
     });
+    // With `source`, the shop's endpoint knows its shopper by its own means: only her id here.
+    // A memo, so that other attributes changing (a new locale) ask nothing again.
+    let source_customer = Memo::new({
+        let host = host.clone();
+        move |_| {
+            host.attribute("customer-id")
+                .map(|id| id.trim().to_owned())
+                .filter(|id| !id.is_empty() && id.len() <= 128 && !id.chars().any(char::is_control))
+        }
+    });
     let standing = LocalResource::new({
         let host = host.clone();
         move || {
             let (api, identity, source, host) =
                 (api.get(), identity.get(), source.get(), host.clone());
-            let customer_id = host
-                .attribute("customer-id")
-                .map(|id| id.trim().to_owned())
-                .filter(|id| {
-                    !id.is_empty() && id.len() <= 128 && !id.chars().any(char::is_control)
-                });
+            let customer_id = source.is_some().then(|| source_customer.get()).flatten();
             async move {
                 match source {
                     None => load(api, identity, host).await,
@@ -375,7 +380,7 @@ pub fn Badge(
     });
 
     let current_id = move || match (source.get(), identity.get()) {
-        (Some(_), _) => last_member.get().map(|s| s.customer_id),
+        (Some(_), _) => source_customer.get(),
         (None, Ok(Identity::Customer { id, .. })) => Some(id),
         _ => None,
     };

@@ -37,6 +37,8 @@ use crate::core::wire::SIGNATURE_HEADER;
 use crate::widgets::host::{Basics, Host};
 use crate::widgets::intl::Texts;
 
+mod room;
+
 pub const NPS_TAG: &str = "lojal-nps";
 pub const CSAT_TAG: &str = "lojal-csat";
 pub const REVIEW_TAG: &str = "lojal-review";
@@ -673,6 +675,33 @@ pub fn Prompt(
         }
     };
 
+    // While it floats, the page makes room for it, so nothing the keyboard focuses is hidden
+    // under it. Made anew when the prompt changes (asked, then thanked): another box, another
+    // height.
+    let section = NodeRef::<html::Section>::new();
+    let room = StoredValue::new_local(None::<room::Room>);
+    Effect::new(move |_| {
+        let floating = floats.get() && shown.get().is_some();
+        room.set_value(None);
+        if floating {
+            // Measured once drawn; by then the prompt may have closed, or the widget gone.
+            request_animation_frame(move || {
+                let still = floats.try_get_untracked() == Some(true)
+                    && shown.try_get_untracked().flatten().is_some();
+                if let Some(el) = section.try_get_untracked().flatten().filter(|_| still) {
+                    room.try_update_value(|r| {
+                        if r.is_none() {
+                            *r = room::Room::for_prompt(&el);
+                        }
+                    });
+                }
+            });
+        }
+    });
+    on_cleanup(move || {
+        room.try_update_value(|r| *r = None);
+    });
+
     // Escape closes a floating prompt, as it closes any popover.
     let on_keydown = {
         let dismiss = dismiss.clone();
@@ -709,6 +738,7 @@ pub fn Prompt(
             view! {
                 <section
                     class="prompt"
+                    node_ref=section
                     class:floating=move || floats.get()
                     class:done=done.is_some()
                     part="prompt"

@@ -181,6 +181,14 @@ impl Host {
         registry_call("storage", "write", &["local", key, value]);
     }
 
+    /// Whether the page's consent tool allows lojal to keep things in this browser (the
+    /// loader's storage consent). Without the loader, or undecided, it does not.
+    pub fn storage_allowed(&self) -> bool {
+        registry_call("storage", "allowed", &[])
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)
+    }
+
     /// Whether an event's path runs through this element (a click inside the widget).
     pub fn contains_event(&self, event: &web_sys::Event) -> bool {
         event.composed_path().includes(self.element.as_ref(), 0)

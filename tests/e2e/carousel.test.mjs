@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startShop, launch, openPage, api, plain, ROOT, ARTIFACTS } from './harness.mjs';
+import { startShop, withShop, launch, openPage, api, plain, sign, shopifyWebhook, shopifyOrder, ROOT, ARTIFACTS } from './harness.mjs';
 
 const FIXTURES = join(ROOT, 'tests', 'fixtures');
 const PNG = readFileSync(join(ROOT, 'www', 'img', 'products', 'p-marius-320.png'));
@@ -619,5 +619,101 @@ test('auto-rotation only when asked, with a pause button that stops it', async (
   await page.waitForTimeout(3800);
   assert.equal(await left(rotating), paused, 'paused');
   assert.deepEqual(page.pageErrors, []);
+  await page.context().close();
+});
+
+// Issue 18: "for you" on the demo's front page. Two signed-in shoppers with different histories
+// see different rails on the same page; a forged signature gets the guest's rail; views go to
+// the server only with consent; an order reported through Shopify's webhook changes her rail.
+test('for you: each signed-in shopper her own rail, a forged signature the guest\'s, and a new order changes it', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, null, { viewport: { width: 1280, height: 900 } });
+    const asked = [];
+    page.on('request', (r) => {
+      const url = new URL(r.url());
+      if (url.pathname === '/api/v1/recommendations' && url.searchParams.get('intent') === 'for-you') {
+        asked.push({ query: Object.fromEntries(url.searchParams), signature: r.headers()['x-lojal-signature'] ?? null });
+      }
+    });
+    const forYou = rail(page, 'for-you');
+    /** The rail's product ids once it shows `expected` (the API's own answer for the same shopper). */
+    const shows = async (expected, what) => {
+      await page.waitForFunction(
+        (want) => {
+          const cards = document.getElementById('for-you').shadowRoot?.querySelectorAll('[part=card]') ?? [];
+          return JSON.stringify([...cards].map((c) => new URL(c.href).searchParams.get('id'))) === JSON.stringify(want);
+        },
+        expected,
+        { timeout: 10_000 },
+      ).catch(async () => assert.fail(`${what}: the rail shows ${JSON.stringify(await forYou.locator('[part=card]').evaluateAll((cs) => cs.map((c) => new URL(c.href).searchParams.get('id'))))}, the API ${JSON.stringify(expected)}`));
+    };
+    const answer = async (customer, signature = customer && sign(customer)) =>
+      (await api(shop, `/recommendations?intent=for-you&limit=8${customer ? `&customer_id=${customer}` : ''}`, { signature })).body;
+
+    await page.goto(shop.url);
+    const ingrid = await answer('c-1001');
+    assert.deepEqual(ingrid.basis, ['purchases']);
+    await shows(ingrid.products.map((p) => p.id), 'Ingrid');
+    assert.equal(await forYou.locator('[part=title]').textContent(), 'Utvalgt for deg');
+    assert.equal(asked.at(-1).query.customer_id, 'c-1001');
+    assert.match(asked.at(-1).signature, /^t=\d+,v1=[0-9a-f]{64}$/, 'her signature goes along, in the header');
+    assert.equal(asked.at(-1).query.viewed, undefined, 'no views without consent');
+    await forYou.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, 'carousel-for-you-ingrid.png') });
+
+    // Kari on the same page: the theme changes the attributes, the rail follows.
+    await page.selectOption('#shopper', { label: 'Kari – Gull, 4 200 poeng' });
+    const kari = await answer('c-1003');
+    await shows(kari.products.map((p) => p.id), 'Kari');
+    assert.notDeepEqual(kari.products.map((p) => p.id), ingrid.products.map((p) => p.id), 'different histories, different rails');
+
+    // Kari's id with Ingrid's signature: the guest's fallbacks, neither Kari's rail nor Ingrid's.
+    await page.selectOption('#shopper', { label: 'Forfalsket signatur' });
+    const guest = await answer(null);
+    assert.deepEqual(guest.basis, ['popular']);
+    await shows(guest.products.map((p) => p.id), 'forged');
+    assert.equal(asked.at(-1).query.customer_id, 'c-1003', 'the forged pair was sent, and refused by the server');
+    // A guest: the theme shows no such rail.
+    await page.selectOption('#shopper', { label: 'Gjest (ikke innlogget)' });
+    await page.locator('#for-you-section').waitFor({ state: 'hidden' });
+
+    // With consent, what she looked at goes along: ids only.
+    await page.click('button[data-choice=yes]');
+    await page.goto(`${shop.url}/product.html?id=p-lusekofte`);
+    await page.waitForFunction(() => (localStorage.getItem('lojal:recently-viewed') ?? '').includes('p-lusekofte'));
+    await page.goto(shop.url);
+    const withViews = (await api(shop, '/recommendations?intent=for-you&limit=8&customer_id=c-1001&viewed=p-lusekofte', { signature: sign('c-1001') })).body;
+    await shows(withViews.products.map((p) => p.id), 'Ingrid with her views');
+    assert.equal(asked.at(-1).query.viewed, 'p-lusekofte');
+
+    // Ingrid buys the scarf her rail offered; Shopify reports the paid order.
+    assert.ok(ingrid.products.some((p) => p.id === 'p-skjerf'), 'the scarf was on her rail');
+    const order = { ...shopifyOrder({ id: 9_180_001, customer: 'c-1001', email: 'ingrid@example.no', subtotal: '599.00' }), line_items: [{ id: 1, product_id: 'p-skjerf', title: 'Flettet skjerf', quantity: 1, price: '599.00' }] };
+    const delivered = await shopifyWebhook(shop, 'orders/paid', order);
+    assert.equal(delivered.status, 200, JSON.stringify(delivered.body));
+    await page.evaluate(() => localStorage.removeItem('lojal:recently-viewed'));
+    await page.reload();
+    const after = await answer('c-1001');
+    await shows(after.products.map((p) => p.id), 'Ingrid after her order');
+    assert.ok(!after.products.some((p) => p.id === 'p-skjerf'), 'what she bought is not offered again');
+    assert.notDeepEqual(after.products.map((p) => p.id), ingrid.products.map((p) => p.id));
+    assert.deepEqual(page.pageErrors, []);
+    assert.deepEqual(page.consoleErrors.filter((e) => e.startsWith('lojal: <lojal-carousel>')), []);
+    await page.context().close();
+  }));
+
+test('a cart rail asks for what goes with the cart\'s products', async () => {
+  const page = await openPage(browser, null, { viewport: { width: 1280, height: 900 } });
+  const asked = page.waitForRequest((r) => r.url().includes('/api/v1/recommendations?') && r.url().includes('intent=cart'));
+  await page.goto(`${shop.url}/kasse.html`);
+  const request = new URL((await asked).url());
+  assert.equal(request.searchParams.get('product_ids'), 'p-setesdal,p-marius');
+  assert.equal(request.searchParams.get('customer_id'), null, 'a cart rail says nothing about who she is');
+  const cart = rail(page, 'cart-rail');
+  await cart.locator('[part=card]').first().waitFor();
+  const { body } = await api(shop, '/recommendations?intent=cart&product_ids=p-setesdal,p-marius&limit=8');
+  assert.deepEqual(await texts(cart.locator('[part=name]')), body.products.map((p) => p.title));
+  assert.ok(!body.products.some((p) => ['p-setesdal', 'p-marius'].includes(p.id)), 'not what is in the cart');
+  assert.equal(await cart.locator('[part=title]').textContent(), 'Passer til handlekurven');
   await page.context().close();
 });

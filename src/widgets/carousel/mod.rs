@@ -1,12 +1,17 @@
 //! `<lojal-carousel>`: a rail of recommended products read from any shop's JSON API through a
-//! mapping (see `core::catalog::mapping`), or from the shopper's own recently viewed products.
+//! mapping (see `core::catalog::mapping`), from the shopper's own recently viewed products, or
+//! chosen for the signed-in shopper or her cart.
 //!
 //! Attributes: `source` (preset name, mapping JSON, or `#id` of a `<script type="application/json">`;
 //! a child `<script type="application/json">` works too; default `lojal`), `endpoint` (full URL,
-//! with `{product_id}`, `{intent}`, `{limit}`), `product-id`, `intent` (`related`,
-//! `bought-together`, `popular`, `back-in-stock`, `recently-viewed`), `limit` (at most the
-//! mapping's `max_limit`), `title`, `locale`, `strings`,
-//! `api`, `auto-rotate` (seconds; off by default).
+//! with `{product_id}`, `{intent}`, `{limit}`, `{customer_id}`, `{viewed}`, `{product_ids}`),
+//! `product-id`, `intent` (`related`, `bought-together`, `popular`, `back-in-stock`,
+//! `recently-viewed`, `for-you`, `cart`), `customer-id` and `customer-sig` (`for-you` only: the
+//! signature goes in `x-lojal-signature` to the API's or the page's origin, never elsewhere; the
+//! ids of the products viewed go too, with storage consent), `product-ids` (`cart` only: the
+//! cart's ids, comma-separated), `limit` (at most the mapping's `max_limit`), `title`, `locale`,
+//! `strings`, `api`, `storefront` (where relative product links go), `auto-rotate` (seconds; off
+//! by default).
 //! Events: `lojal:recommendation-view` (once per product seen in this rail, whatever the
 //! locale does to the cards) and `lojal:recommendation-click`,
 //! `detail` `{ productId, position, intent, url }`.
@@ -18,9 +23,11 @@
 
 use crate::api::{self, ApiError};
 use crate::core::catalog::mapping::{Context, Mapped, Mapping, Query};
-use crate::core::catalog::rail::{self, RailSettings};
+use crate::core::catalog::rail::{self, RailSettings, Shopper};
 use crate::core::catalog::{Intent, Product};
+use crate::core::config::Identity;
 use crate::core::i18n::fill;
+use crate::core::wire::SIGNATURE_HEADER;
 use crate::widgets::host::Host;
 use leptos::ev;
 use leptos::html;
@@ -93,13 +100,29 @@ enum Shown {
     Empty,
 }
 
-async fn load(
-    host: Host,
+/// Everything a rail's request depends on, read from the element's attributes and the page's
+/// consent before `load` runs: `load` reads no attribute itself, since a read there would make
+/// any attribute, a new locale too, fetch again.
+#[derive(Clone, Debug, PartialEq)]
+struct Ask {
     settings: RailSettings,
     mapping: Result<Mapping, String>,
     endpoint: Option<String>,
     api_base: String,
-) -> Result<Vec<Product>, String> {
+    storefront: Option<String>,
+    /// A `for-you` rail with storage consent: the ids of the products she viewed go along.
+    with_views: bool,
+}
+
+async fn load(host: Host, ask: Ask) -> Result<Vec<Product>, String> {
+    let Ask {
+        settings,
+        mapping,
+        endpoint,
+        api_base,
+        storefront,
+        with_views,
+    } = ask;
     let mapping = if settings.intent == Intent::RecentlyViewed {
         Mapping::from_config(rail::RECENTLY_VIEWED_MAPPING).map_err(|e| e.to_string())
     } else {
@@ -112,7 +135,7 @@ async fn load(
     let context = Context {
         origin: None,
         // A headless storefront whose API lives elsewhere: product links belong on it.
-        storefront: host.attribute("storefront"),
+        storefront,
         currency: page_currency(),
         exclude_id: settings.product_id.clone(),
         limit,
@@ -132,22 +155,42 @@ async fn load(
             &format!("localStorage {}", rail::RECENTLY_VIEWED_KEY),
         ));
     }
+    // What she viewed reaches the server only with the consent that lets lojal keep it.
+    let viewed = if with_views {
+        rail::viewed_ids(&stored_recently_viewed())
+    } else {
+        Vec::new()
+    };
     let query = Query {
         product_id: settings.product_id.as_deref(),
-        intent: settings.intent,
-        limit,
+        customer_id: settings
+            .shopper
+            .customer
+            .as_ref()
+            .map(|(id, _)| id.as_str()),
+        viewed: &viewed,
+        product_ids: &settings.shopper.cart,
+        ..Query::new(settings.intent, limit)
     };
     let url = mapping
         .request_url(&api_base, endpoint.as_deref(), &query)
         .map_err(|e| e.to_string())?;
     let absolute = api::absolute(url);
+    let page = page_origin();
     // Paths in JSON from another origin are paths on that origin, not on the page's.
     let origin = rail::origin_of(&absolute)
-        .filter(|o| Some(o.to_ascii_lowercase()) != page_origin().map(|p| p.to_ascii_lowercase()))
+        .filter(|o| Some(o.to_ascii_lowercase()) != page.as_ref().map(|p| p.to_ascii_lowercase()))
         .map(str::to_owned);
     let context = Context { origin, ..context };
-    let mapped = api::ApiClient::new(api_base)
-        .get_url(&absolute, &[("accept", "application/json")], |body| {
+    let client = api::ApiClient::new(api_base);
+    let mut headers = vec![("accept", "application/json")];
+    if let Some((_, signature)) = &settings.shopper.customer
+        && rail::may_carry_signature(&absolute, &client.url(""), page.as_deref())
+    {
+        headers.push((SIGNATURE_HEADER, signature));
+    }
+    let mapped = client
+        .get_url(&absolute, &headers, |body| {
             mapping.apply_body(body, &context)
         })
         .await
@@ -231,12 +274,22 @@ pub fn Carousel(
     let settings = Memo::new({
         let host = host.clone();
         move |_| {
-            let (settings, problems) = RailSettings::from_attributes(
+            let (mut settings, mut problems) = RailSettings::from_attributes(
                 host.attribute("intent").as_deref(),
                 host.attribute("limit").as_deref(),
                 host.attribute("product-id").as_deref(),
                 host.attribute("auto-rotate").as_deref(),
             );
+            // Only a `for-you` rail follows the shopper's identity and only a `cart` rail the
+            // cart: a new `customer-id` on a popular rail changes nothing and fetches nothing.
+            let identity = Identity::from_attributes(
+                host.attribute("customer-id").as_deref(),
+                host.attribute("customer-sig").as_deref(),
+            );
+            let ids = host.attribute("product-ids");
+            let (shopper, problem) = Shopper::for_intent(settings.intent, identity, ids.as_deref());
+            settings.shopper = shopper;
+            problems.extend(problem);
             for problem in problems {
                 host.console_warn(&problem);
             }
@@ -258,6 +311,23 @@ pub fn Carousel(
         let host = host.clone();
         move |_| host.api_base()
     });
+    let storefront = Memo::new({
+        let host = host.clone();
+        move |_| host.attribute("storefront")
+    });
+    // Storage consent may come after the rail first asked (a cookie banner that answers late):
+    // a `for-you` rail then asks again, with her views. The loader says so with `lojal:consent`.
+    let storage_allowed = RwSignal::new(host.storage_allowed());
+    let consent = window_event_listener_untyped("lojal:consent", {
+        let host = host.clone();
+        move |_| {
+            let now = host.storage_allowed();
+            if storage_allowed.get_untracked() != now {
+                storage_allowed.set(now);
+            }
+        }
+    });
+    on_cleanup(move || consent.remove());
     // Products already reported seen (ids: a rail has at most 200, a set's code costs more).
     // A new request (intent, product, limit, source or endpoint) is a new rail and starts afresh;
     // a new locale only re-renders the cards, which keep their place here.
@@ -267,15 +337,19 @@ pub fn Carousel(
         let seen = seen.clone();
         move || {
             seen.borrow_mut().clear();
-            // Everything the request depends on is read here, through memos: reading an
-            // attribute inside `load` would fetch again on any attribute, a new locale too.
-            load(
-                host.clone(),
-                settings.get(),
-                mapping.get(),
-                endpoint.get(),
-                api_base.get(),
-            )
+            // Everything the request depends on is read here, through memos; consent only by a
+            // `for-you` rail, the one that sends something stored.
+            let settings = settings.get();
+            let with_views = settings.intent == Intent::ForYou && storage_allowed.get();
+            let ask = Ask {
+                settings,
+                mapping: mapping.get(),
+                endpoint: endpoint.get(),
+                api_base: api_base.get(),
+                storefront: storefront.get(),
+                with_views,
+            };
+            load(host.clone(), ask)
         }
     });
     let shown = Memo::new(move |_| match products.get() {
@@ -519,7 +593,12 @@ pub fn Carousel(
                 aria-label=label
                 data-index=index.to_string()
             >
-                <a class="card" part="card" href=product.url.clone() on:click=click>
+                <a
+                    class="card"
+                    part="card"
+                    href=product.url.clone()
+                    on:click=click
+                >
                     <span class="media">
                         {image.map(|image| view! {
                             <img

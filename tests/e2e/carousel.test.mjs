@@ -622,6 +622,136 @@ test('auto-rotation only when asked, with a pause button that stops it', async (
   await page.context().close();
 });
 
+/**
+ * What is wrong with the focused element (followed through shadow roots), or null: it must be the
+ * topmost element at its own centre, and lie wholly inside the visible box of its nearest scroll
+ * container (a rail, for a card) and of the window.
+ */
+function focusProblem() {
+  let el = document.activeElement;
+  while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+  if (!el || el === document.body) return 'nothing is focused';
+  const parent = (e) => e.parentElement ?? (e.parentNode instanceof ShadowRoot ? e.parentNode.host : null);
+  const hostOf = (e) => (e.getRootNode() instanceof ShadowRoot ? `${e.getRootNode().host.localName}#${e.getRootNode().host.id} ` : '');
+  const name = (e) => (e ? `${hostOf(e)}${e.localName}${e.getAttribute('part') ? `[part=${e.getAttribute('part')}]` : ''} "${(e.textContent ?? '').trim().slice(0, 30)}"` : 'nothing');
+  const r = el.getBoundingClientRect();
+  const [x, y] = [r.left + r.width / 2, r.top + r.height / 2];
+  let top = document.elementFromPoint(x, y);
+  while (top?.shadowRoot) {
+    const inner = top.shadowRoot.elementFromPoint(x, y);
+    if (!inner || inner === top) break;
+    top = inner;
+  }
+  let covers = false;
+  for (let e = top; e; e = parent(e)) covers ||= e === el;
+  if (!covers) return `${name(el)} is under ${name(top)} at its centre`;
+  const inside = (box, what) =>
+    r.left >= box.left - 0.5 && r.right <= box.right + 0.5 && r.top >= box.top - 0.5 && r.bottom <= box.bottom + 0.5
+      ? null
+      : `${name(el)} (${Math.round(r.left)}–${Math.round(r.right)} × ${Math.round(r.top)}–${Math.round(r.bottom)}) is not wholly inside ${what} (${Math.round(box.left)}–${Math.round(box.right)} × ${Math.round(box.top)}–${Math.round(box.bottom)})`;
+  for (let a = parent(el); a && a !== document.documentElement && a !== document.body; a = parent(a)) {
+    const style = getComputedStyle(a);
+    if (!/auto|scroll|hidden/.test(`${style.overflowX} ${style.overflowY}`)) continue;
+    const b = a.getBoundingClientRect();
+    const left = b.left + a.clientLeft;
+    const top = b.top + a.clientTop;
+    const problem = inside({ left, top, right: left + a.clientWidth, bottom: top + a.clientHeight }, `its scroll container ${name(a).split(' "')[0]}`);
+    if (problem) return problem;
+    break;
+  }
+  return inside({ left: 0, top: 0, right: innerWidth, bottom: innerHeight }, 'the window');
+}
+
+/** Waits until neither the window nor any rail has moved for three frames (smooth scrolling and snapping done), at most 3 s. */
+const settle = (page) =>
+  page.evaluate(async () => {
+    const where = () =>
+      JSON.stringify([scrollX, scrollY, ...[...document.querySelectorAll('lojal-carousel')].map((c) => c.shadowRoot?.querySelector('[part=rail]')?.scrollLeft)]);
+    const until = performance.now() + 3000;
+    let last = where();
+    for (let still = 0; still < 3 && performance.now() < until; ) {
+      await new Promise(requestAnimationFrame);
+      const now = where();
+      still = now === last ? still + 1 : 0;
+      last = now;
+    }
+  });
+
+// Issue 21 (the rails' part): a keyboard user always sees the card she is on. At a phone's width,
+// a laptop's, and a laptop's at 200 % zoom (with reduced motion, as the zoom test runs), Tab goes
+// from the product's own button across both rails to the footer, then the arrow keys walk each
+// rail to its end and back; after every key the focused element is checked with focusProblem().
+for (const [label, options] of [
+  ['390 px', { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 }],
+  ['1280 px', { viewport: { width: 1280, height: 800 } }],
+  ['200 % zoom', { viewport: { width: 640, height: 400 }, deviceScaleFactor: 2, reducedMotion: 'reduce' }],
+]) {
+  test(`at ${label}, every card reached by Tab or the arrow keys is wholly in view and on top`, async () => {
+    const page = await openPage(browser, `${shop.url}/product.html?id=p-setesdal`, options);
+    for (const id of ['bought-together', 'popular']) await rail(page, id).locator('[part=card]').first().waitFor();
+    await page.locator('.product-info .buy').focus();
+    const problems = [];
+    const check = async (key) => {
+      await settle(page);
+      const problem = await page.evaluate(focusProblem);
+      if (problem) problems.push(`after ${key}: ${problem}`);
+    };
+    const focusedCard = () =>
+      page.evaluate(() => {
+        const host = document.activeElement;
+        const card = host?.shadowRoot?.activeElement;
+        return card?.getAttribute('part') === 'card' ? [host.id, [...host.shadowRoot.querySelectorAll('[part=card]')].indexOf(card)] : null;
+      });
+
+    // Tab from the product's button until focus reaches the footer.
+    const railStops = { 'bought-together': 0, popular: 0 };
+    let tabs = 0;
+    for (; tabs < 40; tabs++) {
+      await page.keyboard.press('Tab');
+      await check(`Tab ${tabs + 1}`);
+      const card = await focusedCard();
+      if (card) railStops[card[0]]++;
+      if (await page.evaluate(() => document.activeElement?.closest('footer'))) break;
+    }
+    assert.ok(tabs < 40, 'Tab reached the footer');
+    assert.deepEqual(problems, [], 'along the rails by Tab');
+    // One tab stop per rail: its cards are one stop, the arrow keys move inside.
+    assert.deepEqual(railStops, { 'bought-together': 1, popular: 1 }, 'Tab stops on cards, per rail');
+
+    // The arrow keys along each rail, to its end and back, then Home and End.
+    for (const id of ['bought-together', 'popular']) {
+      const count = await rail(page, id).locator('[part=card]').count();
+      await rail(page, id).locator('[part=card]').first().focus();
+      await check(`focusing ${id}'s first card`);
+      for (let i = 1; i < count; i++) {
+        await page.keyboard.press('ArrowRight');
+        await check(`ArrowRight to ${id}'s card ${i + 1}`);
+      }
+      assert.deepEqual(await focusedCard(), [id, count - 1]);
+      for (let i = count - 2; i >= 0; i--) {
+        await page.keyboard.press('ArrowLeft');
+        await check(`ArrowLeft to ${id}'s card ${i + 1}`);
+      }
+      await page.keyboard.press('End');
+      await check(`End in ${id}`);
+      await page.keyboard.press('Home');
+      await check(`Home in ${id}`);
+      // Leaving by Tab and coming back by Shift+Tab lands on the card she left.
+      await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('ArrowRight');
+      await settle(page);
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Shift+Tab');
+      await check(`Shift+Tab back into ${id}`);
+      assert.deepEqual(await focusedCard(), [id, 2]);
+    }
+    await page.screenshot({ path: join(ARTIFACTS, `carousel-focus-${label.replace(/\W+/g, '-')}.png`) });
+    assert.deepEqual(problems, []);
+    assert.deepEqual(page.pageErrors, []);
+    await page.context().close();
+  });
+}
+
 // Issue 18: "for you" on the demo's front page. Two signed-in shoppers with different histories
 // see different rails on the same page; a forged signature gets the guest's rail; views go to
 // the server only with consent; an order reported through Shopify's webhook changes her rail.

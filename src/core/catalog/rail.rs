@@ -230,6 +230,31 @@ pub fn scroll_to_show(
         .unwrap_or_else(|| snap(start))
 }
 
+/// The first of `count` slides wholly in view at scroll position `current` in a rail `view`
+/// wide, or `None` when the first slide starting in view is cut at the far edge (or there is
+/// none). `span(i)` gives slide `i`'s start and width in scroll coordinates, slides in order;
+/// it is asked about O(log count) slides, so a rail of 200 can ask on every scroll event.
+pub fn first_whole(
+    count: usize,
+    span: impl Fn(usize) -> (f64, f64),
+    current: f64,
+    view: f64,
+) -> Option<usize> {
+    let (mut low, mut high) = (0, count);
+    while low < high {
+        let middle = low + (high - low) / 2;
+        if span(middle).0 - current < -0.5 {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    (low < count).then_some(low).filter(|&i| {
+        let (start, width) = span(i);
+        start + width - current <= view + 0.5
+    })
+}
+
 /// `scheme://host[:port]` of an absolute http(s) URL; `None` for a path.
 pub fn origin_of(url: &str) -> Option<&str> {
     let scheme_end = url.find("://")?;
@@ -278,6 +303,39 @@ mod tests {
         let wide = [(4.0, 900.0), (920.0, 900.0)];
         assert_eq!(scroll_to_show(&wide, 1, 0.0, 747.0, 1077.0), 916.0);
         assert_eq!(scroll_to_show(&[], 0, 5.0, 747.0, 0.0), 5.0);
+    }
+
+    #[test]
+    fn the_first_slide_wholly_in_view_is_found_by_halving() {
+        // The same twelve slides in the same rail.
+        let slides: Vec<(f64, f64)> = (0..12)
+            .map(|i| (4.0 + 208.0 * f64::from(i), 192.0))
+            .collect();
+        let asked = std::cell::Cell::new(0);
+        let span = |i: usize| {
+            asked.set(asked.get() + 1);
+            slides[i]
+        };
+        let cases = [
+            // current → first slide wholly in view (half a pixel either way counts as in view)
+            (0.0, Some(0)),
+            (4.5, Some(0)),
+            (5.0, Some(1)),
+            (208.0, Some(1)),
+            (300.0, Some(2)),
+            // The last snap position shows slides 9 to 11.
+            (1737.0, Some(9)),
+            // Past the last slide's start: none starts in view.
+            (2500.0, None),
+        ];
+        for (current, expected) in cases {
+            asked.set(0);
+            assert_eq!(first_whole(12, span, current, 747.0), expected, "{current}");
+            assert!(asked.get() <= 5, "{} slides looked at", asked.get());
+        }
+        // A slide wider than the rail is never wholly in view.
+        assert_eq!(first_whole(1, |_| (4.0, 900.0), 0.0, 747.0), None);
+        assert_eq!(first_whole(0, |_| unreachable!(), 0.0, 747.0), None);
     }
 
     #[test]

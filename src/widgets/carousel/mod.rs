@@ -20,6 +20,8 @@
 //! Custom properties: `--lojal-accent`, `--lojal-radius`, `--lojal-font`, `--lojal-surface`,
 //! `--lojal-text`, `--lojal-card-width`, `--lojal-sale` (the colours with dark defaults).
 //! The element carries `empty` when there is nothing to recommend (it is then hidden).
+//! Keyboard: the rail is one tab stop (the card last focused, or the first wholly in view); the
+//! arrow keys, Home and End move between cards, each scrolled wholly into view.
 
 use crate::api::{self, ApiError};
 use crate::core::catalog::mapping::{Context, Mapped, Mapping, Query};
@@ -409,6 +411,48 @@ pub fn Carousel(
         }
     };
 
+    // One tab stop per rail (`tabindex="0"` on one card, `-1` on the others): the card last
+    // focused or, once the rail moved while focus was elsewhere, the first card wholly in view,
+    // so that Tab never lands on a card the rail hides. The arrow keys, Home and End move
+    // between the cards.
+    let follow_scroll = move || {
+        let Some(rail) = rail_ref.get_untracked() else {
+            return;
+        };
+        let root = rail.get_root_node().dyn_into::<web_sys::ShadowRoot>().ok();
+        if root
+            .and_then(|r| r.active_element())
+            .is_some_and(|a| rail.contains(Some(&a)))
+        {
+            return;
+        }
+        let current = f64::from(rail.scroll_left());
+        let edge = rail.get_bounding_client_rect().left() - current;
+        let view = f64::from(rail.client_width());
+        let span = |card: &Element| {
+            let r = card.get_bounding_client_rect();
+            (r.left() - edge, r.width())
+        };
+        if let Some(stop) = tab_stop(&rail)
+            && rail::first_whole(1, |_| span(&stop), current, view).is_some()
+        {
+            return;
+        }
+        let Ok(cards) = rail.query_selector_all(".card") else {
+            return;
+        };
+        let card = |i: usize| {
+            u32::try_from(i)
+                .ok()
+                .and_then(|i| cards.item(i))
+                .and_then(|c| c.dyn_into::<Element>().ok())
+        };
+        let count = cards.length() as usize;
+        let at = |i: usize| card(i).map_or((f64::MAX, 0.0), |c| span(&c));
+        if let Some(first) = rail::first_whole(count, at, current, view).and_then(card) {
+            make_tab_stop(&rail, &first);
+        }
+    };
     // Once the cards are in the DOM: edge state for the buttons, and the view events.
     let observer = StoredValue::new_local(None::<SeenObserver>);
     Effect::new({
@@ -425,6 +469,9 @@ pub fn Carousel(
             let seen = seen.clone();
             request_animation_frame(move || {
                 update_edges();
+                // New cards (a new locale re-renders them) start from the first: move the tab
+                // stop to where the rail is.
+                follow_scroll();
                 let Some(rail) = rail_ref.get_untracked() else {
                     return;
                 };
@@ -463,15 +510,18 @@ pub fn Carousel(
             })
             .unwrap_or_default()
     };
-    // Focus without the browser's own scroll, whose "nearest" position mandatory snapping can
-    // pull back to one that hides part of the card; the core picks a snap position instead.
-    let focus_card = move |cards: &[HtmlElement], target: usize| {
-        let (Some(card), Some(rail)) = (cards.get(target), rail_ref.get_untracked()) else {
-            return;
-        };
-        let options = web_sys::FocusOptions::new();
-        options.set_prevent_scroll(true);
-        let _ = card.focus_with_options(&options);
+    let scroll_rail_to = move |left: f64| {
+        if let Some(rail) = rail_ref.get_untracked() {
+            let scroll = web_sys::ScrollToOptions::new();
+            scroll.set_left(left);
+            rail.scroll_to_with_scroll_to_options(&scroll);
+        }
+    };
+    // Scrolls the rail so that card `target` is wholly in view, to a snap position the core
+    // picks (the browser's own "nearest" scroll, snapped back, can hide part of it); the scroll
+    // position asked for, when the rail had to move.
+    let show_card = move |cards: &[HtmlElement], target: usize| -> Option<f64> {
+        let rail = rail_ref.get_untracked()?;
         let current = f64::from(rail.scroll_left());
         let edge = rail.get_bounding_client_rect().left() - current;
         let spans: Vec<(f64, f64)> = cards
@@ -482,10 +532,26 @@ pub fn Carousel(
         let view = f64::from(rail.client_width());
         let max = f64::from(rail.scroll_width()) - view;
         let to = rail::scroll_to_show(&spans, target, current, view, max);
-        if to != current {
-            let scroll = web_sys::ScrollToOptions::new();
-            scroll.set_left(to);
-            rail.scroll_to_with_scroll_to_options(&scroll);
+        (to != current).then(|| {
+            scroll_rail_to(to);
+            to
+        })
+    };
+    // Focus by the arrow keys (which keep the browser from scrolling), Tab, a click, a screen
+    // reader or a script: the card becomes the rail's tab stop and is shown whole. The browser's
+    // own focus scroll comes after this event, and snapping may pull it back: ask again once
+    // it has run.
+    let on_focusin = move |_| {
+        let cards = slides();
+        let (Some(target), Some(rail)) = (host_active_index(&cards), rail_ref.get_untracked())
+        else {
+            return;
+        };
+        if let Some(card) = cards.get(target) {
+            make_tab_stop(&rail, card);
+        }
+        if let Some(to) = show_card(&cards, target) {
+            request_animation_frame(move || scroll_rail_to(to));
         }
     };
     let on_keydown = move |ev: ev::KeyboardEvent| {
@@ -501,7 +567,11 @@ pub fn Carousel(
             _ => return,
         };
         ev.prevent_default();
-        focus_card(&cards, target);
+        if let Some(card) = cards.get(target) {
+            let options = web_sys::FocusOptions::new();
+            options.set_prevent_scroll(true);
+            let _ = card.focus_with_options(&options);
+        }
     };
 
     // Auto-rotation only when the merchant asks for it, and never while the shopper points at
@@ -597,6 +667,7 @@ pub fn Carousel(
                     class="card"
                     part="card"
                     href=product.url.clone()
+                    tabindex=if index == 0 { "0" } else { "-1" }
                     on:click=click
                 >
                     <span class="media">
@@ -730,8 +801,12 @@ pub fn Carousel(
                 id="rail"
                 node_ref=rail_ref
                 aria-live=move || if rotates() && rotating.get() { "off" } else { "polite" }
-                on:scroll=move |_| update_edges()
+                on:scroll=move |_| {
+                    update_edges();
+                    follow_scroll();
+                }
                 on:keydown=on_keydown
+                on:focusin=on_focusin
             >
                 {rail_view}
             </div>
@@ -740,6 +815,19 @@ pub fn Carousel(
             </Show>
         </section>
     }
+}
+
+/// The card that is the rail's one tab stop.
+fn tab_stop(rail: &Element) -> Option<Element> {
+    rail.query_selector(".card[tabindex='0']").ok().flatten()
+}
+
+/// Makes `card` the rail's one tab stop.
+fn make_tab_stop(rail: &Element, card: &Element) {
+    if let Some(old) = tab_stop(rail) {
+        let _ = old.set_attribute("tabindex", "-1");
+    }
+    let _ = card.set_attribute("tabindex", "0");
 }
 
 /// The index of the card that has focus inside the shadow root, if any.

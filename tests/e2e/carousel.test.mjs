@@ -847,3 +847,52 @@ test('a cart rail asks for what goes with the cart\'s products', async () => {
   assert.equal(await cart.locator('[part=title]').textContent(), 'Passer til handlekurven');
   await page.context().close();
 });
+
+// Issue 22: a headless storefront whose lojal API lives on another host, and whose router takes
+// over a card's click. The page is on 127.0.0.1, the API on a host of its own, the storefront
+// on localhost (the same test server under another origin, so a new tab really loads).
+test('a cross-origin API: links on the storefront with a storefront base, on the API without; a router cancels the click, a new-tab click is left alone', async () => {
+  const page = await openPage(browser, null, { viewport: { width: 1280, height: 900 } });
+  await page.route('https://api.nordlys.example/**', async (route) => {
+    const url = new URL(route.request().url());
+    const response = await route.fetch({ url: `${shop.url}${url.pathname}${url.search}` });
+    await route.fulfill({ response, headers: { ...response.headers(), 'access-control-allow-origin': shop.url } });
+  });
+  await page.goto(`${shop.url}/product.html?id=p-setesdal`);
+  const storefront = shop.url.replace('127.0.0.1', 'localhost');
+  const api = 'https://api.nordlys.example/api/v1';
+  const headless = await addRail(page, { id: 'headless', intent: 'popular', limit: '4', api, storefront });
+  const fallback = await addRail(page, { id: 'no-storefront', intent: 'popular', limit: '4', api });
+  const hrefs = (r) => r.locator('[part=card]').evaluateAll((cards) => cards.map((c) => c.getAttribute('href')));
+  const ids = (await hrefs(headless)).map((h) => new URL(h).searchParams.get('id'));
+  assert.equal(ids.length, 4);
+  assert.deepEqual(await hrefs(headless), ids.map((id) => `${storefront}/product.html?id=${id}`), 'links on the storefront');
+  assert.deepEqual(await hrefs(fallback), ids.map((id) => `https://api.nordlys.example/product.html?id=${id}`), 'without a base: the API\'s origin, as before');
+  assert.match(await headless.locator('[part=image]').first().getAttribute('src'), /^https:\/\/api\.nordlys\.example\/img\//, 'images stay with the API');
+
+  // The app's router: three lines.
+  await page.evaluate(() => {
+    window.marker = 'same document';
+    document.addEventListener('lojal:recommendation-click', (event) => {
+      window.seen = { cancelable: event.cancelable, url: event.detail.url };
+      if (!event.cancelable) return;
+      event.preventDefault();
+      history.pushState(null, '', `/app${new URL(event.detail.url).search}`);
+    });
+  });
+  await headless.locator('[part=card]').nth(1).click();
+  assert.deepEqual(await page.evaluate(() => window.seen), { cancelable: true, url: `${storefront}/product.html?id=${ids[1]}` });
+  assert.equal(await page.evaluate(() => window.marker), 'same document', 'no page load');
+  assert.equal(new URL(page.url()).pathname + new URL(page.url()).search, `/app?id=${ids[1]}`, 'the router moved');
+
+  // Ctrl+click opens a new tab as the shopper asked: reported, not cancelable.
+  const opened = page.context().waitForEvent('page');
+  await headless.locator('[part=card]').nth(2).click({ modifiers: ['Control'] });
+  const tab = await opened;
+  await tab.waitForLoadState();
+  assert.equal(tab.url(), `${storefront}/product.html?id=${ids[2]}`);
+  assert.deepEqual(await page.evaluate(() => window.seen), { cancelable: false, url: `${storefront}/product.html?id=${ids[2]}` });
+  assert.equal(await page.evaluate(() => window.marker), 'same document');
+  assert.deepEqual(page.pageErrors, []);
+  await page.context().close();
+});

@@ -13,8 +13,8 @@
 //! `strings`, `api`, `storefront` (where relative product links go), `auto-rotate` (seconds; off
 //! by default).
 //! Events: `lojal:recommendation-view` (once per product seen in this rail, whatever the
-//! locale does to the cards) and `lojal:recommendation-click`,
-//! `detail` `{ productId, position, intent, url }`.
+//! locale does to the cards) and `lojal:recommendation-click` (cancelable when the click would
+//! replace the page, so a router can take over), `detail` `{ productId, position, intent, url }`.
 //! Parts: `carousel`, `title`, `controls`, `rotate`, `prev`, `next`, `rail`, `slide`, `card`,
 //! `image`, `name`, `price`, `compare-at`, `sold-out`, `rating`, `skeleton`.
 //! Custom properties: `--lojal-accent`, `--lojal-radius`, `--lojal-font`, `--lojal-surface`,
@@ -651,7 +651,13 @@ pub fn Carousel(
         let click = {
             let host = host.clone();
             let product = product.clone();
-            move |_| host.emit("recommendation-click", &detail(&product, index + 1, intent))
+            move |ev: ev::MouseEvent| {
+                host.emit_before_navigation(
+                    "recommendation-click",
+                    &detail(&product, index + 1, intent),
+                    &ev,
+                )
+            }
         };
         let image = product.image.clone();
         view! {

@@ -40,6 +40,8 @@ wasm_opt() {
 }
 
 cp "$ROOT/src/mount/lojal.js" "$DIST/lojal.js"
+# The same boxes for the page before the loader runs (server-rendered markup): `:not(:defined)`.
+node "$ROOT/scripts/reserve-css.mjs" "$ROOT/src/mount/lojal.js" > "$DIST/lojal.css"
 for family in "${FAMILIES[@]}"; do
   name="lojal_$family"
   "$WASM_BINDGEN" --target web --no-typescript --out-dir "$DIST" --out-name "$name" \

@@ -56,7 +56,7 @@ const PLACEHOLDER_CSS = `
 // lists, and a test fails when the two differ.
 const widgets = {
   'lojal-badge': ['customer-id', 'customer-sig', 'locale', 'strings', 'api', 'signup-url', 'referral-url', 'source', 'endpoint'],
-  'lojal-carousel': ['source', 'endpoint', 'product-id', 'intent', 'limit', 'title', 'locale', 'strings', 'api', 'auto-rotate', 'storefront'],
+  'lojal-carousel': ['source', 'endpoint', 'product-id', 'product-ids', 'customer-id', 'customer-sig', 'intent', 'limit', 'title', 'locale', 'strings', 'api', 'auto-rotate', 'storefront'],
   'lojal-nps': ['customer-id', 'customer-sig', 'locale', 'strings', 'api', 'trigger', 'delay-seconds', 'scroll-percent', 'order-id', 'campaign', 'question'],
   'lojal-csat': ['customer-id', 'customer-sig', 'locale', 'strings', 'api', 'trigger', 'delay-seconds', 'scroll-percent', 'order-id', 'campaign', 'question', 'variant'],
   'lojal-review': ['customer-id', 'customer-sig', 'locale', 'strings', 'api', 'trigger', 'delay-seconds', 'scroll-percent', 'order-id', 'campaign', 'product-id', 'product-name', 'moderation-note'],
@@ -175,11 +175,17 @@ export function defineLojal(options = {}) {
       }
     }
   };
-  registry.storage = { read, write };
+  // `allowed`: whether storage consent was given, which is also what lets a `for-you` rail send
+  // the ids of the products viewed here.
+  registry.storage = { read, write, allowed: () => allowed('storage') === true };
   // Consent given (by the page or by Shopify's banner): queued events go out, kept values in.
+  // `lojal:consent` on the window tells the mounted widgets to read it again (a `for-you` rail
+  // asks again, with the shopper's views).
+  const changed = () => globalThis.dispatchEvent(new Event('lojal:consent'));
   const granted = () => {
     flush();
     if (allowed('storage') === true) for (const [key, [kind, value]] of kept) write(kind, key, value);
+    changed();
   };
   document.addEventListener('visitorConsentCollected', granted);
 
@@ -203,6 +209,7 @@ export function defineLojal(options = {}) {
     else {
       queued.length = 0;
       forget();
+      changed();
     }
   };
 

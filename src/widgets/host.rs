@@ -143,6 +143,31 @@ impl Host {
         }
     }
 
+    /// Dispatches `lojal:<name>` before the navigation `click` (on one of the widget's links)
+    /// makes, cancelable when that navigation would replace this page (a primary-button click
+    /// without modifier keys): a listener that calls `preventDefault()` stops it, so an app's
+    /// router can take over. A click that opens a new tab or window still dispatches the event,
+    /// not cancelable, and navigates as the browser means it to.
+    pub fn emit_before_navigation(
+        &self,
+        name: &str,
+        detail: &JsValue,
+        click: &web_sys::MouseEvent,
+    ) {
+        let in_place = click.button() == 0
+            && !(click.ctrl_key() || click.meta_key() || click.shift_key() || click.alt_key());
+        let init = CustomEventInit::new();
+        init.set_bubbles(true);
+        init.set_composed(true);
+        init.set_cancelable(in_place);
+        init.set_detail(detail);
+        if let Ok(event) = CustomEvent::new_with_event_init_dict(&format!("lojal:{name}"), &init)
+            && !self.element.dispatch_event(&event).unwrap_or(true)
+        {
+            click.prevent_default();
+        }
+    }
+
     /// Dispatches an analytics event `lojal:<name>` through the loader's consent gate: at once
     /// when the page's consent tool allows analytics, queued while it is undecided, dropped
     /// once it refused. Without the loader (nothing to ask) the event is dropped.
@@ -179,6 +204,14 @@ impl Host {
     /// consent, else for this page only. Without the loader, nowhere.
     pub fn store(&self, key: &str, value: &str) {
         registry_call("storage", "write", &["local", key, value]);
+    }
+
+    /// Whether the page's consent tool allows lojal to keep things in this browser (the
+    /// loader's storage consent). Without the loader, or undecided, it does not.
+    pub fn storage_allowed(&self) -> bool {
+        registry_call("storage", "allowed", &[])
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)
     }
 
     /// Whether an event's path runs through this element (a click inside the widget).

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startShop, launch, openPage, api, plain, ROOT, ARTIFACTS } from './harness.mjs';
+import { startShop, withShop, launch, openPage, api, plain, sign, shopifyWebhook, shopifyOrder, ROOT, ARTIFACTS } from './harness.mjs';
 
 const FIXTURES = join(ROOT, 'tests', 'fixtures');
 const PNG = readFileSync(join(ROOT, 'www', 'img', 'products', 'p-marius-320.png'));
@@ -618,6 +618,281 @@ test('auto-rotation only when asked, with a pause button that stops it', async (
   const paused = await left(rotating);
   await page.waitForTimeout(3800);
   assert.equal(await left(rotating), paused, 'paused');
+  assert.deepEqual(page.pageErrors, []);
+  await page.context().close();
+});
+
+/**
+ * What is wrong with the focused element (followed through shadow roots), or null: it must be the
+ * topmost element at its own centre, and lie wholly inside the visible box of its nearest scroll
+ * container (a rail, for a card) and of the window.
+ */
+function focusProblem() {
+  let el = document.activeElement;
+  while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+  if (!el || el === document.body) return 'nothing is focused';
+  const parent = (e) => e.parentElement ?? (e.parentNode instanceof ShadowRoot ? e.parentNode.host : null);
+  const hostOf = (e) => (e.getRootNode() instanceof ShadowRoot ? `${e.getRootNode().host.localName}#${e.getRootNode().host.id} ` : '');
+  const name = (e) => (e ? `${hostOf(e)}${e.localName}${e.getAttribute('part') ? `[part=${e.getAttribute('part')}]` : ''} "${(e.textContent ?? '').trim().slice(0, 30)}"` : 'nothing');
+  const r = el.getBoundingClientRect();
+  const [x, y] = [r.left + r.width / 2, r.top + r.height / 2];
+  let top = document.elementFromPoint(x, y);
+  while (top?.shadowRoot) {
+    const inner = top.shadowRoot.elementFromPoint(x, y);
+    if (!inner || inner === top) break;
+    top = inner;
+  }
+  let covers = false;
+  for (let e = top; e; e = parent(e)) covers ||= e === el;
+  if (!covers) return `${name(el)} is under ${name(top)} at its centre`;
+  const inside = (box, what) =>
+    r.left >= box.left - 0.5 && r.right <= box.right + 0.5 && r.top >= box.top - 0.5 && r.bottom <= box.bottom + 0.5
+      ? null
+      : `${name(el)} (${Math.round(r.left)}–${Math.round(r.right)} × ${Math.round(r.top)}–${Math.round(r.bottom)}) is not wholly inside ${what} (${Math.round(box.left)}–${Math.round(box.right)} × ${Math.round(box.top)}–${Math.round(box.bottom)})`;
+  for (let a = parent(el); a && a !== document.documentElement && a !== document.body; a = parent(a)) {
+    const style = getComputedStyle(a);
+    if (!/auto|scroll|hidden/.test(`${style.overflowX} ${style.overflowY}`)) continue;
+    const b = a.getBoundingClientRect();
+    const left = b.left + a.clientLeft;
+    const top = b.top + a.clientTop;
+    const problem = inside({ left, top, right: left + a.clientWidth, bottom: top + a.clientHeight }, `its scroll container ${name(a).split(' "')[0]}`);
+    if (problem) return problem;
+    break;
+  }
+  return inside({ left: 0, top: 0, right: innerWidth, bottom: innerHeight }, 'the window');
+}
+
+/** Waits until neither the window nor any rail has moved for three frames (smooth scrolling and snapping done), at most 3 s. */
+const settle = (page) =>
+  page.evaluate(async () => {
+    const where = () =>
+      JSON.stringify([scrollX, scrollY, ...[...document.querySelectorAll('lojal-carousel')].map((c) => c.shadowRoot?.querySelector('[part=rail]')?.scrollLeft)]);
+    const until = performance.now() + 3000;
+    let last = where();
+    for (let still = 0; still < 3 && performance.now() < until; ) {
+      await new Promise(requestAnimationFrame);
+      const now = where();
+      still = now === last ? still + 1 : 0;
+      last = now;
+    }
+  });
+
+// Issue 21 (the rails' part): a keyboard user always sees the card she is on. At a phone's width,
+// a laptop's, and a laptop's at 200 % zoom (with reduced motion, as the zoom test runs), Tab goes
+// from the product's own button across both rails to the footer, then the arrow keys walk each
+// rail to its end and back; after every key the focused element is checked with focusProblem().
+for (const [label, options] of [
+  ['390 px', { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 }],
+  ['1280 px', { viewport: { width: 1280, height: 800 } }],
+  ['200 % zoom', { viewport: { width: 640, height: 400 }, deviceScaleFactor: 2, reducedMotion: 'reduce' }],
+]) {
+  test(`at ${label}, every card reached by Tab or the arrow keys is wholly in view and on top`, async () => {
+    const page = await openPage(browser, `${shop.url}/product.html?id=p-setesdal`, options);
+    for (const id of ['bought-together', 'popular']) await rail(page, id).locator('[part=card]').first().waitFor();
+    await page.locator('.product-info .buy').focus();
+    const problems = [];
+    const check = async (key) => {
+      await settle(page);
+      const problem = await page.evaluate(focusProblem);
+      if (problem) problems.push(`after ${key}: ${problem}`);
+    };
+    const focusedCard = () =>
+      page.evaluate(() => {
+        const host = document.activeElement;
+        const card = host?.shadowRoot?.activeElement;
+        return card?.getAttribute('part') === 'card' ? [host.id, [...host.shadowRoot.querySelectorAll('[part=card]')].indexOf(card)] : null;
+      });
+
+    // Tab from the product's button until focus reaches the footer.
+    const railStops = { 'bought-together': 0, popular: 0 };
+    let tabs = 0;
+    for (; tabs < 40; tabs++) {
+      await page.keyboard.press('Tab');
+      await check(`Tab ${tabs + 1}`);
+      const card = await focusedCard();
+      if (card) railStops[card[0]]++;
+      if (await page.evaluate(() => document.activeElement?.closest('footer'))) break;
+    }
+    assert.ok(tabs < 40, 'Tab reached the footer');
+    assert.deepEqual(problems, [], 'along the rails by Tab');
+    // One tab stop per rail: its cards are one stop, the arrow keys move inside.
+    assert.deepEqual(railStops, { 'bought-together': 1, popular: 1 }, 'Tab stops on cards, per rail');
+
+    // The arrow keys along each rail, to its end and back, then Home and End.
+    for (const id of ['bought-together', 'popular']) {
+      const count = await rail(page, id).locator('[part=card]').count();
+      await rail(page, id).locator('[part=card]').first().focus();
+      await check(`focusing ${id}'s first card`);
+      for (let i = 1; i < count; i++) {
+        await page.keyboard.press('ArrowRight');
+        await check(`ArrowRight to ${id}'s card ${i + 1}`);
+      }
+      assert.deepEqual(await focusedCard(), [id, count - 1]);
+      for (let i = count - 2; i >= 0; i--) {
+        await page.keyboard.press('ArrowLeft');
+        await check(`ArrowLeft to ${id}'s card ${i + 1}`);
+      }
+      await page.keyboard.press('End');
+      await check(`End in ${id}`);
+      await page.keyboard.press('Home');
+      await check(`Home in ${id}`);
+      // Leaving by Tab and coming back by Shift+Tab lands on the card she left.
+      await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('ArrowRight');
+      await settle(page);
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Shift+Tab');
+      await check(`Shift+Tab back into ${id}`);
+      assert.deepEqual(await focusedCard(), [id, 2]);
+    }
+    await page.screenshot({ path: join(ARTIFACTS, `carousel-focus-${label.replace(/\W+/g, '-')}.png`) });
+    assert.deepEqual(problems, []);
+    assert.deepEqual(page.pageErrors, []);
+    await page.context().close();
+  });
+}
+
+// Issue 18: "for you" on the demo's front page. Two signed-in shoppers with different histories
+// see different rails on the same page; a forged signature gets the guest's rail; views go to
+// the server only with consent; an order reported through Shopify's webhook changes her rail.
+test('for you: each signed-in shopper her own rail, a forged signature the guest\'s, and a new order changes it', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, null, { viewport: { width: 1280, height: 900 } });
+    const asked = [];
+    page.on('request', (r) => {
+      const url = new URL(r.url());
+      if (url.pathname === '/api/v1/recommendations' && url.searchParams.get('intent') === 'for-you') {
+        asked.push({ query: Object.fromEntries(url.searchParams), signature: r.headers()['x-lojal-signature'] ?? null });
+      }
+    });
+    const forYou = rail(page, 'for-you');
+    /** The rail's product ids once it shows `expected` (the API's own answer for the same shopper). */
+    const shows = async (expected, what) => {
+      await page.waitForFunction(
+        (want) => {
+          const cards = document.getElementById('for-you').shadowRoot?.querySelectorAll('[part=card]') ?? [];
+          return JSON.stringify([...cards].map((c) => new URL(c.href).searchParams.get('id'))) === JSON.stringify(want);
+        },
+        expected,
+        { timeout: 10_000 },
+      ).catch(async () => assert.fail(`${what}: the rail shows ${JSON.stringify(await forYou.locator('[part=card]').evaluateAll((cs) => cs.map((c) => new URL(c.href).searchParams.get('id'))))}, the API ${JSON.stringify(expected)}`));
+    };
+    const answer = async (customer, signature = customer && sign(customer)) =>
+      (await api(shop, `/recommendations?intent=for-you&limit=8${customer ? `&customer_id=${customer}` : ''}`, { signature })).body;
+
+    await page.goto(shop.url);
+    const ingrid = await answer('c-1001');
+    assert.deepEqual(ingrid.basis, ['purchases']);
+    await shows(ingrid.products.map((p) => p.id), 'Ingrid');
+    assert.equal(await forYou.locator('[part=title]').textContent(), 'Utvalgt for deg');
+    assert.equal(asked.at(-1).query.customer_id, 'c-1001');
+    assert.match(asked.at(-1).signature, /^t=\d+,v1=[0-9a-f]{64}$/, 'her signature goes along, in the header');
+    assert.equal(asked.at(-1).query.viewed, undefined, 'no views without consent');
+    await forYou.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, 'carousel-for-you-ingrid.png') });
+
+    // Kari on the same page: the theme changes the attributes, the rail follows.
+    await page.selectOption('#shopper', { label: 'Kari – Gull, 4 200 poeng' });
+    const kari = await answer('c-1003');
+    await shows(kari.products.map((p) => p.id), 'Kari');
+    assert.notDeepEqual(kari.products.map((p) => p.id), ingrid.products.map((p) => p.id), 'different histories, different rails');
+
+    // Kari's id with Ingrid's signature: the guest's fallbacks, neither Kari's rail nor Ingrid's.
+    await page.selectOption('#shopper', { label: 'Forfalsket signatur' });
+    const guest = await answer(null);
+    assert.deepEqual(guest.basis, ['popular']);
+    await shows(guest.products.map((p) => p.id), 'forged');
+    assert.equal(asked.at(-1).query.customer_id, 'c-1003', 'the forged pair was sent, and refused by the server');
+    // A guest: the theme shows no such rail.
+    await page.selectOption('#shopper', { label: 'Gjest (ikke innlogget)' });
+    await page.locator('#for-you-section').waitFor({ state: 'hidden' });
+
+    // With consent, what she looked at goes along: ids only.
+    await page.click('button[data-choice=yes]');
+    await page.goto(`${shop.url}/product.html?id=p-lusekofte`);
+    await page.waitForFunction(() => (localStorage.getItem('lojal:recently-viewed') ?? '').includes('p-lusekofte'));
+    await page.goto(shop.url);
+    const withViews = (await api(shop, '/recommendations?intent=for-you&limit=8&customer_id=c-1001&viewed=p-lusekofte', { signature: sign('c-1001') })).body;
+    await shows(withViews.products.map((p) => p.id), 'Ingrid with her views');
+    assert.equal(asked.at(-1).query.viewed, 'p-lusekofte');
+
+    // Ingrid buys the scarf her rail offered; Shopify reports the paid order.
+    assert.ok(ingrid.products.some((p) => p.id === 'p-skjerf'), 'the scarf was on her rail');
+    const order = { ...shopifyOrder({ id: 9_180_001, customer: 'c-1001', email: 'ingrid@example.no', subtotal: '599.00' }), line_items: [{ id: 1, product_id: 'p-skjerf', title: 'Flettet skjerf', quantity: 1, price: '599.00' }] };
+    const delivered = await shopifyWebhook(shop, 'orders/paid', order);
+    assert.equal(delivered.status, 200, JSON.stringify(delivered.body));
+    await page.evaluate(() => localStorage.removeItem('lojal:recently-viewed'));
+    await page.reload();
+    const after = await answer('c-1001');
+    await shows(after.products.map((p) => p.id), 'Ingrid after her order');
+    assert.ok(!after.products.some((p) => p.id === 'p-skjerf'), 'what she bought is not offered again');
+    assert.notDeepEqual(after.products.map((p) => p.id), ingrid.products.map((p) => p.id));
+    assert.deepEqual(page.pageErrors, []);
+    assert.deepEqual(page.consoleErrors.filter((e) => e.startsWith('lojal: <lojal-carousel>')), []);
+    await page.context().close();
+  }));
+
+test('a cart rail asks for what goes with the cart\'s products', async () => {
+  const page = await openPage(browser, null, { viewport: { width: 1280, height: 900 } });
+  const asked = page.waitForRequest((r) => r.url().includes('/api/v1/recommendations?') && r.url().includes('intent=cart'));
+  await page.goto(`${shop.url}/kasse.html`);
+  const request = new URL((await asked).url());
+  assert.equal(request.searchParams.get('product_ids'), 'p-setesdal,p-marius');
+  assert.equal(request.searchParams.get('customer_id'), null, 'a cart rail says nothing about who she is');
+  const cart = rail(page, 'cart-rail');
+  await cart.locator('[part=card]').first().waitFor();
+  const { body } = await api(shop, '/recommendations?intent=cart&product_ids=p-setesdal,p-marius&limit=8');
+  assert.deepEqual(await texts(cart.locator('[part=name]')), body.products.map((p) => p.title));
+  assert.ok(!body.products.some((p) => ['p-setesdal', 'p-marius'].includes(p.id)), 'not what is in the cart');
+  assert.equal(await cart.locator('[part=title]').textContent(), 'Passer til handlekurven');
+  await page.context().close();
+});
+
+// Issue 22: a headless storefront whose lojal API lives on another host, and whose router takes
+// over a card's click. The page is on 127.0.0.1, the API on a host of its own, the storefront
+// on localhost (the same test server under another origin, so a new tab really loads).
+test('a cross-origin API: links on the storefront with a storefront base, on the API without; a router cancels the click, a new-tab click is left alone', async () => {
+  const page = await openPage(browser, null, { viewport: { width: 1280, height: 900 } });
+  await page.route('https://api.nordlys.example/**', async (route) => {
+    const url = new URL(route.request().url());
+    const response = await route.fetch({ url: `${shop.url}${url.pathname}${url.search}` });
+    await route.fulfill({ response, headers: { ...response.headers(), 'access-control-allow-origin': shop.url } });
+  });
+  await page.goto(`${shop.url}/product.html?id=p-setesdal`);
+  const storefront = shop.url.replace('127.0.0.1', 'localhost');
+  const api = 'https://api.nordlys.example/api/v1';
+  const headless = await addRail(page, { id: 'headless', intent: 'popular', limit: '4', api, storefront });
+  const fallback = await addRail(page, { id: 'no-storefront', intent: 'popular', limit: '4', api });
+  const hrefs = (r) => r.locator('[part=card]').evaluateAll((cards) => cards.map((c) => c.getAttribute('href')));
+  const ids = (await hrefs(headless)).map((h) => new URL(h).searchParams.get('id'));
+  assert.equal(ids.length, 4);
+  assert.deepEqual(await hrefs(headless), ids.map((id) => `${storefront}/product.html?id=${id}`), 'links on the storefront');
+  assert.deepEqual(await hrefs(fallback), ids.map((id) => `https://api.nordlys.example/product.html?id=${id}`), 'without a base: the API\'s origin, as before');
+  assert.match(await headless.locator('[part=image]').first().getAttribute('src'), /^https:\/\/api\.nordlys\.example\/img\//, 'images stay with the API');
+
+  // The app's router: three lines.
+  await page.evaluate(() => {
+    window.marker = 'same document';
+    document.addEventListener('lojal:recommendation-click', (event) => {
+      window.seen = { cancelable: event.cancelable, url: event.detail.url };
+      if (!event.cancelable) return;
+      event.preventDefault();
+      history.pushState(null, '', `/app${new URL(event.detail.url).search}`);
+    });
+  });
+  await headless.locator('[part=card]').nth(1).click();
+  assert.deepEqual(await page.evaluate(() => window.seen), { cancelable: true, url: `${storefront}/product.html?id=${ids[1]}` });
+  assert.equal(await page.evaluate(() => window.marker), 'same document', 'no page load');
+  assert.equal(new URL(page.url()).pathname + new URL(page.url()).search, `/app?id=${ids[1]}`, 'the router moved');
+
+  // Ctrl+click opens a new tab as the shopper asked: reported, not cancelable.
+  const opened = page.context().waitForEvent('page');
+  await headless.locator('[part=card]').nth(2).click({ modifiers: ['Control'] });
+  const tab = await opened;
+  await tab.waitForLoadState();
+  assert.equal(tab.url(), `${storefront}/product.html?id=${ids[2]}`);
+  assert.deepEqual(await page.evaluate(() => window.seen), { cancelable: false, url: `${storefront}/product.html?id=${ids[2]}` });
+  assert.equal(await page.evaluate(() => window.marker), 'same document');
   assert.deepEqual(page.pageErrors, []);
   await page.context().close();
 });

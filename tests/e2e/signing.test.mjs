@@ -16,7 +16,7 @@ import { Liquid } from 'liquidjs';
 import { startShop, launch, openPage, api, plain, platformSnippets, SHOP_SECRET } from './harness.mjs';
 
 const PLATFORMS = ['Shopify', 'WooCommerce', 'Any server (Node.js)'];
-const PAGES = ['/docs/badge.html', '/docs/feedback.html', '/docs/games.html'];
+const PAGES = ['/docs/badge.html', '/docs/feedback.html', '/docs/games.html', '/docs/carousel.html'];
 const CUSTOMER = 'c-1001';
 const WRONG_SECRET = 'not-the-shops-secret';
 
@@ -57,6 +57,8 @@ function renderLiquid(source, customer, secret) {
     customer: customer && { id: customer },
     settings: { lojal_secret: secret },
     request: { locale: { iso_code: 'nb' } },
+    product: { id: 8012345600000 },
+    cart: { items: [{ product_id: 8012345600000 }, { product_id: 8012345600001 }] },
     order: { name: '#1042', line_items: [{ product_id: 'setesdal-genser', title: 'Setesdal-genser' }] },
   });
 }
@@ -73,6 +75,9 @@ function add_action($hook, $callback) { $callback(); }
 class LojalTestItem { function get_product_id() { return 'setesdal-genser'; } function get_name() { return 'Setesdal-genser'; } }
 class LojalTestOrder { function get_order_number() { return '1042'; } function get_items() { return [new LojalTestItem()]; } }
 $order = new LojalTestOrder();
+class LojalTestProduct { function get_id() { return 'p-setesdal'; } }
+$product = new LojalTestProduct();
+function rest_url($path) { return 'https://shop.example/wp-json/' . $path; }
 ?>`;
   const file = join(work, `snippet-${Math.random().toString(36).slice(2)}.php`);
   writeFileSync(file, prelude + source);

@@ -1,8 +1,8 @@
 // custom-elements.json must tell the truth about the code, or editors, docs pages and the
 // TypeScript types (all generated from it) lie to theme developers. This compares it with the
 // loader's element table and with each widget's Rust source: tags, observed attributes, `part`
-// names in the views, `--lojal-*` properties in the CSS, and `host.emit("…")` /
-// `emit_analytics("…")` events; and the loader's exported functions with the manifest's
+// names in the views, `--lojal-*` properties in the CSS, and `host.emit("…")`,
+// `emit_analytics("…")` and `emit_before_navigation("…")` events; and the loader's exported functions with the manifest's
 // declarations and exports and with the TypeScript declarations generated from it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -100,7 +100,7 @@ for (const element of elements) {
     assert.deepEqual(sorted((element.cssParts ?? []).map((p) => p.name)), sorted(parts), 'parts');
     const properties = [...css.matchAll(/--lojal-[a-z0-9-]+/g)].map((m) => m[0]);
     assert.deepEqual(sorted((element.cssProperties ?? []).map((p) => p.name)), sorted(properties), 'custom properties');
-    const events = [...rust.matchAll(/\.emit(?:_analytics)?\(\s*"([a-z-]+)"/g)].map((m) => `lojal:${m[1]}`);
+    const events = [...rust.matchAll(/\.emit(?:_analytics|_before_navigation)?\(\s*"([a-z-]+)"/g)].map((m) => `lojal:${m[1]}`);
     assert.deepEqual(sorted((element.events ?? []).map((e) => e.name)), sorted(events), 'events');
     for (const item of [...element.attributes, ...(element.events ?? []), ...(element.cssParts ?? []), ...(element.cssProperties ?? [])]) {
       assert.ok(item.description?.length > 3, `${element.tagName} ${item.name} needs a description`);

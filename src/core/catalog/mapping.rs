@@ -256,6 +256,28 @@ pub struct Query<'a> {
     pub product_id: Option<&'a str>,
     pub intent: Intent,
     pub limit: usize,
+    /// `for-you`: the signed-in shopper's id (`{customer_id}`); her signature travels in a
+    /// header, never in the URL.
+    pub customer_id: Option<&'a str>,
+    /// `for-you`: products she looked at lately, newest first (`{viewed}`), only with her
+    /// consent.
+    pub viewed: &'a [String],
+    /// `cart`: the cart's product ids (`{product_ids}`).
+    pub product_ids: &'a [String],
+}
+
+impl<'a> Query<'a> {
+    /// A query for `intent` with nothing about the product or the shopper.
+    pub fn new(intent: Intent, limit: usize) -> Self {
+        Self {
+            product_id: None,
+            intent,
+            limit,
+            customer_id: None,
+            viewed: &[],
+            product_ids: &[],
+        }
+    }
 }
 
 impl Mapping {
@@ -400,7 +422,10 @@ impl Mapping {
     }
 
     /// The URL to fetch: `endpoint` (a full URL) when the element has one, else the mapping's
-    /// `path` below `base`; `{product_id}`, `{intent}` and `{limit}` are filled in, encoded.
+    /// `path` below `base`. `{product_id}`, `{intent}`, `{limit}`, `{customer_id}`, and the
+    /// comma-separated lists `{viewed}` and `{product_ids}` are filled in, each id encoded. A
+    /// query parameter whose whole value is a placeholder with nothing to fill is left out
+    /// (`?product_id={product_id}&intent=popular` without a product asks `?intent=popular`).
     pub fn request_url(
         &self,
         base: &str,
@@ -419,17 +444,30 @@ impl Mapping {
             Some(endpoint) => endpoint.to_owned(),
             None => url::join(base, self.path.as_deref().ok_or(RequestError::NoEndpoint)?),
         };
-        let limit = query.limit.to_string();
+        let list = |ids: &[String]| {
+            ids.iter()
+                .map(|id| url::path_segment(id))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let values = [
+            (
+                "product_id",
+                url::path_segment(query.product_id.unwrap_or("")),
+            ),
+            ("intent", url::path_segment(&intent)),
+            ("limit", query.limit.to_string()),
+            (
+                "customer_id",
+                url::path_segment(query.customer_id.unwrap_or("")),
+            ),
+            ("viewed", list(query.viewed)),
+            ("product_ids", list(query.product_ids)),
+        ];
+        let values: Vec<(&str, &str)> = values.iter().map(|(k, v)| (*k, v.as_str())).collect();
         Ok(crate::core::i18n::fill(
-            &template,
-            &[
-                (
-                    "product_id",
-                    &url::path_segment(query.product_id.unwrap_or("")),
-                ),
-                ("intent", &url::path_segment(&intent)),
-                ("limit", &limit),
-            ],
+            &without_empty_parameters(&template, &values),
+            &values,
         ))
     }
 
@@ -769,6 +807,27 @@ impl ImageWidths {
             .collect();
         Some(candidates.join(", "))
     }
+}
+
+/// `template` without the query parameters whose whole value is a placeholder that `values`
+/// fills with nothing.
+fn without_empty_parameters(template: &str, values: &[(&str, &str)]) -> String {
+    let Some((path, rest)) = template.split_once('?') else {
+        return template.to_owned();
+    };
+    let (query, fragment) = match rest.find('#') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let empty = |pair: &str| {
+        pair.split_once('=')
+            .and_then(|(_, value)| value.strip_prefix('{')?.strip_suffix('}'))
+            .is_some_and(|name| values.iter().any(|(k, v)| *k == name && v.is_empty()))
+    };
+    let kept: Vec<&str> = query.split('&').filter(|pair| !empty(pair)).collect();
+    let query = kept.join("&");
+    let mark = if query.is_empty() { "" } else { "?" };
+    format!("{path}{mark}{query}{fragment}")
 }
 
 /// A value that is there: not missing, not `null`, not `""`.

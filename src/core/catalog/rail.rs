@@ -2,7 +2,8 @@
 //! default and is reported once, so a rail still shows.
 
 use super::Intent;
-use super::mapping::{MAX_PRODUCTS, Mapping};
+use super::mapping::{MAX_ID_CHARS, MAX_PRODUCTS, Mapping};
+use crate::core::config::{Identity, InvalidIdentity};
 
 pub const DEFAULT_LIMIT: usize = 12;
 /// The fastest auto-rotation allowed: slower than this, a slide can be read before it moves.
@@ -12,6 +13,9 @@ pub const RECENTLY_VIEWED_KEY: &str = "lojal:recently-viewed";
 /// The mapping for those snapshots: the reference API's product shape, as a bare list.
 /// The browser's own list answers any number of products.
 pub const RECENTLY_VIEWED_MAPPING: &str = r#"{"preset": "lojal", "list": "", "max_limit": null}"#;
+/// Most ids one rail sends of the shopper's views or the cart's products (the reference API
+/// reads 50; the browser keeps 20 views).
+pub const MAX_SENT_IDS: usize = 50;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct RailSettings {
@@ -21,6 +25,9 @@ pub struct RailSettings {
     pub product_id: Option<String>,
     /// Seconds between automatic moves; `None` (the default) never moves by itself.
     pub rotate_seconds: Option<u32>,
+    /// What a `for-you` or `cart` rail tells its source about the shopper; see
+    /// [`Shopper::for_intent`].
+    pub shopper: Shopper,
 }
 
 impl RailSettings {
@@ -86,6 +93,7 @@ impl RailSettings {
                 limit,
                 product_id,
                 rotate_seconds,
+                shopper: Shopper::default(),
             },
             problems,
         )
@@ -107,6 +115,88 @@ impl RailSettings {
             asked => (asked.unwrap_or(DEFAULT_LIMIT).min(max), None),
         }
     }
+}
+
+/// What a `for-you` or `cart` rail tells its source about the shopper, read from the element's
+/// attributes. Every other intent sends nothing about her.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Shopper {
+    /// `for-you`: her id and the shop's signature of it (`customer-id`, `customer-sig`).
+    pub customer: Option<(String, String)>,
+    /// `cart`: the cart's product ids (`product-ids`, comma-separated).
+    pub cart: Vec<String>,
+}
+
+impl Shopper {
+    /// Reads what `intent` needs: a `for-you` rail her identity (one that cannot be used is
+    /// reported and she is asked for as a guest, so she gets the guest's rail, never another
+    /// shopper's), a `cart` rail the ids in `product_ids`.
+    pub fn for_intent(
+        intent: Intent,
+        identity: Result<Identity, InvalidIdentity>,
+        product_ids: Option<&str>,
+    ) -> (Self, Option<String>) {
+        match intent {
+            Intent::ForYou => match identity {
+                Ok(Identity::Customer { id, signature }) => (
+                    Self {
+                        customer: Some((id, signature)),
+                        ..Self::default()
+                    },
+                    None,
+                ),
+                Ok(Identity::Guest) => (Self::default(), None),
+                Err(invalid) => (
+                    Self::default(),
+                    Some(format!("{invalid}; recommending as for a guest")),
+                ),
+            },
+            Intent::Cart => (
+                Self {
+                    cart: id_list(product_ids.unwrap_or_default().split(',')),
+                    ..Self::default()
+                },
+                None,
+            ),
+            _ => (Self::default(), None),
+        }
+    }
+}
+
+/// The ids of the products `viewed` (what `lojal.viewed()` kept: a JSON list of product
+/// snapshots, newest first), for a `for-you` rail to send with the shopper's consent. Ids only:
+/// nothing else of the snapshots leaves the browser. Anything unreadable is no views.
+pub fn viewed_ids(stored: &str) -> Vec<String> {
+    let Ok(serde_json::Value::Array(items)) = serde_json::from_str(stored) else {
+        return Vec::new();
+    };
+    id_list(
+        items
+            .iter()
+            .filter_map(|item| item.get("id")?.as_str())
+            .take(MAX_SENT_IDS),
+    )
+}
+
+/// Usable ids, in order, each once: trimmed, 1 to [`MAX_ID_CHARS`] bytes, no control
+/// characters; at most [`MAX_SENT_IDS`].
+fn id_list<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut list: Vec<String> = Vec::new();
+    for id in ids.map(str::trim) {
+        let usable = (1..=MAX_ID_CHARS).contains(&id.len()) && !id.contains(char::is_control);
+        if usable && !list.iter().any(|i| i == id) && list.len() < MAX_SENT_IDS {
+            list.push(id.to_owned());
+        }
+    }
+    list
+}
+
+/// Whether a request to `url` may carry the shopper's signature: only to the lojal API
+/// (`api`) or the page's own origin, never to a third party's endpoint. Both absolute.
+pub fn may_carry_signature(url: &str, api: &str, page: Option<&str>) -> bool {
+    let same = |a: Option<&str>, b: Option<&str>| matches!((a, b), (Some(a), Some(b)) if a.eq_ignore_ascii_case(b));
+    let to = origin_of(url);
+    same(to, origin_of(api)) || same(to, page.and_then(origin_of))
 }
 
 /// Where a rail scrolls so that slide `target` is wholly in view when the keyboard focuses it.
@@ -138,6 +228,31 @@ pub fn scroll_to_show(
         .filter(|&at| shows(at))
         .min_by(|a, b| (a - current).abs().total_cmp(&(b - current).abs()))
         .unwrap_or_else(|| snap(start))
+}
+
+/// The first of `count` slides wholly in view at scroll position `current` in a rail `view`
+/// wide, or `None` when the first slide starting in view is cut at the far edge (or there is
+/// none). `span(i)` gives slide `i`'s start and width in scroll coordinates, slides in order;
+/// it is asked about O(log count) slides, so a rail of 200 can ask on every scroll event.
+pub fn first_whole(
+    count: usize,
+    span: impl Fn(usize) -> (f64, f64),
+    current: f64,
+    view: f64,
+) -> Option<usize> {
+    let (mut low, mut high) = (0, count);
+    while low < high {
+        let middle = low + (high - low) / 2;
+        if span(middle).0 - current < -0.5 {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    (low < count).then_some(low).filter(|&i| {
+        let (start, width) = span(i);
+        start + width - current <= view + 0.5
+    })
 }
 
 /// `scheme://host[:port]` of an absolute http(s) URL; `None` for a path.
@@ -191,6 +306,39 @@ mod tests {
     }
 
     #[test]
+    fn the_first_slide_wholly_in_view_is_found_by_halving() {
+        // The same twelve slides in the same rail.
+        let slides: Vec<(f64, f64)> = (0..12)
+            .map(|i| (4.0 + 208.0 * f64::from(i), 192.0))
+            .collect();
+        let asked = std::cell::Cell::new(0);
+        let span = |i: usize| {
+            asked.set(asked.get() + 1);
+            slides[i]
+        };
+        let cases = [
+            // current → first slide wholly in view (half a pixel either way counts as in view)
+            (0.0, Some(0)),
+            (4.5, Some(0)),
+            (5.0, Some(1)),
+            (208.0, Some(1)),
+            (300.0, Some(2)),
+            // The last snap position shows slides 9 to 11.
+            (1737.0, Some(9)),
+            // Past the last slide's start: none starts in view.
+            (2500.0, None),
+        ];
+        for (current, expected) in cases {
+            asked.set(0);
+            assert_eq!(first_whole(12, span, current, 747.0), expected, "{current}");
+            assert!(asked.get() <= 5, "{} slides looked at", asked.get());
+        }
+        // A slide wider than the rail is never wholly in view.
+        assert_eq!(first_whole(1, |_| (4.0, 900.0), 0.0, 747.0), None);
+        assert_eq!(first_whole(0, |_| unreachable!(), 0.0, 747.0), None);
+    }
+
+    #[test]
     fn attributes_fall_back_to_defaults_with_one_problem_each() {
         let (s, problems) = RailSettings::from_attributes(None, None, None, None);
         assert_eq!(
@@ -199,7 +347,8 @@ mod tests {
                 intent: Intent::Popular,
                 limit: None,
                 product_id: None,
-                rotate_seconds: None
+                rotate_seconds: None,
+                shopper: Shopper::default(),
             }
         );
         assert!(problems.is_empty());
@@ -323,6 +472,126 @@ mod tests {
         assert_eq!(origin_of("/api/v1"), None);
         assert_eq!(origin_of("javascript://x"), None);
         assert_eq!(origin_of("https:///x"), None);
+    }
+
+    #[test]
+    fn only_for_you_and_cart_rails_say_anything_about_the_shopper() {
+        const SIG: &str =
+            "t=1764000000,v1=0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+        let ingrid = || Identity::from_attributes(Some("c-1001"), Some(SIG));
+        let signed = Shopper {
+            customer: Some(("c-1001".into(), SIG.into())),
+            cart: Vec::new(),
+        };
+        let cart = |ids: &[&str]| Shopper {
+            customer: None,
+            cart: ids.iter().map(|s| s.to_string()).collect(),
+        };
+        let too_long = "x".repeat(129);
+        let many: String = (0..80).map(|i| format!("p{i},")).collect();
+        let hostile = format!("ok,{too_long},bad\u{7},8012345600000");
+        type Case<'a> = (
+            Intent,
+            Result<Identity, InvalidIdentity>,
+            Option<&'a str>,
+            Shopper,
+            Option<&'a str>,
+        );
+        let cases: Vec<Case> = vec![
+            (Intent::ForYou, ingrid(), None, signed.clone(), None),
+            // A guest on a for-you rail: the fallbacks, asked for without an id.
+            (
+                Intent::ForYou,
+                Ok(Identity::Guest),
+                None,
+                Shopper::default(),
+                None,
+            ),
+            (
+                Intent::ForYou,
+                Identity::from_attributes(Some("c-1001"), Some("forged")),
+                None,
+                Shopper::default(),
+                Some(
+                    "`customer-sig` must be `t=<unix seconds>,v1=<hex HMAC-SHA256 of '<customer-id>.<t>'>`, rendered by the shop's server for every page; recommending as for a guest",
+                ),
+            ),
+            // The cart's ids go to a cart rail only; the identity never does.
+            (
+                Intent::Cart,
+                ingrid(),
+                Some(" p-setesdal, p-marius,,p-setesdal "),
+                cart(&["p-setesdal", "p-marius"]),
+                None,
+            ),
+            (Intent::Cart, ingrid(), None, cart(&[]), None),
+            (
+                Intent::Cart,
+                Ok(Identity::Guest),
+                Some(&hostile),
+                cart(&["ok", "8012345600000"]),
+                None,
+            ),
+            (
+                Intent::Popular,
+                ingrid(),
+                Some("p-setesdal"),
+                Shopper::default(),
+                None,
+            ),
+            (Intent::Related, ingrid(), None, Shopper::default(), None),
+        ];
+        for (intent, identity, ids, expected, problem) in cases {
+            assert_eq!(
+                Shopper::for_intent(intent, identity, ids),
+                (expected, problem.map(str::to_owned)),
+                "{intent:?} {ids:?}"
+            );
+        }
+        let (at_most, _) = Shopper::for_intent(Intent::Cart, Ok(Identity::Guest), Some(&many));
+        assert_eq!(at_most.cart.len(), MAX_SENT_IDS);
+        assert_eq!(at_most.cart[49], "p49");
+    }
+
+    #[test]
+    fn only_the_ids_of_viewed_products_are_sent() {
+        let stored = r#"[
+            {"id": "p-fana", "title": "Garnpakke", "url": "/product.html?id=p-fana", "price": {}},
+            {"id": "p-selbu"}, {"id": 42}, {"title": "no id"}, "p-loose", {"id": "p-fana"},
+            {"id": " p-marius "}
+        ]"#;
+        assert_eq!(viewed_ids(stored), ["p-fana", "p-selbu", "p-marius"]);
+        for broken in ["", "{}", "null", "[", r#"{"id": "p-fana"}"#] {
+            assert_eq!(viewed_ids(broken), Vec::<String>::new(), "{broken:?}");
+        }
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(viewed_ids(&deep), Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_signature_goes_to_the_lojal_api_or_the_page_only() {
+        let api = "https://shop.example/api/v1";
+        let page = Some("https://www.nordlys.example");
+        let cases = [
+            (
+                "https://shop.example/api/v1/recommendations?intent=for-you",
+                true,
+            ),
+            ("HTTPS://SHOP.EXAMPLE/other/path", true),
+            ("https://www.nordlys.example/apps/recs?c=1", true),
+            ("https://recs.third-party.example/r?c=c-1001", false),
+            ("https://shop.example.evil.example/api/v1", false),
+            ("http://shop.example/api/v1/recommendations", false),
+            ("/relative/before/resolving", false),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(may_carry_signature(url, api, page), expected, "{url}");
+        }
+        assert!(!may_carry_signature(
+            "https://www.nordlys.example/x",
+            api,
+            None
+        ));
     }
 
     #[test]

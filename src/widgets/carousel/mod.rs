@@ -1,26 +1,35 @@
 //! `<lojal-carousel>`: a rail of recommended products read from any shop's JSON API through a
-//! mapping (see `core::catalog::mapping`), or from the shopper's own recently viewed products.
+//! mapping (see `core::catalog::mapping`), from the shopper's own recently viewed products, or
+//! chosen for the signed-in shopper or her cart.
 //!
 //! Attributes: `source` (preset name, mapping JSON, or `#id` of a `<script type="application/json">`;
 //! a child `<script type="application/json">` works too; default `lojal`), `endpoint` (full URL,
-//! with `{product_id}`, `{intent}`, `{limit}`), `product-id`, `intent` (`related`,
-//! `bought-together`, `popular`, `back-in-stock`, `recently-viewed`), `limit` (at most the
-//! mapping's `max_limit`), `title`, `locale`, `strings`,
-//! `api`, `auto-rotate` (seconds; off by default).
+//! with `{product_id}`, `{intent}`, `{limit}`, `{customer_id}`, `{viewed}`, `{product_ids}`),
+//! `product-id`, `intent` (`related`, `bought-together`, `popular`, `back-in-stock`,
+//! `recently-viewed`, `for-you`, `cart`), `customer-id` and `customer-sig` (`for-you` only: the
+//! signature goes in `x-lojal-signature` to the API's or the page's origin, never elsewhere; the
+//! ids of the products viewed go too, with storage consent), `product-ids` (`cart` only: the
+//! cart's ids, comma-separated), `limit` (at most the mapping's `max_limit`), `title`, `locale`,
+//! `strings`, `api`, `storefront` (where relative product links go), `auto-rotate` (seconds; off
+//! by default).
 //! Events: `lojal:recommendation-view` (once per product seen in this rail, whatever the
-//! locale does to the cards) and `lojal:recommendation-click`,
-//! `detail` `{ productId, position, intent, url }`.
+//! locale does to the cards) and `lojal:recommendation-click` (cancelable when the click would
+//! replace the page, so a router can take over), `detail` `{ productId, position, intent, url }`.
 //! Parts: `carousel`, `title`, `controls`, `rotate`, `prev`, `next`, `rail`, `slide`, `card`,
 //! `image`, `name`, `price`, `compare-at`, `sold-out`, `rating`, `skeleton`.
 //! Custom properties: `--lojal-accent`, `--lojal-radius`, `--lojal-font`, `--lojal-surface`,
 //! `--lojal-text`, `--lojal-card-width`, `--lojal-sale` (the colours with dark defaults).
 //! The element carries `empty` when there is nothing to recommend (it is then hidden).
+//! Keyboard: the rail is one tab stop (the card last focused, or the first wholly in view); the
+//! arrow keys, Home and End move between cards, each scrolled wholly into view.
 
 use crate::api::{self, ApiError};
 use crate::core::catalog::mapping::{Context, Mapped, Mapping, Query};
-use crate::core::catalog::rail::{self, RailSettings};
+use crate::core::catalog::rail::{self, RailSettings, Shopper};
 use crate::core::catalog::{Intent, Product};
+use crate::core::config::Identity;
 use crate::core::i18n::fill;
+use crate::core::wire::SIGNATURE_HEADER;
 use crate::widgets::host::Host;
 use leptos::ev;
 use leptos::html;
@@ -93,13 +102,29 @@ enum Shown {
     Empty,
 }
 
-async fn load(
-    host: Host,
+/// Everything a rail's request depends on, read from the element's attributes and the page's
+/// consent before `load` runs: `load` reads no attribute itself, since a read there would make
+/// any attribute, a new locale too, fetch again.
+#[derive(Clone, Debug, PartialEq)]
+struct Ask {
     settings: RailSettings,
     mapping: Result<Mapping, String>,
     endpoint: Option<String>,
     api_base: String,
-) -> Result<Vec<Product>, String> {
+    storefront: Option<String>,
+    /// A `for-you` rail with storage consent: the ids of the products she viewed go along.
+    with_views: bool,
+}
+
+async fn load(host: Host, ask: Ask) -> Result<Vec<Product>, String> {
+    let Ask {
+        settings,
+        mapping,
+        endpoint,
+        api_base,
+        storefront,
+        with_views,
+    } = ask;
     let mapping = if settings.intent == Intent::RecentlyViewed {
         Mapping::from_config(rail::RECENTLY_VIEWED_MAPPING).map_err(|e| e.to_string())
     } else {
@@ -112,7 +137,7 @@ async fn load(
     let context = Context {
         origin: None,
         // A headless storefront whose API lives elsewhere: product links belong on it.
-        storefront: host.attribute("storefront"),
+        storefront,
         currency: page_currency(),
         exclude_id: settings.product_id.clone(),
         limit,
@@ -132,22 +157,42 @@ async fn load(
             &format!("localStorage {}", rail::RECENTLY_VIEWED_KEY),
         ));
     }
+    // What she viewed reaches the server only with the consent that lets lojal keep it.
+    let viewed = if with_views {
+        rail::viewed_ids(&stored_recently_viewed())
+    } else {
+        Vec::new()
+    };
     let query = Query {
         product_id: settings.product_id.as_deref(),
-        intent: settings.intent,
-        limit,
+        customer_id: settings
+            .shopper
+            .customer
+            .as_ref()
+            .map(|(id, _)| id.as_str()),
+        viewed: &viewed,
+        product_ids: &settings.shopper.cart,
+        ..Query::new(settings.intent, limit)
     };
     let url = mapping
         .request_url(&api_base, endpoint.as_deref(), &query)
         .map_err(|e| e.to_string())?;
     let absolute = api::absolute(url);
+    let page = page_origin();
     // Paths in JSON from another origin are paths on that origin, not on the page's.
     let origin = rail::origin_of(&absolute)
-        .filter(|o| Some(o.to_ascii_lowercase()) != page_origin().map(|p| p.to_ascii_lowercase()))
+        .filter(|o| Some(o.to_ascii_lowercase()) != page.as_ref().map(|p| p.to_ascii_lowercase()))
         .map(str::to_owned);
     let context = Context { origin, ..context };
-    let mapped = api::ApiClient::new(api_base)
-        .get_url(&absolute, &[("accept", "application/json")], |body| {
+    let client = api::ApiClient::new(api_base);
+    let mut headers = vec![("accept", "application/json")];
+    if let Some((_, signature)) = &settings.shopper.customer
+        && rail::may_carry_signature(&absolute, &client.url(""), page.as_deref())
+    {
+        headers.push((SIGNATURE_HEADER, signature));
+    }
+    let mapped = client
+        .get_url(&absolute, &headers, |body| {
             mapping.apply_body(body, &context)
         })
         .await
@@ -231,12 +276,22 @@ pub fn Carousel(
     let settings = Memo::new({
         let host = host.clone();
         move |_| {
-            let (settings, problems) = RailSettings::from_attributes(
+            let (mut settings, mut problems) = RailSettings::from_attributes(
                 host.attribute("intent").as_deref(),
                 host.attribute("limit").as_deref(),
                 host.attribute("product-id").as_deref(),
                 host.attribute("auto-rotate").as_deref(),
             );
+            // Only a `for-you` rail follows the shopper's identity and only a `cart` rail the
+            // cart: a new `customer-id` on a popular rail changes nothing and fetches nothing.
+            let identity = Identity::from_attributes(
+                host.attribute("customer-id").as_deref(),
+                host.attribute("customer-sig").as_deref(),
+            );
+            let ids = host.attribute("product-ids");
+            let (shopper, problem) = Shopper::for_intent(settings.intent, identity, ids.as_deref());
+            settings.shopper = shopper;
+            problems.extend(problem);
             for problem in problems {
                 host.console_warn(&problem);
             }
@@ -258,6 +313,23 @@ pub fn Carousel(
         let host = host.clone();
         move |_| host.api_base()
     });
+    let storefront = Memo::new({
+        let host = host.clone();
+        move |_| host.attribute("storefront")
+    });
+    // Storage consent may come after the rail first asked (a cookie banner that answers late):
+    // a `for-you` rail then asks again, with her views. The loader says so with `lojal:consent`.
+    let storage_allowed = RwSignal::new(host.storage_allowed());
+    let consent = window_event_listener_untyped("lojal:consent", {
+        let host = host.clone();
+        move |_| {
+            let now = host.storage_allowed();
+            if storage_allowed.get_untracked() != now {
+                storage_allowed.set(now);
+            }
+        }
+    });
+    on_cleanup(move || consent.remove());
     // Products already reported seen (ids: a rail has at most 200, a set's code costs more).
     // A new request (intent, product, limit, source or endpoint) is a new rail and starts afresh;
     // a new locale only re-renders the cards, which keep their place here.
@@ -267,15 +339,19 @@ pub fn Carousel(
         let seen = seen.clone();
         move || {
             seen.borrow_mut().clear();
-            // Everything the request depends on is read here, through memos: reading an
-            // attribute inside `load` would fetch again on any attribute, a new locale too.
-            load(
-                host.clone(),
-                settings.get(),
-                mapping.get(),
-                endpoint.get(),
-                api_base.get(),
-            )
+            // Everything the request depends on is read here, through memos; consent only by a
+            // `for-you` rail, the one that sends something stored.
+            let settings = settings.get();
+            let with_views = settings.intent == Intent::ForYou && storage_allowed.get();
+            let ask = Ask {
+                settings,
+                mapping: mapping.get(),
+                endpoint: endpoint.get(),
+                api_base: api_base.get(),
+                storefront: storefront.get(),
+                with_views,
+            };
+            load(host.clone(), ask)
         }
     });
     let shown = Memo::new(move |_| match products.get() {
@@ -335,6 +411,48 @@ pub fn Carousel(
         }
     };
 
+    // One tab stop per rail (`tabindex="0"` on one card, `-1` on the others): the card last
+    // focused or, once the rail moved while focus was elsewhere, the first card wholly in view,
+    // so that Tab never lands on a card the rail hides. The arrow keys, Home and End move
+    // between the cards.
+    let follow_scroll = move || {
+        let Some(rail) = rail_ref.get_untracked() else {
+            return;
+        };
+        let root = rail.get_root_node().dyn_into::<web_sys::ShadowRoot>().ok();
+        if root
+            .and_then(|r| r.active_element())
+            .is_some_and(|a| rail.contains(Some(&a)))
+        {
+            return;
+        }
+        let current = f64::from(rail.scroll_left());
+        let edge = rail.get_bounding_client_rect().left() - current;
+        let view = f64::from(rail.client_width());
+        let span = |card: &Element| {
+            let r = card.get_bounding_client_rect();
+            (r.left() - edge, r.width())
+        };
+        if let Some(stop) = tab_stop(&rail)
+            && rail::first_whole(1, |_| span(&stop), current, view).is_some()
+        {
+            return;
+        }
+        let Ok(cards) = rail.query_selector_all(".card") else {
+            return;
+        };
+        let card = |i: usize| {
+            u32::try_from(i)
+                .ok()
+                .and_then(|i| cards.item(i))
+                .and_then(|c| c.dyn_into::<Element>().ok())
+        };
+        let count = cards.length() as usize;
+        let at = |i: usize| card(i).map_or((f64::MAX, 0.0), |c| span(&c));
+        if let Some(first) = rail::first_whole(count, at, current, view).and_then(card) {
+            make_tab_stop(&rail, &first);
+        }
+    };
     // Once the cards are in the DOM: edge state for the buttons, and the view events.
     let observer = StoredValue::new_local(None::<SeenObserver>);
     Effect::new({
@@ -351,6 +469,9 @@ pub fn Carousel(
             let seen = seen.clone();
             request_animation_frame(move || {
                 update_edges();
+                // New cards (a new locale re-renders them) start from the first: move the tab
+                // stop to where the rail is.
+                follow_scroll();
                 let Some(rail) = rail_ref.get_untracked() else {
                     return;
                 };
@@ -389,15 +510,18 @@ pub fn Carousel(
             })
             .unwrap_or_default()
     };
-    // Focus without the browser's own scroll, whose "nearest" position mandatory snapping can
-    // pull back to one that hides part of the card; the core picks a snap position instead.
-    let focus_card = move |cards: &[HtmlElement], target: usize| {
-        let (Some(card), Some(rail)) = (cards.get(target), rail_ref.get_untracked()) else {
-            return;
-        };
-        let options = web_sys::FocusOptions::new();
-        options.set_prevent_scroll(true);
-        let _ = card.focus_with_options(&options);
+    let scroll_rail_to = move |left: f64| {
+        if let Some(rail) = rail_ref.get_untracked() {
+            let scroll = web_sys::ScrollToOptions::new();
+            scroll.set_left(left);
+            rail.scroll_to_with_scroll_to_options(&scroll);
+        }
+    };
+    // Scrolls the rail so that card `target` is wholly in view, to a snap position the core
+    // picks (the browser's own "nearest" scroll, snapped back, can hide part of it); the scroll
+    // position asked for, when the rail had to move.
+    let show_card = move |cards: &[HtmlElement], target: usize| -> Option<f64> {
+        let rail = rail_ref.get_untracked()?;
         let current = f64::from(rail.scroll_left());
         let edge = rail.get_bounding_client_rect().left() - current;
         let spans: Vec<(f64, f64)> = cards
@@ -408,10 +532,26 @@ pub fn Carousel(
         let view = f64::from(rail.client_width());
         let max = f64::from(rail.scroll_width()) - view;
         let to = rail::scroll_to_show(&spans, target, current, view, max);
-        if to != current {
-            let scroll = web_sys::ScrollToOptions::new();
-            scroll.set_left(to);
-            rail.scroll_to_with_scroll_to_options(&scroll);
+        (to != current).then(|| {
+            scroll_rail_to(to);
+            to
+        })
+    };
+    // Focus by the arrow keys (which keep the browser from scrolling), Tab, a click, a screen
+    // reader or a script: the card becomes the rail's tab stop and is shown whole. The browser's
+    // own focus scroll comes after this event, and snapping may pull it back: ask again once
+    // it has run.
+    let on_focusin = move |_| {
+        let cards = slides();
+        let (Some(target), Some(rail)) = (host_active_index(&cards), rail_ref.get_untracked())
+        else {
+            return;
+        };
+        if let Some(card) = cards.get(target) {
+            make_tab_stop(&rail, card);
+        }
+        if let Some(to) = show_card(&cards, target) {
+            request_animation_frame(move || scroll_rail_to(to));
         }
     };
     let on_keydown = move |ev: ev::KeyboardEvent| {
@@ -427,7 +567,11 @@ pub fn Carousel(
             _ => return,
         };
         ev.prevent_default();
-        focus_card(&cards, target);
+        if let Some(card) = cards.get(target) {
+            let options = web_sys::FocusOptions::new();
+            options.set_prevent_scroll(true);
+            let _ = card.focus_with_options(&options);
+        }
     };
 
     // Auto-rotation only when the merchant asks for it, and never while the shopper points at
@@ -507,7 +651,13 @@ pub fn Carousel(
         let click = {
             let host = host.clone();
             let product = product.clone();
-            move |_| host.emit("recommendation-click", &detail(&product, index + 1, intent))
+            move |ev: ev::MouseEvent| {
+                host.emit_before_navigation(
+                    "recommendation-click",
+                    &detail(&product, index + 1, intent),
+                    &ev,
+                )
+            }
         };
         let image = product.image.clone();
         view! {
@@ -519,7 +669,13 @@ pub fn Carousel(
                 aria-label=label
                 data-index=index.to_string()
             >
-                <a class="card" part="card" href=product.url.clone() on:click=click>
+                <a
+                    class="card"
+                    part="card"
+                    href=product.url.clone()
+                    tabindex=if index == 0 { "0" } else { "-1" }
+                    on:click=click
+                >
                     <span class="media">
                         {image.map(|image| view! {
                             <img
@@ -651,8 +807,12 @@ pub fn Carousel(
                 id="rail"
                 node_ref=rail_ref
                 aria-live=move || if rotates() && rotating.get() { "off" } else { "polite" }
-                on:scroll=move |_| update_edges()
+                on:scroll=move |_| {
+                    update_edges();
+                    follow_scroll();
+                }
                 on:keydown=on_keydown
+                on:focusin=on_focusin
             >
                 {rail_view}
             </div>
@@ -661,6 +821,19 @@ pub fn Carousel(
             </Show>
         </section>
     }
+}
+
+/// The card that is the rail's one tab stop.
+fn tab_stop(rail: &Element) -> Option<Element> {
+    rail.query_selector(".card[tabindex='0']").ok().flatten()
+}
+
+/// Makes `card` the rail's one tab stop.
+fn make_tab_stop(rail: &Element, card: &Element) {
+    if let Some(old) = tab_stop(rail) {
+        let _ = old.set_attribute("tabindex", "-1");
+    }
+    let _ = card.set_attribute("tabindex", "0");
 }
 
 /// The index of the card that has focus inside the shadow root, if any.

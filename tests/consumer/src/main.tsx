@@ -1,17 +1,10 @@
-// A React app that uses lojal the way the package README tells theme developers to.
+// A React app that uses lojal the way the package README tells theme developers to (the JSX
+// types of lojal's elements: src/lojal-jsx.d.ts).
 import { StrictMode, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { defineLojal, type LojalBadgeAttributes } from 'lojal';
+import { defineLojal } from 'lojal';
 
 defineLojal({ api: '/api/v1', locale: 'nb' });
-
-declare module 'react' {
-  namespace JSX {
-    interface IntrinsicElements {
-      'lojal-badge': LojalBadgeAttributes & { id?: string };
-    }
-  }
-}
 
 // The package's types at work: the element, the event and its detail are all typed.
 document.addEventListener('lojal:redeem', (event) => {

@@ -719,8 +719,7 @@ fn a_custom_mapping_reads_decimal_prices_with_a_fixed_currency() {
             None,
             &Query {
                 product_id: Some("NS 1/ø"),
-                intent: Intent::Related,
-                limit: 4
+                ..Query::new(Intent::Related, 4)
             }
         ),
         Ok("/api/v1/feeds/anbefalt.json?vare=NS%201%2F%C3%B8".into())
@@ -731,8 +730,7 @@ fn a_custom_mapping_reads_decimal_prices_with_a_fixed_currency() {
 fn request_urls_follow_the_preset_or_the_endpoint() {
     let query = |intent, limit| Query {
         product_id: Some("p-setesdal"),
-        intent,
-        limit,
+        ..Query::new(intent, limit)
     };
     let lojal = Mapping::preset("lojal").unwrap();
     assert_eq!(
@@ -776,7 +774,11 @@ fn request_urls_follow_the_preset_or_the_endpoint() {
                 ..query(Intent::Popular, 12)
             }
         ),
-        Ok("https://strikk.example/wp-json/wc/store/v1/products?per_page=12&orderby=popularity&exclude=".into())
+        Ok(
+            "https://strikk.example/wp-json/wc/store/v1/products?per_page=12&orderby=popularity"
+                .into()
+        ),
+        "a parameter with nothing to fill is left out"
     );
     let custom = Mapping::from_config(
         r#"{"list": "", "id": "/id", "title": "/t", "url": "/u", "price": {"amount": "/p", "format": "minor", "minor_unit": 2}}"#,
@@ -793,6 +795,70 @@ fn request_urls_follow_the_preset_or_the_endpoint() {
             &query(Intent::Related, 4)
         ),
         Ok("/static/recs.json".into())
+    );
+}
+
+#[test]
+fn for_you_and_cart_requests_name_the_shopper_the_views_and_the_cart() {
+    let lojal = Mapping::preset("lojal").unwrap();
+    let viewed = ["p-fana".to_owned(), "p,selbu".to_owned()];
+    let cart = ["p-setesdal".to_owned(), "8012 3".to_owned()];
+    let cases = [
+        (
+            Query {
+                customer_id: Some("c-1001"),
+                viewed: &viewed,
+                ..Query::new(Intent::ForYou, 12)
+            },
+            "/api/v1/recommendations?intent=for-you&limit=12&customer_id=c-1001&viewed=p-fana,p%2Cselbu",
+        ),
+        // A guest without consent: nothing about her at all.
+        (
+            Query::new(Intent::ForYou, 12),
+            "/api/v1/recommendations?intent=for-you&limit=12",
+        ),
+        (
+            Query {
+                product_ids: &cart,
+                ..Query::new(Intent::Cart, 8)
+            },
+            "/api/v1/recommendations?intent=cart&limit=8&product_ids=p-setesdal,8012%203",
+        ),
+        (
+            Query {
+                product_id: Some("p-setesdal"),
+                ..Query::new(Intent::BoughtTogether, 8)
+            },
+            "/api/v1/recommendations?product_id=p-setesdal&intent=bought-together&limit=8",
+        ),
+    ];
+    for (query, expected) in cases {
+        assert_eq!(
+            lojal.request_url("/api/v1", None, &query),
+            Ok(expected.to_owned())
+        );
+    }
+    // Any endpoint can take them; only whole-placeholder values are ever left out.
+    let endpoint =
+        "https://recs.example/for/{customer_id}?seen={viewed}&cart=[{product_ids}]&x=#top";
+    assert_eq!(
+        lojal.request_url(
+            "",
+            Some(endpoint),
+            &Query {
+                viewed: &viewed,
+                ..Query::new(Intent::ForYou, 4)
+            }
+        ),
+        Ok("https://recs.example/for/?seen=p-fana,p%2Cselbu&cart=[]&x=#top".into())
+    );
+    assert_eq!(
+        lojal.request_url(
+            "",
+            Some("/r?a={product_id}"),
+            &Query::new(Intent::Popular, 4)
+        ),
+        Ok("/r".into())
     );
 }
 

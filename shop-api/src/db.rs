@@ -19,6 +19,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use postgres::types::Type;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
 
 /// Migrations in order: name, SQL both engines run, and what PostgreSQL runs instead of the
 /// SQLite-only statements (triggers). SQLite records the count in `PRAGMA user_version`,
@@ -285,8 +288,98 @@ impl Row {
 
 /// A connection to either engine.
 pub enum Conn {
-    Sqlite(rusqlite::Connection),
+    Sqlite(Box<SqliteConn>),
     Postgres(Box<PgClient>),
+}
+
+/// An SQLite connection with the figures it reports to.
+pub struct SqliteConn {
+    conn: rusqlite::Connection,
+    stats: DbStats,
+}
+
+impl std::ops::Deref for SqliteConn {
+    type Target = rusqlite::Connection;
+    fn deref(&self) -> &rusqlite::Connection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for SqliteConn {
+    fn deref_mut(&mut self) -> &mut rusqlite::Connection {
+        &mut self.conn
+    }
+}
+
+/// What the database layer measures, for `/metrics` (`lojal_db_…`): where a request's time
+/// goes between asking for a connection and committing.
+#[derive(Clone)]
+pub struct DbStats {
+    /// Waiting for a connection: a free permit, then an idle connection or a new one.
+    wait: Histogram,
+    /// How long work held its connection.
+    hold: Histogram,
+    /// Taking the write lock: SQLite's `BEGIN IMMEDIATE` (waiting for other writers, its busy
+    /// retries included), PostgreSQL's `BEGIN`.
+    lock_wait: Histogram,
+    /// `COMMIT`: on SQLite in WAL mode the log write (and an fsync at checkpoints).
+    commit: Histogram,
+    /// Connections opened (each costs a file open and pragmas, or a network round trip).
+    connects: Counter,
+    idle: Gauge,
+    in_use: Gauge,
+}
+
+impl Default for DbStats {
+    fn default() -> Self {
+        let histogram = || Histogram::new(crate::telemetry::LATENCY_BUCKETS);
+        Self {
+            wait: histogram(),
+            hold: histogram(),
+            lock_wait: histogram(),
+            commit: histogram(),
+            connects: Counter::default(),
+            idle: Gauge::default(),
+            in_use: Gauge::default(),
+        }
+    }
+}
+
+impl DbStats {
+    /// Adds these figures to `registry` (prefixed `lojal_db_` by the caller).
+    pub fn register(&self, registry: &mut prometheus_client::registry::Registry) {
+        registry.register(
+            "wait_seconds",
+            "Time a request waited for a database connection",
+            self.wait.clone(),
+        );
+        registry.register(
+            "hold_seconds",
+            "Time work held its database connection",
+            self.hold.clone(),
+        );
+        registry.register(
+            "lock_wait_seconds",
+            "Time a write transaction waited to begin (SQLite: for the write lock)",
+            self.lock_wait.clone(),
+        );
+        registry.register("commit_seconds", "Time a COMMIT took", self.commit.clone());
+        registry.register(
+            "connects",
+            "Database connections opened",
+            self.connects.clone(),
+        );
+        registry.register(
+            "idle_connections",
+            "Open database connections kept for reuse",
+            self.idle.clone(),
+        );
+        registry.register(
+            "busy_connections",
+            "Database connections doing work now",
+            self.in_use.clone(),
+        );
+    }
 }
 
 /// A PostgreSQL client with its prepared statements, that may be dropped anywhere. The
@@ -295,15 +388,17 @@ pub enum Conn {
 /// closed on a thread of its own.
 pub struct PgClient {
     client: Option<postgres::Client>,
+    stats: DbStats,
     /// By the SQL as written (`?N`): each statement is prepared once per connection, so a query
     /// costs one round trip instead of two, also inside a transaction that holds a row lock.
     statements: std::collections::HashMap<String, postgres::Statement>,
 }
 
 impl PgClient {
-    fn new(client: postgres::Client) -> Self {
+    fn new(client: postgres::Client, stats: DbStats) -> Self {
         Self {
             client: Some(client),
+            stats,
             statements: std::collections::HashMap::new(),
         }
     }
@@ -404,10 +499,14 @@ impl Conn {
     /// Starts a write transaction, rolled back unless committed. On SQLite it holds the
     /// database's write lock from the start; on PostgreSQL lock rows with [`Conn::for_update`].
     pub fn transaction(&mut self) -> Result<Tx<'_>, DbError> {
+        let started = std::time::Instant::now();
         self.execute_batch(match self {
             Self::Sqlite(_) => "BEGIN IMMEDIATE",
             Self::Postgres(_) => "BEGIN",
         })?;
+        self.stats()
+            .lock_wait
+            .observe(started.elapsed().as_secs_f64());
         Ok(Tx {
             conn: self,
             open: true,
@@ -432,6 +531,13 @@ impl Conn {
         Ok(())
     }
 
+    fn stats(&self) -> &DbStats {
+        match self {
+            Self::Sqlite(conn) => &conn.stats,
+            Self::Postgres(client) => &client.stats,
+        }
+    }
+
     fn reusable(&self) -> bool {
         match self {
             Self::Sqlite(conn) => conn.is_autocommit(),
@@ -449,7 +555,13 @@ pub struct Tx<'a> {
 impl Tx<'_> {
     pub fn commit(mut self) -> Result<(), DbError> {
         self.open = false;
-        self.conn.execute_batch("COMMIT")
+        let started = std::time::Instant::now();
+        self.conn.execute_batch("COMMIT")?;
+        self.conn
+            .stats()
+            .commit
+            .observe(started.elapsed().as_secs_f64());
+        Ok(())
     }
 }
 
@@ -629,6 +741,7 @@ pub struct Db {
     idle: Arc<Mutex<Vec<Conn>>>,
     /// Caps the connections in use (PostgreSQL's are a server-wide budget).
     permits: Arc<tokio::sync::Semaphore>,
+    stats: DbStats,
 }
 
 impl Db {
@@ -638,17 +751,20 @@ impl Db {
             std::fs::create_dir_all(parent)
                 .map_err(|e| DbError::Task(format!("cannot create {}: {e}", parent.display())))?;
         }
-        let mut conn = connect_sqlite(path)?;
+        let stats = DbStats::default();
+        let mut conn = connect_sqlite(path, &stats)?;
         use_wal(&conn)?;
         migrate(&mut conn)?;
         let mut conn = Conn::Sqlite(conn);
         crate::programme::load_demo_on_first_start(&mut conn)?;
+        stats.idle.set(1);
         Ok(Self {
             target: Target::Sqlite(Arc::new(path.to_owned())),
             idle: Arc::new(Mutex::new(vec![conn])),
             permits: Arc::new(tokio::sync::Semaphore::new(
                 tokio::sync::Semaphore::MAX_PERMITS,
             )),
+            stats,
         })
     }
 
@@ -658,23 +774,32 @@ impl Db {
         let config: postgres::Config = url
             .parse()
             .map_err(|e: postgres::Error| DbError::Url(with_cause(&e)))?;
+        let stats = DbStats::default();
         let client = std::thread::scope(|scope| {
             scope
                 .spawn(|| -> Result<Conn, DbError> {
                     let mut client = config.connect(postgres::NoTls)?;
+                    stats.connects.inc();
                     migrate_postgres(&mut client)?;
-                    let mut conn = Conn::Postgres(Box::new(PgClient::new(client)));
+                    let mut conn = Conn::Postgres(Box::new(PgClient::new(client, stats.clone())));
                     crate::programme::load_demo_on_first_start(&mut conn)?;
                     Ok(conn)
                 })
                 .join()
                 .map_err(|_| DbError::Task("connecting to PostgreSQL panicked".into()))?
         })?;
+        stats.idle.set(1);
         Ok(Self {
             target: Target::Postgres(Arc::new(config)),
             idle: Arc::new(Mutex::new(vec![client])),
             permits: Arc::new(tokio::sync::Semaphore::new(POSTGRES_CONNECTIONS)),
+            stats,
         })
+    }
+
+    /// What this database's connections measure, for `/metrics`.
+    pub fn stats(&self) -> &DbStats {
+        &self.stats
     }
 
     /// Runs `work` with a connection on a blocking thread, so the database never stalls the
@@ -687,6 +812,7 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
+        let asked = std::time::Instant::now();
         let permit = self
             .permits
             .clone()
@@ -696,7 +822,12 @@ impl Db {
         let db = self.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = db.checkout()?;
+            db.stats.wait.observe(asked.elapsed().as_secs_f64());
+            db.stats.in_use.inc();
+            let started = std::time::Instant::now();
             let result = work(&mut conn);
+            db.stats.hold.observe(started.elapsed().as_secs_f64());
+            db.stats.in_use.dec();
             db.checkin(conn);
             drop(permit);
             result
@@ -707,12 +838,20 @@ impl Db {
 
     fn checkout(&self) -> Result<Conn, DbError> {
         let reused = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        if reused.is_some() {
+            self.stats.idle.dec();
+        }
         match (reused, &self.target) {
             (Some(conn), _) => Ok(conn),
-            (None, Target::Sqlite(path)) => Ok(Conn::Sqlite(connect_sqlite(path)?)),
-            (None, Target::Postgres(config)) => Ok(Conn::Postgres(Box::new(PgClient::new(
-                config.connect(postgres::NoTls)?,
-            )))),
+            (None, Target::Sqlite(path)) => Ok(Conn::Sqlite(connect_sqlite(path, &self.stats)?)),
+            (None, Target::Postgres(config)) => {
+                let client = config.connect(postgres::NoTls)?;
+                self.stats.connects.inc();
+                Ok(Conn::Postgres(Box::new(PgClient::new(
+                    client,
+                    self.stats.clone(),
+                ))))
+            }
         }
     }
 
@@ -724,16 +863,21 @@ impl Db {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         if idle.len() < keep && conn.reusable() {
             idle.push(conn);
+            self.stats.idle.inc();
         }
     }
 }
 
-fn connect_sqlite(path: &Path) -> Result<rusqlite::Connection, DbError> {
+fn connect_sqlite(path: &Path, stats: &DbStats) -> Result<Box<SqliteConn>, DbError> {
     let conn = rusqlite::Connection::open(path)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    Ok(conn)
+    stats.connects.inc();
+    Ok(Box::new(SqliteConn {
+        conn,
+        stats: stats.clone(),
+    }))
 }
 
 /// WAL lets readers go on while a redemption writes, and survives a crash mid-write. Switching

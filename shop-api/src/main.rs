@@ -10,6 +10,7 @@ use shop_api::identity::{ShopSecret, parse_max_age};
 use shop_api::limits::{Rate, RateLimits};
 use shop_api::merchant::MerchantToken;
 use shop_api::providers::Provider;
+use shop_api::telemetry::{LogFormat, metrics_router};
 use shop_api::webhooks::{WebhookSecret, WebhookSecrets};
 use shop_api::{AppState, Options, app, db::Db, parse_origins};
 
@@ -67,6 +68,21 @@ struct Cli {
     /// Take the client IP from the last X-Forwarded-For hop: only behind a proxy you run.
     #[arg(long)]
     trust_x_forwarded_for: bool,
+    /// Serve Prometheus metrics at http://ADDR/metrics (a private address: Prometheus scrapes
+    /// it, shoppers never see it). Unset, there is no /metrics.
+    #[arg(long, env = "LOJAL_METRICS_ADDR")]
+    metrics_addr: Option<SocketAddr>,
+    /// Log lines as `json` (one object per line) or `text`.
+    #[arg(long, env = "LOJAL_LOG_FORMAT", value_enum, default_value = "json")]
+    log_format: LogFormat,
+    /// Which events are logged: a level (`info`, `warn`), optionally per module
+    /// (`warn,shop_api=info`).
+    #[arg(long, env = "LOJAL_LOG", default_value = "info")]
+    log: String,
+    /// On SIGTERM, how long the requests in flight and the queue's jobs under way may take to
+    /// finish before the server exits anyway, in seconds.
+    #[arg(long, env = "LOJAL_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
+    shutdown_grace_secs: u64,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -477,6 +493,7 @@ fn announce_signature_rules(secret: &ShopSecret, legacy: bool) {
 
 #[tokio::main]
 async fn serve(cli: Cli, secret: ShopSecret) -> Result<(), Box<dyn std::error::Error>> {
+    shop_api::telemetry::init_logging(cli.log_format, &cli.log)?;
     let allowed_origins = parse_origins(&cli.allowed_origins)?;
     let merchant_token = match cli.merchant_token.as_deref().filter(|t| !t.is_empty()) {
         Some(token) => {
@@ -515,8 +532,6 @@ async fn serve(cli: Cli, secret: ShopSecret) -> Result<(), Box<dyn std::error::E
     };
     let provider = Provider::from_env(|name| std::env::var(name).ok())?;
     eprintln!("shop-api: coupons are created by: {}", provider.name());
-    // Birthdays on the day and expiry after inactivity, for as long as the server runs.
-    shop_api::jobs::spawn(db.clone());
     let state = AppState {
         merchant_token,
         webhooks,
@@ -525,21 +540,69 @@ async fn serve(cli: Cli, secret: ShopSecret) -> Result<(), Box<dyn std::error::E
         storefront_url: cli.storefront_url.clone(),
         ..AppState::new(db, secret)
     };
+    let lifecycle = state.lifecycle.clone();
+    // Birthdays on the day and expiry after inactivity, until the server drains.
+    let jobs = shop_api::jobs::spawn(state.db.clone(), lifecycle.clone());
     // Coupons for the shop platform and events for the merchant's endpoints.
-    shop_api::worker::spawn(state.clone());
+    let worker = shop_api::worker::spawn(state.clone());
+    if let Some(addr) = cli.metrics_addr {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("cannot listen on {addr} for metrics: {e}"))?;
+        println!("metrics on http://{}/metrics", listener.local_addr()?);
+        // Answers until the process exits, so the drain itself can be watched.
+        tokio::spawn(axum::serve(listener, metrics_router(state.clone())).into_future());
+    }
     let router = app(state, &options);
     let listener = tokio::net::TcpListener::bind(cli.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", cli.addr))?;
     // Tests and scripts read this line to learn the port.
     println!("listening on http://{}", listener.local_addr()?);
+    let grace = std::time::Duration::from_secs(cli.shutdown_grace_secs);
+    let drain_started = std::sync::Arc::new(std::sync::OnceLock::new());
+    let signal = {
+        let (lifecycle, drain_started) = (lifecycle.clone(), drain_started.clone());
+        async move {
+            shutdown_signal().await;
+            drain_started.get_or_init(std::time::Instant::now);
+            tracing::info!(
+                grace_secs = grace.as_secs(),
+                "shutting down: no new connections; finishing the requests in flight and the queue's jobs under way"
+            );
+            lifecycle.drain();
+        }
+    };
     // The peer address feeds the per-IP rate limit.
-    axum::serve(
+    let server = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    .with_graceful_shutdown(signal);
+    let overdue = async {
+        lifecycle.drained().await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        served = server => served?,
+        _ = overdue => tracing::warn!(
+            grace_secs = grace.as_secs(),
+            "requests still in flight after the grace period are cut off"
+        ),
+    }
+    let left = drain_started
+        .get()
+        .map_or(grace, |started| grace.saturating_sub(started.elapsed()));
+    let background = async {
+        let _ = worker.await;
+        let _ = jobs.await;
+    };
+    if tokio::time::timeout(left, background).await.is_err() {
+        tracing::warn!(
+            "the queue's jobs under way did not finish in the grace period; their leases run out and another instance (or the next start) works them again"
+        );
+    }
+    tracing::info!("stopped");
     Ok(())
 }
 

@@ -286,7 +286,7 @@ pub fn apply_in(
         record_purchases(tx, state, order.customer_id.as_deref(), now)?;
     }
     if let Some(note) = &note {
-        eprintln!("shop-api: order {}: {note}", state.key);
+        tracing::info!(order = %state.key, note = %note, "order earns nothing");
     }
     Ok(Applied {
         order: state.key.clone(),

@@ -312,8 +312,9 @@ pub fn convert(
     let own = buyer.customer_id.as_deref() == Some(referrer_id.as_str())
         || referrer_email.as_deref() == Some(email);
     if own {
-        eprintln!(
-            "shop-api: order {order_key}: the referrer's own order does not convert her referral"
+        tracing::info!(
+            order = %order_key,
+            "the referrer's own order does not convert her referral"
         );
         return Ok(());
     }

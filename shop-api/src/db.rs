@@ -101,6 +101,8 @@ pub enum DbError {
     Task(String),
     /// `DATABASE_URL` is not a PostgreSQL connection string.
     Url(String),
+    /// A backup could not be made or failed its check.
+    Backup(String),
 }
 
 impl std::fmt::Display for DbError {
@@ -115,6 +117,7 @@ impl std::fmt::Display for DbError {
             Self::Mismatch(error) => write!(f, "query mismatch: {error}"),
             Self::Task(error) => write!(f, "database task failed: {error}"),
             Self::Url(error) => write!(f, "DATABASE_URL: {error}"),
+            Self::Backup(error) => write!(f, "backup: {error}"),
         }
     }
 }
@@ -878,6 +881,71 @@ fn connect_sqlite(path: &Path, stats: &DbStats) -> Result<Box<SqliteConn>, DbErr
         conn,
         stats: stats.clone(),
     }))
+}
+
+/// What [`backup`] wrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Backup {
+    pub bytes: u64,
+    pub schema_version: i64,
+}
+
+/// Copies the SQLite database at `from` to `to`, which must not exist, while the server goes on
+/// writing: `VACUUM INTO` reads one snapshot (a read transaction, which in WAL mode never waits
+/// for writers nor makes them wait) into a fresh, compact file. The copy is written beside
+/// `to`, checked (`PRAGMA quick_check`), synced to disk and only then renamed to `to`, so `to`
+/// is either a whole, checked backup or absent.
+pub fn backup(from: &Path, to: &Path) -> Result<Backup, DbError> {
+    let fail = |what: String| DbError::Backup(what);
+    if to.exists() {
+        return Err(fail(format!("{} exists; name a new file", to.display())));
+    }
+    let name = to
+        .file_name()
+        .ok_or_else(|| fail(format!("{} is not a file name", to.display())))?;
+    let partial = to.with_file_name(format!(".{}.partial", name.to_string_lossy()));
+    let _ = std::fs::remove_file(&partial);
+    let source = rusqlite::Connection::open_with_flags(
+        from,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| fail(format!("{}: {e}", from.display())))?;
+    source.busy_timeout(BUSY_TIMEOUT)?;
+    let target = partial
+        .to_str()
+        .ok_or_else(|| fail(format!("{} is not UTF-8", partial.display())))?;
+    let made = (|| -> Result<Backup, DbError> {
+        source.execute("VACUUM INTO ?1", [target])?;
+        let copy = rusqlite::Connection::open(&partial)?;
+        let check: String = copy.query_row("PRAGMA quick_check", [], |row| row.get(0))?;
+        if check != "ok" {
+            return Err(fail(format!("the copy failed its check: {check}")));
+        }
+        let schema_version = copy.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        drop(copy);
+        let file = std::fs::File::open(&partial).map_err(|e| fail(e.to_string()))?;
+        file.sync_all().map_err(|e| fail(e.to_string()))?;
+        let bytes = file.metadata().map_err(|e| fail(e.to_string()))?.len();
+        Ok(Backup {
+            bytes,
+            schema_version,
+        })
+    })();
+    let made = match made {
+        Ok(made) => made,
+        Err(error) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(error);
+        }
+    };
+    std::fs::rename(&partial, to).map_err(|e| fail(format!("{}: {e}", to.display())))?;
+    // The rename itself survives a crash once its directory is synced.
+    if let Some(dir) = to.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| fail(format!("{}: {e}", dir.display())))?;
+    }
+    Ok(made)
 }
 
 /// WAL lets readers go on while a redemption writes, and survives a crash mid-write. Switching

@@ -20,6 +20,7 @@ pub mod merchant;
 pub mod orders;
 pub mod outbound;
 pub mod payout;
+pub mod privacy;
 pub mod programme;
 pub mod providers;
 pub mod queue;
@@ -174,6 +175,10 @@ fn api(state: AppState, options: &Options) -> Router {
             get(outbound::admin_list).post(outbound::admin_add),
         )
         .route("/admin/webhooks/{id}", delete(outbound::admin_remove))
+        .route(
+            "/admin/customers/{customer_id}",
+            get(privacy::admin_export).delete(privacy::admin_erase),
+        )
         .route("/admin/webhooks/{id}/enable", post(outbound::admin_enable))
         .route(
             "/admin/webhooks/{id}/deliveries",

@@ -106,6 +106,22 @@ enum Command {
     RecsEval(ShopShape),
     /// Fill the database with a generated shop (products, shoppers, orders) for the bench.
     GenerateShop(ShopShape),
+    /// A shopper's data (GDPR): everything lojal holds about her, or its erasure.
+    #[command(subcommand)]
+    Customer(CustomerCommand),
+    /// Copy the live SQLite database (--db) to a new FILE while the server goes on writing;
+    /// start shop-api with `--db FILE` to restore it.
+    Backup { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum CustomerCommand {
+    /// Print everything lojal holds about her as JSON. ID is her customer id, or a guest's
+    /// email address.
+    Export { id: String },
+    /// Erase her: personal fields emptied, her rows kept under a random pseudonym so the
+    /// shop's figures stay right. Prints what changed.
+    Erase { id: String },
 }
 
 #[derive(clap::Args, Clone, Copy)]
@@ -201,6 +217,30 @@ fn main() -> ExitCode {
         return match webhook_command(&cli, command) {
             Ok(output) => {
                 println!("{output}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("shop-api: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if let Some(Command::Customer(command)) = &cli.command {
+        return match customer_command(&cli, command) {
+            Ok(output) => {
+                println!("{output}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("shop-api: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if let Some(Command::Backup { file }) = &cli.command {
+        return match backup(&cli, file) {
+            Ok(summary) => {
+                println!("{summary}");
                 ExitCode::SUCCESS
             }
             Err(error) => {
@@ -369,6 +409,60 @@ fn webhook_command(cli: &Cli, command: &WebhookCommand) -> Result<String, String
             Ok("removed".into())
         }
     }
+}
+
+fn customer_command(cli: &Cli, command: &CustomerCommand) -> Result<String, String> {
+    let db = open_db(cli)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let message = |e: shop_api::error::ApiError| match e {
+        shop_api::error::ApiError::UnknownCustomer => {
+            "lojal holds nothing about this customer id or email".to_owned()
+        }
+        shop_api::error::ApiError::InvalidBody(m) | shop_api::error::ApiError::Internal(m) => m,
+        other => format!("{other:?}"),
+    };
+    let (key, erase) = match command {
+        CustomerCommand::Export { id } => (id.clone(), false),
+        CustomerCommand::Erase { id } => (id.clone(), true),
+    };
+    let answer = runtime
+        .block_on(db.run(move |conn| {
+            let subject = shop_api::privacy::subject(conn, &key)?;
+            let data = shop_api::privacy::export(conn, &subject, shop_api::calendar::now())?;
+            if erase {
+                shop_api::privacy::erase(conn, &subject)
+            } else {
+                Ok(data)
+            }
+        }))
+        .map_err(message)?;
+    Ok(serde_json::to_string_pretty(&answer).unwrap_or_default())
+}
+
+fn backup(cli: &Cli, file: &std::path::Path) -> Result<String, String> {
+    if cli
+        .database_url
+        .as_deref()
+        .is_some_and(|url| !url.is_empty())
+    {
+        return Err(
+            "backup copies the SQLite file; for PostgreSQL use pg_dump, which reads one \
+             consistent snapshot while the shop goes on writing"
+                .into(),
+        );
+    }
+    let started = std::time::Instant::now();
+    let made = shop_api::db::backup(&cli.db, file).map_err(|e| e.to_string())?;
+    Ok(format!(
+        "{} backed up to {}: {} bytes, schema version {}, checked, in {} ms",
+        cli.db.display(),
+        file.display(),
+        made.bytes,
+        made.schema_version,
+        started.elapsed().as_millis()
+    ))
 }
 
 fn programme_command(cli: &Cli, command: &ProgrammeCommand) -> Result<String, String> {

@@ -103,6 +103,8 @@ pub enum DbError {
     Url(String),
     /// A backup could not be made or failed its check.
     Backup(String),
+    /// The TLS handshake with PostgreSQL failed: which check, and what to set.
+    Tls(String),
 }
 
 impl std::fmt::Display for DbError {
@@ -118,6 +120,7 @@ impl std::fmt::Display for DbError {
             Self::Task(error) => write!(f, "database task failed: {error}"),
             Self::Url(error) => write!(f, "DATABASE_URL: {error}"),
             Self::Backup(error) => write!(f, "backup: {error}"),
+            Self::Tls(error) => write!(f, "PostgreSQL: {error}"),
         }
     }
 }
@@ -735,7 +738,51 @@ pub fn postgres_dialect(sql: &str) -> String {
 #[derive(Clone)]
 enum Target {
     Sqlite(Arc<PathBuf>),
-    Postgres(Arc<postgres::Config>),
+    Postgres(Arc<PostgresTarget>),
+}
+
+/// Where and how to connect to PostgreSQL.
+struct PostgresTarget {
+    config: postgres::Config,
+    tls: crate::postgres_tls::Tls,
+    connector: tokio_postgres_rustls::MakeRustlsConnect,
+}
+
+impl PostgresTarget {
+    fn parse(url: &str) -> Result<Self, DbError> {
+        let (url, tls) = crate::postgres_tls::split(url).map_err(DbError::Url)?;
+        let mut config: postgres::Config = url
+            .parse()
+            .map_err(|e: postgres::Error| DbError::Url(with_cause(&e)))?;
+        config.ssl_mode(tls.client_mode());
+        let connector = tls.connector().map_err(DbError::Url)?;
+        Ok(Self {
+            config,
+            tls,
+            connector,
+        })
+    }
+
+    /// A new connection; a failed TLS handshake says which check failed and what to set.
+    fn connect(&self) -> Result<postgres::Client, DbError> {
+        self.config
+            .connect(self.connector.clone())
+            .map_err(|error| {
+                let hosts: Vec<String> = self
+                    .config
+                    .get_hosts()
+                    .iter()
+                    .map(|host| match host {
+                        postgres::config::Host::Tcp(name) => name.clone(),
+                        postgres::config::Host::Unix(path) => path.display().to_string(),
+                    })
+                    .collect();
+                match crate::postgres_tls::explain(&error, &self.tls, &hosts.join(",")) {
+                    Some(explained) => DbError::Tls(explained),
+                    None => DbError::Postgres(error),
+                }
+            })
+    }
 }
 
 #[derive(Clone)]
@@ -774,14 +821,12 @@ impl Db {
     /// Connects to the PostgreSQL database at `url` (`postgres://user@host:port/db`) and
     /// migrates it. Safe to call from async code: the blocking client runs on its own thread.
     pub fn connect(url: &str) -> Result<Self, DbError> {
-        let config: postgres::Config = url
-            .parse()
-            .map_err(|e: postgres::Error| DbError::Url(with_cause(&e)))?;
+        let target = PostgresTarget::parse(url)?;
         let stats = DbStats::default();
         let client = std::thread::scope(|scope| {
             scope
                 .spawn(|| -> Result<Conn, DbError> {
-                    let mut client = config.connect(postgres::NoTls)?;
+                    let mut client = target.connect()?;
                     stats.connects.inc();
                     migrate_postgres(&mut client)?;
                     let mut conn = Conn::Postgres(Box::new(PgClient::new(client, stats.clone())));
@@ -793,7 +838,7 @@ impl Db {
         })?;
         stats.idle.set(1);
         Ok(Self {
-            target: Target::Postgres(Arc::new(config)),
+            target: Target::Postgres(Arc::new(target)),
             idle: Arc::new(Mutex::new(vec![client])),
             permits: Arc::new(tokio::sync::Semaphore::new(POSTGRES_CONNECTIONS)),
             stats,
@@ -847,8 +892,8 @@ impl Db {
         match (reused, &self.target) {
             (Some(conn), _) => Ok(conn),
             (None, Target::Sqlite(path)) => Ok(Conn::Sqlite(connect_sqlite(path, &self.stats)?)),
-            (None, Target::Postgres(config)) => {
-                let client = config.connect(postgres::NoTls)?;
+            (None, Target::Postgres(target)) => {
+                let client = target.connect()?;
                 self.stats.connects.inc();
                 Ok(Conn::Postgres(Box::new(PgClient::new(
                     client,

@@ -20,6 +20,7 @@ pub mod merchant;
 pub mod orders;
 pub mod outbound;
 pub mod payout;
+pub mod postgres_tls;
 pub mod privacy;
 pub mod programme;
 pub mod providers;

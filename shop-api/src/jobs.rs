@@ -213,7 +213,7 @@ pub fn spawn(db: Db, lifecycle: Arc<Lifecycle>) -> tokio::task::JoinHandle<()> {
                 _ = ticker.tick() => {}
                 _ = lifecycle.drained() => return,
             }
-            match db.run(|conn| run(conn, calendar::now())).await {
+            match db.write(|conn| run(conn, calendar::now())).await {
                 Ok(report) if report.birthdays + report.expired > 0 => tracing::info!(
                     birthdays = report.birthdays,
                     expired = report.expired,

@@ -79,6 +79,15 @@ struct Cli {
     /// (`warn,shop_api=info`).
     #[arg(long, env = "LOJAL_LOG", default_value = "info")]
     log: String,
+    /// How writes reach the SQLite file: `grouped` (one writer commits what queued up together)
+    /// or `per-request` (each write takes SQLite's lock itself: the old way, for the bench).
+    #[arg(
+        long,
+        env = "LOJAL_SQLITE_WRITES",
+        value_enum,
+        default_value = "grouped"
+    )]
+    sqlite_writes: shop_api::db::SqliteWrites,
     /// On SIGTERM, how long the requests in flight and the queue's jobs under way may take to
     /// finish before the server exits anyway, in seconds.
     #[arg(long, env = "LOJAL_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
@@ -430,11 +439,10 @@ fn customer_command(cli: &Cli, command: &CustomerCommand) -> Result<String, Stri
     let answer = runtime
         .block_on(db.run(move |conn| {
             let subject = shop_api::privacy::subject(conn, &key)?;
-            let data = shop_api::privacy::export(conn, &subject, shop_api::calendar::now())?;
             if erase {
                 shop_api::privacy::erase(conn, &subject)
             } else {
-                Ok(data)
+                shop_api::privacy::export(conn, &subject, shop_api::calendar::now())
             }
         }))
         .map_err(message)?;
@@ -514,7 +522,8 @@ fn programme_command(cli: &Cli, command: &ProgrammeCommand) -> Result<String, St
 fn open_db(cli: &Cli) -> Result<Db, String> {
     match cli.database_url.as_deref().filter(|url| !url.is_empty()) {
         Some(url) => Db::connect(url).map_err(|e| e.to_string()),
-        None => Db::open(&cli.db).map_err(|e| format!("{}: {e}", cli.db.display())),
+        None => Db::open_with(&cli.db, cli.sqlite_writes)
+            .map_err(|e| format!("{}: {e}", cli.db.display())),
     }
 }
 
@@ -635,6 +644,7 @@ async fn serve(cli: Cli, secret: ShopSecret) -> Result<(), Box<dyn std::error::E
         ..AppState::new(db, secret)
     };
     let lifecycle = state.lifecycle.clone();
+    let db = state.db.clone();
     // Birthdays on the day and expiry after inactivity, until the server drains.
     let jobs = shop_api::jobs::spawn(state.db.clone(), lifecycle.clone());
     // Coupons for the shop platform and events for the merchant's endpoints.
@@ -696,6 +706,8 @@ async fn serve(cli: Cli, secret: ShopSecret) -> Result<(), Box<dyn std::error::E
             "the queue's jobs under way did not finish in the grace period; their leases run out and another instance (or the next start) works them again"
         );
     }
+    // Writes still queued for the SQLite writer are committed before the process ends.
+    tokio::task::spawn_blocking(move || db.close()).await?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -440,7 +440,9 @@ pub fn export(conn: &mut Conn, subject: &Subject, now: Timestamp) -> Result<Json
     Ok(JsonValue::Object(document))
 }
 
-/// What an erasure changed: rows per table, and the pseudonym her figures now stand under.
+/// Erases `subject` in one transaction; answers the rows changed per table and the pseudonym
+/// her figures now stand under, or `UnknownCustomer` when nothing of hers is left (also to the
+/// second of two erasures at once).
 pub fn erase(conn: &mut Conn, subject: &Subject) -> Result<JsonValue, ApiError> {
     let mut bytes = [0u8; 8];
     getrandom::fill(&mut bytes)
@@ -448,6 +450,8 @@ pub fn erase(conn: &mut Conn, subject: &Subject) -> Result<JsonValue, ApiError> 
     let pseudonym = format!("erased-{}", hex::encode(bytes));
     let mut changed: Vec<(&str, u64)> = Vec::new();
     let mut tx = conn.transaction()?;
+    tx.lock_key(&format!("erase:{}", subject.needles().join(",")))?;
+    export(&mut tx, subject, calendar::now())?;
     if let Some(id) = &subject.customer_id {
         let sql = format!(
             "SELECT created_at FROM customers WHERE id = ?1{}",
@@ -573,9 +577,8 @@ pub async fn admin_erase(
     merchant::authorize(state.merchant_token.as_ref(), &headers)?;
     let (subject, erased) = state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             let subject = subject(conn, &key)?;
-            export(conn, &subject, calendar::now())?;
             let erased = erase(conn, &subject)?;
             Ok::<_, ApiError>((subject, erased))
         })

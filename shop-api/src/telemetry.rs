@@ -124,6 +124,13 @@ impl Metrics {
         }
     }
 
+    /// The registry in Prometheus's text format.
+    pub fn encode(&self) -> Result<String, std::fmt::Error> {
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &self.registry)?;
+        Ok(text)
+    }
+
     fn observe(&self, method: &str, route: &str, status: StatusCode, elapsed: Duration) {
         self.requests
             .get_or_create(&RequestLabels {
@@ -300,8 +307,8 @@ async fn scrape(State(state): State<AppState>) -> Result<Response<Body>, ApiErro
             .set(count);
     }
     metrics.oldest_due_job.set(oldest.as_secs_f64());
-    let mut text = String::new();
-    prometheus_client::encoding::text::encode(&mut text, &metrics.registry)
+    let text = metrics
+        .encode()
         .map_err(|e| ApiError::Internal(format!("metrics: {e}")))?;
     Ok((
         [(

@@ -63,7 +63,7 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
                 let name = name.clone();
                 state
                     .db
-                    .run(move |conn| queue::lease(conn, &name, calendar::now()))
+                    .write(move |conn| queue::lease(conn, &name, calendar::now()))
                     .await
             };
             match leased {
@@ -74,7 +74,7 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
                         let outcome = work(&state, &job).await;
                         let settled = state
                             .db
-                            .run(move |conn| {
+                            .write(move |conn| {
                                 queue::settle(conn, &job, &name, &outcome, calendar::now())
                             })
                             .await;

@@ -82,11 +82,12 @@ export async function startShop({ www = join(ROOT, 'www'), dir: keptDir = null, 
         ...env,
       } },
   );
+  // Only the last lines are kept: a server under load logs a line per request.
   let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
+  child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-16_384)));
+  let out = '';
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`shop-api did not start in 15 s: ${stderr}`)), 15_000);
-    let out = '';
     child.stdout.on('data', (d) => {
       out += d;
       const match = out.match(/listening on (http:\/\/[^\s]+)/);
@@ -97,8 +98,11 @@ export async function startShop({ www = join(ROOT, 'www'), dir: keptDir = null, 
     });
     child.on('exit', (code) => reject(new Error(`shop-api exited with ${code}: ${stderr}`)));
   });
+  // With --metrics-addr the server says where /metrics is before it listens.
+  const metricsUrl = out.match(/metrics on (http:\/\/[^\s]+)/)?.[1] ?? null;
   return {
     url,
+    metricsUrl,
     pid: child.pid,
     async stop() {
       // A killed child keeps exitCode null (it has a signalCode instead): check both, or a

@@ -92,6 +92,17 @@ pub fn request(
     body: Option<&Value>,
 ) -> Outcome {
     let body = body.map(Value::to_string).unwrap_or_default();
+    request_text(addr, method, path, headers, &body)
+}
+
+/// [`request`] with the body's bytes as given (a signed webhook's).
+pub fn request_text(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, String)],
+    body: &str,
+) -> Outcome {
     let mut text = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
          Content-Length: {}\r\nConnection: close\r\n",
@@ -101,7 +112,7 @@ pub fn request(
         text.push_str(&format!("{name}: {value}\r\n"));
     }
     text.push_str("\r\n");
-    text.push_str(&body);
+    text.push_str(body);
     let mut stream = match TcpStream::connect(addr) {
         Ok(stream) => stream,
         Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => return Outcome::Refused,

@@ -125,7 +125,8 @@ export async function benchApi(seconds) {
   const configs = configurations();
   const rows = [];
   for (const config of configs) {
-    const env = config.databaseUrl ? { DATABASE_URL: config.databaseUrl } : {};
+    // Request logs on, as in production.
+    const env = { LOJAL_LOG: 'info', ...(config.databaseUrl ? { DATABASE_URL: config.databaseUrl } : {}) };
     const shop = await startShop({ args: ['--no-rate-limits', '--metrics-addr', '127.0.0.1:0', ...config.args], env });
     try {
       const memberFile = await members(shop);

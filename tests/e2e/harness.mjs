@@ -79,6 +79,8 @@ export async function startShop({ www = join(ROOT, 'www'), dir: keptDir = null, 
         LOJAL_MERCHANT_TOKEN: MERCHANT_TOKEN,
         LOJAL_SHOPIFY_WEBHOOK_SECRET: SHOPIFY_WEBHOOK_SECRET,
         LOJAL_WOOCOMMERCE_WEBHOOK_SECRET: WOOCOMMERCE_WEBHOOK_SECRET,
+        // Warnings and errors only: a line per request is noise here (the bench asks for them).
+        LOJAL_LOG: 'warn',
         ...env,
       } },
   );

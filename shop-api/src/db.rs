@@ -4,8 +4,10 @@
 //! Domain code writes SQL once, with `?1`-style placeholders, and calls [`Conn`]'s `query`,
 //! `query_opt`, `execute` and `transaction`. The differences stay here:
 //!
-//! - A write transaction on SQLite is `BEGIN IMMEDIATE`: the write lock is taken up front, so
-//!   two concurrent redemptions serialise. PostgreSQL has no such lock; there a transaction
+//! - Writes go through [`Db::write`]. On SQLite one writer thread runs them: what queued while
+//!   it was busy becomes one `BEGIN IMMEDIATE` transaction, each write's own transaction a
+//!   savepoint in it, committed once before anyone hears back; so two concurrent redemptions
+//!   serialise. (`--sqlite-writes per-request` gives each write its own `BEGIN IMMEDIATE`.) PostgreSQL has no such lock; there a transaction
 //!   locks the rows it decides on with `SELECT … FOR UPDATE` ([`Conn::for_update`]) and relies
 //!   on unique constraints with `ON CONFLICT`, which hold across API processes.
 //! - `?N` placeholders become `$N` for PostgreSQL ([`postgres_placeholders`]).

@@ -4,8 +4,10 @@
 //! Domain code writes SQL once, with `?1`-style placeholders, and calls [`Conn`]'s `query`,
 //! `query_opt`, `execute` and `transaction`. The differences stay here:
 //!
-//! - A write transaction on SQLite is `BEGIN IMMEDIATE`: the write lock is taken up front, so
-//!   two concurrent redemptions serialise. PostgreSQL has no such lock; there a transaction
+//! - Writes go through [`Db::write`]. On SQLite one writer thread runs them: what queued while
+//!   it was busy becomes one `BEGIN IMMEDIATE` transaction, each write's own transaction a
+//!   savepoint in it, committed once before anyone hears back; so two concurrent redemptions
+//!   serialise. (`--sqlite-writes per-request` gives each write its own `BEGIN IMMEDIATE`.) PostgreSQL has no such lock; there a transaction
 //!   locks the rows it decides on with `SELECT … FOR UPDATE` ([`Conn::for_update`]) and relies
 //!   on unique constraints with `ON CONFLICT`, which hold across API processes.
 //! - `?N` placeholders become `$N` for PostgreSQL ([`postgres_placeholders`]).
@@ -19,6 +21,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use postgres::types::Type;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
 
 /// Migrations in order: name, SQL both engines run, and what PostgreSQL runs instead of the
 /// SQLite-only statements (triggers). SQLite records the count in `PRAGMA user_version`,
@@ -73,8 +78,13 @@ pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
 
 /// How long a connection waits for another writer before giving up with "database is locked".
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-/// Idle SQLite connections kept for reuse; more are opened under load and closed afterwards.
+/// Idle SQLite connections kept for reuse when each write takes the lock itself (the old way);
+/// more are opened under load and closed afterwards.
 const POOL_SIZE: usize = 8;
+/// SQLite connections reading at once beside the writer, all kept once opened: more would not
+/// read faster on a few cores, and each new one pays for opening the file, reading the schema
+/// and preparing its statements again.
+const SQLITE_READERS: usize = 16;
 /// PostgreSQL connections one API process holds at most, all kept for reuse once opened (a
 /// new one costs a round trip and its prepared statements); more requests wait for one.
 /// Several instances share the server's `max_connections` (100 by default).
@@ -98,6 +108,10 @@ pub enum DbError {
     Task(String),
     /// `DATABASE_URL` is not a PostgreSQL connection string.
     Url(String),
+    /// A backup could not be made or failed its check.
+    Backup(String),
+    /// The TLS handshake with PostgreSQL failed: which check, and what to set.
+    Tls(String),
 }
 
 impl std::fmt::Display for DbError {
@@ -112,6 +126,8 @@ impl std::fmt::Display for DbError {
             Self::Mismatch(error) => write!(f, "query mismatch: {error}"),
             Self::Task(error) => write!(f, "database task failed: {error}"),
             Self::Url(error) => write!(f, "DATABASE_URL: {error}"),
+            Self::Backup(error) => write!(f, "backup: {error}"),
+            Self::Tls(error) => write!(f, "PostgreSQL: {error}"),
         }
     }
 }
@@ -285,8 +301,125 @@ impl Row {
 
 /// A connection to either engine.
 pub enum Conn {
-    Sqlite(rusqlite::Connection),
+    Sqlite(Box<SqliteConn>),
     Postgres(Box<PgClient>),
+}
+
+/// An SQLite connection with the figures it reports to.
+pub struct SqliteConn {
+    conn: rusqlite::Connection,
+    stats: DbStats,
+    /// Inside the writer's group transaction: a transaction is a savepoint in it.
+    grouped: bool,
+}
+
+impl std::ops::Deref for SqliteConn {
+    type Target = rusqlite::Connection;
+    fn deref(&self) -> &rusqlite::Connection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for SqliteConn {
+    fn deref_mut(&mut self) -> &mut rusqlite::Connection {
+        &mut self.conn
+    }
+}
+
+/// What the database layer measures, for `/metrics` (`lojal_db_…`): where a request's time
+/// goes between asking for a connection and committing.
+#[derive(Clone)]
+pub struct DbStats {
+    /// Waiting for a connection (a free permit, then an idle connection or a new one), or for
+    /// the SQLite writer to take a write.
+    wait: Histogram,
+    /// How long work held its connection.
+    hold: Histogram,
+    /// Taking the write lock: SQLite's `BEGIN IMMEDIATE` (waiting for other writers, its busy
+    /// retries included), PostgreSQL's `BEGIN`.
+    lock_wait: Histogram,
+    /// `COMMIT`: on SQLite in WAL mode the log write (and an fsync at checkpoints).
+    commit: Histogram,
+    /// Connections opened (each costs a file open and pragmas, or a network round trip).
+    connects: Counter,
+    idle: Gauge,
+    in_use: Gauge,
+    /// Writes waiting for the SQLite writer.
+    write_queue: Gauge,
+    /// Writes the SQLite writer committed together.
+    write_group: Histogram,
+    /// The SQLite checkpointer's passes (copying the log into the file, fsync included).
+    checkpoint: Histogram,
+}
+
+impl Default for DbStats {
+    fn default() -> Self {
+        let histogram = || Histogram::new(crate::telemetry::LATENCY_BUCKETS);
+        Self {
+            wait: histogram(),
+            hold: histogram(),
+            lock_wait: histogram(),
+            commit: histogram(),
+            connects: Counter::default(),
+            idle: Gauge::default(),
+            in_use: Gauge::default(),
+            write_queue: Gauge::default(),
+            write_group: Histogram::new([1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0]),
+            checkpoint: histogram(),
+        }
+    }
+}
+
+impl DbStats {
+    /// Adds these figures to `registry` (prefixed `lojal_db_` by the caller).
+    pub fn register(&self, registry: &mut prometheus_client::registry::Registry) {
+        registry.register(
+            "wait_seconds",
+            "Time a request waited for a database connection",
+            self.wait.clone(),
+        );
+        registry.register(
+            "hold_seconds",
+            "Time work held its database connection",
+            self.hold.clone(),
+        );
+        registry.register(
+            "lock_wait_seconds",
+            "Time a write transaction waited to begin (SQLite: for the write lock)",
+            self.lock_wait.clone(),
+        );
+        registry.register("commit_seconds", "Time a COMMIT took", self.commit.clone());
+        registry.register(
+            "connects",
+            "Database connections opened",
+            self.connects.clone(),
+        );
+        registry.register(
+            "idle_connections",
+            "Open database connections kept for reuse",
+            self.idle.clone(),
+        );
+        registry.register(
+            "busy_connections",
+            "Database connections doing work now",
+            self.in_use.clone(),
+        );
+        registry.register(
+            "write_queue",
+            "Writes waiting for the SQLite writer",
+            self.write_queue.clone(),
+        );
+        registry.register(
+            "write_group_size",
+            "Writes the SQLite writer committed in one transaction",
+            self.write_group.clone(),
+        );
+        registry.register(
+            "checkpoint_seconds",
+            "Time the SQLite checkpointer took to copy the log into the file",
+            self.checkpoint.clone(),
+        );
+    }
 }
 
 /// A PostgreSQL client with its prepared statements, that may be dropped anywhere. The
@@ -295,15 +428,17 @@ pub enum Conn {
 /// closed on a thread of its own.
 pub struct PgClient {
     client: Option<postgres::Client>,
+    stats: DbStats,
     /// By the SQL as written (`?N`): each statement is prepared once per connection, so a query
     /// costs one round trip instead of two, also inside a transaction that holds a row lock.
     statements: std::collections::HashMap<String, postgres::Statement>,
 }
 
 impl PgClient {
-    fn new(client: postgres::Client) -> Self {
+    fn new(client: postgres::Client, stats: DbStats) -> Self {
         Self {
             client: Some(client),
+            stats,
             statements: std::collections::HashMap::new(),
         }
     }
@@ -403,14 +538,24 @@ impl Conn {
 
     /// Starts a write transaction, rolled back unless committed. On SQLite it holds the
     /// database's write lock from the start; on PostgreSQL lock rows with [`Conn::for_update`].
+    /// Inside the SQLite writer's group it is a savepoint: the group holds the lock already.
     pub fn transaction(&mut self) -> Result<Tx<'_>, DbError> {
+        let savepoint = matches!(self, Self::Sqlite(conn) if conn.grouped);
+        let started = std::time::Instant::now();
         self.execute_batch(match self {
+            _ if savepoint => "SAVEPOINT lojal",
             Self::Sqlite(_) => "BEGIN IMMEDIATE",
             Self::Postgres(_) => "BEGIN",
         })?;
+        if !savepoint {
+            self.stats()
+                .lock_wait
+                .observe(started.elapsed().as_secs_f64());
+        }
         Ok(Tx {
             conn: self,
             open: true,
+            savepoint,
         })
     }
 
@@ -423,6 +568,22 @@ impl Conn {
         }
     }
 
+    /// Inside a transaction, waits until no other transaction holds `key`, and holds it until
+    /// this one ends: on PostgreSQL a transaction-level advisory lock, for a decision that no
+    /// row lock covers (a new row keyed by an email, a count per address); nothing on SQLite,
+    /// whose write transactions already run one at a time.
+    pub fn lock_key(&mut self, key: &str) -> Result<(), DbError> {
+        match self {
+            Self::Sqlite(_) => Ok(()),
+            Self::Postgres(_) => self
+                .execute(
+                    "SELECT pg_advisory_xact_lock(hashtextextended(?1, 0))",
+                    &[Value::from(key)],
+                )
+                .map(drop),
+        }
+    }
+
     /// Runs statements separated by `;`, without parameters.
     pub fn execute_batch(&mut self, sql: &str) -> Result<(), DbError> {
         match self {
@@ -430,6 +591,21 @@ impl Conn {
             Self::Postgres(client) => client.batch_execute(sql)?,
         }
         Ok(())
+    }
+
+    fn stats(&self) -> &DbStats {
+        match self {
+            Self::Sqlite(conn) => &conn.stats,
+            Self::Postgres(client) => &client.stats,
+        }
+    }
+
+    /// Whether no transaction is open (SQLite; PostgreSQL's client does not say).
+    fn in_autocommit(&self) -> bool {
+        match self {
+            Self::Sqlite(conn) => conn.is_autocommit(),
+            Self::Postgres(_) => true,
+        }
     }
 
     fn reusable(&self) -> bool {
@@ -444,12 +620,23 @@ impl Conn {
 pub struct Tx<'a> {
     conn: &'a mut Conn,
     open: bool,
+    /// A savepoint in the writer's group, which commits it with the others.
+    savepoint: bool,
 }
 
 impl Tx<'_> {
     pub fn commit(mut self) -> Result<(), DbError> {
         self.open = false;
-        self.conn.execute_batch("COMMIT")
+        if self.savepoint {
+            return self.conn.execute_batch("RELEASE lojal");
+        }
+        let started = std::time::Instant::now();
+        self.conn.execute_batch("COMMIT")?;
+        self.conn
+            .stats()
+            .commit
+            .observe(started.elapsed().as_secs_f64());
+        Ok(())
     }
 }
 
@@ -468,7 +655,10 @@ impl std::ops::DerefMut for Tx<'_> {
 
 impl Drop for Tx<'_> {
     fn drop(&mut self) {
-        if self.open {
+        if self.open && self.savepoint {
+            // Undoes this transaction's writes, not the group's.
+            let _ = self.conn.execute_batch("ROLLBACK TO lojal; RELEASE lojal");
+        } else if self.open {
             // A failed rollback leaves the connection in a transaction; `reusable` then keeps
             // it out of the pool.
             let _ = self.conn.execute_batch("ROLLBACK");
@@ -617,10 +807,247 @@ pub fn postgres_dialect(sql: &str) -> String {
     out
 }
 
+/// How writes reach an SQLite file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum SqliteWrites {
+    /// One writer thread owns the write connection: writes queue up for it, and what queued
+    /// while it committed is run together in one transaction and committed at once.
+    #[default]
+    Grouped,
+    /// Each write on a pooled connection of its own with `BEGIN IMMEDIATE`, waiting for the
+    /// others in SQLite's busy handler: how shop-api wrote before, kept so the bench can show
+    /// both side by side.
+    PerRequest,
+}
+
+/// Writes the writer runs together at most: bounds the wait of the group's first write.
+const MAX_GROUP: usize = 256;
+
+/// A write for the writer: runs on its connection and answers how to finish once the group's
+/// commit is known.
+type WriteJob = Box<dyn FnOnce(&mut Conn) -> Completion + Send>;
+type Completion = Box<dyn FnOnce(Result<(), String>) + Send>;
+
+/// The SQLite writer: its queue and its thread, stopped by [`Db::close`] or with the last
+/// [`Db`].
+struct Writer {
+    queue: Mutex<Option<std::sync::mpsc::Sender<WriteJob>>>,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+impl Writer {
+    fn start(path: &Path, stats: DbStats) -> Result<Self, DbError> {
+        let conn = connect_sqlite(path, &stats)?;
+        // Checkpoints (copying the log into the file, with an fsync) would otherwise run inside
+        // every thousandth commit and hold up everyone queued behind it.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let checkpointer = Checkpointer::start(connect_sqlite(path, &stats)?, stats.clone())?;
+        let (queue, jobs) = std::sync::mpsc::channel::<WriteJob>();
+        let thread = std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || {
+                let mut conn = Conn::Sqlite(conn);
+                while let Ok(first) = jobs.recv() {
+                    let group: Vec<WriteJob> = std::iter::once(first)
+                        .chain(jobs.try_iter().take(MAX_GROUP - 1))
+                        .collect();
+                    stats.write_queue.dec_by(group.len() as i64);
+                    commit_group(&mut conn, group, &stats);
+                    checkpointer.kick();
+                }
+                checkpointer.stop();
+            })
+            .map_err(|e| DbError::Task(format!("cannot start the SQLite writer: {e}")))?;
+        Ok(Self {
+            queue: Mutex::new(Some(queue)),
+            thread: Mutex::new(Some(thread)),
+        })
+    }
+
+    fn send(&self, job: WriteJob) -> Result<(), DbError> {
+        let queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        queue
+            .as_ref()
+            .and_then(|queue| queue.send(job).ok())
+            .ok_or_else(|| DbError::Task("the database is closed".into()))
+    }
+
+    /// Takes no more writes, and waits until the queued ones are committed.
+    fn close(&self) {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let thread = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(thread) = thread
+            && thread.thread().id() != std::thread::current().id()
+        {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// How often the checkpointer copies the log into the database file, at most.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// Checkpoints the writer's log on a thread and connection of their own (SQLite's passive
+/// checkpoint, which neither waits for the writer nor makes it wait), so that no commit pays
+/// for one.
+struct Checkpointer {
+    kicks: std::sync::mpsc::SyncSender<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Checkpointer {
+    fn start(conn: Box<SqliteConn>, stats: DbStats) -> Result<Self, DbError> {
+        let (kicks, kicked) = std::sync::mpsc::sync_channel::<()>(1);
+        let thread = std::thread::Builder::new()
+            .name("sqlite-checkpointer".into())
+            .spawn(move || {
+                let mut kicked_meanwhile = false;
+                loop {
+                    if !kicked_meanwhile && kicked.recv().is_err() {
+                        return;
+                    }
+                    let started = std::time::Instant::now();
+                    // A checkpoint that cannot finish now (readers on old pages) goes on next time.
+                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                    stats.checkpoint.observe(started.elapsed().as_secs_f64());
+                    // Rest until CHECKPOINT_EVERY has passed; a kick meanwhile means another round.
+                    kicked_meanwhile = false;
+                    let until = started + CHECKPOINT_EVERY;
+                    loop {
+                        let left = until.saturating_duration_since(std::time::Instant::now());
+                        match kicked.recv_timeout(left) {
+                            Ok(()) => kicked_meanwhile = true,
+                            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => break,
+                            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+                        }
+                    }
+                }
+            })
+            .map_err(|e| DbError::Task(format!("cannot start the SQLite checkpointer: {e}")))?;
+        Ok(Self { kicks, thread })
+    }
+
+    /// Something was committed: checkpoint soon.
+    fn kick(&self) {
+        let _ = self.kicks.try_send(());
+    }
+
+    fn stop(self) {
+        drop(self.kicks);
+        let _ = self.thread.join();
+    }
+}
+
+/// Runs `group` in one transaction and commits it once; each write's caller hears after the
+/// commit, so nothing is acknowledged that a crash could still take back. A write that fails
+/// rolls back its own savepoint only. If the lock cannot be had (another process holds it past
+/// the busy timeout), or an error rolls the whole transaction back, the writes run one by one
+/// as they would without a writer.
+fn commit_group(conn: &mut Conn, group: Vec<WriteJob>, stats: &DbStats) {
+    let mut waiting: Vec<Completion> = Vec::with_capacity(group.len());
+    let mut open = false;
+    for job in group {
+        if !open {
+            let started = std::time::Instant::now();
+            open = conn.execute_batch("BEGIN IMMEDIATE").is_ok();
+            if open {
+                stats.lock_wait.observe(started.elapsed().as_secs_f64());
+            }
+        }
+        set_grouped(conn, open);
+        // A write that panics drops its answer; its savepoint was rolled back while unwinding.
+        let completion = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(conn))).ok();
+        set_grouped(conn, false);
+        if open && conn.in_autocommit() {
+            // A full disk or an I/O error ended the group's transaction: its writes are gone.
+            open = false;
+            for completion in waiting.drain(..).chain(completion) {
+                completion(Err("the write was rolled back with its group".into()));
+            }
+            continue;
+        }
+        match (open, completion) {
+            (true, Some(completion)) => waiting.push(completion),
+            // On its own: its transactions committed themselves.
+            (false, Some(completion)) => completion(Ok(())),
+            (_, None) => {}
+        }
+    }
+    if !open {
+        return;
+    }
+    let started = std::time::Instant::now();
+    let committed = conn.execute_batch("COMMIT").map_err(|e| {
+        let _ = conn.execute_batch("ROLLBACK");
+        format!("commit: {e}")
+    });
+    stats.commit.observe(started.elapsed().as_secs_f64());
+    stats.write_group.observe(waiting.len() as f64);
+    for completion in waiting {
+        completion(committed.clone());
+    }
+}
+
+fn set_grouped(conn: &mut Conn, grouped: bool) {
+    if let Conn::Sqlite(sqlite) = conn {
+        sqlite.grouped = grouped;
+    }
+}
+
 #[derive(Clone)]
 enum Target {
     Sqlite(Arc<PathBuf>),
-    Postgres(Arc<postgres::Config>),
+    Postgres(Arc<PostgresTarget>),
+}
+
+/// Where and how to connect to PostgreSQL.
+struct PostgresTarget {
+    config: postgres::Config,
+    tls: crate::postgres_tls::Tls,
+    connector: tokio_postgres_rustls::MakeRustlsConnect,
+}
+
+impl PostgresTarget {
+    fn parse(url: &str) -> Result<Self, DbError> {
+        let (url, tls) = crate::postgres_tls::split(url).map_err(DbError::Url)?;
+        let mut config: postgres::Config = url
+            .parse()
+            .map_err(|e: postgres::Error| DbError::Url(with_cause(&e)))?;
+        config.ssl_mode(tls.client_mode());
+        let connector = tls.connector().map_err(DbError::Url)?;
+        Ok(Self {
+            config,
+            tls,
+            connector,
+        })
+    }
+
+    /// A new connection; a failed TLS handshake says which check failed and what to set.
+    fn connect(&self) -> Result<postgres::Client, DbError> {
+        self.config
+            .connect(self.connector.clone())
+            .map_err(|error| {
+                let hosts: Vec<String> = self
+                    .config
+                    .get_hosts()
+                    .iter()
+                    .map(|host| match host {
+                        postgres::config::Host::Tcp(name) => name.clone(),
+                        postgres::config::Host::Unix(path) => path.display().to_string(),
+                    })
+                    .collect();
+                match crate::postgres_tls::explain(&error, &self.tls, &hosts.join(",")) {
+                    Some(explained) => DbError::Tls(explained),
+                    None => DbError::Postgres(error),
+                }
+            })
+    }
 }
 
 #[derive(Clone)]
@@ -629,52 +1056,83 @@ pub struct Db {
     idle: Arc<Mutex<Vec<Conn>>>,
     /// Caps the connections in use (PostgreSQL's are a server-wide budget).
     permits: Arc<tokio::sync::Semaphore>,
+    stats: DbStats,
+    /// SQLite's writer, when writes are grouped.
+    writer: Option<Arc<Writer>>,
+    /// Idle connections kept for reuse.
+    keep: usize,
 }
 
 impl Db {
-    /// Opens (creating when missing) and migrates the SQLite database at `path`.
+    /// Opens (creating when missing) and migrates the SQLite database at `path`, with its
+    /// writes grouped.
     pub fn open(path: &Path) -> Result<Self, DbError> {
+        Self::open_with(path, SqliteWrites::Grouped)
+    }
+
+    /// [`Db::open`], with writes made as `writes` says.
+    pub fn open_with(path: &Path, writes: SqliteWrites) -> Result<Self, DbError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)
                 .map_err(|e| DbError::Task(format!("cannot create {}: {e}", parent.display())))?;
         }
-        let mut conn = connect_sqlite(path)?;
+        let stats = DbStats::default();
+        let mut conn = connect_sqlite(path, &stats)?;
         use_wal(&conn)?;
         migrate(&mut conn)?;
         let mut conn = Conn::Sqlite(conn);
         crate::programme::load_demo_on_first_start(&mut conn)?;
+        stats.idle.set(1);
+        let (writer, readers, keep) = match writes {
+            SqliteWrites::Grouped => (
+                Some(Arc::new(Writer::start(path, stats.clone())?)),
+                SQLITE_READERS,
+                SQLITE_READERS,
+            ),
+            SqliteWrites::PerRequest => (None, tokio::sync::Semaphore::MAX_PERMITS, POOL_SIZE),
+        };
         Ok(Self {
             target: Target::Sqlite(Arc::new(path.to_owned())),
             idle: Arc::new(Mutex::new(vec![conn])),
-            permits: Arc::new(tokio::sync::Semaphore::new(
-                tokio::sync::Semaphore::MAX_PERMITS,
-            )),
+            permits: Arc::new(tokio::sync::Semaphore::new(readers)),
+            stats,
+            writer,
+            keep,
         })
     }
 
     /// Connects to the PostgreSQL database at `url` (`postgres://user@host:port/db`) and
     /// migrates it. Safe to call from async code: the blocking client runs on its own thread.
     pub fn connect(url: &str) -> Result<Self, DbError> {
-        let config: postgres::Config = url
-            .parse()
-            .map_err(|e: postgres::Error| DbError::Url(with_cause(&e)))?;
+        let target = PostgresTarget::parse(url)?;
+        let stats = DbStats::default();
         let client = std::thread::scope(|scope| {
             scope
                 .spawn(|| -> Result<Conn, DbError> {
-                    let mut client = config.connect(postgres::NoTls)?;
+                    let mut client = target.connect()?;
+                    stats.connects.inc();
                     migrate_postgres(&mut client)?;
-                    let mut conn = Conn::Postgres(Box::new(PgClient::new(client)));
+                    let mut conn = Conn::Postgres(Box::new(PgClient::new(client, stats.clone())));
                     crate::programme::load_demo_on_first_start(&mut conn)?;
                     Ok(conn)
                 })
                 .join()
                 .map_err(|_| DbError::Task("connecting to PostgreSQL panicked".into()))?
         })?;
+        stats.idle.set(1);
         Ok(Self {
-            target: Target::Postgres(Arc::new(config)),
+            target: Target::Postgres(Arc::new(target)),
             idle: Arc::new(Mutex::new(vec![client])),
             permits: Arc::new(tokio::sync::Semaphore::new(POSTGRES_CONNECTIONS)),
+            stats,
+            writer: None,
+            keep: POSTGRES_CONNECTIONS,
         })
+    }
+
+    /// What this database's connections measure, for `/metrics`.
+    pub fn stats(&self) -> &DbStats {
+        &self.stats
     }
 
     /// Runs `work` with a connection on a blocking thread, so the database never stalls the
@@ -687,6 +1145,7 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
+        let asked = std::time::Instant::now();
         let permit = self
             .permits
             .clone()
@@ -696,7 +1155,12 @@ impl Db {
         let db = self.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = db.checkout()?;
+            db.stats.wait.observe(asked.elapsed().as_secs_f64());
+            db.stats.in_use.inc();
+            let started = std::time::Instant::now();
             let result = work(&mut conn);
+            db.stats.hold.observe(started.elapsed().as_secs_f64());
+            db.stats.in_use.dec();
             db.checkin(conn);
             drop(permit);
             result
@@ -705,35 +1169,159 @@ impl Db {
         .map_err(|e| E::from(DbError::Task(e.to_string())))?
     }
 
+    /// Runs `work`, which writes: on SQLite with grouped writes, queued for the writer, and
+    /// answered once its group has committed; otherwise as [`Db::run`]. A write run by the
+    /// writer sees the writes before it in its group, and its own transactions are savepoints
+    /// in the group's.
+    pub async fn write<T, E>(
+        &self,
+        work: impl FnOnce(&mut Conn) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let Some(writer) = &self.writer else {
+            return self.run(work).await;
+        };
+        let (reply, answer) = tokio::sync::oneshot::channel::<Result<T, E>>();
+        let asked = std::time::Instant::now();
+        let stats = self.stats.clone();
+        let job: WriteJob = Box::new(move |conn: &mut Conn| {
+            stats.wait.observe(asked.elapsed().as_secs_f64());
+            let started = std::time::Instant::now();
+            let result = work(conn);
+            stats.hold.observe(started.elapsed().as_secs_f64());
+            Box::new(move |committed: Result<(), String>| {
+                let _ = reply.send(match committed {
+                    Ok(()) => result,
+                    Err(error) => Err(E::from(DbError::Task(error))),
+                });
+            })
+        });
+        self.stats.write_queue.inc();
+        if let Err(error) = writer.send(job) {
+            self.stats.write_queue.dec();
+            return Err(E::from(error));
+        }
+        answer.await.unwrap_or_else(|_| {
+            Err(E::from(DbError::Task(
+                "the write failed in the SQLite writer (it panicked)".into(),
+            )))
+        })
+    }
+
+    /// Takes no more writes and waits for the queued ones to commit (at shutdown).
+    pub fn close(&self) {
+        if let Some(writer) = &self.writer {
+            writer.close();
+        }
+    }
+
     fn checkout(&self) -> Result<Conn, DbError> {
         let reused = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        if reused.is_some() {
+            self.stats.idle.dec();
+        }
         match (reused, &self.target) {
             (Some(conn), _) => Ok(conn),
-            (None, Target::Sqlite(path)) => Ok(Conn::Sqlite(connect_sqlite(path)?)),
-            (None, Target::Postgres(config)) => Ok(Conn::Postgres(Box::new(PgClient::new(
-                config.connect(postgres::NoTls)?,
-            )))),
+            (None, Target::Sqlite(path)) => Ok(Conn::Sqlite(connect_sqlite(path, &self.stats)?)),
+            (None, Target::Postgres(target)) => {
+                let client = target.connect()?;
+                self.stats.connects.inc();
+                Ok(Conn::Postgres(Box::new(PgClient::new(
+                    client,
+                    self.stats.clone(),
+                ))))
+            }
         }
     }
 
     fn checkin(&self, conn: Conn) {
-        let keep = match self.target {
-            Target::Sqlite(_) => POOL_SIZE,
-            Target::Postgres(_) => POSTGRES_CONNECTIONS,
-        };
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        if idle.len() < keep && conn.reusable() {
+        if idle.len() < self.keep && conn.reusable() {
             idle.push(conn);
+            self.stats.idle.inc();
         }
     }
 }
 
-fn connect_sqlite(path: &Path) -> Result<rusqlite::Connection, DbError> {
+fn connect_sqlite(path: &Path, stats: &DbStats) -> Result<Box<SqliteConn>, DbError> {
     let conn = rusqlite::Connection::open(path)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    Ok(conn)
+    stats.connects.inc();
+    Ok(Box::new(SqliteConn {
+        conn,
+        stats: stats.clone(),
+        grouped: false,
+    }))
+}
+
+/// What [`backup`] wrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Backup {
+    pub bytes: u64,
+    pub schema_version: i64,
+}
+
+/// Copies the SQLite database at `from` to `to`, which must not exist, while the server goes on
+/// writing: `VACUUM INTO` reads one snapshot (a read transaction, which in WAL mode never waits
+/// for writers nor makes them wait) into a fresh, compact file. The copy is written beside
+/// `to`, checked (`PRAGMA quick_check`), synced to disk and only then renamed to `to`, so `to`
+/// is either a whole, checked backup or absent.
+pub fn backup(from: &Path, to: &Path) -> Result<Backup, DbError> {
+    let fail = |what: String| DbError::Backup(what);
+    if to.exists() {
+        return Err(fail(format!("{} exists; name a new file", to.display())));
+    }
+    let name = to
+        .file_name()
+        .ok_or_else(|| fail(format!("{} is not a file name", to.display())))?;
+    let partial = to.with_file_name(format!(".{}.partial", name.to_string_lossy()));
+    let _ = std::fs::remove_file(&partial);
+    let source = rusqlite::Connection::open_with_flags(
+        from,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| fail(format!("{}: {e}", from.display())))?;
+    source.busy_timeout(BUSY_TIMEOUT)?;
+    let target = partial
+        .to_str()
+        .ok_or_else(|| fail(format!("{} is not UTF-8", partial.display())))?;
+    let made = (|| -> Result<Backup, DbError> {
+        source.execute("VACUUM INTO ?1", [target])?;
+        let copy = rusqlite::Connection::open(&partial)?;
+        let check: String = copy.query_row("PRAGMA quick_check", [], |row| row.get(0))?;
+        if check != "ok" {
+            return Err(fail(format!("the copy failed its check: {check}")));
+        }
+        let schema_version = copy.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        drop(copy);
+        let file = std::fs::File::open(&partial).map_err(|e| fail(e.to_string()))?;
+        file.sync_all().map_err(|e| fail(e.to_string()))?;
+        let bytes = file.metadata().map_err(|e| fail(e.to_string()))?.len();
+        Ok(Backup {
+            bytes,
+            schema_version,
+        })
+    })();
+    let made = match made {
+        Ok(made) => made,
+        Err(error) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(error);
+        }
+    };
+    std::fs::rename(&partial, to).map_err(|e| fail(format!("{}: {e}", to.display())))?;
+    // The rename itself survives a crash once its directory is synced.
+    if let Some(dir) = to.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| fail(format!("{}: {e}", dir.display())))?;
+    }
+    Ok(made)
 }
 
 /// WAL lets readers go on while a redemption writes, and survives a crash mid-write. Switching

@@ -247,8 +247,8 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let ApiError::Internal(detail) = &self {
-            // The shopper gets a calm message; the operator gets the cause.
-            eprintln!("shop-api: internal error: {detail}");
+            // The shopper gets a calm message; the operator gets the cause, in the request's span.
+            tracing::error!(detail = %detail, "internal error");
         }
         let (status, code, message) = self.parts();
         if let ApiError::AlreadyPlayed {

@@ -44,7 +44,10 @@ pub async fn submit(
     if !problems.is_empty() {
         return Err(ApiError::InvalidAnswer(describe(&problems)));
     }
-    let (receipt, created) = state.db.run(move |conn| store(conn, &key, &answer)).await?;
+    let (receipt, created) = state
+        .db
+        .write(move |conn| store(conn, &key, &answer))
+        .await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -498,7 +501,7 @@ pub async fn moderate(
     }
     state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             let now = crate::calendar::now();
             let programme = crate::programme::load(conn)?;
             let mut tx = conn.transaction()?;

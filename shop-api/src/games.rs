@@ -124,7 +124,7 @@ pub async fn play(
     let provider = state.provider.clone();
     let answer = state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             play_in_transaction(
                 conn,
                 &provider,

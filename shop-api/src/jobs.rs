@@ -5,6 +5,7 @@
 //! in the `jobs` table and catches up every day since, so a server that was down on
 //! someone's birthday pays it when it comes back: no day is skipped, none repeated.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -17,6 +18,7 @@ use crate::error::ApiError;
 use crate::ledger::{self, Entry, Kind};
 use crate::params;
 use crate::programme::{self, Programme};
+use crate::telemetry::Lifecycle;
 
 /// How often the jobs look for work.
 pub const INTERVAL: Duration = Duration::from_secs(60);
@@ -201,19 +203,24 @@ fn expire(conn: &mut Conn, programme: &Programme, now: Timestamp) -> Result<u64,
     Ok(expired)
 }
 
-/// Runs the jobs at start and then every [`INTERVAL`], for as long as the server runs.
-pub fn spawn(db: Db) -> tokio::task::JoinHandle<()> {
+/// Runs the jobs at start and then every [`INTERVAL`], until the server drains (a run under way
+/// finishes first).
+pub fn spawn(db: Db, lifecycle: Arc<Lifecycle>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(INTERVAL);
         loop {
-            ticker.tick().await;
-            match db.run(|conn| run(conn, calendar::now())).await {
-                Ok(report) if report.birthdays + report.expired > 0 => eprintln!(
-                    "shop-api: jobs: {} birthday credits, {} balances expired",
-                    report.birthdays, report.expired
+            tokio::select! {
+                _ = ticker.tick() => {}
+                _ = lifecycle.drained() => return,
+            }
+            match db.write(|conn| run(conn, calendar::now())).await {
+                Ok(report) if report.birthdays + report.expired > 0 => tracing::info!(
+                    birthdays = report.birthdays,
+                    expired = report.expired,
+                    "jobs: birthday credits and expired balances"
                 ),
                 Ok(_) => {}
-                Err(error) => eprintln!("shop-api: jobs: {error:?}"),
+                Err(error) => tracing::error!(error = ?error, "jobs failed"),
             }
         }
     })

@@ -20,12 +20,15 @@ pub mod merchant;
 pub mod orders;
 pub mod outbound;
 pub mod payout;
+pub mod postgres_tls;
+pub mod privacy;
 pub mod programme;
 pub mod providers;
 pub mod queue;
 pub mod recs;
 pub mod referrals;
 pub mod site;
+pub mod telemetry;
 pub mod webhooks;
 pub mod worker;
 
@@ -74,12 +77,18 @@ pub struct AppState {
     /// Where the shop's product pages live when not on this server (a headless storefront):
     /// product links in answers are made absolute against it.
     pub storefront_url: Option<String>,
+    /// What `/metrics` reports.
+    pub metrics: std::sync::Arc<telemetry::Metrics>,
+    /// Set on SIGTERM: readiness turns 503 and the background work stops.
+    pub lifecycle: std::sync::Arc<telemetry::Lifecycle>,
 }
 
 impl AppState {
     /// A shop on `db` signing customers with `secret`; no merchant token, no webhooks.
     pub fn new(db: Db, secret: ShopSecret) -> Self {
         Self {
+            metrics: std::sync::Arc::new(telemetry::Metrics::new(db.stats())),
+            lifecycle: std::sync::Arc::default(),
             db,
             secret,
             merchant_token: None,
@@ -117,10 +126,17 @@ pub fn app(state: AppState, options: &Options) -> Router {
     router = router
         .route("/api", any(error::not_found))
         .route("/api/{*rest}", any(error::not_found));
+    // The probes: outside the API's rate limits, so a busy shop is never restarted for them.
+    router = router.merge(
+        Router::new()
+            .route("/livez", get(telemetry::live))
+            .route("/readyz", get(telemetry::ready))
+            .with_state(state.clone()),
+    );
     if let (Some(www), Some(dist)) = (&options.www, &options.dist) {
-        router = router.merge(site::router(state, www, dist));
+        router = router.merge(site::router(state.clone(), www, dist));
     }
-    router
+    telemetry::layer(router, state.metrics)
 }
 
 fn api(state: AppState, options: &Options) -> Router {
@@ -160,6 +176,10 @@ fn api(state: AppState, options: &Options) -> Router {
             get(outbound::admin_list).post(outbound::admin_add),
         )
         .route("/admin/webhooks/{id}", delete(outbound::admin_remove))
+        .route(
+            "/admin/customers/{customer_id}",
+            get(privacy::admin_export).delete(privacy::admin_erase),
+        )
         .route("/admin/webhooks/{id}/enable", post(outbound::admin_enable))
         .route(
             "/admin/webhooks/{id}/deliveries",

@@ -68,22 +68,31 @@ pub async fn redeem(
         ));
     }
     let provider = state.provider.clone();
-    let answer = state
+    let who = customer_id.clone();
+    let coupon = state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             redeem_in_transaction(
                 conn,
                 &provider,
-                &customer_id,
+                &who,
                 &request.reward_id,
                 idempotency_key.as_deref(),
             )
         })
-        .await
-        .map(Json);
+        .await;
     // A coupon for the shop platform waits in the queue: start on it now.
     state.wake.notify_one();
-    answer
+    let coupon = coupon?;
+    // Her new status is read once the redemption is committed, outside the write lock (or the
+    // customer's row lock), which it would otherwise hold for a dozen more queries.
+    let status = state
+        .db
+        .run(move |conn| {
+            load_status(conn, &customer_id, calendar::now())?.ok_or(ApiError::UnknownCustomer)
+        })
+        .await?;
+    Ok(Json(RedeemResponse { coupon, status }))
 }
 
 pub(crate) fn authenticate(
@@ -119,13 +128,14 @@ pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Api
     }
 }
 
+/// Spends the points on a coupon (or finds the coupon an earlier try with the same key made).
 fn redeem_in_transaction(
     conn: &mut Conn,
     provider: &crate::providers::Provider,
     customer_id: &str,
     reward_id: &str,
     idempotency_key: Option<&str>,
-) -> Result<RedeemResponse, ApiError> {
+) -> Result<Coupon, ApiError> {
     let now = calendar::now();
     let programme = programme::load(conn)?;
     // The customer's row is read first and locked (BEGIN IMMEDIATE on SQLite, FOR UPDATE on
@@ -153,9 +163,7 @@ fn redeem_in_transaction(
             if coupon.reward_id != reward_id {
                 return Err(ApiError::IdempotencyKeyReused);
             }
-            let status = load_status_with(&mut tx, &programme, customer_id, now)?
-                .ok_or(ApiError::UnknownCustomer)?;
-            return Ok(RedeemResponse { coupon, status });
+            return Ok(coupon);
         }
     }
 
@@ -224,10 +232,8 @@ fn redeem_in_transaction(
         },
         now,
     )?;
-    let status = load_status_with(&mut tx, &programme, customer_id, now)?
-        .ok_or(ApiError::UnknownCustomer)?;
     tx.commit()?;
-    Ok(RedeemResponse { coupon, status })
+    Ok(coupon)
 }
 
 fn insert_coupon(
@@ -469,7 +475,7 @@ pub async fn set_birthday(
     }
     state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             birthday_in_transaction(conn, &customer_id, &request, calendar::now()).map(Json)
         })
         .await

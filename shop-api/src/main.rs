@@ -10,6 +10,7 @@ use shop_api::identity::{ShopSecret, parse_max_age};
 use shop_api::limits::{Rate, RateLimits};
 use shop_api::merchant::MerchantToken;
 use shop_api::providers::Provider;
+use shop_api::telemetry::{LogFormat, metrics_router};
 use shop_api::webhooks::{WebhookSecret, WebhookSecrets};
 use shop_api::{AppState, Options, app, db::Db, parse_origins};
 
@@ -67,6 +68,30 @@ struct Cli {
     /// Take the client IP from the last X-Forwarded-For hop: only behind a proxy you run.
     #[arg(long)]
     trust_x_forwarded_for: bool,
+    /// Serve Prometheus metrics at http://ADDR/metrics (a private address: Prometheus scrapes
+    /// it, shoppers never see it). Unset, there is no /metrics.
+    #[arg(long, env = "LOJAL_METRICS_ADDR")]
+    metrics_addr: Option<SocketAddr>,
+    /// Log lines as `json` (one object per line) or `text`.
+    #[arg(long, env = "LOJAL_LOG_FORMAT", value_enum, default_value = "json")]
+    log_format: LogFormat,
+    /// Which events are logged: a level (`info`, `warn`), optionally per module
+    /// (`warn,shop_api=info`).
+    #[arg(long, env = "LOJAL_LOG", default_value = "info")]
+    log: String,
+    /// How writes reach the SQLite file: `grouped` (one writer commits what queued up together)
+    /// or `per-request` (each write takes SQLite's lock itself: the old way, for the bench).
+    #[arg(
+        long,
+        env = "LOJAL_SQLITE_WRITES",
+        value_enum,
+        default_value = "grouped"
+    )]
+    sqlite_writes: shop_api::db::SqliteWrites,
+    /// On SIGTERM, how long the requests in flight and the queue's jobs under way may take to
+    /// finish before the server exits anyway, in seconds.
+    #[arg(long, env = "LOJAL_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
+    shutdown_grace_secs: u64,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -90,6 +115,22 @@ enum Command {
     RecsEval(ShopShape),
     /// Fill the database with a generated shop (products, shoppers, orders) for the bench.
     GenerateShop(ShopShape),
+    /// A shopper's data (GDPR): everything lojal holds about her, or its erasure.
+    #[command(subcommand)]
+    Customer(CustomerCommand),
+    /// Copy the live SQLite database (--db) to a new FILE while the server goes on writing;
+    /// start shop-api with `--db FILE` to restore it.
+    Backup { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum CustomerCommand {
+    /// Print everything lojal holds about her as JSON. ID is her customer id, or a guest's
+    /// email address.
+    Export { id: String },
+    /// Erase her: personal fields emptied, her rows kept under a random pseudonym so the
+    /// shop's figures stay right. Prints what changed.
+    Erase { id: String },
 }
 
 #[derive(clap::Args, Clone, Copy)]
@@ -185,6 +226,30 @@ fn main() -> ExitCode {
         return match webhook_command(&cli, command) {
             Ok(output) => {
                 println!("{output}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("shop-api: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if let Some(Command::Customer(command)) = &cli.command {
+        return match customer_command(&cli, command) {
+            Ok(output) => {
+                println!("{output}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("shop-api: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if let Some(Command::Backup { file }) = &cli.command {
+        return match backup(&cli, file) {
+            Ok(summary) => {
+                println!("{summary}");
                 ExitCode::SUCCESS
             }
             Err(error) => {
@@ -355,6 +420,59 @@ fn webhook_command(cli: &Cli, command: &WebhookCommand) -> Result<String, String
     }
 }
 
+fn customer_command(cli: &Cli, command: &CustomerCommand) -> Result<String, String> {
+    let db = open_db(cli)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let message = |e: shop_api::error::ApiError| match e {
+        shop_api::error::ApiError::UnknownCustomer => {
+            "lojal holds nothing about this customer id or email".to_owned()
+        }
+        shop_api::error::ApiError::InvalidBody(m) | shop_api::error::ApiError::Internal(m) => m,
+        other => format!("{other:?}"),
+    };
+    let (key, erase) = match command {
+        CustomerCommand::Export { id } => (id.clone(), false),
+        CustomerCommand::Erase { id } => (id.clone(), true),
+    };
+    let answer = runtime
+        .block_on(db.run(move |conn| {
+            let subject = shop_api::privacy::subject(conn, &key)?;
+            if erase {
+                shop_api::privacy::erase(conn, &subject)
+            } else {
+                shop_api::privacy::export(conn, &subject, shop_api::calendar::now())
+            }
+        }))
+        .map_err(message)?;
+    Ok(serde_json::to_string_pretty(&answer).unwrap_or_default())
+}
+
+fn backup(cli: &Cli, file: &std::path::Path) -> Result<String, String> {
+    if cli
+        .database_url
+        .as_deref()
+        .is_some_and(|url| !url.is_empty())
+    {
+        return Err(
+            "backup copies the SQLite file; for PostgreSQL use pg_dump, which reads one \
+             consistent snapshot while the shop goes on writing"
+                .into(),
+        );
+    }
+    let started = std::time::Instant::now();
+    let made = shop_api::db::backup(&cli.db, file).map_err(|e| e.to_string())?;
+    Ok(format!(
+        "{} backed up to {}: {} bytes, schema version {}, checked, in {} ms",
+        cli.db.display(),
+        file.display(),
+        made.bytes,
+        made.schema_version,
+        started.elapsed().as_millis()
+    ))
+}
+
 fn programme_command(cli: &Cli, command: &ProgrammeCommand) -> Result<String, String> {
     let json = match command {
         ProgrammeCommand::Put { file } => {
@@ -404,7 +522,8 @@ fn programme_command(cli: &Cli, command: &ProgrammeCommand) -> Result<String, St
 fn open_db(cli: &Cli) -> Result<Db, String> {
     match cli.database_url.as_deref().filter(|url| !url.is_empty()) {
         Some(url) => Db::connect(url).map_err(|e| e.to_string()),
-        None => Db::open(&cli.db).map_err(|e| format!("{}: {e}", cli.db.display())),
+        None => Db::open_with(&cli.db, cli.sqlite_writes)
+            .map_err(|e| format!("{}: {e}", cli.db.display())),
     }
 }
 
@@ -477,6 +596,7 @@ fn announce_signature_rules(secret: &ShopSecret, legacy: bool) {
 
 #[tokio::main]
 async fn serve(cli: Cli, secret: ShopSecret) -> Result<(), Box<dyn std::error::Error>> {
+    shop_api::telemetry::init_logging(cli.log_format, &cli.log)?;
     let allowed_origins = parse_origins(&cli.allowed_origins)?;
     let merchant_token = match cli.merchant_token.as_deref().filter(|t| !t.is_empty()) {
         Some(token) => {
@@ -515,8 +635,6 @@ async fn serve(cli: Cli, secret: ShopSecret) -> Result<(), Box<dyn std::error::E
     };
     let provider = Provider::from_env(|name| std::env::var(name).ok())?;
     eprintln!("shop-api: coupons are created by: {}", provider.name());
-    // Birthdays on the day and expiry after inactivity, for as long as the server runs.
-    shop_api::jobs::spawn(db.clone());
     let state = AppState {
         merchant_token,
         webhooks,
@@ -525,21 +643,72 @@ async fn serve(cli: Cli, secret: ShopSecret) -> Result<(), Box<dyn std::error::E
         storefront_url: cli.storefront_url.clone(),
         ..AppState::new(db, secret)
     };
+    let lifecycle = state.lifecycle.clone();
+    let db = state.db.clone();
+    // Birthdays on the day and expiry after inactivity, until the server drains.
+    let jobs = shop_api::jobs::spawn(state.db.clone(), lifecycle.clone());
     // Coupons for the shop platform and events for the merchant's endpoints.
-    shop_api::worker::spawn(state.clone());
+    let worker = shop_api::worker::spawn(state.clone());
+    if let Some(addr) = cli.metrics_addr {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("cannot listen on {addr} for metrics: {e}"))?;
+        println!("metrics on http://{}/metrics", listener.local_addr()?);
+        // Answers until the process exits, so the drain itself can be watched.
+        tokio::spawn(axum::serve(listener, metrics_router(state.clone())).into_future());
+    }
     let router = app(state, &options);
     let listener = tokio::net::TcpListener::bind(cli.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", cli.addr))?;
     // Tests and scripts read this line to learn the port.
     println!("listening on http://{}", listener.local_addr()?);
+    let grace = std::time::Duration::from_secs(cli.shutdown_grace_secs);
+    let drain_started = std::sync::Arc::new(std::sync::OnceLock::new());
+    let signal = {
+        let (lifecycle, drain_started) = (lifecycle.clone(), drain_started.clone());
+        async move {
+            shutdown_signal().await;
+            drain_started.get_or_init(std::time::Instant::now);
+            tracing::info!(
+                grace_secs = grace.as_secs(),
+                "shutting down: no new connections; finishing the requests in flight and the queue's jobs under way"
+            );
+            lifecycle.drain();
+        }
+    };
     // The peer address feeds the per-IP rate limit.
-    axum::serve(
+    let server = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    .with_graceful_shutdown(signal);
+    let overdue = async {
+        lifecycle.drained().await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        served = server => served?,
+        _ = overdue => tracing::warn!(
+            grace_secs = grace.as_secs(),
+            "requests still in flight after the grace period are cut off"
+        ),
+    }
+    let left = drain_started
+        .get()
+        .map_or(grace, |started| grace.saturating_sub(started.elapsed()));
+    let background = async {
+        let _ = worker.await;
+        let _ = jobs.await;
+    };
+    if tokio::time::timeout(left, background).await.is_err() {
+        tracing::warn!(
+            "the queue's jobs under way did not finish in the grace period; their leases run out and another instance (or the next start) works them again"
+        );
+    }
+    // Writes still queued for the SQLite writer are committed before the process ends.
+    tokio::task::spawn_blocking(move || db.close()).await?;
+    tracing::info!("stopped");
     Ok(())
 }
 

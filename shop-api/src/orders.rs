@@ -286,7 +286,7 @@ pub fn apply_in(
         record_purchases(tx, state, order.customer_id.as_deref(), now)?;
     }
     if let Some(note) = &note {
-        eprintln!("shop-api: order {}: {note}", state.key);
+        tracing::info!(order = %state.key, note = %note, "order earns nothing");
     }
     Ok(Applied {
         order: state.key.clone(),
@@ -551,7 +551,7 @@ pub async fn report(
     let order = report.into_state()?;
     state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             let programme = programme::load(conn)?;
             apply(conn, &programme, &order, calendar::now()).map(Json)
         })
@@ -655,7 +655,7 @@ pub async fn report_customer(
     let Json(customer) = body?;
     state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             let programme = programme::load(conn)?;
             sign_up(conn, &programme, &customer, calendar::now()).map(Json)
         })

@@ -375,7 +375,7 @@ pub async fn deliver(state: &AppState, job: &Job) -> Result<Outcome, ApiError> {
     let done = outcome == Outcome::Done;
     state
         .db
-        .run(move |conn| -> Result<(), ApiError> {
+        .write(move |conn| -> Result<(), ApiError> {
             let now_text = calendar::text(now);
             conn.execute(
                 "INSERT INTO webhook_attempts (endpoint_id, event_id, attempt, status, error, duration_ms, at)
@@ -472,7 +472,7 @@ pub async fn admin_add(
     let Json(new) = body?;
     state
         .db
-        .run(move |conn| add_endpoint(conn, &new, calendar::now()).map(Json))
+        .write(move |conn| add_endpoint(conn, &new, calendar::now()).map(Json))
         .await
 }
 
@@ -485,7 +485,7 @@ pub async fn admin_remove(
     merchant::authorize(state.merchant_token.as_ref(), &headers)?;
     state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             let removed =
                 conn.execute("DELETE FROM webhook_endpoints WHERE id = ?1", &params![&id])?;
             if removed == 0 {
@@ -505,7 +505,7 @@ pub async fn admin_enable(
     merchant::authorize(state.merchant_token.as_ref(), &headers)?;
     state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             conn.execute(
                 "UPDATE webhook_endpoints SET enabled = 1, disabled_reason = NULL, failing_since = NULL
                  WHERE id = ?1",

@@ -188,7 +188,7 @@ pub async fn work(state: &AppState, job: &Job) -> Result<Outcome, ApiError> {
     };
     state
         .db
-        .run(move |conn| settle(conn, table, &spec, result, calendar::now()))
+        .write(move |conn| settle(conn, table, &spec, result, calendar::now()))
         .await?;
     Ok(outcome)
 }

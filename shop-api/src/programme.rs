@@ -219,7 +219,7 @@ pub async fn admin_put(
         .map_err(|_| ApiError::InvalidBody("the programme must be UTF-8 JSON".into()))?;
     state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             let programme = put(conn, &json, expected, calendar::now())?;
             Ok(Json(
                 json!({ "revision": programme.revision, "programme": programme.config }),

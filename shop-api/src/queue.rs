@@ -170,6 +170,22 @@ pub fn counts(conn: &mut Conn) -> Result<Vec<(String, String, i64)>, DbError> {
     .collect()
 }
 
+/// How long the oldest due job has waited at `now` (zero when none is due).
+pub fn oldest_due_age(conn: &mut Conn, now: Timestamp) -> Result<Duration, DbError> {
+    let oldest: Option<String> = conn
+        .query_one(
+            "SELECT MIN(run_at) FROM work_queue WHERE state = 'ready' AND run_at <= ?1",
+            &params![calendar::text(now)],
+        )?
+        .get(0)?;
+    let Some(oldest) = oldest else {
+        return Ok(Duration::ZERO);
+    };
+    let since = calendar::parse(&oldest)
+        .map_err(|e| DbError::Mismatch(format!("work_queue.run_at {oldest:?}: {e:?}")))?;
+    Ok(Duration::try_from(now - since).unwrap_or(Duration::ZERO))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

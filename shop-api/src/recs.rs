@@ -96,6 +96,14 @@ impl Model {
         history.push(item);
     }
 
+    /// Files `shopper`'s history under `pseudonym` (after she is erased): the counts stay,
+    /// her id goes.
+    pub fn rename_shopper(&mut self, shopper: &str, pseudonym: &str) {
+        if let Some(history) = self.histories.remove(shopper) {
+            self.histories.insert(pseudonym.to_owned(), history);
+        }
+    }
+
     pub fn shoppers(&self) -> usize {
         self.histories.len()
     }
@@ -406,6 +414,14 @@ impl Learner {
             progress.1 = Some(std::time::Instant::now());
         }
         Ok(())
+    }
+
+    /// [`Model::rename_shopper`] on this process's model.
+    pub fn rename_shopper(&self, shopper: &str, pseudonym: &str) {
+        self.model
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .rename_shopper(shopper, pseudonym);
     }
 
     /// Runs `read` with the model and the catalogue's facts.

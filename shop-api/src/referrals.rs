@@ -146,7 +146,7 @@ pub async fn claim(
     let provider = state.provider.clone();
     state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             let programme = programme::load(conn)?;
             claim_in(
                 conn,
@@ -179,6 +179,10 @@ pub fn claim_in(
         .and_then(|w| w.max_per_ip_per_week)
         .unwrap_or(lojal::core::programme::DEFAULT_REFERRALS_PER_IP_PER_WEEK);
     let mut tx = conn.transaction()?;
+    // One claim at a time per address and per email, whichever instance takes it: the weekly
+    // count per address and the one invitation per email are decided on rows not yet written.
+    tx.lock_key(&format!("referral-ip:{ip_hash}"))?;
+    tx.lock_key(&format!("referral-email:{email}"))?;
     let referrer = referrer(&mut tx, code)?;
     let coupon = |code: String, status: String, expires_at: String| ReferralCoupon {
         code: if status == "active" {
@@ -312,8 +316,9 @@ pub fn convert(
     let own = buyer.customer_id.as_deref() == Some(referrer_id.as_str())
         || referrer_email.as_deref() == Some(email);
     if own {
-        eprintln!(
-            "shop-api: order {order_key}: the referrer's own order does not convert her referral"
+        tracing::info!(
+            order = %order_key,
+            "the referrer's own order does not convert her referral"
         );
         return Ok(());
     }

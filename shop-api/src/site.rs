@@ -87,7 +87,7 @@ pub async fn checkout(
     let delivery = format!("demo-checkout-{}", customer.as_deref().unwrap_or("guest"));
     state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             crate::webhooks::take_delivery(
                 conn,
                 "shopify",

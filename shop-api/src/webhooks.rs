@@ -510,7 +510,7 @@ pub async fn shopify(
     let event = shopify_event(&topic, &body)?;
     state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             take_delivery(
                 conn,
                 "shopify",
@@ -551,7 +551,7 @@ pub async fn woocommerce(
     // WooCommerce's delivery id changes on every delivery: the order's state is the key.
     state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             take_delivery(conn, "woocommerce", None, &topic, &event, calendar::now()).map(Json)
         })
         .await

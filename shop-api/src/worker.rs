@@ -43,21 +43,27 @@ async fn work(state: &AppState, job: &Job) -> Outcome {
     })
 }
 
-/// Works the queue for as long as the server runs.
+/// Works the queue until the server drains; then leases nothing more and returns once the jobs
+/// under way are settled.
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let name = worker_name();
         let slots = Arc::new(Semaphore::new(CONCURRENCY));
         let wake: Arc<Notify> = state.wake.clone();
         loop {
-            let Ok(permit) = slots.clone().acquire_owned().await else {
+            let permit = tokio::select! {
+                biased;
+                _ = state.lifecycle.drained() => break,
+                permit = slots.clone().acquire_owned() => permit,
+            };
+            let Ok(permit) = permit else {
                 return;
             };
             let leased = {
                 let name = name.clone();
                 state
                     .db
-                    .run(move |conn| queue::lease(conn, &name, calendar::now()))
+                    .write(move |conn| queue::lease(conn, &name, calendar::now()))
                     .await
             };
             match leased {
@@ -68,12 +74,12 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
                         let outcome = work(&state, &job).await;
                         let settled = state
                             .db
-                            .run(move |conn| {
+                            .write(move |conn| {
                                 queue::settle(conn, &job, &name, &outcome, calendar::now())
                             })
                             .await;
                         if let Err(error) = settled {
-                            eprintln!("shop-api: queue: could not record a job's outcome: {error}");
+                            tracing::error!(error = %error, "queue: could not record a job's outcome");
                         }
                         drop(permit);
                         // A finished job may unblock the next one of its endpoint.
@@ -85,14 +91,17 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
                     tokio::select! {
                         _ = wake.notified() => {}
                         _ = tokio::time::sleep(IDLE_POLL) => {}
+                        _ = state.lifecycle.drained() => {}
                     }
                 }
                 Err(error) => {
                     drop(permit);
-                    eprintln!("shop-api: queue: {error}");
+                    tracing::error!(error = %error, "queue: cannot lease a job");
                     tokio::time::sleep(Duration::from_secs(1)).await;
                 }
             }
         }
+        // Every slot free again: each job under way has been worked and settled.
+        let _ = slots.acquire_many(CONCURRENCY as u32).await;
     })
 }

@@ -5,93 +5,36 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
-
+use common::process::{Instance, Outcome, post, request, request_text};
 use common::{Target, count};
 use serde_json::{Value, json};
 use shop_api::db::{Conn, latest_version, schema_version};
 use shop_api::identity::ShopSecret;
+use shop_api::webhooks::WebhookSecret;
 use tempfile::TempDir;
 
 const SECRET: &str = "instances-secret";
+const TOKEN: &str = "instances-merchant-token";
+const SHOPIFY_SECRET: &str = "instances-shopify-secret";
+const WOO_SECRET: &str = "instances-woocommerce-secret";
+const ORDER_PAID: &str = include_str!("fixtures/shopify/orders-paid.json");
+const WOO_ORDER: &str = include_str!("fixtures/woocommerce/order.json");
 
-/// Where the two processes keep their data: `--database-url …` or `--db …`.
-fn database_args(dir: &TempDir) -> Vec<String> {
-    match common::postgres_url() {
-        Some(url) => vec!["--database-url".into(), common::fresh_schema(&url)],
-        None => vec![
-            "--db".into(),
-            dir.path().join("shop.sqlite").display().to_string(),
-        ],
-    }
-}
-
-fn shop_api(database: &[String]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_shop-api"));
+/// `shop-api` on the test's database: a fresh PostgreSQL schema when `DATABASE_URL` is set,
+/// else one SQLite file; with the merchant token and both platforms' webhook secrets.
+fn shop_api(target: &Target) -> std::process::Command {
+    let mut command = common::process::shop_api(target, SECRET);
     command
-        .env_remove("DATABASE_URL")
-        .env("LOJAL_SHOP_SECRET", SECRET)
-        .args(database);
+        .env("LOJAL_MERCHANT_TOKEN", TOKEN)
+        .env("LOJAL_SHOPIFY_WEBHOOK_SECRET", SHOPIFY_SECRET)
+        .env("LOJAL_WOOCOMMERCE_WEBHOOK_SECRET", WOO_SECRET);
     command
 }
 
-/// A running `shop-api` process, stopped when dropped.
-struct Instance {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Instance {
-    fn start(database: &[String]) -> Self {
-        let mut child = shop_api(database)
-            .args(["--addr", "127.0.0.1:0", "--no-rate-limits"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .trim()
-            .strip_prefix("listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-            .parse()
-            .unwrap();
-        Self { child, addr }
-    }
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// One `POST` over a real socket: the status and the JSON body.
-fn post(addr: SocketAddr, path: &str, headers: &[(&str, String)], body: &Value) -> (u16, Value) {
-    let body = body.to_string();
-    let mut request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str("\r\n");
-    request.push_str(&body);
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap();
-    let status = head[9..12].parse().unwrap();
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+fn start(target: &Target, args: &[&str]) -> Instance {
+    let mut command = shop_api(target);
+    command.args(args);
+    Instance::start(command)
 }
 
 fn signed(customer: &str, key: &str) -> Vec<(&'static str, String)> {
@@ -114,10 +57,10 @@ fn all_at_once(count: usize, request: impl Fn(usize) -> (u16, Value) + Sync) -> 
     })
 }
 
-fn put_campaign(database: &[String], dir: &TempDir, campaign: Value) {
+fn put_campaign(target: &Target, dir: &TempDir, campaign: Value) {
     let file = dir.path().join("campaign.json");
     std::fs::write(&file, campaign.to_string()).unwrap();
-    let out = shop_api(database)
+    let out = shop_api(target)
         .args(["campaign", "put"])
         .arg(&file)
         .output()
@@ -132,9 +75,9 @@ fn status_count(answers: &[(u16, Value)], status: u16) -> usize {
 #[test]
 fn two_instances_on_one_database_keep_every_promise() {
     let dir = TempDir::new().unwrap();
-    let database = database_args(&dir);
+    let target = common::fresh_target(dir.path());
     put_campaign(
-        &database,
+        &target,
         &dir,
         json!({
             "id": "rush", "name": "Rush", "game": "wheel", "guest_email": true,
@@ -145,7 +88,7 @@ fn two_instances_on_one_database_keep_every_promise() {
         }),
     );
     put_campaign(
-        &database,
+        &target,
         &dir,
         json!({
             "id": "daily", "name": "Daily", "game": "wheel",
@@ -155,7 +98,10 @@ fn two_instances_on_one_database_keep_every_promise() {
             ]
         }),
     );
-    let instances = [Instance::start(&database), Instance::start(&database)];
+    let instances = [
+        start(&target, &["--no-rate-limits"]),
+        start(&target, &["--no-rate-limits"]),
+    ];
     let addr = |i: usize| instances[i % 2].addr;
 
     // 200 players, alternating between the instances, on a stock of 10.
@@ -289,4 +235,344 @@ fn instances_starting_together_migrate_once_and_a_newer_schema_is_refused() {
     if let Target::Postgres(_) = target {
         assert_eq!(count(&again, "SELECT count(*) FROM lojal_schema"), 1);
     }
+}
+
+/// Any request over a real socket: status and body (a request that is not answered fails the
+/// test).
+fn call(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, String)],
+    body: Option<&Value>,
+) -> (u16, Value) {
+    answered(request(addr, method, path, headers, body))
+}
+
+fn answered(outcome: Outcome) -> (u16, Value) {
+    match outcome {
+        Outcome::Answered(status, body) => (status, body),
+        other => panic!("not answered: {other:?}"),
+    }
+}
+
+fn merchant() -> Vec<(&'static str, String)> {
+    vec![("authorization", format!("Bearer {TOKEN}"))]
+}
+
+fn statuses(answers: &[(u16, Value)]) -> std::collections::BTreeMap<u16, usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    for (status, _) in answers {
+        *counts.entry(*status).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// The write endpoints the first test leaves out, each sent sixteen times at once through
+/// both instances: the platforms' webhooks, order and sign-up reports, birthdays, referral
+/// claims, the programme, the merchant's endpoints, moderation and a shopper's erasure.
+#[test]
+fn every_other_write_endpoint_keeps_its_promise_across_two_instances() {
+    let dir = TempDir::new().unwrap();
+    let target = common::fresh_target(dir.path());
+    let instances = [
+        start(&target, &["--no-rate-limits"]),
+        start(&target, &["--no-rate-limits"]),
+    ];
+    let addr = |i: usize| instances[i % 2].addr;
+    let db = common::open(&target).unwrap();
+    let n = |sql: &str| count(&db, sql);
+
+    // Shopify retrying one order's delivery, WooCommerce delivering one state under new ids:
+    // one credit each.
+    let shopify = all_at_once(16, |i| {
+        let headers = [
+            ("x-shopify-topic", "orders/paid".to_owned()),
+            ("x-shopify-webhook-id", "instances-w-1".to_owned()),
+            (
+                "x-shopify-shop-domain",
+                "nordlys-strikk.myshopify.com".to_owned(),
+            ),
+            (
+                "x-shopify-hmac-sha256",
+                WebhookSecret::new(SHOPIFY_SECRET).sign(ORDER_PAID.as_bytes()),
+            ),
+        ];
+        answered(request_text(
+            addr(i),
+            "POST",
+            "/api/v1/webhooks/shopify",
+            &headers,
+            ORDER_PAID,
+        ))
+    });
+    assert_eq!(statuses(&shopify), [(200, 16)].into(), "{shopify:?}");
+    assert_eq!(
+        n("SELECT count(*) FROM ledger WHERE customer_id = '115310627314723954'"),
+        1
+    );
+    let woo = all_at_once(16, |i| {
+        let headers = [
+            ("x-wc-webhook-topic", "order.updated".to_owned()),
+            ("x-wc-webhook-delivery-id", format!("instances-d-{i}")),
+            ("x-wc-webhook-source", "https://nordlys.example/".to_owned()),
+            (
+                "x-wc-webhook-signature",
+                WebhookSecret::new(WOO_SECRET).sign(WOO_ORDER.as_bytes()),
+            ),
+        ];
+        answered(request_text(
+            addr(i),
+            "POST",
+            "/api/v1/webhooks/woocommerce",
+            &headers,
+            WOO_ORDER,
+        ))
+    });
+    assert_eq!(statuses(&woo), [(200, 16)].into(), "{woo:?}");
+    assert_eq!(n("SELECT count(*) FROM ledger WHERE customer_id = '26'"), 1);
+
+    // The shop's backend reporting one order and one sign-up sixteen times: credited once.
+    let orders = all_at_once(16, |i| {
+        let body = json!({ "id": "o-77", "customer_id": "c-77", "email": "sytti.sju@example.no",
+                           "currency": "NOK", "subtotal": 100_000, "status": "paid" });
+        call(addr(i), "POST", "/api/v1/orders", &merchant(), Some(&body))
+    });
+    assert_eq!(statuses(&orders), [(200, 16)].into(), "{orders:?}");
+    let signups = all_at_once(16, |i| {
+        let body = json!({ "id": "c-78", "email": "sytti.atte@example.no" });
+        call(
+            addr(i),
+            "POST",
+            "/api/v1/customers",
+            &merchant(),
+            Some(&body),
+        )
+    });
+    assert_eq!(statuses(&signups), [(200, 16)].into(), "{signups:?}");
+    assert_eq!(
+        n("SELECT count(*) FROM ledger WHERE customer_id = 'c-77' AND source LIKE 'order:%'"),
+        1
+    );
+    assert_eq!(
+        n("SELECT count(*) FROM ledger WHERE customer_id = 'c-78' AND source = 'signup'"),
+        1
+    );
+    assert_eq!(
+        signups
+            .iter()
+            .filter(|(_, body)| body["created"] == true)
+            .count(),
+        1,
+        "{signups:?}"
+    );
+
+    // Sixteen different birthdays for one shopper at once: one is set, the rest are refused.
+    let birthdays = all_at_once(16, |i| {
+        let headers = [("x-lojal-signature", ShopSecret::new(SECRET).sign("c-1002"))];
+        let body = json!({ "month": 3, "day": i + 1 });
+        call(
+            addr(i),
+            "PUT",
+            "/api/v1/loyalty/c-1002/birthday",
+            &headers,
+            Some(&body),
+        )
+    });
+    assert_eq!(
+        statuses(&birthdays),
+        [(200, 1), (409, 15)].into(),
+        "{birthdays:?}"
+    );
+    let (_, set) = birthdays.iter().find(|(s, _)| *s == 200).unwrap();
+    assert_eq!(
+        n(&format!(
+            "SELECT count(*) FROM customers WHERE id = 'c-1002' AND birthday_month = 3 AND birthday_day = {}",
+            set["birthday"]["day"]
+        )),
+        1
+    );
+
+    // One friend claiming Ingrid's invitation sixteen times: one invitation, one coupon.
+    let ingrid = call(
+        addr(0),
+        "GET",
+        "/api/v1/loyalty/c-1001",
+        &[("x-lojal-signature", ShopSecret::new(SECRET).sign("c-1001"))],
+        None,
+    );
+    let code = ingrid.1["referral"]["code"].as_str().unwrap().to_owned();
+    let claims = all_at_once(16, |i| {
+        let body = json!({ "email": "venn.viljar@example.no" });
+        call(
+            addr(i),
+            "POST",
+            &format!("/api/v1/referrals/{code}/claim"),
+            &[],
+            Some(&body),
+        )
+    });
+    assert_eq!(statuses(&claims), [(200, 16)].into(), "{claims:?}");
+    assert_eq!(
+        n("SELECT count(*) FROM referrals WHERE email = 'venn.viljar@example.no'"),
+        1
+    );
+
+    // Sixteen programme edits based on the same revision: one is saved, fifteen are stale.
+    let (_, current) = call(addr(0), "GET", "/api/v1/admin/programme", &merchant(), None);
+    let revision = current["revision"].as_i64().unwrap();
+    let edits = all_at_once(16, |i| {
+        let mut programme = current["programme"].clone();
+        programme["name"] = json!(format!("Klubben {i}"));
+        let mut headers = merchant();
+        headers.push(("if-match", revision.to_string()));
+        call(
+            addr(i),
+            "PUT",
+            "/api/v1/admin/programme",
+            &headers,
+            Some(&programme),
+        )
+    });
+    assert_eq!(statuses(&edits), [(200, 1), (409, 15)].into(), "{edits:?}");
+    assert_eq!(n("SELECT revision FROM programme"), revision + 1);
+
+    // The merchant's endpoints: sixteen registrations are sixteen endpoints; one of them
+    // removed sixteen times is removed once; switched on sixteen times, it is on.
+    let added = all_at_once(16, |i| {
+        let body = json!({ "url": format!("https://hooks.example/{i}"), "events": ["*"] });
+        call(
+            addr(i),
+            "POST",
+            "/api/v1/admin/webhooks",
+            &merchant(),
+            Some(&body),
+        )
+    });
+    assert_eq!(statuses(&added), [(200, 16)].into(), "{added:?}");
+    let ids: std::collections::BTreeSet<&str> = added
+        .iter()
+        .filter_map(|(_, body)| body["id"].as_str())
+        .collect();
+    assert_eq!(
+        (ids.len(), n("SELECT count(*) FROM webhook_endpoints")),
+        (16, 16)
+    );
+    let first = *ids.iter().next().unwrap();
+    let enabled = all_at_once(16, |i| {
+        call(
+            addr(i),
+            "POST",
+            &format!("/api/v1/admin/webhooks/{first}/enable"),
+            &merchant(),
+            None,
+        )
+    });
+    assert_eq!(statuses(&enabled), [(200, 16)].into(), "{enabled:?}");
+    let removed = all_at_once(16, |i| {
+        call(
+            addr(i),
+            "DELETE",
+            &format!("/api/v1/admin/webhooks/{first}"),
+            &merchant(),
+            None,
+        )
+    });
+    assert_eq!(
+        statuses(&removed),
+        [(200, 1), (404, 15)].into(),
+        "{removed:?}"
+    );
+    assert_eq!(n("SELECT count(*) FROM webhook_endpoints"), 15);
+
+    // A review moderated sixteen times at once ends in one of the states asked for.
+    let (_, review) = post(
+        addr(0),
+        "/api/v1/feedback",
+        &[("idempotency-key", "instances-review".to_owned())],
+        &json!({ "type": "review", "score": 5, "product_id": "p-setesdal", "campaign": "reviews",
+                 "text": "Varm" }),
+    );
+    let id = review["id"].as_i64().unwrap();
+    let moderations = all_at_once(16, |i| {
+        let status = if i % 2 == 0 { "published" } else { "rejected" };
+        call(
+            addr(i),
+            "POST",
+            &format!("/api/v1/feedback/{id}/moderation"),
+            &merchant(),
+            Some(&json!({ "status": status })),
+        )
+    });
+    assert_eq!(
+        statuses(&moderations),
+        [(200, 16)].into(),
+        "{moderations:?}"
+    );
+    assert_eq!(
+        n(&format!(
+            "SELECT count(*) FROM feedback WHERE id = {id} AND status IN ('published', 'rejected')"
+        )),
+        1
+    );
+
+    // One shopper erased sixteen times at once: erased once, then there is nothing left.
+    let erased = all_at_once(16, |i| {
+        call(
+            addr(i),
+            "DELETE",
+            "/api/v1/admin/customers/c-77",
+            &merchant(),
+            None,
+        )
+    });
+    assert_eq!(
+        statuses(&erased),
+        [(200, 1), (404, 15)].into(),
+        "{erased:?}"
+    );
+    assert_eq!(
+        n("SELECT count(*) FROM customers WHERE id LIKE 'erased-%'"),
+        1
+    );
+    assert_eq!(
+        n("SELECT count(*) FROM ledger WHERE customer_id = 'c-77'"),
+        0
+    );
+}
+
+/// What each instance enforces on its own, as the README says: the rate limits. Two instances
+/// with a burst of 3 signed writes per customer let through 3 each, so 6 in all; everything
+/// the database decides (periods, stock, points, once per campaign) holds across them.
+#[test]
+fn each_instance_counts_its_own_rate_limits() {
+    let dir = TempDir::new().unwrap();
+    let target = common::fresh_target(dir.path());
+    let limits = ["--rate-limit-customer", "1/s,burst=3"];
+    let instances = [start(&target, &limits), start(&target, &limits)];
+    // The per-customer limit is keyed by the signature: the same one, as one page sends it.
+    let signature = ShopSecret::new(SECRET).sign("c-1001");
+    let started = std::time::Instant::now();
+    let answers: Vec<(u16, Value)> = (0..20)
+        .map(|i| {
+            post(
+                instances[i % 2].addr,
+                "/api/v1/feedback",
+                &[
+                    ("x-lojal-signature", signature.clone()),
+                    ("idempotency-key", format!("rate-limit-{i:04}")),
+                ],
+                &json!({ "type": "nps", "score": 8, "campaign": format!("rate-{i}"),
+                         "customer_id": "c-1001" }),
+            )
+        })
+        .collect();
+    let elapsed = started.elapsed().as_secs();
+    let let_through = status_count(&answers, 201) as u64;
+    // One shared limit would let 3 through, and one more per second; each instance's own, 6.
+    assert!(
+        (6..=6 + 2 * elapsed).contains(&let_through),
+        "{let_through} let through in {elapsed} s: {answers:?}"
+    );
+    assert_eq!(status_count(&answers, 429) as u64, 20 - let_through);
 }

@@ -18,7 +18,7 @@ import { stats, mdTable as table } from './stats.mjs';
 import { assembleSite, peerVersions, WWW } from './peers.mjs';
 import { benchCarousels, carouselRows } from './carousel.mjs';
 import { benchGames, gameRows } from './games.mjs';
-import { benchApi, apiRows } from './api.mjs';
+import { benchApi, apiRows, apiTimeRows } from './api.mjs';
 import { benchRecs } from './recs.mjs';
 import { withFreshPage, gotoMark } from './page.mjs';
 import { PAGE_KINDS, pageSizes } from '../package/pages.mjs';
@@ -41,9 +41,11 @@ const DIST = join(ROOT, 'pkg', 'dist');
 const OUT = join(ROOT, 'target', 'bench');
 // What each kind of page loads from the bundle: the loader, and the glue and wasm (content-hashed
 // names) of each family its elements belong to (tests/package/pages.mjs, as the size budget).
-const PAGES = pageSizes();
+// Only the browser parts need the built bundle; the API and "for you" parts need the server alone.
+const BROWSER_PARTS = ['badge', 'carousel', 'games'].filter((p) => PARTS.has(p));
+const PAGES = BROWSER_PARTS.length ? pageSizes() : null;
 // The badge's demo page is a badge-only page.
-const FILES = Object.keys(PAGES.badge.files);
+const FILES = PAGES ? Object.keys(PAGES.badge.files) : [];
 const WASM_FILE = FILES.find((f) => f.endsWith('.wasm'));
 const DIST_PATH = '/lojal/'; // where shop-api serves pkg/dist (see www/index.html)
 const READY = 'lojal:badge:ready'; // Host::mark_ready in src/widgets/host.rs
@@ -301,17 +303,7 @@ the same for every page) until the result is shown; lojal reveals at 60 % while 
 scratchcard-js when the button is released past 60 %.
 `
     : '';
-  const apiPart = api
-    ? `
-## Reference API on loopback (${api.tool}, ${api.secondsPerLevel} s per row, shop-api --no-rate-limits)
-
-${table(apiRows(api))}
-
-Feedback posts are anonymous NPS answers, each with its own idempotency key (tests/bench/feedback.lua);
-plays are guests spinning the demo's wheel, each with a new email and idempotency key
-(tests/bench/plays.lua); the client and the server share the machine's CPUs.
-`
-    : '';
+  const apiPart = apiMarkdown(api);
   return `# lojal benchmark
 
 ${report.date} · ${m.cpu} × ${m.cpus} · ${m.os} · Node ${m.node} · Chromium ${m.chromium} · ${report.runs} runs per page and mode
@@ -331,7 +323,51 @@ async function badgeLoads(browser, url) {
   return results;
 }
 
+/** The API part of the report: each workload and level, the configurations side by side. */
+function apiMarkdown(api) {
+  if (!api) return '';
+  return `
+## Reference API on loopback (${api.tool}, ${api.secondsPerLevel} s per row, shop-api --no-rate-limits, request logs on)
+
+${api.configs.map(({ key, name }) => `- \`${key}\`: ${name}`).join('\n')}
+
+${table(apiRows(api))}
+
+Where the time went at 64 connections, per request, from the servers' /metrics (lock wait is per
+transaction: SQLite's BEGIN IMMEDIATE, with its busy retries, or the writer's one per group):
+
+${table(apiTimeRows(api))}
+
+Feedback posts are anonymous NPS answers, each with its own idempotency key (tests/bench/feedback.lua);
+plays are guests spinning the demo's wheel, each with a new email and idempotency key
+(tests/bench/plays.lua); redemptions are 64 members with 10 million points in turn, each a new
+coupon (tests/bench/redeem.lua); the mix is tests/bench/mixed.lua. Each configuration starts on a
+fresh database. The client and the server share the machine's CPUs.
+`;
+}
+
+/** The API and "for you" parts alone: no bundle, no browser. */
+async function serverParts() {
+  const report = {
+    date: new Date().toISOString(),
+    machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cpus: os.cpus().length, os: `${os.type()} ${os.release()} ${os.arch()}`, node: process.version },
+  };
+  if (PARTS.has('api')) report.api = await benchApi(API_SECONDS);
+  if (PARTS.has('recs')) report.recs = await benchRecs(Math.max(API_SECONDS, 10));
+  const m = report.machine;
+  mkdirSync(OUT, { recursive: true });
+  writeFileSync(join(OUT, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(join(OUT, 'report.md'), `# lojal benchmark\n\n${report.date} · ${m.cpu} × ${m.cpus} · ${m.os} · Node ${m.node}\n${apiMarkdown(report.api)}${recsMarkdown(report.recs)}`);
+  if (report.api) {
+    console.table(apiRows(report.api));
+    console.table(apiTimeRows(report.api));
+  }
+  if (report.recs) console.log(recsMarkdown(report.recs));
+  console.log(`report: ${join(OUT, 'report.md')} and report.json`);
+}
+
 async function main() {
+  if (!BROWSER_PARTS.length) return serverParts();
   const sizeRows = PARTS.has('badge') ? sizes() : null;
   const pages = pageRows();
   const shop = await startShop({ www: PARTS.has('carousel') ? assembleSite() : undefined });
@@ -413,7 +449,10 @@ async function main() {
       console.table(games.rows[game].timeRows);
     }
   }
-  if (report.api) console.table(apiRows(report.api));
+  if (report.api) {
+    console.table(apiRows(report.api));
+    console.table(apiTimeRows(report.api));
+  }
   if (report.recs) console.log(recsMarkdown(report.recs));
   if (code) {
     console.table(code.families.map(({ family, totalBytes }) => ({ family, bytes: totalBytes })));

@@ -2,7 +2,8 @@
 // generate-shop, seeded), the reference API on it, and wrk asking for signed shoppers' rails
 // at 16 connections; the server's resident memory after the model has learned every order.
 // Then the offline evaluation (shop-api recs-eval) on the default generated shop.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +32,8 @@ export async function benchRecs(seconds) {
       const learnMs = performance.now() - started;
       const file = join(dir, 'shoppers.txt');
       writeFileSync(file, shoppers.map((s) => `/api/v1/recommendations?intent=for-you&customer_id=${s}&limit=12 ${sign(s)}`).join('\n'));
-      const out = execFileSync(process.env.LOJAL_WRK || 'wrk', ['-t', '2', '-c', '16', '-d', `${seconds}s`, '--timeout', '10s', '-s', join(ROOT, 'tests', 'bench', 'foryou.lua'), shop.url], {
+      // Asynchronous, so that the server's log is read while wrk runs (a full pipe stalls it).
+      const { stdout: out } = await promisify(execFile)(process.env.LOJAL_WRK || 'wrk', ['-t', '2', '-c', '16', '-d', `${seconds}s`, '--timeout', '10s', '-s', join(ROOT, 'tests', 'bench', 'foryou.lua'), shop.url], {
         encoding: 'utf8', env: { ...process.env, BENCH_SHOPPERS: file },
       });
       const line = out.split('\n').find((l) => l.startsWith('BENCH-JSON '));

@@ -1,4 +1,4 @@
--- Shared by the wrk scripts (feedback.lua, plays.lua, reads.lua; each loads it with dofile): numbers
+-- Shared by the wrk scripts (feedback.lua, plays.lua, reads.lua, redeem.lua, mixed.lua; each loads it with dofile): numbers
 -- the threads, counts the answers with the wrong status, and prints the run as one BENCH-JSON line
 -- for tests/bench/api.mjs. wrk runs a script in its own Lua state per thread, so `thread_no`,
 -- `counter` and `bad` are per thread; `setup` and `done` run in the main state.

@@ -79,14 +79,17 @@ export async function startShop({ www = join(ROOT, 'www'), dir: keptDir = null, 
         LOJAL_MERCHANT_TOKEN: MERCHANT_TOKEN,
         LOJAL_SHOPIFY_WEBHOOK_SECRET: SHOPIFY_WEBHOOK_SECRET,
         LOJAL_WOOCOMMERCE_WEBHOOK_SECRET: WOOCOMMERCE_WEBHOOK_SECRET,
+        // Warnings and errors only: a line per request is noise here (the bench asks for them).
+        LOJAL_LOG: 'warn',
         ...env,
       } },
   );
+  // Only the last lines are kept: a server under load logs a line per request.
   let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
+  child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-16_384)));
+  let out = '';
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`shop-api did not start in 15 s: ${stderr}`)), 15_000);
-    let out = '';
     child.stdout.on('data', (d) => {
       out += d;
       const match = out.match(/listening on (http:\/\/[^\s]+)/);
@@ -97,8 +100,11 @@ export async function startShop({ www = join(ROOT, 'www'), dir: keptDir = null, 
     });
     child.on('exit', (code) => reject(new Error(`shop-api exited with ${code}: ${stderr}`)));
   });
+  // With --metrics-addr the server says where /metrics is before it listens.
+  const metricsUrl = out.match(/metrics on (http:\/\/[^\s]+)/)?.[1] ?? null;
   return {
     url,
+    metricsUrl,
     pid: child.pid,
     async stop() {
       // A killed child keeps exitCode null (it has a signalCode instead): check both, or a

@@ -5,6 +5,8 @@
 // Each test file uses some of these helpers, not all.
 #![allow(dead_code)]
 
+pub mod process;
+
 use std::path::{Path, PathBuf};
 
 use axum::Router;

@@ -5,6 +5,7 @@
 
 pub mod calendar;
 pub mod catalog;
+pub mod console;
 pub mod coupon;
 pub mod db;
 pub mod egress;
@@ -109,6 +110,8 @@ pub struct Options {
     pub allowed_origins: Vec<HeaderValue>,
     /// `None`: no limits (the library's default, for tests); `main` turns them on.
     pub rate_limits: Option<RateLimits>,
+    /// The merchant console's built bundle, served under /console/ to signed-in merchants.
+    pub console: Option<PathBuf>,
 }
 
 pub fn app(state: AppState, options: &Options) -> Router {
@@ -117,6 +120,10 @@ pub fn app(state: AppState, options: &Options) -> Router {
     router = router
         .route("/api", any(error::not_found))
         .route("/api/{*rest}", any(error::not_found));
+    router = router.merge(console::pages::router(
+        state.clone(),
+        options.console.as_deref(),
+    ));
     if let (Some(www), Some(dist)) = (&options.www, &options.dist) {
         router = router.merge(site::router(state, www, dist));
     }
@@ -166,6 +173,7 @@ fn api(state: AppState, options: &Options) -> Router {
             get(outbound::admin_deliveries),
         )
         .merge(webhook_routes())
+        .merge(console::api_routes())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(state)

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use lojal::core::console::{Adjustment, CustomerDetail, CustomerHit};
+use lojal::core::console::{Adjustment, CustomerDetail, CustomerHit, MAX_ADJUSTMENT};
 
 use super::{Loading, PageTitle, Problem};
 use crate::api::{self, Failure};
@@ -106,8 +106,16 @@ pub fn CustomerPage() -> impl IntoView {
             points: points.get_untracked().trim().parse().unwrap_or(0),
             reason: reason.get_untracked(),
         };
+        // The core's rules, said in the merchant's language where the console knows them.
         if let Some(why) = adjustment.problem() {
-            problem.set(Some(why));
+            let points_ok = adjustment.points != 0 && adjustment.points.abs() <= MAX_ADJUSTMENT;
+            problem.set(Some(if !points_ok {
+                i18n.t("customers.points_needed")
+            } else if adjustment.reason.trim().is_empty() {
+                i18n.t("customers.reason_needed")
+            } else {
+                why
+            }));
             return;
         }
         problem.set(None);
@@ -223,10 +231,13 @@ pub fn CustomerPage() -> impl IntoView {
                 <p id="adjust-hint">{t("customers.adjust_hint")}</p>
                 <label class="field">
                     <span>{t("customers.adjust_points")}</span>
+                    // Text, not a number input: "-" alone is not a number yet, and the
+                    // browser would hand the form an empty value while it is typed.
                     <input
-                        type="number"
+                        type="text"
+                        inputmode="numeric"
+                        pattern="-?[0-9]+"
                         name="points"
-                        step="1"
                         required
                         aria-describedby="adjust-hint"
                         prop:value=move || points.get()

@@ -12,8 +12,14 @@ use leptos::prelude::*;
 use crate::api::Failure;
 use crate::i18n::use_i18n;
 
-/// The page's `<h1>`, also the document's title; focus moves to it on navigation, so a screen
-/// reader hears where it is.
+thread_local! {
+    /// Whether a page was shown already: the first one keeps the browser's own focus (at the
+    /// start, so the skip link comes first); later ones move it to their heading.
+    static SHOWN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The page's `<h1>`, also the document's title; focus moves to it when the merchant goes to
+/// another page, so a screen reader hears where she is.
 #[component]
 pub fn PageTitle(
     /// The key of the title's string.
@@ -27,8 +33,11 @@ pub fn PageTitle(
             document.set_title(&format!("{title} – lojal"));
         }
     });
+    let navigated = SHOWN.with(|shown| shown.replace(true));
     Effect::new(move |_| {
-        if let Some(h) = heading.get() {
+        if let Some(h) = heading.get()
+            && navigated
+        {
             let _ = h.focus();
         }
     });

@@ -709,6 +709,10 @@ async fn a_review_moderated_in_another_tab_meanwhile_is_not_overwritten() {
     let row = page.answers.iter().find(|a| a.id == id).unwrap();
     assert_eq!(row.product_title.as_deref(), Some("Setesdal-genser"));
     assert_eq!(audit(&shop.db).last().unwrap().1, "review.moderate");
+    // The console's export link is a plain GET with the session's cookie.
+    let export = browser.get(&shop, "/api/v1/feedback/export.csv").await;
+    assert_eq!(export.status, StatusCode::OK);
+    assert!(export.text().contains("God og varm"));
 }
 
 #[tokio::test]

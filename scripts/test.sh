@@ -9,6 +9,7 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 log "native tests: the pure core without any browser crate, then the reference API"
 cargo test -p lojal --no-default-features --quiet
+cargo test -p lojal-console --quiet
 cargo test -p shop-api --quiet
 log "the reference API again on PostgreSQL: the same tests, plus two instances on one database"
 start_test_postgres

@@ -26,6 +26,29 @@ if (response.ok) {
   else document.querySelector('script[src$="lojal.js"]')?.addEventListener('load', report);
 }
 
+// The product's published reviews, newest first, as text (never as HTML).
+const reviews = await fetch(`/api/v1/products/${encodeURIComponent(id)}/reviews?per_page=10`);
+if (reviews.ok) {
+  const page = await reviews.json();
+  const list = document.getElementById('reviews');
+  if (page.total > 0) {
+    const average = new Intl.NumberFormat('nb-NO', { maximumFractionDigits: 1 }).format(page.average);
+    document.getElementById('reviews-summary').textContent = `${average} av 5 fra ${page.total} ${page.total === 1 ? 'anmeldelse' : 'anmeldelser'}`;
+  }
+  for (const review of page.reviews) {
+    const item = document.createElement('li');
+    const title = document.createElement('h3');
+    title.textContent = `${review.title ?? ''} (${review.score} av 5)`.trim();
+    const text = document.createElement('p');
+    text.textContent = review.text ?? '';
+    const author = document.createElement('p');
+    author.className = 'review-author';
+    author.textContent = review.author ?? 'Kunde';
+    item.append(title, text, author);
+    list.append(item);
+  }
+}
+
 document.addEventListener('lojal:recommendation-click', (event) => {
   console.info(`demo: clicked ${event.detail.productId} at ${event.detail.position} (${event.detail.intent})`);
 });

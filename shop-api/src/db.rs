@@ -69,6 +69,11 @@ const MIGRATIONS: &[(&str, &str, &str)] = &[
         include_str!("../migrations/0008_recommendations.sql"),
         "",
     ),
+    (
+        "0009_console",
+        include_str!("../migrations/0009_console.sql"),
+        "",
+    ),
 ];
 
 const POSTGRES_PRELUDE: &str = include_str!("../migrations/postgres/prelude.sql");

@@ -84,6 +84,22 @@ pub enum ApiError {
         limit: u32,
         retry_after_secs: u64,
     },
+    // The merchant console.
+    /// A console request without a live session.
+    NotSignedIn,
+    /// A console write without its session's CSRF token, or from another site.
+    InvalidCsrfToken,
+    /// A campaign write based on an older revision than the stored one.
+    StaleCampaign {
+        current: i64,
+    },
+    /// A new campaign (`If-None-Match: *`) whose id is taken.
+    CampaignExists,
+    /// A moderation of a review whose status changed since it was shown.
+    StaleReview {
+        current: String,
+    },
+    UnknownPreview,
 }
 
 impl ApiError {
@@ -235,6 +251,32 @@ impl ApiError {
                 "already_referred",
                 "this email was already invited by another member".into(),
             ),
+            NotSignedIn => (
+                StatusCode::UNAUTHORIZED,
+                "not_signed_in",
+                "sign in to the console (/console/sign-in), or send the merchant token".into(),
+            ),
+            InvalidCsrfToken => (
+                StatusCode::FORBIDDEN,
+                "invalid_csrf_token",
+                "a console write needs its session's x-csrf-token and must come from the console's own origin".into(),
+            ),
+            StaleCampaign { current } => (
+                StatusCode::CONFLICT,
+                "stale_campaign",
+                format!("the campaign was changed meanwhile (it is at revision {current}); load it again and reapply your change"),
+            ),
+            CampaignExists => (
+                StatusCode::CONFLICT,
+                "campaign_exists",
+                "a campaign with this id exists already; choose another id or edit that one".into(),
+            ),
+            StaleReview { current } => (
+                StatusCode::CONFLICT,
+                "stale_review",
+                format!("the review was moderated meanwhile (it is {current} now); load the queue again"),
+            ),
+            UnknownPreview => (StatusCode::NOT_FOUND, "unknown_preview", "no preview has this id, or it is over an hour old".into()),
             ReferralLimit { limit, retry_after_secs } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "referral_limit",

@@ -15,10 +15,10 @@ use lojal::core::feedback::{
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::console::session::Merchant;
 use crate::db::{Conn, Value};
 use crate::error::ApiError;
 use crate::loyalty::{authenticate, idempotency_key};
-use crate::merchant::authorize;
 use crate::params;
 
 /// Reviews per page unless asked otherwise, and the most one page holds.
@@ -378,10 +378,9 @@ pub fn summarize(conn: &mut Conn, from: &str, to: &str) -> Result<FeedbackSummar
 
 pub async fn summary(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _merchant: Merchant,
     period: Result<Query<Period>, QueryRejection>,
 ) -> Result<Json<FeedbackSummary>, ApiError> {
-    authorize(state.merchant_token.as_ref(), &headers)?;
     let (from, to) = period?.0.bounds()?;
     state
         .db
@@ -452,10 +451,9 @@ pub fn export(conn: &mut Conn, from: &str, to: &str) -> Result<String, ApiError>
 
 pub async fn export_csv(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _merchant: Merchant,
     period: Result<Query<Period>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    authorize(state.merchant_token.as_ref(), &headers)?;
     let (from, to) = period?.0.bounds()?;
     let csv = state.db.run(move |conn| export(conn, &from, &to)).await?;
     Ok((
@@ -478,17 +476,20 @@ pub async fn export_csv(
 #[serde(deny_unknown_fields)]
 pub struct Moderation {
     status: String,
+    /// The status the review had when the merchant saw it (the console sends it): another
+    /// moderation since then is refused (409) instead of overwritten.
+    #[serde(default)]
+    from: Option<String>,
 }
 
 /// `POST /api/v1/feedback/{id}/moderation` (merchant token): `published`, `rejected` or back to
 /// `pending`, for reviews only.
 pub async fn moderate(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    merchant: Merchant,
     Path(id): Path<String>,
     body: Result<Json<Moderation>, JsonRejection>,
 ) -> Result<Json<FeedbackReceipt>, ApiError> {
-    authorize(state.merchant_token.as_ref(), &headers)?;
     let id: i64 = id.parse().map_err(|_| ApiError::UnknownReview)?;
     let Json(moderation) = body?;
     if !matches!(
@@ -505,6 +506,19 @@ pub async fn moderate(
             let now = crate::calendar::now();
             let programme = crate::programme::load(conn)?;
             let mut tx = conn.transaction()?;
+            let lock = format!(
+                "SELECT status FROM feedback WHERE id = ?1 AND type = 'review'{}",
+                tx.for_update()
+            );
+            let current: String = tx
+                .query_opt(&lock, &params![id])?
+                .ok_or(ApiError::UnknownReview)?
+                .get(0)?;
+            if let Some(from) = &moderation.from
+                && *from != current
+            {
+                return Err(ApiError::StaleReview { current });
+            }
             let row = tx
                 .query_opt(
                     "UPDATE feedback SET status = ?2 WHERE id = ?1 AND type = 'review'
@@ -512,6 +526,14 @@ pub async fn moderate(
                     &params![id, &moderation.status],
                 )?
                 .ok_or(ApiError::UnknownReview)?;
+            crate::console::audit::record(
+                &mut tx,
+                &merchant.actor,
+                "review.moderate",
+                &format!("review:{id}"),
+                serde_json::json!({ "from": current, "to": moderation.status }),
+                now,
+            )?;
             let (customer_id, product_id): (Option<String>, Option<String>) =
                 (row.get(2)?, row.get(3)?);
             if let (true, Some(customer_id), Some(product_id)) =

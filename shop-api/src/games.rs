@@ -56,9 +56,9 @@ pub struct CampaignQuery {
     pub customer_id: Option<String>,
 }
 
-struct CampaignRow {
-    config: CampaignConfig,
-    starts_at: String,
+pub(crate) struct CampaignRow {
+    pub(crate) config: CampaignConfig,
+    pub(crate) starts_at: String,
 }
 
 /// `GET /api/v1/campaigns/{id}`: what every shopper may see, plus the odds when the campaign
@@ -408,7 +408,7 @@ fn insert_coupon(
     ))
 }
 
-fn now(conn: &mut Conn) -> Result<String, ApiError> {
+pub(crate) fn now(conn: &mut Conn) -> Result<String, ApiError> {
     Ok(conn.query_one(&format!("SELECT {NOW}"), &[])?.get(0)?)
 }
 
@@ -428,7 +428,7 @@ fn next_play_at(
         .filter(|next| next.as_str() > now))
 }
 
-fn state_at(row: &CampaignRow, now: &str) -> CampaignState {
+pub(crate) fn state_at(row: &CampaignRow, now: &str) -> CampaignState {
     if row.starts_at.as_str() > now {
         CampaignState::Upcoming
     } else if row.config.ends_at.as_deref().is_some_and(|end| end <= now) {
@@ -438,7 +438,10 @@ fn state_at(row: &CampaignRow, now: &str) -> CampaignState {
     }
 }
 
-fn load_campaign(conn: &mut Conn, campaign_id: &str) -> Result<Option<CampaignRow>, ApiError> {
+pub(crate) fn load_campaign(
+    conn: &mut Conn,
+    campaign_id: &str,
+) -> Result<Option<CampaignRow>, ApiError> {
     let Some(row) = conn.query_opt(
         "SELECT id, name, game, starts_at, ends_at, play_every_seconds, coupon_valid_days,
                 guest_email, consent_text, disclose_odds, rules_url
@@ -501,7 +504,11 @@ fn segment_from_row(r: &Row) -> Result<lojal::core::games::SegmentConfig, DbErro
     })
 }
 
-fn public_campaign(row: &CampaignRow, now: &str, next_play_at: Option<String>) -> Campaign {
+pub(crate) fn public_campaign(
+    row: &CampaignRow,
+    now: &str,
+    next_play_at: Option<String>,
+) -> Campaign {
     let config = &row.config;
     let draw_segments: Vec<DrawSegment> = config.draw_segments();
     let odds = config
@@ -550,9 +557,17 @@ pub fn put_campaign(conn: &mut Conn, config: &CampaignConfig) -> Result<(), ApiE
         .validate()
         .map_err(|e| ApiError::InvalidBody(e.to_string()))?;
     let mut tx = conn.transaction()?;
+    write_campaign(&mut tx, config)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Writes a validated campaign inside the caller's transaction; replacing one counts up its
+/// revision, so a form opened before is refused (the console's `If-Match`).
+pub(crate) fn write_campaign(tx: &mut Conn, config: &CampaignConfig) -> Result<(), ApiError> {
     let starts_at = match &config.starts_at {
         Some(t) => t.clone(),
-        None => now(&mut tx)?,
+        None => now(tx)?,
     };
     tx.execute(
         "INSERT INTO campaigns (id, name, game, starts_at, ends_at, play_every_seconds,
@@ -563,7 +578,7 @@ pub fn put_campaign(conn: &mut Conn, config: &CampaignConfig) -> Result<(), ApiE
            ends_at = excluded.ends_at, play_every_seconds = excluded.play_every_seconds,
            coupon_valid_days = excluded.coupon_valid_days, guest_email = excluded.guest_email,
            consent_text = excluded.consent_text, disclose_odds = excluded.disclose_odds,
-           rules_url = excluded.rules_url",
+           rules_url = excluded.rules_url, revision = campaigns.revision + 1",
         &params![
             &config.id,
             &config.name,
@@ -601,6 +616,5 @@ pub fn put_campaign(conn: &mut Conn, config: &CampaignConfig) -> Result<(), ApiE
             ],
         )?;
     }
-    tx.commit()?;
     Ok(())
 }

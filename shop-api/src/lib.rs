@@ -5,6 +5,7 @@
 
 pub mod calendar;
 pub mod catalog;
+pub mod console;
 pub mod coupon;
 pub mod db;
 pub mod egress;
@@ -118,6 +119,8 @@ pub struct Options {
     pub allowed_origins: Vec<HeaderValue>,
     /// `None`: no limits (the library's default, for tests); `main` turns them on.
     pub rate_limits: Option<RateLimits>,
+    /// The merchant console's built bundle, served under /console/ to signed-in merchants.
+    pub console: Option<PathBuf>,
 }
 
 pub fn app(state: AppState, options: &Options) -> Router {
@@ -133,6 +136,10 @@ pub fn app(state: AppState, options: &Options) -> Router {
             .route("/readyz", get(telemetry::ready))
             .with_state(state.clone()),
     );
+    router = router.merge(console::pages::router(
+        state.clone(),
+        options.console.as_deref(),
+    ));
     if let (Some(www), Some(dist)) = (&options.www, &options.dist) {
         router = router.merge(site::router(state.clone(), www, dist));
     }
@@ -177,8 +184,8 @@ fn api(state: AppState, options: &Options) -> Router {
         )
         .route("/admin/webhooks/{id}", delete(outbound::admin_remove))
         .route(
-            "/admin/customers/{customer_id}",
-            get(privacy::admin_export).delete(privacy::admin_erase),
+            "/admin/customers/{customer_id}/export",
+            get(privacy::admin_export),
         )
         .route("/admin/webhooks/{id}/enable", post(outbound::admin_enable))
         .route(
@@ -186,6 +193,7 @@ fn api(state: AppState, options: &Options) -> Router {
             get(outbound::admin_deliveries),
         )
         .merge(webhook_routes())
+        .merge(console::api_routes())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(state)

@@ -36,6 +36,9 @@ struct Cli {
     /// The built widget bundle, served under /lojal/.
     #[arg(long, default_value = "pkg/dist")]
     dist: PathBuf,
+    /// The merchant console's built bundle, served under /console/ to signed-in merchants.
+    #[arg(long, default_value = "console/dist")]
+    console_dist: PathBuf,
     /// Other origins allowed to call the API, comma-separated (https://shop.example,…).
     #[arg(long, env = "LOJAL_ALLOWED_ORIGINS", default_value = "")]
     allowed_origins: String,
@@ -110,6 +113,9 @@ enum Command {
     /// The merchant's endpoints for outbound events (Standard Webhooks).
     #[command(subcommand)]
     Webhook(WebhookCommand),
+    /// The merchant console's users.
+    #[command(subcommand)]
+    Console(ConsoleCommand),
     /// Evaluate "for you" on a generated shop (each shopper's last order held out) against
     /// "popular" and random: recall@10, NDCG@10 and catalogue coverage.
     RecsEval(ShopShape),
@@ -178,6 +184,13 @@ enum WebhookCommand {
 }
 
 #[derive(Subcommand)]
+enum ConsoleCommand {
+    /// Set (or replace) a console user's password, read from standard input (one line, 12+
+    /// characters); her open sessions end.
+    Password { name: String },
+}
+
+#[derive(Subcommand)]
 enum ProgrammeCommand {
     /// Validate and store a whole programme from a JSON file (see the README); an error names
     /// the field and changes nothing.
@@ -196,6 +209,18 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(Command::Programme(command)) = &cli.command {
         return match programme_command(&cli, command) {
+            Ok(output) => {
+                println!("{output}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("shop-api: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if let Some(Command::Console(ConsoleCommand::Password { name })) = &cli.command {
+        return match console_password(&cli, name) {
             Ok(output) => {
                 println!("{output}");
                 ExitCode::SUCCESS
@@ -313,6 +338,36 @@ fn put_campaign(cli: &Cli, file: &std::path::Path) -> Result<String, String> {
         database_name(cli),
         config.segments.len(),
         config.game.as_str()
+    ))
+}
+
+fn console_password(cli: &Cli, name: &str) -> Result<String, String> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .map_err(|e| format!("reading the password from standard input: {e}"))?;
+    let password = password.trim_end_matches(['\n', '\r']).to_owned();
+    let db = open_db(cli)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let user = name.to_owned();
+    runtime
+        .block_on(db.run(move |conn| {
+            shop_api::console::session::set_password(
+                conn,
+                &user,
+                &password,
+                shop_api::calendar::now(),
+            )
+        }))
+        .map_err(|e| match e {
+            shop_api::error::ApiError::InvalidBody(m) | shop_api::error::ApiError::Internal(m) => m,
+            other => format!("{other:?}"),
+        })?;
+    Ok(format!(
+        "console user {name} can sign in at /console/sign-in ({})",
+        database_name(cli)
     ))
 }
 
@@ -492,7 +547,13 @@ fn programme_command(cli: &Cli, command: &ProgrammeCommand) -> Result<String, St
         Some(json) => {
             let programme = runtime
                 .block_on(db.run(move |conn| {
-                    shop_api::programme::put(conn, &json, None, shop_api::calendar::now())
+                    shop_api::programme::put(
+                        conn,
+                        &json,
+                        None,
+                        &shop_api::console::session::Actor::Cli,
+                        shop_api::calendar::now(),
+                    )
                 }))
                 .map_err(|e| {
                     let ProgrammeCommand::Put { file } = command else {
@@ -622,6 +683,7 @@ async fn serve(cli: Cli, secret: ShopSecret) -> Result<(), Box<dyn std::error::E
     let options = Options {
         www: Some(cli.www),
         dist: Some(cli.dist),
+        console: Some(cli.console_dist),
         allowed_origins,
         rate_limits: (!cli.no_rate_limits).then_some(RateLimits {
             per_ip: cli.rate_limit_ip,

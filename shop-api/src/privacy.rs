@@ -411,6 +411,13 @@ pub fn export(conn: &mut Conn, subject: &Subject, now: Timestamp) -> Result<Json
         .into_iter()
         .map(|(_, document)| document)
         .collect();
+    // The merchant's changes to her (the console's manual adjustments), with their reasons.
+    let changes = objects_for(
+        conn,
+        "SELECT at, actor, action, detail FROM audit_log WHERE target = ?1 ORDER BY id",
+        &ids,
+        &["at", "actor", "action", "detail"],
+    )?;
     let sections = [
         ("customer", customer),
         ("ledger", ledger),
@@ -424,6 +431,7 @@ pub fn export(conn: &mut Conn, subject: &Subject, now: Timestamp) -> Result<Json
         ("purchases", purchases),
         ("events", events),
         ("queued_work", queued),
+        ("merchant_changes", changes),
     ];
     if sections.iter().all(|(_, rows)| rows.is_empty()) {
         return Err(ApiError::UnknownCustomer);
@@ -464,6 +472,11 @@ pub fn erase(conn: &mut Conn, subject: &Subject) -> Result<JsonValue, ApiError> 
                 "INSERT INTO customers (id, created_at) VALUES (?1, ?2)",
                 &params![&pseudonym, created_at],
             )?;
+            // A merchant's reason for a manual adjustment is free text about her.
+            tx.execute(
+                "UPDATE ledger SET detail = NULL WHERE customer_id = ?1 AND kind = 'adjust'",
+                &params![id],
+            )?;
             for (table, column) in [
                 ("ledger", "customer_id"),
                 ("coupons", "customer_id"),
@@ -495,6 +508,33 @@ pub fn erase(conn: &mut Conn, subject: &Subject) -> Result<JsonValue, ApiError> 
                 &params![id, &pseudonym],
             )?,
         ));
+        // The audit log keeps who changed what and by how much, under her pseudonym; the
+        // merchant's reason, free text about her, goes.
+        let rows = tx.query(
+            "SELECT id, detail FROM audit_log WHERE target = ?1",
+            &params![id],
+        )?;
+        for row in rows {
+            let (row_id, detail): (Value, String) = (row.get(0)?, row.get(1)?);
+            let mut detail: JsonValue = serde_json::from_str(&detail)
+                .map_err(|e| DbError::Mismatch(format!("audit_log.detail: {e}")))?;
+            if let Some(fields) = detail.as_object_mut() {
+                for name in PERSONAL_TEXT.iter().chain(&["reason"]) {
+                    if let Some(value) = fields.get_mut(*name) {
+                        *value = JsonValue::Null;
+                    }
+                }
+            }
+            tx.execute(
+                "UPDATE audit_log SET target = ?2, detail = ?3 WHERE id = ?1",
+                &[
+                    row_id,
+                    Value::from(pseudonym.clone()),
+                    Value::from(detail.to_string()),
+                ],
+            )?;
+            changed.push(("audit_log", 1));
+        }
     }
     for player in subject.players() {
         let (kind, _) = player.split_once(':').unwrap_or(("email", ""));

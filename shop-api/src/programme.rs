@@ -15,9 +15,9 @@ use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::calendar;
+use crate::console::session::{Actor, Merchant};
 use crate::db::{Conn, DbError};
 use crate::error::ApiError;
-use crate::merchant;
 use crate::params;
 
 /// The demo shop's programme, loaded when a database has none.
@@ -90,6 +90,7 @@ pub fn put(
     conn: &mut Conn,
     json: &str,
     expected_revision: Option<i64>,
+    actor: &Actor,
     now: Timestamp,
 ) -> Result<Programme, ApiError> {
     let config =
@@ -110,6 +111,19 @@ pub fn put(
     }
     let revision = current.unwrap_or(0) + 1;
     store(&mut tx, &programme.config, revision, now)?;
+    crate::console::audit::record(
+        &mut tx,
+        actor,
+        "programme.put",
+        "programme",
+        json!({
+            "revision": revision,
+            "tiers": programme.config.tiers.len(),
+            "rewards": programme.config.rewards.len(),
+            "ways_to_earn": programme.config.ways_to_earn.len(),
+        }),
+        now,
+    )?;
     tx.commit()?;
     Ok(Programme {
         revision,
@@ -180,9 +194,8 @@ pub fn load_demo_on_first_start(conn: &mut Conn) -> Result<(), DbError> {
 /// `GET /api/v1/admin/programme`: the programme file in force, and its revision.
 pub async fn admin_get(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _merchant: Merchant,
 ) -> Result<Json<Value>, ApiError> {
-    merchant::authorize(state.merchant_token.as_ref(), &headers)?;
     state
         .db
         .run(|conn| {
@@ -198,10 +211,10 @@ pub async fn admin_get(
 /// it refuse (409) when someone else saved in between.
 pub async fn admin_put(
     State(state): State<AppState>,
+    merchant: Merchant,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    merchant::authorize(state.merchant_token.as_ref(), &headers)?;
     let expected = match headers.get(axum::http::header::IF_MATCH) {
         Some(value) => Some(
             value
@@ -220,7 +233,7 @@ pub async fn admin_put(
     state
         .db
         .write(move |conn| {
-            let programme = put(conn, &json, expected, calendar::now())?;
+            let programme = put(conn, &json, expected, &merchant.actor, calendar::now())?;
             Ok(Json(
                 json!({ "revision": programme.revision, "programme": programme.config }),
             ))

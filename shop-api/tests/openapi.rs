@@ -46,17 +46,25 @@ fn documented(spec: &Yaml) -> BTreeSet<(String, String)> {
 }
 
 /// `(method, path)` of every `.route("path", get(…).post(…))` in `src/lib.rs`'s `fn api`, the
-/// router nested under `/api/v1`, and in the routers it merges (`fn webhook_routes`).
+/// router nested under `/api/v1`, and in the routers it merges (`fn webhook_routes`, and the
+/// console's `api_routes` in `src/console/mod.rs`).
 fn routed() -> BTreeSet<(String, String)> {
-    let source = include_str!("../src/lib.rs");
-    let body_of = |name: &str| {
+    let body_of = |source: &'static str, name: &str| {
         let start = source
             .find(&format!("\nfn {name}("))
-            .unwrap_or_else(|| panic!("src/lib.rs has `fn {name}(`"));
+            .or_else(|| source.find(&format!("\npub fn {name}(")))
+            .unwrap_or_else(|| panic!("the router source has `fn {name}(`"));
         let body = &source[start..];
-        &body[..body.find("\n}\n").unwrap()]
+        body[..body.find("\n}\n").unwrap()].to_owned()
     };
-    let body = [body_of("api"), body_of("webhook_routes")].concat();
+    let lib = include_str!("../src/lib.rs");
+    let console = include_str!("../src/console/mod.rs");
+    let body = [
+        body_of(lib, "api"),
+        body_of(lib, "webhook_routes"),
+        body_of(console, "api_routes"),
+    ]
+    .concat();
     let mut routes = BTreeSet::new();
     for call in body.split(".route(").skip(1) {
         let call = call.trim_start();

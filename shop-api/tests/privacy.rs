@@ -304,6 +304,14 @@ async fn an_export_holds_everything_about_her_and_an_erasure_leaves_nothing_but_
                 "customer_id": SOLVEIG, "campaign": "2026-Q4", "order_id": "9001" }),
     )
     .await;
+    // A merchant's correction through the console's API: a ledger row and an audit row.
+    shop.ok(
+        "POST",
+        &format!("/api/v1/admin/customers/{SOLVEIG}/adjustments"),
+        &[("idempotency-key", "privacy-adjust-1".to_owned())],
+        json!({ "points": 25, "reason": "Solveig Nakken ringte om en skadet genser" }),
+    )
+    .await;
     // Her own invitation, claimed by a friend.
     let hers = get(
         &shop.router,
@@ -339,6 +347,7 @@ async fn an_export_holds_everything_about_her_and_an_erasure_leaves_nothing_but_
         "referrals",
         "events",
         "work_queue",
+        "audit_log",
     ] {
         assert!(
             tables.contains(table),
@@ -350,7 +359,7 @@ async fn an_export_holds_everything_about_her_and_an_erasure_leaves_nothing_but_
     let export = shop
         .call(
             "GET",
-            &format!("/api/v1/admin/customers/{SOLVEIG}"),
+            &format!("/api/v1/admin/customers/{SOLVEIG}/export"),
             &[],
             None,
         )
@@ -457,7 +466,7 @@ async fn an_export_holds_everything_about_her_and_an_erasure_leaves_nothing_but_
     let again = shop
         .call(
             "GET",
-            &format!("/api/v1/admin/customers/{SOLVEIG}"),
+            &format!("/api/v1/admin/customers/{SOLVEIG}/export"),
             &[],
             None,
         )
@@ -484,10 +493,13 @@ async fn an_export_holds_everything_about_her_and_an_erasure_leaves_nothing_but_
 #[tokio::test]
 async fn the_customer_endpoints_need_the_merchant_token() {
     let shop = shop();
-    for method in ["GET", "DELETE"] {
+    for (method, uri) in [
+        ("GET", "/api/v1/admin/customers/c-1001/export"),
+        ("DELETE", "/api/v1/admin/customers/c-1001"),
+    ] {
         let request = Request::builder()
             .method(method)
-            .uri("/api/v1/admin/customers/c-1001")
+            .uri(uri)
             .header("authorization", "Bearer not-the-merchant-token")
             .body(Body::empty())
             .unwrap();

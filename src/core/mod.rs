@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod config;
+pub mod console;
 pub mod css;
 pub mod feedback;
 pub mod games;

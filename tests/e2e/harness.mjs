@@ -72,7 +72,8 @@ export async function startShop({ www = join(ROOT, 'www'), dir: keptDir = null, 
   const dir = keptDir ?? mkdtempSync(join(tmpdir(), 'lojal-e2e-'));
   const child = spawn(
     SERVER,
-    ['--addr', '127.0.0.1:0', '--db', join(dir, 'shop.sqlite'), '--www', www, '--dist', join(ROOT, 'pkg', 'dist'), ...args],
+    ['--addr', '127.0.0.1:0', '--db', join(dir, 'shop.sqlite'), '--www', www, '--dist', join(ROOT, 'pkg', 'dist'),
+      '--console-dist', join(ROOT, 'console', 'dist'), ...args],
     { stdio: ['ignore', 'pipe', 'pipe'], env: {
         ...process.env,
         LOJAL_SHOP_SECRET: SHOP_SECRET,

@@ -537,11 +537,22 @@ pub fn Prompt(
         let from = ev
             .related_target()
             .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok());
-        let to = ev.target().and_then(|t| t.dyn_into::<web_sys::Node>().ok());
-        if let (Some(from), Some(to)) = (from, to)
+        let to = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+        if let (Some(from), Some(to)) = (&from, &to)
             && !from.get_root_node().is_same_node(Some(&to.get_root_node()))
         {
-            came_from.set_value(Some(from));
+            came_from.set_value(Some(from.clone()));
+        }
+        // A text field focused by Tab is scrolled only as far as its caret; the whole field is
+        // what she will type into, so all of it comes into view (WCAG 2.4.11).
+        if let Some(field) =
+            to.filter(|el| matches!(el.local_name().as_str(), "textarea" | "input"))
+        {
+            let options = web_sys::ScrollIntoViewOptions::new();
+            options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+            field.scroll_into_view_with_scroll_into_view_options(&options);
         }
     };
 

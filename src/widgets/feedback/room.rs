@@ -2,7 +2,8 @@
 //! (WCAG 2.4.11 Focus Not Obscured): while the prompt floats, the page's scroll padding at the
 //! bottom grows by the prompt's height, so the browser scrolls a focused element above it, and
 //! a spacer as tall as the prompt ends the page, so even its last links can scroll clear of it.
-//! The page gets back what it had when the prompt goes.
+//! The page gets back what it had when the prompt goes. A prompt that does not float (a short
+//! window keeps it in the page) needs no room.
 
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, ResizeObserver, ResizeObserverEntry};
@@ -24,6 +25,15 @@ impl Room {
     /// opens below a score).
     pub fn for_prompt(prompt: &HtmlElement) -> Option<Self> {
         let window = web_sys::window()?;
+        // In a short window the prompt stays in the page (feedback.css): no room to make.
+        let position = window
+            .get_computed_style(prompt)
+            .ok()
+            .flatten()
+            .and_then(|s| s.get_property_value("position").ok());
+        if position.as_deref() != Some("fixed") {
+            return None;
+        }
         let document = window.document()?;
         let root = document
             .document_element()?

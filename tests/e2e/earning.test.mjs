@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  launch, openPage, api, plain, ARTIFACTS, withShop, sign, shopifyWebhook, shopifyOrder,
+  launch, openPage, api, plain, ARTIFACTS, withShop, sign, signAt, shopifyWebhook, shopifyOrder,
 } from './harness.mjs';
 
 let browser;
@@ -15,14 +15,19 @@ after(async () => browser?.close());
 const badge = (page) => page.locator('lojal-badge');
 const text = async (locator) => plain(await locator.textContent());
 
-/** Signs `id` in on the page's badge, as a theme renders it at sign-in. */
+/**
+ * Signs `id` in on the page's badge, as a theme renders it at sign-in. Each call signs at a new
+ * second: attributes set again to the very same values are no new sign-in, and ask nothing.
+ */
+let lastSignedAt = 0;
 async function signIn(page, id) {
+  lastSignedAt = Math.max(lastSignedAt + 1, Math.floor(Date.now() / 1000) - 60);
   await page.evaluate(([id, sig]) => {
     const el = document.querySelector('lojal-badge');
     el.removeAttribute('customer-id');
     el.setAttribute('customer-sig', sig);
     el.setAttribute('customer-id', id);
-  }, [id, sign(id)]);
+  }, [id, signAt(id, lastSignedAt)]);
 }
 
 /** Opens the badge's popover and one of its panels (`earn`, `activity`, `birthday`, …). */

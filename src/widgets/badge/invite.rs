@@ -229,7 +229,7 @@ pub(super) fn Invited(
     view! {
         <Show
             when=invited
-            fallback=move || signup_cta(signup_text.clone(), signup_href.clone())
+            fallback=move || signup_cta(&host, signup_text.clone(), signup_href.clone())
         >
             <div class="invited" on:keydown=on_keydown.clone() on:focusout=on_focusout.clone()>
                 <button

@@ -629,6 +629,7 @@ pub fn Badge(
         // Without the programme's own link there is nothing to offer: the box stays empty.
         match signup_override.get() {
             Some(href) => signup_cta(
+                &host,
                 texts.get().messages().guest_cta_no_bonus.clone(),
                 Some(href),
             ),
@@ -799,16 +800,27 @@ fn popover_keys(
     (on_keydown, on_focusout)
 }
 
-/// The sign-up offer: a link to the shop's sign-up page when there is a safe one.
-fn signup_cta(text: String, href: Option<String>) -> AnyView {
+/// The sign-up offer: a link to the shop's sign-up page when there is a safe one. Its click
+/// dispatches `lojal:signup-click` first, cancelable, so an app's router can take it over.
+fn signup_cta(host: &Host, text: String, href: Option<String>) -> AnyView {
     match href.and_then(|u| safe_link(&u).map(str::to_owned)) {
-        Some(href) => view! {
-            <a class="cta" part="cta" href=href>
-                <span class="gift" aria-hidden="true">"★"</span>
-                <span>{text}</span>
-            </a>
+        Some(href) => {
+            let click = {
+                let (host, url) = (host.clone(), href.clone());
+                move |ev: ev::MouseEvent| {
+                    let detail = js_sys::Object::new();
+                    let _ = js_sys::Reflect::set(&detail, &"url".into(), &url.as_str().into());
+                    host.emit_before_navigation("signup-click", &detail, &ev);
+                }
+            };
+            view! {
+                <a class="cta" part="cta" href=href on:click=click>
+                    <span class="gift" aria-hidden="true">"★"</span>
+                    <span>{text}</span>
+                </a>
+            }
+            .into_any()
         }
-        .into_any(),
         None => view! {
             <p class="cta" part="cta">
                 <span class="gift" aria-hidden="true">"★"</span>

@@ -747,8 +747,21 @@ pub fn rules_view(ctl: GameCtl) -> impl IntoView {
                     </li>
                 }
             });
+        // Like the carousel's cards: an event before the link navigates, for a router to take.
         let link = campaign.rules_url.clone().map(|href| {
-            view! { <a class="rules-link" href=href>{m.game_rules_link.clone()}</a> }
+            let (campaign_id, url) = (campaign.id.clone(), href.clone());
+            let click = move |ev: web_sys::MouseEvent| {
+                let detail = js_sys::Object::new();
+                let _ = js_sys::Reflect::set(
+                    &detail,
+                    &"campaignId".into(),
+                    &campaign_id.as_str().into(),
+                );
+                let _ = js_sys::Reflect::set(&detail, &"url".into(), &url.as_str().into());
+                ctl.host
+                    .with_value(|h| h.emit_before_navigation("rules-click", &detail, &ev));
+            };
+            view! { <a class="rules-link" href=href on:click=click>{m.game_rules_link.clone()}</a> }
         });
         Some(view! {
             <details class="rules" part="rules">

@@ -12,7 +12,7 @@ export function App({ url: first, customer, signature }: Props) {
     // The router's lines: a cancelable click on a card is the app's to route. On `document`,
     // not as an `onlojal:…` prop: React 19 attaches a custom element's event props only from
     // the first client render on, not while hydrating (facebook/react#35446).
-    const route = (event: DocumentEventMap['lojal:recommendation-click']) => {
+    const route = (event: CustomEvent<{ url: string }>) => {
       if (!event.cancelable) return;
       event.preventDefault();
       const to = new URL(event.detail.url, location.href);
@@ -20,10 +20,12 @@ export function App({ url: first, customer, signature }: Props) {
       setUrl(to.pathname + to.search);
     };
     addEventListener('popstate', back);
-    document.addEventListener('lojal:recommendation-click', route);
+    // Every link lojal draws: cards, the badge's sign-up offer, a game's rules.
+    const links = ['lojal:recommendation-click', 'lojal:signup-click', 'lojal:rules-click'] as const;
+    for (const type of links) document.addEventListener(type, route);
     return () => {
       removeEventListener('popstate', back);
-      document.removeEventListener('lojal:recommendation-click', route);
+      for (const type of links) document.removeEventListener(type, route);
     };
   }, []);
   const product = new URL(url, 'http://app.invalid').searchParams.get('id');

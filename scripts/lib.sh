@@ -11,7 +11,12 @@ WASM_TARGET=wasm32-unknown-unknown
 WASM_TARGET_DIR="$ROOT/target/wasm"
 DIST="$ROOT/pkg/dist"
 
-log() { printf '\033[1mlojal:\033[0m %s\n' "$*" >&2; }
+# Minutes and seconds since the outermost script started, so a slow stage shows in the log.
+export LOJAL_T0="${LOJAL_T0:-$(date +%s)}"
+log() {
+  local t=$(($(date +%s) - LOJAL_T0))
+  printf '\033[1mlojal:\033[0m [%dm%02ds] %s\n' $((t / 60)) $((t % 60)) "$*" >&2
+}
 die() { printf 'lojal: error: %s\n' "$*" >&2; exit 1; }
 
 as_root() {

@@ -36,3 +36,4 @@ DATABASE_URL="$durability_url" node --test --test-reporter=spec tests/e2e/durabi
 integrations_url="$(test_postgres_database integrations)"
 DATABASE_URL="$integrations_url" node --test --test-reporter=spec tests/e2e/integrations.test.mjs
 stop_test_postgres
+log "every test passed"

@@ -17,6 +17,19 @@ pub fn set_csrf(token: &str) {
     CSRF.with(|t| *t.borrow_mut() = token.to_owned());
 }
 
+/// The session's CSRF token: the one read when the console started, or read now when a write
+/// comes first (a page that writes as it opens, such as the programme's preview, can be quicker
+/// than that first read, and its write was refused for want of the token).
+async fn csrf_token() -> Result<String, Failure> {
+    let known = CSRF.with(|t| t.borrow().clone());
+    if !known.is_empty() {
+        return Ok(known);
+    }
+    let info = get::<lojal::core::console::SessionInfo>("/api/v1/console/session").await?;
+    set_csrf(&info.csrf_token);
+    Ok(info.csrf_token)
+}
+
 /// Why a call failed: the API's `{"error": {"code", "message"}}`, or the network.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Failure {
@@ -138,7 +151,7 @@ pub async fn write_raw(
         "DELETE" => Request::delete(path),
         _ => Request::post(path),
     };
-    let csrf = CSRF.with(|t| t.borrow().clone());
+    let csrf = csrf_token().await?;
     let builder = headers
         .iter()
         .fold(builder.header("x-csrf-token", &csrf), |b, (k, v)| {

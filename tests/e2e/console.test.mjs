@@ -72,6 +72,21 @@ test('a merchant signs in, sees the real numbers, edits a tier and a reward in t
     assert.equal(plain(await page.locator('[data-testid=csat-average]').textContent()), '3,67');
     await page.screenshot({ path: join(DOCS, 'console-overview.png'), fullPage: true });
 
+    // Each card may have a period of its own: the page's set to a month without answers, the
+    // NPS card's to the last 7 days, which the summary endpoint counts the same.
+    await page.getByLabel('Fra').fill('2025-01-01');
+    await page.getByLabel('Til').fill('2025-01-31');
+    await page.locator('form.period button[type=submit]').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=nps-responses]')?.textContent === '0');
+    assert.equal(plain(await page.locator('[data-testid=csat-average]').textContent()), '–');
+    await page.getByRole('combobox', { name: 'Periode NPS' }).selectOption('7');
+    const day = (before) => new Date(Date.now() - before * 86_400_000).toISOString().slice(0, 10);
+    const week = await merchant(shop, `/feedback/summary?from=${day(6)}&to=${day(0)}`);
+    assert.equal(week.nps.responses, 7);
+    await page.waitForFunction((n) => document.querySelector('[data-testid=nps-responses]')?.textContent === String(n), week.nps.responses);
+    assert.equal(await page.locator('[data-testid=nps-score]').textContent(), String(week.nps.score));
+    assert.equal(plain(await page.locator('[data-testid=csat-average]').textContent()), '–', 'the CSAT card keeps the page’s period');
+
     // The programme: the real badge shows the draft, as a member and as a guest.
     await page.getByRole('link', { name: 'Program' }).click();
     await page.locator('h1', { hasText: 'Fordelsprogram' }).waitFor();

@@ -1,5 +1,6 @@
 //! The overview: NPS week by week, CSAT, answers per day, plays and prizes per campaign, points
-//! and coupons, for a period the merchant picks.
+//! and coupons, for a period the merchant picks for the page, and each card for a period of its
+//! own when she wants to compare.
 
 use leptos::prelude::*;
 use lojal::core::console::Overview as Numbers;
@@ -10,7 +11,10 @@ use crate::api::{self, Failure};
 use crate::chart::{Series, StackedBars};
 use crate::i18n::{I18n, use_i18n};
 
-async fn load(from: String, to: String) -> Result<(Numbers, FeedbackSummary), Failure> {
+/// The overview's numbers and the feedback summary for one period.
+type Loaded = Result<(Numbers, FeedbackSummary), Failure>;
+
+async fn load(from: String, to: String) -> Loaded {
     let query = api::query(&[("from", from), ("to", to)]);
     let numbers = api::get::<Numbers>(&format!("/api/v1/admin/overview{query}")).await?;
     let summary = api::get::<FeedbackSummary>(&format!("/api/v1/feedback/summary{query}")).await?;
@@ -77,22 +81,78 @@ pub fn Overview() -> impl IntoView {
                 </div>
             </fieldset>
         </form>
-        <Transition fallback=Loading>
-            {move || {
-                data.get()
-                    .map(|result| match result {
-                        Ok((numbers, summary)) => {
-                            view! { <Figures numbers summary i18n /> }.into_any()
-                        }
-                        Err(failure) => view! { <Problem failure /> }.into_any(),
-                    })
-            }}
-        </Transition>
+        <Card id="nps" heading="overview.nps" page=data figure=nps_figure />
+        <Card id="csat" heading="overview.csat" page=data figure=csat_figure />
+        <Card id="days" heading="overview.answers_per_day" page=data figure=days_figure />
+        <Card id="plays" heading="overview.games" page=data figure=plays_figure />
+        <Card id="points" heading="overview.points" page=data figure=points_figure />
     }
 }
 
+/// One figure of the overview, for the page's period or, picked here, the last 7, 30 or 90
+/// days: a card asks the API for itself only when its period differs from the page's.
 #[component]
-fn Figures(numbers: Numbers, summary: FeedbackSummary, i18n: I18n) -> impl IntoView {
+fn Card(
+    /// Prefix of the card's element ids.
+    id: &'static str,
+    /// The key of the card's heading.
+    heading: &'static str,
+    /// The numbers for the page's period.
+    page: LocalResource<Loaded>,
+    /// Draws the figure from the numbers.
+    figure: fn(&Numbers, &FeedbackSummary, I18n) -> AnyView,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let t = move |key: &'static str| move || i18n.t(key);
+    // 0: the page's period.
+    let days = RwSignal::new(0_i32);
+    let own = LocalResource::new(move || {
+        let days = days.get();
+        async move {
+            if days == 0 {
+                None
+            } else {
+                Some(load(day_offset(days - 1), day_offset(0)).await)
+            }
+        }
+    });
+    let shown = move || match days.get() {
+        0 => page.get(),
+        _ => own.get().flatten(),
+    };
+    let heading_id = format!("{id}-heading");
+    let label_id = format!("{id}-period");
+    view! {
+        <section aria-labelledby=heading_id.clone() class="card">
+            <div class="card-head">
+                <h2 id=heading_id.clone()>{t(heading)}</h2>
+                <label class="card-period">
+                    <span id=label_id.clone()>{t("period.legend")}</span>
+                    <select
+                        aria-labelledby=format!("{label_id} {heading_id}")
+                        on:change=move |ev| days.set(event_target_value(&ev).parse().unwrap_or(0))
+                    >
+                        <option value="0" selected=move || days.get() == 0>{t("period.page")}</option>
+                        <option value="7">{t("period.days7")}</option>
+                        <option value="30">{t("period.days30")}</option>
+                        <option value="90">{t("period.days90")}</option>
+                    </select>
+                </label>
+            </div>
+            <Transition fallback=Loading>
+                {move || {
+                    shown()
+                        .map(|result| match result {
+                            Ok((numbers, summary)) => figure(&numbers, &summary, i18n),
+                            Err(failure) => view! { <Problem failure /> }.into_any(),
+                        })
+                }}
+            </Transition>
+        </section>
+    }
+}
+
+fn nps_figure(numbers: &Numbers, summary: &FeedbackSummary, i18n: I18n) -> AnyView {
     let t = move |key: &'static str| i18n.t(key);
     let n = move |value: u64| i18n.number(value as f64);
     let weeks: Vec<String> = numbers.nps_weeks.iter().map(|w| w.week.clone()).collect();
@@ -142,6 +202,46 @@ fn Figures(numbers: Numbers, summary: FeedbackSummary, i18n: I18n) -> impl IntoV
             )
         />
     };
+    view! {
+        <p class="big" data-testid="nps-score">
+            {nps.score.map_or_else(|| "–".to_owned(), |s| s.to_string())}
+        </p>
+        <p>
+            {t("overview.responses")} ": " <span data-testid="nps-responses">{n(nps.responses)}</span>
+        </p>
+        {nps_chart}
+    }
+    .into_any()
+}
+
+fn csat_figure(numbers: &Numbers, _: &FeedbackSummary, i18n: I18n) -> AnyView {
+    let t = move |key: &'static str| i18n.t(key);
+    let n = move |value: u64| i18n.number(value as f64);
+    let csat = &numbers.csat;
+    view! {
+        <dl class="stats">
+            <div>
+                <dt>{t("overview.csat_average")}</dt>
+                <dd data-testid="csat-average">
+                    {csat.average.map_or_else(|| "–".to_owned(), |a| i18n.number(a))}
+                </dd>
+            </div>
+            <div>
+                <dt>{t("overview.satisfied")}</dt>
+                <dd>{csat.satisfied_percent.map_or_else(|| "–".to_owned(), |p| format!("{p} %"))}</dd>
+            </div>
+            <div>
+                <dt>{t("overview.responses")}</dt>
+                <dd>{n(csat.responses)}</dd>
+            </div>
+        </dl>
+    }
+    .into_any()
+}
+
+fn days_figure(numbers: &Numbers, _: &FeedbackSummary, i18n: I18n) -> AnyView {
+    let t = move |key: &'static str| i18n.t(key);
+    let n = move |value: u64| i18n.number(value as f64);
     let days: Vec<String> = numbers.per_day.iter().map(|d| d.date.clone()).collect();
     let total_answers: u64 = numbers
         .per_day
@@ -179,7 +279,15 @@ fn Figures(numbers: Numbers, summary: FeedbackSummary, i18n: I18n) -> impl IntoV
             ]
         />
     };
-    let csat = &numbers.csat;
+    view! {
+        {day_chart}
+    }
+    .into_any()
+}
+
+fn plays_figure(numbers: &Numbers, _: &FeedbackSummary, i18n: I18n) -> AnyView {
+    let t = move |key: &'static str| i18n.t(key);
+    let n = move |value: u64| i18n.number(value as f64);
     let campaigns = numbers
         .campaigns
         .iter()
@@ -194,82 +302,52 @@ fn Figures(numbers: Numbers, summary: FeedbackSummary, i18n: I18n) -> impl IntoV
         })
         .collect_view();
     view! {
-        <section aria-labelledby="nps-heading" class="card">
-            <h2 id="nps-heading">{t("overview.nps")}</h2>
-            <p class="big" data-testid="nps-score">
-                {nps.score.map_or_else(|| "–".to_owned(), |s| s.to_string())}
-            </p>
-            <p>
-                {t("overview.responses")} ": " <span data-testid="nps-responses">{n(nps.responses)}</span>
-            </p>
-            {nps_chart}
-        </section>
-        <section aria-labelledby="csat-heading" class="card">
-            <h2 id="csat-heading">"CSAT"</h2>
-            <dl class="stats">
-                <div>
-                    <dt>{t("overview.csat_average")}</dt>
-                    <dd data-testid="csat-average">
-                        {csat.average.map_or_else(|| "–".to_owned(), |a| i18n.number(a))}
-                    </dd>
-                </div>
-                <div>
-                    <dt>{t("overview.satisfied")}</dt>
-                    <dd>{csat.satisfied_percent.map_or_else(|| "–".to_owned(), |p| format!("{p} %"))}</dd>
-                </div>
-                <div>
-                    <dt>{t("overview.responses")}</dt>
-                    <dd>{n(csat.responses)}</dd>
-                </div>
-            </dl>
-        </section>
-        <section aria-labelledby="days-heading" class="card">
-            <h2 id="days-heading">{t("overview.answers_per_day")}</h2>
-            {day_chart}
-        </section>
-        <section aria-labelledby="plays-heading" class="card">
-            <h2 id="plays-heading">{t("overview.games")}</h2>
-            <div class="table-wrap" tabindex="0" role="region" aria-labelledby="plays-heading">
-                <table>
-                    <thead>
-                        <tr>
-                            <th scope="col">{t("overview.campaign")}</th>
-                            <th scope="col">{t("overview.plays")}</th>
-                            <th scope="col">{t("overview.prizes")}</th>
-                        </tr>
-                    </thead>
-                    <tbody>{campaigns}</tbody>
-                </table>
-            </div>
-        </section>
-        <section aria-labelledby="points-heading" class="card">
-            <h2 id="points-heading">{t("overview.points")}</h2>
-            <dl class="stats">
-                <div>
-                    <dt>{t("overview.issued")}</dt>
-                    <dd data-testid="points-issued">{n(numbers.points.issued)}</dd>
-                </div>
-                <div>
-                    <dt>{t("overview.redeemed")}</dt>
-                    <dd>{n(numbers.points.redeemed)}</dd>
-                </div>
-                <div>
-                    <dt>{t("overview.expired")}</dt>
-                    <dd>{n(numbers.points.expired)}</dd>
-                </div>
-                <div>
-                    <dt>{t("overview.coupons_rewards")}</dt>
-                    <dd>{n(numbers.coupons.rewards)}</dd>
-                </div>
-                <div>
-                    <dt>{t("overview.coupons_prizes")}</dt>
-                    <dd>{n(numbers.coupons.prizes)}</dd>
-                </div>
-                <div>
-                    <dt>{t("overview.coupons_referrals")}</dt>
-                    <dd>{n(numbers.coupons.referrals)}</dd>
-                </div>
-            </dl>
-        </section>
+        <div class="table-wrap" tabindex="0" role="region" aria-labelledby="plays-heading">
+            <table>
+                <thead>
+                    <tr>
+                        <th scope="col">{t("overview.campaign")}</th>
+                        <th scope="col">{t("overview.plays")}</th>
+                        <th scope="col">{t("overview.prizes")}</th>
+                    </tr>
+                </thead>
+                <tbody>{campaigns}</tbody>
+            </table>
+        </div>
     }
+    .into_any()
+}
+
+fn points_figure(numbers: &Numbers, _: &FeedbackSummary, i18n: I18n) -> AnyView {
+    let t = move |key: &'static str| i18n.t(key);
+    let n = move |value: u64| i18n.number(value as f64);
+    view! {
+        <dl class="stats">
+            <div>
+                <dt>{t("overview.issued")}</dt>
+                <dd data-testid="points-issued">{n(numbers.points.issued)}</dd>
+            </div>
+            <div>
+                <dt>{t("overview.redeemed")}</dt>
+                <dd>{n(numbers.points.redeemed)}</dd>
+            </div>
+            <div>
+                <dt>{t("overview.expired")}</dt>
+                <dd>{n(numbers.points.expired)}</dd>
+            </div>
+            <div>
+                <dt>{t("overview.coupons_rewards")}</dt>
+                <dd>{n(numbers.coupons.rewards)}</dd>
+            </div>
+            <div>
+                <dt>{t("overview.coupons_prizes")}</dt>
+                <dd>{n(numbers.coupons.prizes)}</dd>
+            </div>
+            <div>
+                <dt>{t("overview.coupons_referrals")}</dt>
+                <dd>{n(numbers.coupons.referrals)}</dd>
+            </div>
+        </dl>
+    }
+    .into_any()
 }

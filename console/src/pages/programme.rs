@@ -132,6 +132,7 @@ pub fn Programme() -> impl IntoView {
     let failure = RwSignal::new(None::<Failure>);
     let stale = RwSignal::new(false);
     let preview = RwSignal::new(None::<String>);
+    let preview_failure = RwSignal::new(None::<Failure>);
     let member_points = RwSignal::new(1250_u64);
     let saving = RwSignal::new(false);
 
@@ -162,10 +163,13 @@ pub fn Programme() -> impl IntoView {
         }
         let body = json!({ "kind": "programme", "config": config });
         leptos::task::spawn_local(async move {
-            if let Ok(created) =
-                api::write::<PreviewCreated>("POST", "/api/v1/admin/previews", &body, &[]).await
-            {
-                preview.set(Some(created.api));
+            match api::write::<PreviewCreated>("POST", "/api/v1/admin/previews", &body, &[]).await {
+                Ok(created) => {
+                    preview_failure.set(None);
+                    preview.set(Some(created.api));
+                }
+                // Said in the preview's place, not left as a preview that never comes.
+                Err(e) => preview_failure.set(Some(e)),
             }
         });
     });
@@ -385,6 +389,7 @@ pub fn Programme() -> impl IntoView {
                             }
                         />
                     </label>
+                    {move || preview_failure.get().map(|failure| view! { <Problem failure /> })}
                     <Show when=move || preview.get().is_some()>
                         <h3>{move || i18n.t("programme.as_member")}</h3>
                         <lojal-badge

@@ -197,6 +197,7 @@ pub fn CampaignEditor() -> impl IntoView {
     let stale = RwSignal::new(false);
     let status = RwSignal::new(None::<String>);
     let preview = RwSignal::new(None::<String>);
+    let preview_failure = RwSignal::new(None::<Failure>);
     let summary = NodeRef::<leptos::html::Div>::new();
 
     let reload = move || {
@@ -244,10 +245,13 @@ pub fn CampaignEditor() -> impl IntoView {
         }
         let body = json!({ "kind": "campaign", "config": model.get() });
         leptos::task::spawn_local(async move {
-            if let Ok(created) =
-                api::write::<PreviewCreated>("POST", "/api/v1/admin/previews", &body, &[]).await
-            {
-                preview.set(Some(created.api));
+            match api::write::<PreviewCreated>("POST", "/api/v1/admin/previews", &body, &[]).await {
+                Ok(created) => {
+                    preview_failure.set(None);
+                    preview.set(Some(created.api));
+                }
+                // Said in the preview's place, not left as a preview that never comes.
+                Err(e) => preview_failure.set(Some(e)),
             }
         });
     });
@@ -560,6 +564,7 @@ pub fn CampaignEditor() -> impl IntoView {
                 <aside class="card preview" aria-labelledby="game-preview-heading">
                     <h2 id="game-preview-heading">{move || i18n.t("campaigns.preview")}</h2>
                     <p>{move || i18n.t("campaigns.preview_hint")}</p>
+                    {move || preview_failure.get().map(|failure| view! { <Problem failure /> })}
                     {preview_widget}
                 </aside>
             </div>

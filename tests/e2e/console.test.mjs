@@ -321,3 +321,63 @@ test('every console page has no WCAG 2.2 AA violations in light and dark, fits 3
     assert.match(await page.locator('table.ledger tbody tr').first().textContent(), /-25Dobbelt registrert kjøp/);
     assert.deepEqual(page.pageErrors, []);
   }));
+
+/**
+ * Tabs round the page once. Returns each stop (a name, whether it is the topmost element at its
+ * centre) and the controls of the page that Tab could reach (visible, enabled, not taken out of
+ * the order) but never did.
+ */
+async function tabRound(page) {
+  const stops = [];
+  for (let key = 0; key < 200; key++) {
+    await page.keyboard.press('Tab');
+    const stop = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return null;
+      el.dataset.walked = '1';
+      const r = el.getBoundingClientRect();
+      // A link wrapped onto two lines is two boxes, with nothing of it between them.
+      const boxes = [...el.getClientRects()].filter((b) => b.width > 0 && b.height > 0);
+      const tops = (boxes.length ? boxes : [r]).map((b) => document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2));
+      const top = tops[0];
+      const topmost = tops.some((t) => t && (el === t || el.contains(t) || t.closest('label')?.control === el));
+      const what = `${el.localName} "${(el.textContent || el.getAttribute('aria-label') || el.name || '').trim().slice(0, 30)}"`;
+      return { what: topmost ? what : `${what} under ${top?.localName}.${top?.className} at ${Math.round(r.left)},${Math.round(r.top)} ${Math.round(r.width)}×${Math.round(r.height)}`, topmost, first: el.dataset.firstStop === '1' };
+    });
+    if (!stop) continue;
+    if (stop.first) break;
+    if (!stops.length) await page.evaluate(() => (document.activeElement.dataset.firstStop = '1'));
+    stops.push(stop);
+  }
+  const missed = await page.evaluate(() => [...document.querySelectorAll('a[href], button, input, select, textarea, summary, [tabindex]')]
+    .filter((el) => !el.disabled && el.tabIndex >= 0 && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden')
+    .filter((el) => !el.closest('lojal-badge, lojal-wheel, lojal-scratch'))
+    .filter((el) => el.dataset.walked !== '1')
+    // A radio group is one stop (arrow keys choose within it): reached when one of it was.
+    .filter((el) => !(el.type === 'radio' && [...document.getElementsByName(el.name)].some((r) => r.dataset.walked === '1')))
+    .map((el) => `${el.localName} "${(el.textContent || el.getAttribute('aria-label') || el.name || '').trim().slice(0, 30)}"`));
+  return { stops, missed };
+}
+
+test('Tab reaches every control of every console page, at 1280 px and at 320 px, and none is hidden when it has focus', () =>
+  withShop(async (shop) => {
+    await answer(shop, { type: 'review', score: 4, title: 'Fin', text: 'Myk ull.', product_id: 'p-setesdal', campaign: 'reviews' });
+    const paths = ['/console/', '/console/programme', '/console/campaigns', '/console/campaigns/vinterhjulet',
+      '/console/campaigns/new', '/console/feedback', '/console/customers', '/console/customers/c-1001', '/console/audit'];
+    for (const viewport of [{ width: 1280, height: 900 }, { width: 320, height: 640 }]) {
+      const page = await openPage(browser, null, { viewport });
+      await signIn(page, shop);
+      for (const path of paths) {
+        await page.goto(`${shop.url}${path}`);
+        await page.locator('h1').waitFor();
+        await page.waitForFunction(() => !document.querySelector('.loading'));
+        const { stops, missed } = await tabRound(page);
+        const where = `${path} at ${viewport.width} px`;
+        assert.ok(stops.length > 5, `${where}: ${stops.length} stops`);
+        assert.deepEqual(missed, [], `${where}: controls Tab never reached`);
+        assert.deepEqual(stops.filter((s) => !s.topmost).map((s) => s.what), [], `${where}: focused but covered`);
+      }
+      assert.deepEqual(page.pageErrors, []);
+      await page.context().close();
+    }
+  }));

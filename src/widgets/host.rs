@@ -255,3 +255,12 @@ fn registry_call(object: &str, method: &str, args: &[&str]) -> Option<JsValue> {
     };
     f.call3(&target, &arg(0), &arg(1), &arg(2)).ok()
 }
+
+/// A JS object from key/value pairs: the `detail` of every event a widget dispatches.
+pub fn js_object(entries: &[(&str, JsValue)]) -> JsValue {
+    let object = js_sys::Object::new();
+    for (key, value) in entries {
+        let _ = js_sys::Reflect::set(&object, &JsValue::from_str(key), value);
+    }
+    object.into()
+}

@@ -34,7 +34,7 @@ use crate::core::loyalty_source::LoyaltyMapping;
 use crate::core::url::{path_segment, safe_link};
 use crate::core::wire::SIGNATURE_HEADER;
 use crate::widgets::coupon::{Arrival, arrival};
-use crate::widgets::host::{Basics, Host};
+use crate::widgets::host::{Basics, Host, js_object};
 use crate::widgets::intl::Texts;
 use leptos::ev;
 use leptos::html;
@@ -293,15 +293,12 @@ impl BadgeCtl {
             .try_get_untracked()
             .flatten()
             .map_or(0.0, |s| s.points as f64);
-        let detail = js_sys::Object::new();
-        for (k, v) in [
+        let detail = js_object(&[
             ("rewardId", JsValue::from_str(reward_id)),
             ("code", JsValue::from_str(code)),
             ("expiresAt", JsValue::from_str(expires_at)),
             ("points", JsValue::from_f64(points)),
-        ] {
-            let _ = js_sys::Reflect::set(&detail, &k.into(), &v);
-        }
+        ]);
         self.host().emit("redeem", &detail);
     }
 }
@@ -808,8 +805,7 @@ fn signup_cta(host: &Host, text: String, href: Option<String>) -> AnyView {
             let click = {
                 let (host, url) = (host.clone(), href.clone());
                 move |ev: ev::MouseEvent| {
-                    let detail = js_sys::Object::new();
-                    let _ = js_sys::Reflect::set(&detail, &"url".into(), &url.as_str().into());
+                    let detail = js_object(&[("url", url.as_str().into())]);
                     host.emit_before_navigation("signup-click", &detail, &ev);
                 }
             };

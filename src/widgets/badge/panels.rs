@@ -10,6 +10,7 @@ use crate::core::loyalty::{
 use crate::core::url::{path_segment, safe_link, with_param};
 use crate::core::wire::SIGNATURE_HEADER;
 use crate::widgets::coupon::CodeRow;
+use crate::widgets::host::js_object;
 use crate::widgets::intl::Texts;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -388,9 +389,7 @@ pub(super) fn referral(ctl: BadgeCtl) -> impl IntoView {
             &t.messages().loyalty.referral_share_text,
             &[("offer", &offer_text(&t, &r.friend_reward, &currency))],
         );
-        let data = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&data, &"url".into(), &url.into());
-        let _ = js_sys::Reflect::set(&data, &"text".into(), &text.into());
+        let data = js_object(&[("url", url.into()), ("text", text.into())]);
         let navigator = web_sys::window().map(|w| w.navigator());
         if let Ok(promise) = share.call1(&navigator.into(), &data) {
             // She may cancel the share sheet; nothing to say about that.

@@ -30,7 +30,7 @@ use crate::core::catalog::{Intent, Product};
 use crate::core::config::Identity;
 use crate::core::i18n::fill;
 use crate::core::wire::SIGNATURE_HEADER;
-use crate::widgets::host::Host;
+use crate::widgets::host::{Host, js_object};
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
@@ -201,16 +201,12 @@ async fn load(host: Host, ask: Ask) -> Result<Vec<Product>, String> {
 }
 
 fn detail(product: &Product, position: usize, intent: Intent) -> JsValue {
-    let detail = js_sys::Object::new();
-    for (key, value) in [
+    js_object(&[
         ("productId", JsValue::from_str(&product.id)),
         ("position", JsValue::from_f64(position as f64)),
         ("intent", JsValue::from_str(intent.as_str())),
         ("url", JsValue::from_str(&product.url)),
-    ] {
-        let _ = js_sys::Reflect::set(&detail, &key.into(), &value);
-    }
-    detail.into()
+    ])
 }
 
 /// Calls back once per slide that comes at least [`SEEN_RATIO`] into view.

@@ -34,7 +34,7 @@ use crate::core::i18n::fill;
 use crate::core::outbox::{Entry, uuid_v4};
 use crate::core::url::path_segment;
 use crate::core::wire::SIGNATURE_HEADER;
-use crate::widgets::host::{Basics, Host};
+use crate::widgets::host::{Basics, Host, js_object};
 use crate::widgets::intl::Texts;
 
 mod room;
@@ -571,10 +571,11 @@ pub fn Prompt(
                 host.budget_settle(&budget_key(), "dismissed");
             }
             phase.set(Phase::Done(Done::Dismissed));
-            let detail = js_sys::Object::new();
-            let _ = js_sys::Reflect::set(&detail, &"type".into(), &kind.as_str().into());
             let campaign = campaign.get_untracked().unwrap_or_default();
-            let _ = js_sys::Reflect::set(&detail, &"campaign".into(), &campaign.into());
+            let detail = js_object(&[
+                ("type", kind.as_str().into()),
+                ("campaign", campaign.into()),
+            ]);
             host.emit("dismiss", &detail);
         }
     };
@@ -785,21 +786,18 @@ fn text_label(kind: PromptType, texts: &Texts, score: Option<u8>) -> String {
 
 /// `lojal:feedback`'s `detail`.
 fn event_detail(answer: &FeedbackAnswer, key: &str, queued: bool) -> JsValue {
-    let detail = js_sys::Object::new();
-    let set = |k: &str, v: JsValue| {
-        let _ = js_sys::Reflect::set(&detail, &k.into(), &v);
-    };
     let text = |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, JsValue::from_str);
-    set("type", answer.kind.as_str().into());
-    set("score", JsValue::from_f64(answer.score as f64));
-    set("text", text(&answer.text));
-    set("title", text(&answer.title));
-    set("productId", text(&answer.product_id));
-    set("campaign", answer.campaign.as_str().into());
-    set("orderId", text(&answer.order_id));
-    set("key", key.into());
-    set("queued", queued.into());
-    detail.into()
+    js_object(&[
+        ("type", answer.kind.as_str().into()),
+        ("score", JsValue::from_f64(answer.score as f64)),
+        ("text", text(&answer.text)),
+        ("title", text(&answer.title)),
+        ("productId", text(&answer.product_id)),
+        ("campaign", answer.campaign.as_str().into()),
+        ("orderId", text(&answer.order_id)),
+        ("key", key.into()),
+        ("queued", queued.into()),
+    ])
 }
 
 /// One radio of a scale: a native `<input type=radio>` (arrow keys, Tab and Space come from the

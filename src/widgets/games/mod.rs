@@ -22,7 +22,7 @@ use crate::core::i18n::fill;
 use crate::core::url::path_segment;
 use crate::core::wire::SIGNATURE_HEADER;
 use crate::widgets::coupon::{Arrival, CodeRow, arrival};
-use crate::widgets::host::{Basics, Host};
+use crate::widgets::host::{Basics, Host, js_object};
 use crate::widgets::intl::Texts;
 use leptos::html;
 use leptos::prelude::*;
@@ -139,15 +139,6 @@ async fn load(
             signed: false,
         })
         .map_err(|e| e.to_string())
-}
-
-/// A JS object from string/number/bool pairs, for event details.
-pub fn js_object(entries: &[(&str, JsValue)]) -> JsValue {
-    let object = js_sys::Object::new();
-    for (key, value) in entries {
-        let _ = js_sys::Reflect::set(&object, &JsValue::from_str(key), value);
-    }
-    object.into()
 }
 
 /// The user asked the system for less motion.
@@ -751,13 +742,10 @@ pub fn rules_view(ctl: GameCtl) -> impl IntoView {
         let link = campaign.rules_url.clone().map(|href| {
             let (campaign_id, url) = (campaign.id.clone(), href.clone());
             let click = move |ev: web_sys::MouseEvent| {
-                let detail = js_sys::Object::new();
-                let _ = js_sys::Reflect::set(
-                    &detail,
-                    &"campaignId".into(),
-                    &campaign_id.as_str().into(),
-                );
-                let _ = js_sys::Reflect::set(&detail, &"url".into(), &url.as_str().into());
+                let detail = js_object(&[
+                    ("campaignId", campaign_id.as_str().into()),
+                    ("url", url.as_str().into()),
+                ]);
                 ctl.host
                     .with_value(|h| h.emit_before_navigation("rules-click", &detail, &ev));
             };

@@ -6,14 +6,12 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
-use lojal::core::console::{
-    CampaignListItem, CampaignRecord, ODDS_TOTAL, PreviewCreated, running_change_notes,
-};
+use lojal::core::console::{CampaignListItem, CampaignRecord, ODDS_TOTAL, running_change_notes};
 use lojal::core::games::{CampaignConfig, CampaignState};
 use serde_json::{Value, json};
 
 use super::programme::{Kind, PREVIEW_SIGNATURE, field, set, shown};
-use super::{Loading, PageTitle, Problem};
+use super::{Loading, PageTitle, Preview, Problem};
 use crate::api::{self, Failure};
 use crate::i18n::{I18n, use_i18n};
 
@@ -196,8 +194,7 @@ pub fn CampaignEditor() -> impl IntoView {
     let failure = RwSignal::new(None::<Failure>);
     let stale = RwSignal::new(false);
     let status = RwSignal::new(None::<String>);
-    let preview = RwSignal::new(None::<String>);
-    let preview_failure = RwSignal::new(None::<Failure>);
+    let preview = Preview::default();
     let summary = NodeRef::<leptos::html::Div>::new();
 
     let reload = move || {
@@ -243,17 +240,7 @@ pub fn CampaignEditor() -> impl IntoView {
         if !valid.get() || !loaded.get() {
             return;
         }
-        let body = json!({ "kind": "campaign", "config": model.get() });
-        leptos::task::spawn_local(async move {
-            match api::write::<PreviewCreated>("POST", "/api/v1/admin/previews", &body, &[]).await {
-                Ok(created) => {
-                    preview_failure.set(None);
-                    preview.set(Some(created.api));
-                }
-                // Said in the preview's place, not left as a preview that never comes.
-                Err(e) => preview_failure.set(Some(e)),
-            }
-        });
+        preview.store("campaign", &model.get());
     });
 
     let save = move |ev: leptos::ev::SubmitEvent| {
@@ -470,7 +457,7 @@ pub fn CampaignEditor() -> impl IntoView {
     let game = Memo::new(move |_| model.with(|m| shown(m, "/game")));
     let campaign_id = Memo::new(move |_| model.with(|m| shown(m, "/id")));
     let preview_widget = move || {
-        let api = preview.get()?;
+        let api = preview.api.get()?;
         let id = campaign_id.get();
         let lang = i18n.lang.get();
         Some(if game.get() == "scratch" {
@@ -564,7 +551,7 @@ pub fn CampaignEditor() -> impl IntoView {
                 <aside class="card preview" aria-labelledby="game-preview-heading">
                     <h2 id="game-preview-heading">{move || i18n.t("campaigns.preview")}</h2>
                     <p>{move || i18n.t("campaigns.preview_hint")}</p>
-                    {move || preview_failure.get().map(|failure| view! { <Problem failure /> })}
+                    {preview.problem()}
                     {preview_widget}
                 </aside>
             </div>

@@ -9,7 +9,9 @@ pub mod programme;
 
 use leptos::prelude::*;
 
-use crate::api::Failure;
+use lojal::core::console::PreviewCreated;
+
+use crate::api::{self, Failure};
 use crate::i18n::use_i18n;
 
 thread_local! {
@@ -76,4 +78,39 @@ pub fn day_offset(days: i32) -> String {
         .as_string()
         .map(|s| s.chars().take(10).collect())
         .unwrap_or_default()
+}
+
+/// A draft shown in the real widget before it is saved: where the widget reads it, or why the
+/// API would not keep it.
+#[derive(Clone, Copy, Default)]
+pub struct Preview {
+    /// The API base the widget reads the draft from, once stored.
+    pub api: RwSignal<Option<String>>,
+    failure: RwSignal<Option<Failure>>,
+}
+
+impl Preview {
+    /// Stores `config` as a draft of `kind` (`programme`, `campaign`) for the widget to read.
+    pub fn store(self, kind: &'static str, config: &impl serde::Serialize) {
+        let body = serde_json::json!({ "kind": kind, "config": config });
+        leptos::task::spawn_local(async move {
+            match api::write::<PreviewCreated>("POST", "/api/v1/admin/previews", &body, &[]).await {
+                Ok(created) => {
+                    self.failure.set(None);
+                    self.api.set(Some(created.api));
+                }
+                Err(e) => self.failure.set(Some(e)),
+            }
+        });
+    }
+
+    /// Why the draft is not shown, said in the preview's place rather than left as a preview
+    /// that never comes.
+    pub fn problem(self) -> impl IntoView {
+        move || {
+            self.failure
+                .get()
+                .map(|failure| view! { <Problem failure /> })
+        }
+    }
 }

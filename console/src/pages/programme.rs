@@ -3,11 +3,10 @@
 //! `<lojal-badge>` showing the draft as a member and as a guest before it is saved.
 
 use leptos::prelude::*;
-use lojal::core::console::PreviewCreated;
 use lojal::core::programme::ProgrammeConfig;
 use serde_json::{Value, json};
 
-use super::{Loading, PageTitle, Problem};
+use super::{Loading, PageTitle, Preview, Problem};
 use crate::api::{self, Failure};
 use crate::i18n::use_i18n;
 
@@ -131,8 +130,7 @@ pub fn Programme() -> impl IntoView {
     let status = RwSignal::new(None::<String>);
     let failure = RwSignal::new(None::<Failure>);
     let stale = RwSignal::new(false);
-    let preview = RwSignal::new(None::<String>);
-    let preview_failure = RwSignal::new(None::<Failure>);
+    let preview = Preview::default();
     let member_points = RwSignal::new(1250_u64);
     let saving = RwSignal::new(false);
 
@@ -161,17 +159,7 @@ pub fn Programme() -> impl IntoView {
         if !loaded.get() {
             return;
         }
-        let body = json!({ "kind": "programme", "config": config });
-        leptos::task::spawn_local(async move {
-            match api::write::<PreviewCreated>("POST", "/api/v1/admin/previews", &body, &[]).await {
-                Ok(created) => {
-                    preview_failure.set(None);
-                    preview.set(Some(created.api));
-                }
-                // Said in the preview's place, not left as a preview that never comes.
-                Err(e) => preview_failure.set(Some(e)),
-            }
-        });
+        preview.store("programme", &config);
     });
 
     let save = move |ev: leptos::ev::SubmitEvent| {
@@ -318,7 +306,7 @@ pub fn Programme() -> impl IntoView {
             .collect_view()
     };
 
-    let badge_api = move || preview.get().unwrap_or_default();
+    let badge_api = move || preview.api.get().unwrap_or_default();
     let member_id = move || format!("preview-{}", member_points.get());
     view! {
         <PageTitle key="programme.title" />
@@ -389,8 +377,8 @@ pub fn Programme() -> impl IntoView {
                             }
                         />
                     </label>
-                    {move || preview_failure.get().map(|failure| view! { <Problem failure /> })}
-                    <Show when=move || preview.get().is_some()>
+                    {preview.problem()}
+                    <Show when=move || preview.api.get().is_some()>
                         <h3>{move || i18n.t("programme.as_member")}</h3>
                         <lojal-badge
                             id="preview-member"

@@ -589,6 +589,20 @@ impl Conn {
         }
     }
 
+    /// [`Conn::lock_key`] shared: any number of transactions may hold `key` together, while one
+    /// that takes it with `lock_key` waits for them all (and they for it).
+    pub fn lock_key_shared(&mut self, key: &str) -> Result<(), DbError> {
+        match self {
+            Self::Sqlite(_) => Ok(()),
+            Self::Postgres(_) => self
+                .execute(
+                    "SELECT pg_advisory_xact_lock_shared(hashtextextended(?1, 0))",
+                    &[Value::from(key)],
+                )
+                .map(drop),
+        }
+    }
+
     /// Runs statements separated by `;`, without parameters.
     pub fn execute_batch(&mut self, sql: &str) -> Result<(), DbError> {
         match self {

@@ -1,7 +1,8 @@
 //! `/api/v1/campaigns`: reward games. The server decides every prize: it draws the segment from
 //! the merchant's weights with the OS's CSPRNG, and records the play, the stock and the coupon
-//! in one transaction that first locks the campaign (`BEGIN IMMEDIATE` on SQLite, the
-//! campaign's row `FOR UPDATE` on PostgreSQL). The widget only shows what it was told.
+//! in one transaction (`BEGIN IMMEDIATE` on SQLite; on PostgreSQL, locks on the player and,
+//! shared, on the campaign, so that plays of different shoppers run side by side and a merchant's
+//! edit waits for them). The widget only shows what it was told.
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -162,20 +163,21 @@ pub fn play_in_transaction(
     consent: &Consent,
     rng: &mut impl RandomSource,
 ) -> Result<PlayResult, ApiError> {
-    // The campaign is locked before anything is read: two plays by one shopper, or two
-    // shoppers after the last prize, cannot both see the old state, whichever API process
-    // they reach.
+    // Locked before anything is read, whichever API process they reach: the player, so that
+    // two plays of hers cannot both see the old period or idempotency key; the campaign shared,
+    // so that an edit (which takes it whole) cannot change its segments under a play. The last
+    // prize is decided by the stock update itself, below.
     let mut tx = conn.transaction()?;
-    let lock = format!("SELECT id FROM campaigns WHERE id = ?1{}", tx.for_update());
-    tx.query_opt(&lock, &params![campaign_id])?;
     let player_key = player.key();
+    tx.lock_key_shared(&campaign_lock(campaign_id))?;
+    tx.lock_key(&format!("play:{campaign_id}:{player_key}"))?;
 
     if let Some(earlier) = replay(&mut tx, campaign_id, &player_key, idempotency_key)? {
         return Ok(earlier);
     }
 
     let now = now(&mut tx)?;
-    let row = load_campaign(&mut tx, campaign_id)?.ok_or(ApiError::UnknownCampaign)?;
+    let mut row = load_campaign(&mut tx, campaign_id)?.ok_or(ApiError::UnknownCampaign)?;
     match state_at(&row, &now) {
         CampaignState::Upcoming => {
             return Err(ApiError::CampaignNotStarted {
@@ -212,24 +214,33 @@ pub fn play_in_transaction(
         });
     }
 
-    let index = draw(&config.draw_segments(), rng)
-        .map_err(|e| ApiError::Internal(format!("campaign {campaign_id}: {e}")))?;
+    // On PostgreSQL another shopper's play may take a segment's last prize between the load and
+    // the update; then the draw is made again from what is left. Each retry follows a segment
+    // running out, so there are never more than it has segments.
+    let mut index = None;
+    for _ in 0..=row.config.segments.len() {
+        let drawn = draw(&row.config.draw_segments(), rng)
+            .map_err(|e| ApiError::Internal(format!("campaign {campaign_id}: {e}")))?;
+        let segment = &row.config.segments[drawn];
+        if segment.prize.is_none()
+            || segment.stock.is_none()
+            || take_one(&mut tx, campaign_id, drawn)?
+        {
+            index = Some(drawn);
+            break;
+        }
+        row = load_campaign(&mut tx, campaign_id)?.ok_or(ApiError::UnknownCampaign)?;
+    }
+    let index = index.ok_or_else(|| {
+        ApiError::Internal(format!(
+            "campaign {campaign_id}: every draw met a segment without stock"
+        ))
+    })?;
+    let config = &row.config;
     let segment = &config.segments[index];
 
     let prize = match &segment.prize {
         Some(name) => {
-            if segment.stock.is_some() {
-                let taken = tx.execute(
-                    "UPDATE campaign_segments SET stock = stock - 1
-                     WHERE campaign_id = ?1 AND position = ?2 AND stock > 0",
-                    &params![campaign_id, index],
-                )?;
-                if taken != 1 {
-                    return Err(ApiError::Internal(format!(
-                        "campaign {campaign_id}: segment {index} was drawn without stock"
-                    )));
-                }
-            }
             let valid = format!("+{} days", config.coupon_valid_days);
             let (code, expires_at) =
                 insert_coupon(&mut tx, campaign_id, &player_key, name, &now, &valid)?;
@@ -330,6 +341,21 @@ pub fn play_in_transaction(
         played_at: now,
         next_play_at,
     })
+}
+
+/// The advisory lock a play holds shared and a campaign's edit holds whole.
+pub(crate) fn campaign_lock(campaign_id: &str) -> String {
+    format!("campaign:{campaign_id}")
+}
+
+/// Takes one prize of a stocked segment; `false` when none is left.
+fn take_one(tx: &mut Conn, campaign_id: &str, index: usize) -> Result<bool, ApiError> {
+    let taken = tx.execute(
+        "UPDATE campaign_segments SET stock = stock - 1
+         WHERE campaign_id = ?1 AND position = ?2 AND stock > 0",
+        &params![campaign_id, index],
+    )?;
+    Ok(taken == 1)
 }
 
 /// A pending prize's code is not shown until the shop's checkout takes it.
@@ -565,6 +591,8 @@ pub fn put_campaign(conn: &mut Conn, config: &CampaignConfig) -> Result<(), ApiE
 /// Writes a validated campaign inside the caller's transaction; replacing one counts up its
 /// revision, so a form opened before is refused (the console's `If-Match`).
 pub(crate) fn write_campaign(tx: &mut Conn, config: &CampaignConfig) -> Result<(), ApiError> {
+    // Waits for the plays under way, and holds new ones until the edit is committed.
+    tx.lock_key(&campaign_lock(&config.id))?;
     let starts_at = match &config.starts_at {
         Some(t) => t.clone(),
         None => now(tx)?,

@@ -28,7 +28,9 @@ node --test --test-reporter=spec tests/package/
 
 log "browser tests: Playwright in Chromium against the demo and a real shop-api"
 ensure_php
-node --test --test-concurrency=1 --test-reporter=spec tests/e2e/
+# Two files at a time: each starts its own Chromium and shop-api on free ports and shares nothing,
+# and most of a browser test is waiting (timeouts, retries, animations), not computing.
+node --test --test-concurrency=2 --test-reporter=spec tests/e2e/
 
 log "the durability and integration tests again, with the API on PostgreSQL (two processes on one queue)"
 durability_url="$(test_postgres_database durability)"

@@ -1,21 +1,75 @@
-//! Minifies the widgets' stylesheets into `OUT_DIR`, where the widgets `include_str!` them
-//! from (see `src/core/css.rs` for why and how).
+//! Writes into `OUT_DIR` what the widgets `include_str!`: their stylesheets, minified (see
+//! `src/core/css.rs` for why and how), and each widget family's strings in every shipped
+//! locale, cut out of `locales/<tag>.json` by the lists in `src/core/i18n/families.rs`, so that
+//! a family's wasm carries no other family's strings.
 
+use serde_json::{Map, Value};
 use std::path::Path;
 use std::{env, fs};
 
 #[path = "src/core/css.rs"]
 mod css;
 
+/// Each family's name and its top-level keys, from the same lists `src/core/i18n.rs` makes
+/// its string structs of.
+macro_rules! families {
+    ($($(#[$meta:meta])* pub struct $name:ident for $family:literal {
+        $($(#[$field_meta:meta])* pub $field:ident: $ty:ty,)*
+    })*) => {
+        const FAMILIES: &[(&str, &[&str])] = &[$(($family, &[$(stringify!($field)),*])),*];
+    };
+}
+
+include!("src/core/i18n/families.rs");
+
 fn main() {
     let out = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    minify_sheets(Path::new(&out));
+    cut_locales(Path::new(&out));
+}
+
+fn minify_sheets(out: &Path) {
     for sheet in css::SHEETS {
         let source = Path::new("src/widgets").join(sheet);
         println!("cargo::rerun-if-changed={}", source.display());
         let css =
             fs::read_to_string(&source).unwrap_or_else(|e| panic!("{}: {e}", source.display()));
-        let target = Path::new(&out).join(Path::new(sheet).file_name().expect("a file name"));
+        let target = out.join(Path::new(sheet).file_name().expect("a file name"));
         fs::write(&target, css::minify(&css))
             .unwrap_or_else(|e| panic!("writing {}: {e}", target.display()));
+    }
+}
+
+/// Writes `locales/<family>/<tag>.json` for every family and locale file: the family's keys
+/// only, without the files' indentation. A key a file lacks is left out here; the unit tests in
+/// `src/core/i18n.rs` name it, and any key no family lists.
+fn cut_locales(out: &Path) {
+    println!("cargo::rerun-if-changed=src/core/i18n/families.rs");
+    println!("cargo::rerun-if-changed=locales");
+    let files = fs::read_dir("locales").unwrap_or_else(|e| panic!("locales/: {e}"));
+    for file in files {
+        let path = file.unwrap_or_else(|e| panic!("locales/: {e}")).path();
+        let (Some(tag), Some("json")) = (
+            path.file_stem().and_then(|s| s.to_str()),
+            path.extension().and_then(|s| s.to_str()),
+        ) else {
+            continue;
+        };
+        let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let strings: Map<String, Value> =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        for (family, keys) in FAMILIES {
+            let own: Map<String, Value> = strings
+                .iter()
+                .filter(|(key, _)| keys.contains(&key.as_str()))
+                .map(|(key, value)| (key.clone(), value.clone()))
+                .collect();
+            let dir = out.join("locales").join(family);
+            fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+            let target = dir.join(format!("{tag}.json"));
+            let json = serde_json::to_string(&own).expect("a map of JSON values serialises");
+            fs::write(&target, json)
+                .unwrap_or_else(|e| panic!("writing {}: {e}", target.display()));
+        }
     }
 }

@@ -4,7 +4,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use gloo_timers::future::TimeoutFuture;
-use lojal::core::i18n::Messages;
+use lojal::core::i18n::{BadgeStrings, CarouselStrings, FamilyStrings};
 use lojal::mount::{Mounted, mount};
 use lojal::widgets::intl::Texts;
 use lojal::widgets::{BADGE, FEEDBACK};
@@ -79,11 +79,11 @@ fn text(el: &web_sys::Element) -> String {
 
 #[wasm_bindgen_test]
 fn numbers_plurals_and_dates_come_from_the_browsers_intl() {
-    let nb = Texts::new("nb");
-    let en = Texts::new("en");
+    let nb = Texts::<BadgeStrings>::new("nb");
+    let en = Texts::<BadgeStrings>::new("en");
     assert_eq!(nb.number(1250).replace('\u{a0}', " "), "1 250");
     assert_eq!(en.number(1250), "1,250");
-    let points = &Messages::for_locale("en").points;
+    let points = &BadgeStrings::for_locale("en").points;
     assert_eq!(en.count(points, 1, &[]), "1 point");
     assert_eq!(en.count(points, 2, &[]), "2 points");
     assert_eq!(
@@ -218,8 +218,8 @@ async fn a_hostile_signup_url_never_reaches_an_href() {
 #[wasm_bindgen_test]
 fn prices_are_formatted_by_intl_in_the_products_currency() {
     let plain = |s: String| s.replace(['\u{a0}', '\u{202f}'], " ");
-    let nb = Texts::new("nb");
-    let en = Texts::new("en");
+    let nb = Texts::<CarouselStrings>::new("nb");
+    let en = Texts::<CarouselStrings>::new("en");
     assert_eq!(plain(nb.money(1899.0, "NOK")), "1 899 kr");
     assert_eq!(plain(nb.money(349.5, "NOK")), "349,50 kr");
     assert_eq!(plain(en.money(1899.0, "NOK")), "NOK 1,899");

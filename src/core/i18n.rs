@@ -1,19 +1,38 @@
 //! Strings and locale choice. Each shipped locale is one JSON file in `locales/`; adding a
-//! language is adding a file and a line to [`SHIPPED`]. Plural categories, numbers and dates
-//! come from the browser's `Intl` and are passed in, so this module stays pure.
+//! language is adding a file and its tag to [`SHIPPED`] and to `shipped!`. Each widget family
+//! reads only its own strings (`i18n/families.rs`), and its wasm carries only those: `build.rs`
+//! cuts them out of every locale file. Plural categories, numbers and dates come from the
+//! browser's `Intl` and are passed in, so this module stays pure.
 
 use serde_json::{Map, Value};
 
-/// Every locale compiled into the bundle, with its strings.
-pub const SHIPPED: &[(&str, &str)] = &[
-    ("en", include_str!("../../locales/en.json")),
-    ("nb", include_str!("../../locales/nb.json")),
-    ("nn", include_str!("../../locales/nn.json")),
-    ("et", include_str!("../../locales/et.json")),
-    ("sv", include_str!("../../locales/sv.json")),
-    ("da", include_str!("../../locales/da.json")),
-    ("fi", include_str!("../../locales/fi.json")),
-];
+/// Every locale compiled into the bundle.
+pub const SHIPPED: &[&str] = &["en", "nb", "nn", "et", "sv", "da", "fi"];
+
+/// One family's strings in every locale of [`SHIPPED`], as `build.rs` wrote them into `OUT_DIR`.
+macro_rules! shipped {
+    ($family:literal) => {
+        &[
+            ("en", shipped!($family, "en")),
+            ("nb", shipped!($family, "nb")),
+            ("nn", shipped!($family, "nn")),
+            ("et", shipped!($family, "et")),
+            ("sv", shipped!($family, "sv")),
+            ("da", shipped!($family, "da")),
+            ("fi", shipped!($family, "fi")),
+        ]
+    };
+    ($family:literal, $tag:literal) => {
+        include_str!(concat!(
+            env!("OUT_DIR"),
+            "/locales/",
+            $family,
+            "/",
+            $tag,
+            ".json"
+        ))
+    };
+}
 
 /// The locales to hand `Intl` for a shipped locale, best first. Browsers' ICU data often lacks
 /// Nynorsk; Bokmål numbers and dates are what a Nynorsk reader would write anyway.
@@ -96,7 +115,7 @@ impl FromTree for Plural {
 }
 
 /// Reads the key `name` of `map` into `slot`; a missing key or a wrong shape is named by its
-/// dotted path. Generic over the four message types only, never inlined, and writing in
+/// dotted path. Generic over the few message types only, never inlined, and writing in
 /// place, so each field costs one small call and no drop code of its own.
 #[inline(never)]
 fn field<T: FromTree>(
@@ -147,91 +166,40 @@ macro_rules! strings {
     };
 }
 
-strings! {
-/// Every string the widgets show. A locale file lacking a key, or with one too many, fails to
-/// load, and the test below fails for it.
-pub struct Messages at "" {
-    pub points: Plural,
-    pub points_to_next_tier: Plural,
-    pub top_tier: String,
-    pub badge_label: String,
-    pub rewards_title: String,
-    pub no_rewards_yet: Plural,
-    pub reward_cost: Plural,
-    pub redeem: String,
-    pub redeeming: String,
-    pub coupon_title: String,
-    pub copy: String,
-    pub copied: String,
-    pub expires: String,
-    pub loading: String,
-    pub close: String,
-    pub guest_cta: Plural,
-    pub guest_cta_no_bonus: String,
-    pub stale_balance: String,
-    pub insufficient_points: String,
-    pub redeem_failed: String,
-    pub signed_out: String,
-    pub loyalty: LoyaltyMessages,
-    pub carousel: String,
-    pub slide: String,
-    pub slide_label: String,
-    pub previous: String,
-    pub next: String,
-    pub pause_rotation: String,
-    pub start_rotation: String,
-    pub sold_out: String,
-    pub price_from: String,
-    pub price_before: String,
-    pub rating_label: Plural,
-    pub loading_products: String,
-    pub title_related: String,
-    pub title_bought_together: String,
-    pub title_popular: String,
-    pub title_back_in_stock: String,
-    pub title_recently_viewed: String,
-    pub title_for_you: String,
-    pub title_cart: String,
-    // Reward games (<lojal-wheel>, <lojal-scratch>).
-    pub game_loading: String,
-    pub game_spin: String,
-    pub game_spinning: String,
-    pub game_scratch_here: String,
-    pub game_reveal: String,
-    pub game_drawing: String,
-    pub game_won: String,
-    pub game_no_prize: String,
-    pub game_again_today: String,
-    pub game_again_tomorrow: String,
-    pub game_again_later: String,
-    pub game_over: String,
-    pub game_upcoming: String,
-    pub game_login_required: String,
-    pub game_unavailable: String,
-    pub game_play_failed: String,
-    pub game_signed_out: String,
-    pub game_consent_changed: String,
-    pub game_email_label: String,
-    pub game_email_hint: String,
-    pub game_email_invalid: String,
-    pub game_consent_optional: String,
-    pub game_rules: String,
-    pub game_rules_link: String,
-    pub game_chance: String,
-    pub game_remaining: Plural,
-    pub game_wheel_label: String,
-    pub game_coupon_pending: String,
-    pub game_coupon_later: String,
-    pub game_coupon_failed: String,
-    pub game_scratch_label: String,
-    pub feedback: FeedbackMessages,
+/// Makes each family's list in `i18n/families.rs` a struct of strings read from that family's
+/// part of the locale files, and [`FAMILIES`], every family's keys.
+macro_rules! families {
+    ($($(#[$meta:meta])* pub struct $name:ident for $family:literal {
+        $($(#[$field_meta:meta])* pub $field:ident: $ty:ty,)*
+    })*) => {
+        $(
+            strings! {
+                $(#[$meta])*
+                pub struct $name at "" {
+                    $($(#[$field_meta])* pub $field: $ty,)*
+                }
+            }
+
+            impl FamilyStrings for $name {
+                const SHIPPED: &[(&str, &str)] = shipped!($family);
+
+                fn parse(tree: &Value) -> Result<Self, String> {
+                    Self::read(tree)
+                }
+            }
+        )*
+
+        /// Each family's name and the top-level keys of its strings.
+        pub const FAMILIES: &[(&str, &[&str])] = &[$(($family, $name::KEYS)),*];
+    };
 }
-}
+
+include!("i18n/families.rs");
 
 strings! {
 /// The strings of the badge's panels: pending and expiring points, coupons on their way, ways to
 /// earn, activity, birthday, referrals, and a referred friend's invitation.
-pub struct LoyaltyMessages at "loyalty." {
+pub struct LoyaltyStrings at "loyalty." {
     pub panel_title: String,
     pub pending: Plural,
     pub pending_until: String,
@@ -303,8 +271,9 @@ pub struct LoyaltyMessages at "loyalty." {
 }
 
 strings! {
-/// The strings of `<lojal-nps>`, `<lojal-csat>` and `<lojal-review>`.
-pub struct FeedbackMessages at "feedback." {
+/// The strings of `<lojal-nps>`, `<lojal-csat>` and `<lojal-review>`, under `feedback` in the
+/// locale files.
+pub struct PromptStrings at "feedback." {
     pub nps_question: String,
     /// Under 0 and 10.
     pub nps_low: String,
@@ -339,32 +308,41 @@ pub struct FeedbackMessages at "feedback." {
 }
 }
 
-impl Messages {
+/// The strings of one widget family (listed in `i18n/families.rs`), read from its part of each
+/// locale file. A widget reads its family's type only, so it cannot show a string its family's
+/// wasm does not carry, and a family's wasm carries no other family's strings.
+pub trait FamilyStrings: Sized + PartialEq + 'static {
+    /// This family's strings in each shipped locale, as `build.rs` cut them out of `locales/`.
+    const SHIPPED: &[(&str, &str)];
+
+    /// A complete tree of this family's strings, or the first key it lacks or has too many.
+    fn parse(tree: &Value) -> Result<Self, String>;
+
     /// The strings of a shipped locale (`resolve` first); English for anything else.
-    pub fn for_locale(locale: &str) -> Self {
-        Self::from_value(shipped_value(locale))
+    fn for_locale(locale: &str) -> Self {
+        Self::from_value(Self::shipped_value(locale))
     }
 
     /// Strings from a tree [`overlay`] built on a shipped locale, which has every key.
-    pub fn from_value(tree: Value) -> Self {
-        Self::read(&tree).unwrap_or_else(|e| panic!("locale strings: {e}"))
+    fn from_value(tree: Value) -> Self {
+        Self::parse(&tree).unwrap_or_else(|e| panic!("locale strings: {e}"))
     }
 
-    /// A complete locale file, or the first key it lacks or has too many.
-    pub fn parse(json: &str) -> Result<Self, String> {
-        Self::read(&serde_json::from_str(json).map_err(|e| e.to_string())?)
+    /// The JSON tree of this family's strings in a shipped locale; English for anything else.
+    fn shipped_value(locale: &str) -> Value {
+        let source = Self::SHIPPED
+            .iter()
+            .find(|(tag, _)| *tag == locale)
+            .or_else(|| Self::SHIPPED.iter().find(|(tag, _)| *tag == FALLBACK))
+            .map(|(_, json)| *json)
+            .unwrap_or("{}");
+        serde_json::from_str(source).unwrap_or_else(|e| panic!("locales/{locale}.json: {e}"))
     }
 }
 
-/// The JSON tree of a shipped locale; English for anything else.
-pub fn shipped_value(locale: &str) -> Value {
-    let source = SHIPPED
-        .iter()
-        .find(|(tag, _)| *tag == locale)
-        .or_else(|| SHIPPED.iter().find(|(tag, _)| *tag == FALLBACK))
-        .map(|(_, json)| *json)
-        .unwrap_or("{}");
-    serde_json::from_str(source).unwrap_or_else(|e| panic!("locales/{locale}.json: {e}"))
+/// Whether some family's strings have the top-level key `key`.
+fn any_family_has(key: &str) -> bool {
+    FAMILIES.iter().any(|(_, keys)| keys.contains(&key))
 }
 
 const PLURAL_CATEGORIES: [&str; 6] = ["zero", "one", "two", "few", "many", "other"];
@@ -375,10 +353,12 @@ fn is_plural(map: &Map<String, Value>) -> bool {
 }
 
 /// Lays the strings of `over` (a merchant's overrides or an added locale, nested like
-/// `locales/en.json`) onto `base`, a complete locale tree. A key `base` lacks, or a value of the
-/// wrong shape (a number for a string, four CSAT scores instead of five), is left out and its
-/// dotted path (`feedback.thanks`) pushed onto `rejected`; every other key still applies. A
-/// plural may gain categories English lacks (`few`, `many`), as added languages need them.
+/// `locales/en.json`) onto `base`, one family's complete tree in a locale. A key no family has,
+/// or a value of the wrong shape (a number for a string, four CSAT scores instead of five), is
+/// left out and its dotted path (`feedback.thanks`) pushed onto `rejected`; every other key
+/// still applies. A key of another family's strings is passed over without a word: a page may
+/// give every element the same strings, and that family's own widgets check them. A plural may
+/// gain categories English lacks (`few`, `many`), as added languages need them.
 pub fn overlay(base: &mut Value, over: &Value, rejected: &mut Vec<String>) {
     overlay_at(base, over, "", rejected);
 }
@@ -423,6 +403,7 @@ fn overlay_at(base: &mut Value, over: &Value, path: &str, rejected: &mut Vec<Str
                 base.insert(key.clone(), value.clone());
                 true
             }
+            (None, _) if path.is_empty() && any_family_has(key) => true,
             _ => false,
         };
         if !fits {
@@ -521,7 +502,7 @@ pub fn resolve<'a, A: AsRef<str>>(
         {
             return tag.to_owned();
         }
-        if let Some((tag, _)) = SHIPPED.iter().find(|(tag, _)| *tag == language) {
+        if let Some(tag) = SHIPPED.iter().find(|tag| **tag == language) {
             return (*tag).to_owned();
         }
     }
@@ -546,58 +527,202 @@ fn language_of(tag: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    /// What the tests need of one family, found by its name in [`FAMILIES`].
+    struct Family {
+        shipped: &'static [(&'static str, &'static str)],
+        parse: fn(&Value) -> Result<(), String>,
+    }
+
+    fn family(name: &str) -> Family {
+        fn of<S: FamilyStrings>() -> Family {
+            Family {
+                shipped: S::SHIPPED,
+                parse: |tree| S::parse(tree).map(drop),
+            }
+        }
+        match name {
+            "badge" => of::<BadgeStrings>(),
+            "carousel" => of::<CarouselStrings>(),
+            "games" => of::<GameStrings>(),
+            "feedback" => of::<FeedbackStrings>(),
+            other => panic!("no family is called {other}"),
+        }
+    }
+
+    impl Family {
+        /// The tree of this family's strings in the shipped locale `tag`.
+        fn tree(&self, tag: &str) -> Value {
+            let (_, json) = self.shipped.iter().find(|(t, _)| *t == tag).unwrap();
+            serde_json::from_str(json).unwrap()
+        }
+    }
+
+    /// `locales/<tag>.json` as people edit it, every family's strings in it.
+    fn locale_file(tag: &str) -> Map<String, Value> {
+        let path = format!("{}/locales/{tag}.json", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
 
     #[test]
-    fn every_shipped_locale_has_every_key() {
-        for (tag, json) in SHIPPED {
-            let parsed = Messages::parse(json);
-            assert!(
-                parsed.is_ok(),
-                "locales/{tag}.json: {}",
-                parsed.unwrap_err()
+    fn every_shipped_locale_has_every_key_of_every_family() {
+        for (name, _) in FAMILIES {
+            let family = family(name);
+            for tag in SHIPPED {
+                let parsed = (family.parse)(&family.tree(tag));
+                assert!(
+                    parsed.is_ok(),
+                    "locales/{tag}.json, {name}: {}",
+                    parsed.unwrap_err()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_key_of_a_locale_file_belongs_to_a_family() {
+        // (key, the families whose widgets show it): the keys several families share, and one
+        // of each family's own.
+        let cases: &[(&str, &[&str])] = &[
+            ("copy", &["badge", "games"]),
+            ("copied", &["badge", "games"]),
+            ("expires", &["badge", "games"]),
+            ("close", &["badge", "games"]),
+            ("loading", &["badge"]),
+            ("loyalty", &["badge"]),
+            ("title_cart", &["carousel"]),
+            ("game_spin", &["games"]),
+            ("feedback", &["feedback"]),
+        ];
+        let families_of = |key: &str| -> Vec<&str> {
+            FAMILIES
+                .iter()
+                .filter(|(_, keys)| keys.contains(&key))
+                .map(|(name, _)| *name)
+                .collect()
+        };
+        for (key, expected) in cases {
+            assert_eq!(families_of(key), *expected, "{key}");
+        }
+        for tag in SHIPPED {
+            for key in locale_file(tag).keys() {
+                let families = families_of(key);
+                assert!(
+                    !families.is_empty(),
+                    "locales/{tag}.json: no family shows {key}"
+                );
+                assert!(
+                    families.len() == 1 || cases.iter().any(|(k, _)| k == key),
+                    "{key} is shown by {families:?}: add it to the shared keys above if meant"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn each_family_ships_its_keys_of_every_locale_file_and_no_other() {
+        for (name, keys) in FAMILIES {
+            let family = family(name);
+            assert_eq!(
+                family
+                    .shipped
+                    .iter()
+                    .map(|(tag, _)| *tag)
+                    .collect::<Vec<_>>(),
+                SHIPPED,
+                "{name}"
             );
+            for tag in SHIPPED {
+                let mut own = locale_file(tag);
+                own.retain(|key, _| keys.contains(&key.as_str()));
+                assert_eq!(family.tree(tag), Value::Object(own), "{name}, {tag}");
+            }
         }
     }
 
     #[test]
     fn a_locale_lacking_a_key_or_with_one_too_many_is_refused_by_its_path() {
-        use serde_json::json;
-        // (where, the new value or None to remove it, the error)
+        // (family, where, the new value or None to remove it, the error)
         let cases = [
-            ("/redeem", None, "redeem is missing or not text"),
-            ("/redeem", Some(json!(3)), "redeem is missing or not text"),
+            ("badge", "/redeem", None, "redeem is missing or not text"),
             (
+                "badge",
+                "/redeem",
+                Some(json!(3)),
+                "redeem is missing or not text",
+            ),
+            (
+                "badge",
                 "/redem",
                 Some(json!("Løs inn")),
                 "redem is not a known string",
             ),
             (
+                "badge",
                 "/points/plenty",
                 Some(json!("{count}")),
                 "points is missing or not text",
             ),
-            ("/points/other", None, "points is missing or not text"),
             (
+                "badge",
+                "/points/other",
+                None,
+                "points is missing or not text",
+            ),
+            (
+                "badge",
                 "/points/one",
                 Some(Value::Null),
                 "points is missing or not text",
             ),
             (
+                "badge",
+                "/loyalty/invite_code",
+                None,
+                "loyalty.invite_code is missing or not text",
+            ),
+            (
+                "badge",
+                "/game_spin",
+                Some(json!("Spinn")),
+                "game_spin is not a known string",
+            ),
+            ("carousel", "/next", None, "next is missing or not text"),
+            (
+                "carousel",
+                "/redeem",
+                Some(json!("Løs inn")),
+                "redeem is not a known string",
+            ),
+            ("games", "/copy", None, "copy is missing or not text"),
+            (
+                "games",
+                "/game_remaining/other",
+                None,
+                "game_remaining is missing or not text",
+            ),
+            (
+                "feedback",
                 "/feedback/csat_scores/2",
                 Some(json!(3)),
                 "feedback.csat_scores is missing or not text",
             ),
             (
+                "feedback",
                 "/feedback/thanks",
                 None,
                 "feedback.thanks is missing or not text",
             ),
             (
+                "feedback",
                 "/feedback/thankz",
                 Some(json!("Takk")),
                 "feedback.thankz is not a known string",
             ),
             (
+                "feedback",
                 "/feedback",
                 Some(json!("Takk")),
                 "feedback is missing or not text",
@@ -606,8 +731,9 @@ mod tests {
         fn parent_of<'a>(tree: &'a mut Value, pointer: &str) -> &'a mut Map<String, Value> {
             tree.pointer_mut(pointer).unwrap().as_object_mut().unwrap()
         }
-        for (pointer, value, expected) in cases {
-            let mut tree: Value = serde_json::from_str(SHIPPED[0].1).unwrap();
+        for (name, pointer, value, expected) in cases {
+            let family = family(name);
+            let mut tree = family.tree("en");
             let (parent, key) = pointer.rsplit_once('/').unwrap();
             match value {
                 Some(value) if tree.pointer(pointer).is_some() => {
@@ -617,28 +743,26 @@ mod tests {
                 None => drop(parent_of(&mut tree, parent).remove(key)),
             }
             assert_eq!(
-                Messages::parse(&tree.to_string()).unwrap_err(),
+                (family.parse)(&tree).unwrap_err(),
                 expected,
-                "{pointer}"
+                "{name} {pointer}"
             );
         }
         assert_eq!(
-            Messages::parse("[]").unwrap_err(),
+            BadgeStrings::parse(&json!([])).unwrap_err(),
             "the strings are not a JSON object"
         );
         assert_eq!(
-            Messages::parse(SHIPPED[0].1),
-            Ok(Messages::for_locale("en"))
+            BadgeStrings::parse(&family("badge").tree("en")),
+            Ok(BadgeStrings::for_locale("en"))
         );
     }
 
     #[test]
     fn every_placeholder_in_a_locale_is_one_english_has() {
-        let en = serde_json::to_string(
-            &serde_json::from_str::<serde_json::Value>(SHIPPED[0].1).unwrap(),
-        )
-        .unwrap();
-        for (tag, json) in SHIPPED {
+        let en = Value::Object(locale_file("en")).to_string();
+        for tag in SHIPPED {
+            let json = Value::Object(locale_file(tag)).to_string();
             for name in json
                 .split('{')
                 .skip(1)
@@ -684,7 +808,7 @@ mod tests {
 
     #[test]
     fn plural_forms_follow_the_category_with_other_as_fallback() {
-        let m = Messages::for_locale("en");
+        let m = BadgeStrings::for_locale("en");
         assert_eq!(m.points.select("one"), "{count} point");
         assert_eq!(m.points.select("other"), "{count} points");
         assert_eq!(m.points.select("few"), "{count} points");
@@ -693,7 +817,7 @@ mod tests {
 
     #[test]
     fn placeholders_are_filled_and_unknown_ones_stay_visible() {
-        let m = Messages::for_locale("nb");
+        let m = BadgeStrings::for_locale("nb");
         assert_eq!(
             fill(
                 m.points_to_next_tier.select("other"),
@@ -712,11 +836,17 @@ mod tests {
 
     #[test]
     fn the_languages_of_our_markets_ship_and_each_has_an_intl_locale() {
-        let mut tags: Vec<_> = SHIPPED.iter().map(|(tag, _)| *tag).collect();
+        let mut tags = SHIPPED.to_vec();
         tags.sort_unstable();
         assert_eq!(tags, ["da", "en", "et", "fi", "nb", "nn", "sv"]);
         for tag in tags {
             assert_eq!(intl_locales(tag)[0], tag);
+        }
+        let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/locales")).unwrap();
+        for file in files {
+            let name = file.unwrap().file_name().into_string().unwrap();
+            let tag = name.strip_suffix(".json").unwrap_or(&name);
+            assert!(SHIPPED.contains(&tag), "locales/{name} is not in SHIPPED");
         }
     }
 
@@ -724,17 +854,14 @@ mod tests {
     fn no_two_locales_share_a_translation_by_accident() {
         // A file copied from another language and never translated shows up here. Bokmål and
         // Nynorsk share many words, so only a large overlap counts.
-        for (i, (a, a_json)) in SHIPPED.iter().enumerate() {
-            for (b, b_json) in &SHIPPED[i + 1..] {
-                let a_messages: serde_json::Value = serde_json::from_str(a_json).unwrap();
-                let b_messages: serde_json::Value = serde_json::from_str(b_json).unwrap();
-                let same = a_messages
-                    .as_object()
-                    .unwrap()
+        for (i, a) in SHIPPED.iter().enumerate() {
+            for b in &SHIPPED[i + 1..] {
+                let (a_strings, b_strings) = (locale_file(a), locale_file(b));
+                let same = a_strings
                     .iter()
-                    .filter(|(key, value)| b_messages[key.as_str()] == **value)
+                    .filter(|(key, value)| b_strings.get(key.as_str()) == Some(value))
                     .count();
-                let total = a_messages.as_object().unwrap().len();
+                let total = a_strings.len();
                 assert!(
                     same * 4 < total * 3,
                     "locales/{a}.json and locales/{b}.json agree on {same} of {total} strings"
@@ -745,15 +872,19 @@ mod tests {
 
     #[test]
     fn every_locale_names_all_five_csat_scores() {
-        for (tag, _) in SHIPPED {
-            let m = Messages::for_locale(tag);
+        for tag in SHIPPED {
+            let m = FeedbackStrings::for_locale(tag);
             assert_eq!(m.feedback.csat_scores.len(), 5, "locales/{tag}.json");
         }
     }
 
     #[test]
     fn an_unknown_locale_gets_english_strings() {
-        assert_eq!(Messages::for_locale("xx"), Messages::for_locale("en"));
+        assert_eq!(
+            BadgeStrings::for_locale("xx"),
+            BadgeStrings::for_locale("en")
+        );
+        assert_eq!(GameStrings::for_locale("xx"), GameStrings::for_locale("en"));
     }
 
     #[test]
@@ -781,103 +912,144 @@ mod tests {
     }
 
     #[test]
-    fn overrides_replace_only_the_strings_they_name() {
-        let mut tree = shipped_value("nb");
-        let mut rejected = Vec::new();
-        let over = serde_json::json!({
+    fn overrides_replace_only_the_strings_they_name_in_each_family() {
+        let over = json!({
             "redeem": "Hent",
             "feedback": { "thanks": "Takk!" },
             "points": { "one": "{count} poeng!" }
         });
-        overlay(&mut tree, &over, &mut rejected);
-        let m = Messages::from_value(tree);
-        let nb = Messages::for_locale("nb");
+        let mut badge = BadgeStrings::shipped_value("nb");
+        let mut prompts = FeedbackStrings::shipped_value("nb");
+        let mut rejected = Vec::new();
+        overlay(&mut badge, &over, &mut rejected);
+        overlay(&mut prompts, &over, &mut rejected);
         assert!(rejected.is_empty(), "{rejected:?}");
-        assert_eq!(m.redeem, "Hent");
-        assert_eq!(m.feedback.thanks, "Takk!");
-        assert_eq!(m.points.select("one"), "{count} poeng!");
-        assert_eq!(m.points.select("other"), nb.points.select("other"));
-        assert_eq!(m.feedback.send, nb.feedback.send);
-        assert_eq!(m.copy, nb.copy);
+        let (badge, prompts) = (
+            BadgeStrings::from_value(badge),
+            FeedbackStrings::from_value(prompts),
+        );
+        let (nb, nb_prompts) = (
+            BadgeStrings::for_locale("nb"),
+            FeedbackStrings::for_locale("nb"),
+        );
+        assert_eq!(badge.redeem, "Hent");
+        assert_eq!(badge.points.select("one"), "{count} poeng!");
+        assert_eq!(badge.points.select("other"), nb.points.select("other"));
+        assert_eq!(badge.copy, nb.copy);
+        assert_eq!(prompts.feedback.thanks, "Takk!");
+        assert_eq!(prompts.feedback.send, nb_prompts.feedback.send);
     }
 
     #[test]
     fn unknown_keys_and_wrong_shapes_are_named_and_the_rest_applies() {
-        let cases: &[(Value, &[&str])] = &[
-            (serde_json::json!({ "redeem": 3 }), &["redeem"]),
-            (serde_json::json!({ "redem": "x" }), &["redem"]),
+        // (family, overrides, what that family's widgets warn about)
+        let cases: &[(&str, Value, &[&str])] = &[
+            ("badge", json!({ "redeem": 3 }), &["redeem"]),
+            ("badge", json!({ "redem": "x" }), &["redem"]),
             (
-                serde_json::json!({ "feedback": { "thank": "x" } }),
+                "feedback",
+                json!({ "feedback": { "thank": "x" } }),
                 &["feedback.thank"],
             ),
-            (serde_json::json!({ "feedback": "x" }), &["feedback"]),
-            (serde_json::json!({ "points": "x" }), &["points"]),
+            ("feedback", json!({ "feedback": "x" }), &["feedback"]),
+            ("badge", json!({ "points": "x" }), &["points"]),
+            ("badge", json!({ "points": { "few": 2 } }), &["points.few"]),
             (
-                serde_json::json!({ "points": { "few": 2 } }),
-                &["points.few"],
-            ),
-            (
-                serde_json::json!({ "points": { "lots": "x" } }),
+                "badge",
+                json!({ "points": { "lots": "x" } }),
                 &["points.lots"],
             ),
-            (serde_json::json!({ "redeem": { "one": "x" } }), &["redeem"]),
+            ("badge", json!({ "redeem": { "one": "x" } }), &["redeem"]),
             (
-                serde_json::json!({ "feedback": { "csat_scores": ["a", "b"] } }),
+                "feedback",
+                json!({ "feedback": { "csat_scores": ["a", "b"] } }),
                 &["feedback.csat_scores"],
             ),
             (
-                serde_json::json!({ "feedback": { "csat_scores": [1, 2, 3, 4, 5] } }),
+                "feedback",
+                json!({ "feedback": { "csat_scores": [1, 2, 3, 4, 5] } }),
                 &["feedback.csat_scores"],
             ),
-            (serde_json::json!(["redeem"]), &["(not an object)"]),
-            (serde_json::json!("Hent"), &["(not an object)"]),
+            ("badge", json!(["redeem"]), &["(not an object)"]),
+            ("carousel", json!("Hent"), &["(not an object)"]),
+            // Another family's keys, right or wrong, are that family's widgets' to check.
+            ("badge", json!({ "feedback": { "thank": "x" } }), &[]),
+            (
+                "carousel",
+                json!({ "redeem": 3, "game_spin": "Spinn" }),
+                &[],
+            ),
+            (
+                "games",
+                json!({ "loyalty": "x", "title_cart": "Kurv" }),
+                &[],
+            ),
+            (
+                "feedback",
+                json!({ "points": { "other": "{count} p" } }),
+                &[],
+            ),
+            // A key no family has is named by every family's widgets.
+            ("carousel", json!({ "redem": "x" }), &["redem"]),
+            ("games", json!({ "thankz": "x" }), &["thankz"]),
+            ("feedback", json!({ "copyy": "x" }), &["copyy"]),
         ];
-        for (over, expected) in cases {
-            let mut tree = shipped_value("en");
+        for (name, over, expected) in cases {
+            let english = family(name).tree("en");
+            let mut tree = english.clone();
             let mut bad = over.clone();
             if let Value::Object(map) = &mut bad {
                 map.insert("copy".into(), "Kopier".into());
             }
             let mut rejected = Vec::new();
             overlay(&mut tree, &bad, &mut rejected);
-            assert_eq!(rejected, *expected, "{over}");
-            let m = Messages::from_value(tree);
-            assert_eq!(m.redeem, "Redeem", "{over}");
-            if over.is_object() {
-                assert_eq!(m.copy, "Kopier", "{over}");
+            assert_eq!(rejected, *expected, "{name} {over}");
+            // The rest applies: `copy`, where the family has it, and nothing else changes.
+            let mut applied = english;
+            if over.is_object() && applied.get("copy").is_some() {
+                applied["copy"] = "Kopier".into();
             }
+            assert_eq!(tree, applied, "{name} {over}");
         }
     }
 
     #[test]
     fn a_plural_override_may_add_the_categories_a_language_needs() {
-        let mut tree = shipped_value("en");
+        let mut tree = BadgeStrings::shipped_value("en");
         let mut rejected = Vec::new();
-        let lt = serde_json::json!({ "points": { "one": "{count} taškas", "few": "{count} taškai", "other": "{count} taškų" } });
+        let lt = json!({ "points": { "one": "{count} taškas", "few": "{count} taškai", "other": "{count} taškų" } });
         overlay(&mut tree, &lt, &mut rejected);
         assert!(rejected.is_empty());
-        let m = Messages::from_value(tree);
+        let m = BadgeStrings::from_value(tree);
         assert_eq!(m.points.select("few"), "{count} taškai");
         assert_eq!(m.points.select("many"), "{count} taškų");
     }
 
     #[test]
-    fn missing_keys_of_an_added_locale_are_listed_by_path() {
-        let en = shipped_value("en");
-        assert!(missing_keys(&en, &shipped_value("fi")).is_empty());
-        let partial = serde_json::json!({
+    fn missing_keys_of_an_added_locale_are_listed_by_path_for_the_family_only() {
+        let en = BadgeStrings::shipped_value("en");
+        assert!(missing_keys(&en, &BadgeStrings::shipped_value("fi")).is_empty());
+        let partial = json!({
             "points": { "one": "x" },
             "feedback": { "thanks": "Ačiū!" }
         });
         let missing = missing_keys(&en, &partial);
         assert!(missing.contains(&"points.other".to_owned()), "{missing:?}");
         assert!(missing.contains(&"redeem".to_owned()));
-        assert!(missing.contains(&"feedback.send".to_owned()));
-        assert!(!missing.contains(&"feedback.thanks".to_owned()));
+        assert!(missing.contains(&"loyalty".to_owned()));
+        assert!(
+            !missing.iter().any(|k| k.starts_with("points.one")
+                || k.starts_with("feedback")
+                || k.starts_with("game_")),
+            "{missing:?}"
+        );
+        let missing = missing_keys(&FeedbackStrings::shipped_value("en"), &partial);
+        assert!(missing.contains(&"feedback.send".to_owned()), "{missing:?}");
         assert!(
             !missing
                 .iter()
-                .any(|k| k == "feedback" || k.starts_with("points.one"))
+                .any(|k| k == "feedback" || k == "feedback.thanks" || k == "redeem"),
+            "{missing:?}"
         );
     }
 

@@ -3,6 +3,7 @@
 //! asked about until the platform made or refused it.
 
 use crate::api::ApiClient;
+use crate::core::i18n::{BadgeStrings, FamilyStrings, GameStrings};
 use crate::core::loyalty::{CouponState, coupon_poll_delay_ms};
 use crate::widgets::intl::Texts;
 use gloo_timers::future::TimeoutFuture;
@@ -40,14 +41,32 @@ pub async fn arrival(api: ApiClient, ticket: String, gone: impl Fn() -> bool) ->
     Some(Arrival::StillPending)
 }
 
+/// The strings of a family whose widgets show codes: the copy button's two labels.
+pub trait CopyLabels {
+    /// "Copy", and "Copied" once the code is on the clipboard.
+    fn copy_labels(&self) -> (&str, &str);
+}
+
+impl CopyLabels for BadgeStrings {
+    fn copy_labels(&self) -> (&str, &str) {
+        (&self.copy, &self.copied)
+    }
+}
+
+impl CopyLabels for GameStrings {
+    fn copy_labels(&self) -> (&str, &str) {
+        (&self.copy, &self.copied)
+    }
+}
+
 /// A code and its copy button. Without clipboard permission the code is selected instead, so
 /// the shopper can copy it by hand.
 #[component]
-pub fn CodeRow(
+pub fn CodeRow<S: FamilyStrings + CopyLabels>(
     /// The code the shop's checkout takes.
     code: String,
     /// For the button's "Copy" / "Copied".
-    texts: Memo<Texts>,
+    texts: Memo<Texts<S>>,
 ) -> impl IntoView {
     let copied = RwSignal::new(false);
     let node = NodeRef::<html::Code>::new();
@@ -75,7 +94,8 @@ pub fn CodeRow(
             <button class="copy" part="copy" type="button" on:click=copy>
                 {move || {
                     let t = texts.get();
-                    if copied.get() { t.messages().copied.clone() } else { t.messages().copy.clone() }
+                    let (copy, done) = t.strings().copy_labels();
+                    if copied.get() { done.to_owned() } else { copy.to_owned() }
                 }}
             </button>
         </div>

@@ -4,7 +4,7 @@
 
 use crate::api::ApiClient;
 use crate::core::config::{self, Identity, InvalidIdentity};
-use crate::core::i18n;
+use crate::core::i18n::{self, FamilyStrings};
 use crate::widgets::intl::{self, Texts};
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
@@ -13,14 +13,23 @@ use wasm_bindgen::prelude::*;
 use web_sys::{CustomEvent, CustomEventInit, HtmlElement};
 
 /// What the widgets that talk to the API read from their element first, as memos, so that each
-/// changes (and re-runs what depends on it) only when the attributes behind it do.
-#[derive(Clone, Copy)]
-pub struct Basics {
-    pub texts: Memo<Texts>,
+/// changes (and re-runs what depends on it) only when the attributes behind it do. `S` is the
+/// widget's family's strings.
+pub struct Basics<S: FamilyStrings> {
+    pub texts: Memo<Texts<S>>,
     pub api: Memo<ApiClient>,
     /// The shopper from `customer-id` and `customer-sig`.
     pub identity: Memo<Result<Identity, InvalidIdentity>>,
 }
+
+// By hand: a derive would ask `S` to be `Copy`, which a memo of it need not be.
+impl<S: FamilyStrings> Clone for Basics<S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S: FamilyStrings> Copy for Basics<S> {}
 
 /// One custom element as its widget sees it: live attributes, the page's defaults, the host.
 #[derive(Clone)]
@@ -69,9 +78,9 @@ impl Host {
         )
     }
 
-    /// The strings to show now: the locale's, under the element's JSON block and `strings`
-    /// attribute. Re-runs the caller when an attribute changes.
-    pub fn texts(&self) -> Texts {
+    /// The strings of family `S` to show now: the locale's, under the element's JSON block and
+    /// `strings` attribute. Re-runs the caller when an attribute changes.
+    pub fn texts<S: FamilyStrings>(&self) -> Texts<S> {
         let overrides: Vec<String> = self
             .strings_block
             .iter()
@@ -86,8 +95,8 @@ impl Host {
         ApiClient::new(self.api_base())
     }
 
-    /// The [`Basics`] of this element.
-    pub fn basics(&self) -> Basics {
+    /// The [`Basics`] of this element, with the strings of family `S`.
+    pub fn basics<S: FamilyStrings>(&self) -> Basics<S> {
         let host = self.clone();
         let texts = Memo::new(move |_| host.texts());
         let host = self.clone();

@@ -1,26 +1,26 @@
 //! The browser's `Intl` for numbers, plural categories and dates, joined with the locale's
-//! strings and the element's overrides. Built once per locale and overrides; a widget
-//! re-renders with a new one when `locale` or `strings` changes. Locales a page adds at run time
-//! (`lojal.addLocale`, `<script type="application/json" data-lojal-locale>`) wait in the loader's
-//! registry as JSON text, and are read from there.
+//! strings of one widget family and the element's overrides. Built once per locale and
+//! overrides; a widget re-renders with a new one when `locale` or `strings` changes. Locales a
+//! page adds at run time (`lojal.addLocale`, `<script type="application/json"
+//! data-lojal-locale>`) wait in the loader's registry as JSON text, and are read from there.
 
-use crate::core::i18n::{self, Messages, Plural, fill};
+use crate::core::i18n::{self, FamilyStrings, Plural, fill};
 use js_sys::{Array, Date, Function, Intl, Object, Reflect};
 use send_wrapper::SendWrapper;
 use serde_json::Value;
+use std::any::TypeId;
 use std::cell::RefCell;
 use std::sync::Arc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
 
-/// Strings and formatters of one locale. Cheap to clone; equal when the locale and every string
-/// are.
-#[derive(Clone)]
-pub struct Texts(Arc<SendWrapper<Inner>>);
+/// Strings of one family (`S`, such as [`i18n::BadgeStrings`]) and formatters of one locale.
+/// Cheap to clone; equal when the locale and every string are.
+pub struct Texts<S>(Arc<SendWrapper<Inner<S>>>);
 
-struct Inner {
+struct Inner<S> {
     locale: String,
-    messages: Messages,
+    strings: S,
     number: Function,
     date: Function,
     time: Function,
@@ -33,9 +33,15 @@ struct Inner {
     relative: Intl::RelativeTimeFormat,
 }
 
-impl PartialEq for Texts {
+impl<S> Clone for Texts<S> {
+    fn clone(&self) -> Self {
+        Self(Arc::clone(&self.0))
+    }
+}
+
+impl<S: PartialEq> PartialEq for Texts<S> {
     fn eq(&self, other: &Self) -> bool {
-        self.0.locale == other.0.locale && self.0.messages == other.0.messages
+        self.0.locale == other.0.locale && self.0.strings == other.0.strings
     }
 }
 
@@ -83,30 +89,42 @@ fn added_registry() -> Option<Object> {
         .ok()
 }
 
-thread_local! {
-    /// Added locales already laid onto English (or onto the shipped locale they replace), with
-    /// the JSON they came from: each is parsed, and warned about, once per page.
-    static ADDED: RefCell<Vec<(String, String, Value)>> = const { RefCell::new(Vec::new()) };
+/// One added locale laid onto one family's strings.
+struct Added {
+    /// The family's strings it was laid onto, by their type.
+    family: TypeId,
+    tag: String,
+    /// The JSON it came from.
+    source: String,
+    tree: Value,
 }
 
-/// The complete string tree for `locale`: an added locale over its base, or a shipped one.
-fn locale_tree(locale: &str) -> Value {
+thread_local! {
+    /// Added locales already laid onto English (or onto the shipped locale they replace): each
+    /// is parsed, and warned about, once per page and family.
+    static ADDED: RefCell<Vec<Added>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The complete tree of the strings `S` for `locale`: an added locale over its base, or a
+/// shipped one.
+fn locale_tree<S: FamilyStrings>(locale: &str) -> Value {
     let source = added_registry()
         .and_then(|added| Reflect::get(&added, &locale.into()).ok())
         .and_then(|json| json.as_string());
     let Some(source) = source else {
-        return i18n::shipped_value(locale);
+        return S::shipped_value(locale);
     };
+    let family = TypeId::of::<S>();
     ADDED.with_borrow_mut(|cache| {
-        if let Some((_, _, tree)) = cache
+        if let Some(added) = cache
             .iter()
-            .find(|(tag, json, _)| tag == locale && *json == source)
+            .find(|a| a.family == family && a.tag == locale && a.source == source)
         {
-            return tree.clone();
+            return added.tree.clone();
         }
         // A shipped language the page replaces keeps its own strings under the new ones.
-        let shipped = i18n::SHIPPED.iter().any(|(tag, _)| *tag == locale);
-        let mut tree = i18n::shipped_value(if shipped { locale } else { i18n::FALLBACK });
+        let shipped = i18n::SHIPPED.contains(&locale);
+        let mut tree = S::shipped_value(if shipped { locale } else { i18n::FALLBACK });
         match serde_json::from_str::<Value>(&source) {
             Ok(strings) => {
                 let mut rejected = Vec::new();
@@ -125,7 +143,7 @@ fn locale_tree(locale: &str) -> Value {
                 let missing = if shipped {
                     Vec::new()
                 } else {
-                    i18n::missing_keys(&tree_of_english(), &strings)
+                    i18n::missing_keys(&S::shipped_value(i18n::FALLBACK), &strings)
                 };
                 if !missing.is_empty() {
                     warn(
@@ -149,20 +167,21 @@ fn locale_tree(locale: &str) -> Value {
                 .concat(),
             ),
         }
-        cache.push((locale.to_owned(), source, tree.clone()));
+        cache.push(Added {
+            family,
+            tag: locale.to_owned(),
+            source,
+            tree: tree.clone(),
+        });
         tree
     })
-}
-
-fn tree_of_english() -> Value {
-    i18n::shipped_value(i18n::FALLBACK)
 }
 
 fn warn(message: &str) {
     web_sys::console::warn_1(&message.into());
 }
 
-impl Texts {
+impl<S: FamilyStrings> Texts<S> {
     /// The strings and formatters of `locale` (as `Host::locale` resolved it).
     pub fn new(locale: &str) -> Self {
         Self::with_strings(locale, &[], &|_| {})
@@ -172,10 +191,10 @@ impl Texts {
     /// then its `strings` attribute). Text that is not JSON, unknown keys and values of the wrong
     /// shape are left out, each source with one message to `warn`; the rest applies.
     pub fn with_strings(locale: &str, overrides: &[String], warn: &dyn Fn(&str)) -> Self {
-        let messages = if overrides.is_empty() {
-            Messages::from_value(locale_tree(locale))
+        let strings = if overrides.is_empty() {
+            S::from_value(locale_tree::<S>(locale))
         } else {
-            let mut tree = locale_tree(locale);
+            let mut tree = locale_tree::<S>(locale);
             for source in overrides {
                 match serde_json::from_str::<Value>(source) {
                     Ok(strings) => {
@@ -196,7 +215,7 @@ impl Texts {
                     }
                 }
             }
-            Messages::from_value(tree)
+            S::from_value(tree)
         };
         let locales: Array = i18n::intl_locales(locale)
             .iter()
@@ -218,7 +237,7 @@ impl Texts {
         );
         Self(Arc::new(SendWrapper::new(Inner {
             locale: locale.to_owned(),
-            messages,
+            strings,
             number: Intl::NumberFormat::new(&locales, &Object::new()).format(),
             date: Intl::DateTimeFormat::new(&locales, &date_options).format(),
             time: Intl::DateTimeFormat::new(&locales, &time_options).format(),
@@ -229,13 +248,15 @@ impl Texts {
             relative: Intl::RelativeTimeFormat::new(&locales, &Object::new()),
         })))
     }
+}
 
+impl<S> Texts<S> {
     pub fn locale(&self) -> String {
         self.0.locale.clone()
     }
 
-    pub fn messages(&self) -> &Messages {
-        &self.0.messages
+    pub fn strings(&self) -> &S {
+        &self.0.strings
     }
 
     /// `1250` → `"1 250"` in nb, `"1,250"` in en.

@@ -61,9 +61,12 @@ test('a strings attribute changes its own element only, and a hostile string sta
       assert.equal(await page.evaluate(() => document.querySelector('#own').shadowRoot.querySelectorAll('img').length), 0);
       assert.equal(await page.evaluate(() => window.__pwned), undefined, 'no injected script ran');
 
-      // A wrong key is named once; the keys that fit still apply.
+      // A wrong key is named once; the keys that fit still apply. Other families' keys (the
+      // games', the prompts') are theirs to check: one JSON may serve every element.
       page.warnings.length = 0;
-      await page.$eval('#own', (el) => el.setAttribute('strings', JSON.stringify({ points: { other: '{count} p' }, pionts: 'x' })));
+      await page.$eval('#own', (el) =>
+        el.setAttribute('strings', JSON.stringify({ points: { other: '{count} p' }, pionts: 'x', game_spin: 'Spinn', feedback: { thanks: 'Takk!' } })),
+      );
       await page.waitForFunction(() => document.querySelector('#own').shadowRoot.querySelector('[part=points]').textContent.endsWith(' p'));
       assert.deepEqual(page.warnings, ['lojal: <lojal-badge> strings: ignored unknown or non-text keys: pionts']);
       assert.deepEqual(page.consoleErrors, []);
@@ -111,6 +114,9 @@ test('a malformed data-lojal-strings block gives one warning and the widget stil
 const LITHUANIAN = {
   points: { one: '{count} taškas', few: '{count} taškai', many: '{count} taško', other: '{count} taškų' },
   redeem: 'Panaudoti',
+  // Not the badge's: passed over by it without a word.
+  game_spin: 'Sukti',
+  feedback: { thanks: 'Ačiū!' },
 };
 
 test('a locale added with lojal.addLocale is chosen by the locale attribute and formats with Intl for it', () =>
@@ -134,6 +140,9 @@ test('a locale added with lojal.addLocale is chosen by the locale attribute and 
       assert.match(lacking[0], /points_to_next_tier/);
       const listed = lacking[0].split(': ')[1].split(', ');
       assert.ok(!listed.includes('redeem') && !listed.some((k) => k.startsWith('points.')), listed.join(', '));
+      // The badge lists its own strings only, and no other family's key is called unknown.
+      assert.ok(!listed.some((k) => /^(game_|feedback|title_)/.test(k)), listed.join(', '));
+      assert.deepEqual(page.warnings.filter((w) => w.startsWith('lojal: locale lt ignores')), []);
       await page.screenshot({ path: join(ARTIFACTS, 'strings-lt.png') });
 
       // A locale from a script tag on the page takes part in resolution too.

@@ -5,7 +5,7 @@
 use super::{popover_keys, signup_cta};
 use crate::api::{ApiClient, ApiError};
 use crate::core::games::normalize_email;
-use crate::core::i18n::fill;
+use crate::core::i18n::{BadgeStrings, fill};
 use crate::core::loyalty::{
     ReferralClaim, ReferralCoupon, ReferralInvite, coupon_poll_delay_ms, is_referral_code,
 };
@@ -35,8 +35,8 @@ fn referral_code(host: &Host) -> Option<String> {
 }
 
 /// What a refused claim tells her.
-fn refusal(texts: &Texts, error: &ApiError) -> String {
-    let l = &texts.messages().loyalty;
+fn refusal(texts: &Texts<BadgeStrings>, error: &ApiError) -> String {
+    let l = &texts.strings().loyalty;
     match error.code() {
         Some("invalid_email") => &l.invite_invalid_email,
         Some("self_referral") => &l.invite_own,
@@ -97,7 +97,7 @@ async fn claim_coupon(
 pub(super) fn Invited(
     /// The badge's element.
     host: Host,
-    texts: Memo<Texts>,
+    texts: Memo<Texts<BadgeStrings>>,
     api: Memo<ApiClient>,
     /// The sign-up offer's text and link, shown without (or until) an invitation.
     signup_text: String,
@@ -118,7 +118,7 @@ pub(super) fn Invited(
 
     let title = move || {
         let t = texts.get();
-        let l = &t.messages().loyalty;
+        let l = &t.strings().loyalty;
         match invite.get().and_then(|i| i.referrer_first_name) {
             Some(name) => fill(&l.invite_title, &[("name", &name)]),
             None => l.invite_title_anonymous.clone(),
@@ -162,7 +162,7 @@ pub(super) fn Invited(
                 normalize_email(&email.get_untracked()),
                 invite.get_untracked(),
             ) else {
-                problem.set(Some(t.messages().loyalty.invite_invalid_email.clone()));
+                problem.set(Some(t.strings().loyalty.invite_invalid_email.clone()));
                 return;
             };
             busy.set(true);
@@ -181,7 +181,7 @@ pub(super) fn Invited(
     let result = move || {
         let c = coupon.get()?;
         let t = texts.get();
-        let m = t.messages();
+        let m = t.strings();
         let l = &m.loyalty;
         Some(match c.status.as_str() {
             "active" => {
@@ -204,7 +204,7 @@ pub(super) fn Invited(
         })
     };
     let form = move || {
-        let l = texts.get().messages().loyalty.clone();
+        let l = texts.get().strings().loyalty.clone();
         view! {
             <form class="invite-form" on:submit=claim novalidate>
                 <label>
@@ -256,7 +256,7 @@ pub(super) fn Invited(
                             <button
                                 class="close"
                                 type="button"
-                                aria-label=move || texts.get().messages().close.clone()
+                                aria-label=move || texts.get().strings().close.clone()
                                 on:click=move |_| {
                                     open.set(false);
                                     if let Some(t) = trigger.get_untracked() {
@@ -268,7 +268,7 @@ pub(super) fn Invited(
                             </button>
                         </div>
                         <p>
-                            {move || offer().map(|o| fill(&texts.get().messages().loyalty.invite_offer, &[("offer", &o)]))}
+                            {move || offer().map(|o| fill(&texts.get().strings().loyalty.invite_offer, &[("offer", &o)]))}
                         </p>
                         <div role="status" aria-live="polite">{result}</div>
                         {move || coupon.with(|c| c.as_ref().is_none_or(|c| c.status == "failed")).then(form)}

@@ -28,7 +28,7 @@ mod panels;
 
 use crate::api::{ApiClient, ApiError};
 use crate::core::config::{Identity, InvalidIdentity};
-use crate::core::i18n::fill;
+use crate::core::i18n::{BadgeStrings, fill};
 use crate::core::loyalty::{Coupon, LoyaltyStatus, Program, RedeemRequest, RedeemResponse, Reward};
 use crate::core::loyalty_source::LoyaltyMapping;
 use crate::core::url::{path_segment, safe_link};
@@ -200,7 +200,7 @@ enum CouponShown {
 #[derive(Clone, Copy)]
 struct BadgeCtl {
     host: StoredValue<Host>,
-    texts: Memo<Texts>,
+    texts: Memo<Texts<BadgeStrings>>,
     api: Memo<ApiClient>,
     identity: Memo<Result<Identity, InvalidIdentity>>,
     standing: LocalResource<Result<Standing, ApiError>>,
@@ -313,7 +313,7 @@ pub fn Badge(
         texts,
         api,
         identity,
-    } = host.basics();
+    } = host.basics::<BadgeStrings>();
     let signup_override = Memo::new({
         let host = host.clone();
         move |_| host.attribute("signup-url")
@@ -522,7 +522,7 @@ pub fn Badge(
                 Err(e) => {
                     ctl.host().console_error(&e.to_string());
                     let m = texts.get_untracked();
-                    let m = m.messages();
+                    let m = m.strings();
                     notice.set(Some(match (e.status(), e.code()) {
                         (_, Some("insufficient_points")) => m.insufficient_points.clone(),
                         (Some(401), _) => m.signed_out.clone(),
@@ -541,7 +541,7 @@ pub fn Badge(
             status.get().map(|s| {
                 texts
                     .get()
-                    .count(&texts.get().messages().points, s.points, &[])
+                    .count(&texts.get().strings().points, s.points, &[])
             })
         };
         let tier = move || status.get().map(|s| s.tier.name);
@@ -551,16 +551,16 @@ pub fn Badge(
             let p = s.progress();
             Some(match &s.next_tier {
                 Some(next) if !p.at_top => t.count(
-                    &t.messages().points_to_next_tier,
+                    &t.strings().points_to_next_tier,
                     p.points_to_next,
                     &[("tier", &next.name)],
                 ),
-                _ => t.messages().top_tier.clone(),
+                _ => t.strings().top_tier.clone(),
             })
         };
         let progress_text = move || {
             if stale() {
-                texts.get().messages().stale_balance.clone()
+                texts.get().strings().stale_balance.clone()
             } else {
                 next().unwrap_or_default()
             }
@@ -570,7 +570,7 @@ pub fn Badge(
         let label = move || {
             let t = texts.get();
             fill(
-                &t.messages().badge_label,
+                &t.strings().badge_label,
                 &[
                     ("points", &points().unwrap_or_default()),
                     ("tier", &tier().unwrap_or_default()),
@@ -610,7 +610,7 @@ pub fn Badge(
 
     let guest_view = move |program: Program| {
         let t = texts.get();
-        let m = t.messages();
+        let m = t.strings();
         let text = if program.signup_bonus > 0 {
             t.count(&m.guest_cta, program.signup_bonus, &[])
         } else {
@@ -627,7 +627,7 @@ pub fn Badge(
         match signup_override.get() {
             Some(href) => signup_cta(
                 &host,
-                texts.get().messages().guest_cta_no_bonus.clone(),
+                texts.get().strings().guest_cta_no_bonus.clone(),
                 Some(href),
             ),
             None => view! { <div class="unavailable"></div> }.into_any(),
@@ -643,7 +643,7 @@ pub fn Badge(
         if redeemable.is_empty() {
             let hint = s.next_reward().map(|r| {
                 t.count(
-                    &t.messages().no_rewards_yet,
+                    &t.strings().no_rewards_yet,
                     r.cost - s.points,
                     &[("reward", &r.name)],
                 )
@@ -655,7 +655,7 @@ pub fn Badge(
                 {redeemable
                     .into_iter()
                     .map(|reward| {
-                        let cost = t.count(&t.messages().reward_cost, reward.cost, &[]);
+                        let cost = t.count(&t.strings().reward_cost, reward.cost, &[]);
                         let id = reward.id.clone();
                         let busy = move || pending.get().as_deref() == Some(id.as_str());
                         let name = reward.name.clone();
@@ -672,7 +672,7 @@ pub fn Badge(
                                 >
                                     {move || {
                                         let m = texts.get();
-                                        if busy() { m.messages().redeeming.clone() } else { m.messages().redeem.clone() }
+                                        if busy() { m.strings().redeeming.clone() } else { m.strings().redeem.clone() }
                                     }}
                                 </button>
                             </li>
@@ -716,7 +716,7 @@ pub fn Badge(
                     <div class="skeleton" part="skeleton">
                         <span class="line"></span>
                         <span class="line short"></span>
-                        <span class="sr-only" role="status">{move || texts.get().messages().loading.clone()}</span>
+                        <span class="sr-only" role="status">{move || texts.get().strings().loading.clone()}</span>
                     </div>
                 }
                 .into_any(),
@@ -726,12 +726,12 @@ pub fn Badge(
                 <div class="popover" part="popover" id="rewards" role="dialog" aria-labelledby="rewards-title">
                     <div class="popover-head">
                         <h2 id="rewards-title" tabindex="-1" node_ref=heading>
-                            {move || texts.get().messages().loyalty.panel_title.clone()}
+                            {move || texts.get().strings().loyalty.panel_title.clone()}
                         </h2>
                         <button
                             class="close"
                             type="button"
-                            aria-label=move || texts.get().messages().close.clone()
+                            aria-label=move || texts.get().strings().close.clone()
                             on:click=move |_| {
                                 close();
                                 focus_trigger();
@@ -743,7 +743,7 @@ pub fn Badge(
                     {move || panels::standing(ctl)}
                     <div role="status" aria-live="polite">{move || panels::just_redeemed(ctl)}</div>
                     <Show when=can_redeem>
-                        <h3 class="section-title">{move || texts.get().messages().rewards_title.clone()}</h3>
+                        <h3 class="section-title">{move || texts.get().strings().rewards_title.clone()}</h3>
                         {rewards_view}
                     </Show>
                     <p class="notice" role="alert">{move || notice.get()}</p>

@@ -3,7 +3,7 @@
 //! renders the typed status; a panel the programme does not offer is left out.
 
 use super::{BadgeCtl, CouponShown, Standing};
-use crate::core::i18n::fill;
+use crate::core::i18n::{BadgeStrings, fill};
 use crate::core::loyalty::{
     Activity, Coupon, LoyaltyStatus, Offer, WayToEarn, is_day_of_year, points_per_hundred,
 };
@@ -17,8 +17,8 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 /// What a referred friend gets, in words: `gratis frakt`, `50 kr i rabatt`, `10 % rabatt`.
-pub(super) fn offer_text(t: &Texts, offer: &Offer, currency: &str) -> String {
-    let l = &t.messages().loyalty;
+pub(super) fn offer_text(t: &Texts<BadgeStrings>, offer: &Offer, currency: &str) -> String {
+    let l = &t.strings().loyalty;
     match (offer.kind.as_str(), offer.amount) {
         ("fixed_amount", Some(amount)) => fill(
             &l.offer_fixed,
@@ -36,7 +36,7 @@ pub(super) fn offer_text(t: &Texts, offer: &Offer, currency: &str) -> String {
 pub(super) fn standing(ctl: BadgeCtl) -> Option<AnyView> {
     let s = ctl.status.get()?;
     let t = ctl.texts.get();
-    let l = &t.messages().loyalty;
+    let l = &t.strings().loyalty;
     let pending = (s.pending_points > 0).then(|| {
         let mut text = t.count(&l.pending, s.pending_points, &[]);
         if let Some(date) = s.pending_until.as_deref().and_then(|d| t.date(d)) {
@@ -56,7 +56,7 @@ pub(super) fn standing(ctl: BadgeCtl) -> Option<AnyView> {
 /// A coupon as its code with a copy button, or where it stands on its way from the shop.
 fn coupon_card(ctl: BadgeCtl, coupon: &Coupon, part: &'static str) -> AnyView {
     let t = ctl.texts.get();
-    let m = t.messages();
+    let m = t.strings();
     let l = &m.loyalty;
     let reward = [("reward", coupon.reward_name.as_str())];
     match ctl.shown_coupon(coupon) {
@@ -121,7 +121,7 @@ pub(super) fn coupons(ctl: BadgeCtl) -> impl IntoView {
         <Show when=move || !others().is_empty()>
             <details class="section" part="coupons">
                 <summary>
-                    {move || ctl.texts.get().messages().loyalty.coupons_title.clone()}
+                    {move || ctl.texts.get().strings().loyalty.coupons_title.clone()}
                     " (" {move || others().len()} ")"
                 </summary>
                 <div class="codes">
@@ -138,8 +138,8 @@ pub(super) fn coupons(ctl: BadgeCtl) -> impl IntoView {
 }
 
 /// One way to earn, in words; `None` for a kind this badge cannot describe.
-fn way_text(t: &Texts, way: &WayToEarn, currency: Option<&str>) -> Option<String> {
-    let l = &t.messages().loyalty;
+fn way_text(t: &Texts<BadgeStrings>, way: &WayToEarn, currency: Option<&str>) -> Option<String> {
+    let l = &t.strings().loyalty;
     let points = way.points.unwrap_or(0);
     Some(match way.kind.as_str() {
         "purchase" => {
@@ -180,7 +180,7 @@ pub(super) fn ways_to_earn(ctl: BadgeCtl) -> impl IntoView {
     view! {
         <Show when=move || !lines().is_empty()>
             <details class="section" part="earn">
-                <summary>{move || ctl.texts.get().messages().loyalty.earn_title.clone()}</summary>
+                <summary>{move || ctl.texts.get().strings().loyalty.earn_title.clone()}</summary>
                 <ul class="earn">
                     {move || lines().into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
                 </ul>
@@ -205,7 +205,7 @@ pub(super) fn birthday(ctl: BadgeCtl) -> impl IntoView {
         }
         let (m, d) = (month.get_untracked(), day.get_untracked());
         let texts = ctl.texts.get_untracked();
-        let l = &texts.messages().loyalty;
+        let l = &texts.strings().loyalty;
         if !is_day_of_year(m, d) {
             problem.set(Some(l.birthday_failed.clone()));
             return;
@@ -248,7 +248,7 @@ pub(super) fn birthday(ctl: BadgeCtl) -> impl IntoView {
 
     let form = move || {
         let t = ctl.texts.get();
-        let l = t.messages().loyalty.clone();
+        let l = t.strings().loyalty.clone();
         let ask = t.count(
             &l.birthday_ask,
             ctl.status.get().map_or(0, |s| s.birthday_points),
@@ -293,7 +293,7 @@ pub(super) fn birthday(ctl: BadgeCtl) -> impl IntoView {
         let s = ctl.status.get()?;
         let b = s.birthday?;
         let t = ctl.texts.get();
-        let l = t.messages().loyalty.clone();
+        let l = t.strings().loyalty.clone();
         let date = t.day_of_year(b.month, b.day);
         let after = match b.changeable_from.as_deref().and_then(|d| t.date(d)) {
             Some(from) => {
@@ -325,7 +325,7 @@ pub(super) fn birthday(ctl: BadgeCtl) -> impl IntoView {
     view! {
         <Show when=offered>
             <details class="section" part="birthday">
-                <summary>{move || ctl.texts.get().messages().loyalty.birthday_title.clone()}</summary>
+                <summary>{move || ctl.texts.get().strings().loyalty.birthday_title.clone()}</summary>
                 {move || if is_set() && !editing.get() { set().into_any() } else { form().into_any() }}
                 <p class="notice" role="alert">{move || problem.get()}</p>
             </details>
@@ -386,7 +386,7 @@ pub(super) fn referral(ctl: BadgeCtl) -> impl IntoView {
         };
         let t = ctl.texts.get_untracked();
         let text = fill(
-            &t.messages().loyalty.referral_share_text,
+            &t.strings().loyalty.referral_share_text,
             &[("offer", &offer_text(&t, &r.friend_reward, &currency))],
         );
         let data = js_object(&[("url", url.into()), ("text", text.into())]);
@@ -401,7 +401,7 @@ pub(super) fn referral(ctl: BadgeCtl) -> impl IntoView {
     let terms = move || {
         let (r, currency) = referral()?;
         let t = ctl.texts.get();
-        let l = &t.messages().loyalty;
+        let l = &t.strings().loyalty;
         let offer = offer_text(&t, &r.friend_reward, &currency);
         let terms = if r.min_order > 0 && !currency.is_empty() {
             t.count(
@@ -420,7 +420,7 @@ pub(super) fn referral(ctl: BadgeCtl) -> impl IntoView {
         );
         Some(view! { <p>{terms}</p> {converted} })
     };
-    let l = move || ctl.texts.get().messages().loyalty.clone();
+    let l = move || ctl.texts.get().strings().loyalty.clone();
     view! {
         <Show when=move || referral().is_some()>
             <details class="section" part="referral">
@@ -448,8 +448,8 @@ pub(super) fn referral(ctl: BadgeCtl) -> impl IntoView {
 }
 
 /// One ledger row in words: what it was for.
-fn activity_label(t: &Texts, row: &Activity) -> String {
-    let l = &t.messages().loyalty;
+fn activity_label(t: &Texts<BadgeStrings>, row: &Activity) -> String {
+    let l = &t.strings().loyalty;
     let kind = match row.kind.as_str() {
         "purchase" => &l.kind_purchase,
         "signup" => &l.kind_signup,
@@ -478,12 +478,12 @@ pub(super) fn activity(ctl: BadgeCtl) -> impl IntoView {
     view! {
         <Show when=shown>
             <details class="section" part="activity">
-                <summary>{move || ctl.texts.get().messages().loyalty.activity_title.clone()}</summary>
+                <summary>{move || ctl.texts.get().strings().loyalty.activity_title.clone()}</summary>
                 {move || {
                     let t = ctl.texts.get();
                     let rows = rows();
                     if rows.is_empty() {
-                        return view! { <p class="hint">{t.messages().loyalty.activity_none.clone()}</p> }.into_any();
+                        return view! { <p class="hint">{t.strings().loyalty.activity_none.clone()}</p> }.into_any();
                     }
                     view! {
                         <ol class="activity">
@@ -494,7 +494,7 @@ pub(super) fn activity(ctl: BadgeCtl) -> impl IntoView {
                                     let points = format!("{sign}{}", t.number(row.points.unsigned_abs()));
                                     let date = t.date(&row.at).unwrap_or_default();
                                     let pending = row.pending.then(|| {
-                                        view! { <span class="tag">{t.messages().loyalty.activity_pending.clone()}</span> }
+                                        view! { <span class="tag">{t.strings().loyalty.activity_pending.clone()}</span> }
                                     });
                                     view! {
                                         <li class:spent=row.points < 0>

@@ -28,7 +28,7 @@ use crate::core::catalog::mapping::{Context, Mapped, Mapping, Query};
 use crate::core::catalog::rail::{self, RailSettings, Shopper};
 use crate::core::catalog::{Intent, Product};
 use crate::core::config::Identity;
-use crate::core::i18n::fill;
+use crate::core::i18n::{CarouselStrings, fill};
 use crate::core::wire::SIGNATURE_HEADER;
 use crate::widgets::host::{Host, js_object};
 use leptos::ev;
@@ -267,7 +267,7 @@ pub fn Carousel(
 ) -> impl IntoView {
     let texts = Memo::new({
         let host = host.clone();
-        move |_| host.texts()
+        move |_| host.texts::<CarouselStrings>()
     });
     let settings = Memo::new({
         let host = host.clone();
@@ -363,7 +363,7 @@ pub fn Carousel(
                 .filter(|t| !t.is_empty())
                 .unwrap_or_else(|| {
                     let t = texts.get();
-                    let m = t.messages();
+                    let m = t.strings();
                     match settings.get().intent {
                         Intent::Related => m.title_related.clone(),
                         Intent::BoughtTogether => m.title_bought_together.clone(),
@@ -609,7 +609,7 @@ pub fn Carousel(
 
     let card_view = move |(index, product, total): (usize, Product, usize)| {
         let t = texts.get_untracked();
-        let m = t.messages();
+        let m = t.strings();
         let intent = settings.get_untracked().intent;
         let price = &product.price;
         let now = t.money(price.major(price.amount), &price.currency);
@@ -747,7 +747,7 @@ pub fn Carousel(
             class="carousel"
             part="carousel"
             lang=move || texts.get().locale()
-            aria-roledescription=move || texts.get().messages().carousel.clone()
+            aria-roledescription=move || texts.get().strings().carousel.clone()
             aria-label=move || title.get()
             aria-busy=move || (shown.get() == Shown::Loading).to_string()
             on:mouseenter=move |_| hovered.set(true)
@@ -766,7 +766,7 @@ pub fn Carousel(
                             aria-pressed=move || (!rotating.get()).to_string()
                             aria-label=move || {
                                 let m = texts.get();
-                                if rotating.get() { m.messages().pause_rotation.clone() } else { m.messages().start_rotation.clone() }
+                                if rotating.get() { m.strings().pause_rotation.clone() } else { m.strings().start_rotation.clone() }
                             }
                             on:click=move |_| rotating.update(|r| *r = !*r)
                         >
@@ -778,7 +778,7 @@ pub fn Carousel(
                         part="prev"
                         type="button"
                         aria-controls="rail"
-                        aria-label=move || texts.get().messages().previous.clone()
+                        aria-label=move || texts.get().strings().previous.clone()
                         aria-disabled=move || at_start.get().to_string()
                         on:click=move |_| scroll_page(-1.0)
                     >
@@ -789,7 +789,7 @@ pub fn Carousel(
                         part="next"
                         type="button"
                         aria-controls="rail"
-                        aria-label=move || texts.get().messages().next.clone()
+                        aria-label=move || texts.get().strings().next.clone()
                         aria-disabled=move || at_end.get().to_string()
                         on:click=move |_| scroll_page(1.0)
                     >
@@ -813,7 +813,7 @@ pub fn Carousel(
                 {rail_view}
             </div>
             <Show when=move || shown.get() == Shown::Loading>
-                <span class="sr-only" role="status">{move || texts.get().messages().loading_products.clone()}</span>
+                <span class="sr-only" role="status">{move || texts.get().strings().loading_products.clone()}</span>
             </Show>
         </section>
     }

@@ -30,7 +30,7 @@ use crate::core::feedback::{
     AnsweredStatus, Band, CsatVariant, FeedbackAnswer, Field, MAX_REVIEW_TITLE_CHARS, Problem,
     PromptType, Trigger, campaign as campaign_of, char_count, remembered_key, scrolled_percent,
 };
-use crate::core::i18n::fill;
+use crate::core::i18n::{FeedbackStrings, fill};
 use crate::core::outbox::{Entry, uuid_v4};
 use crate::core::url::path_segment;
 use crate::core::wire::SIGNATURE_HEADER;
@@ -139,7 +139,7 @@ pub fn Prompt(
         texts,
         api,
         identity,
-    } = host.basics();
+    } = host.basics::<FeedbackStrings>();
     let trigger_attr = attribute("trigger");
     let delay_attr = attribute("delay-seconds");
     let scroll_attr = attribute("scroll-percent");
@@ -391,7 +391,7 @@ pub fn Prompt(
                 return;
             }
             let t = texts.get_untracked();
-            let m = &t.messages().feedback;
+            let m = &t.strings().feedback;
             error.set(None);
             error_field.set(None);
             let Some(chosen) = score.get_untracked() else {
@@ -488,7 +488,7 @@ pub fn Prompt(
             let host = host.clone();
             spawn_local(async move {
                 let delivery = outbox::submit(entry).await;
-                let m = &texts.get_untracked().messages().feedback.clone();
+                let m = &texts.get_untracked().strings().feedback.clone();
                 let queued = match delivery {
                     Delivery::Delivered => Some(false),
                     Delivery::Queued => Some(true),
@@ -582,7 +582,7 @@ pub fn Prompt(
 
     let question = move || {
         let t = texts.get();
-        let m = &t.messages().feedback;
+        let m = &t.strings().feedback;
         match kind {
             PromptType::Nps => question_attr
                 .get()
@@ -623,7 +623,7 @@ pub fn Prompt(
         let title_field = (kind == PromptType::Review).then(|| {
             counted_field(
                 "title",
-                Signal::derive(move || texts.get().messages().feedback.review_title.clone()),
+                Signal::derive(move || texts.get().strings().feedback.review_title.clone()),
                 title,
                 title_chars,
                 MAX_REVIEW_TITLE_CHARS,
@@ -634,7 +634,7 @@ pub fn Prompt(
         let note = (kind == PromptType::Review).then(|| {
             view! {
                 <p class="note" part="note">
-                    {move || note_attr.get().unwrap_or_else(|| texts.get().messages().feedback.moderation_note.clone())}
+                    {move || note_attr.get().unwrap_or_else(|| texts.get().strings().feedback.moderation_note.clone())}
                 </p>
             }
         });
@@ -656,7 +656,7 @@ pub fn Prompt(
                 >
                     {move || {
                         let t = texts.get();
-                        let m = &t.messages().feedback;
+                        let m = &t.strings().feedback;
                         if phase.get() == Phase::Sending { m.sending.clone() } else { m.send.clone() }
                     }}
                 </button>
@@ -666,7 +666,7 @@ pub fn Prompt(
 
     let done_view = move |done: Done| {
         let t = texts.get();
-        let m = &t.messages().feedback;
+        let m = &t.strings().feedback;
         let (said, more) = match done {
             Done::Thanks { queued } => (
                 if kind == PromptType::Review {
@@ -733,8 +733,8 @@ pub fn Prompt(
                 class="dismiss"
                 part="dismiss"
                 type="button"
-                aria-label=move || texts.get().messages().feedback.dismiss.clone()
-                title=move || texts.get().messages().feedback.dismiss.clone()
+                aria-label=move || texts.get().strings().feedback.dismiss.clone()
+                title=move || texts.get().strings().feedback.dismiss.clone()
                 on:click=move |_| dismiss()
             >
                 "×"
@@ -771,8 +771,8 @@ pub fn Prompt(
 }
 
 /// The label of the free-text field: the NPS follow-up fits the score's band.
-fn text_label(kind: PromptType, texts: &Texts, score: Option<u8>) -> String {
-    let m = &texts.messages().feedback;
+fn text_label(kind: PromptType, texts: &Texts<FeedbackStrings>, score: Option<u8>) -> String {
+    let m = &texts.strings().feedback;
     match kind {
         PromptType::Nps => match score.and_then(Band::of) {
             Some(Band::Promoter) => m.nps_follow_up_promoter.clone(),
@@ -834,9 +834,9 @@ fn option(
 }
 
 /// 0–10, the ends named in the locale.
-fn nps_scale(texts: Memo<Texts>, score: RwSignal<Option<u8>>) -> impl IntoView {
+fn nps_scale(texts: Memo<Texts<FeedbackStrings>>, score: RwSignal<Option<u8>>) -> impl IntoView {
     let t = texts.get();
-    let m = &t.messages().feedback;
+    let m = &t.strings().feedback;
     let options = (0..=10u8)
         .map(|n| {
             let label = t.number(u64::from(n));
@@ -871,9 +871,9 @@ fn mouth(n: u8) -> String {
     format!("M7.5 16 Q12 {:.2} 16.5 16", 16.0 + bend)
 }
 
-fn faces_scale(texts: Memo<Texts>, score: RwSignal<Option<u8>>) -> impl IntoView {
+fn faces_scale(texts: Memo<Texts<FeedbackStrings>>, score: RwSignal<Option<u8>>) -> impl IntoView {
     let t = texts.get();
-    let names = t.messages().feedback.csat_scores.clone();
+    let names = t.strings().feedback.csat_scores.clone();
     let options = (1..=5u8)
         .map(|n| {
             let name = names
@@ -895,11 +895,11 @@ fn faces_scale(texts: Memo<Texts>, score: RwSignal<Option<u8>>) -> impl IntoView
     view! { <div class="options faces">{options}</div> }
 }
 
-fn stars_scale(texts: Memo<Texts>, score: RwSignal<Option<u8>>) -> impl IntoView {
+fn stars_scale(texts: Memo<Texts<FeedbackStrings>>, score: RwSignal<Option<u8>>) -> impl IntoView {
     let t = texts.get();
     let options = (1..=5u8)
         .map(|n| {
-            let name = t.count(&t.messages().feedback.stars, u64::from(n), &[]);
+            let name = t.count(&t.strings().feedback.stars, u64::from(n), &[]);
             option(score, n, "star", view! { "★" }.into_any(), name, None)
         })
         .collect_view();
@@ -914,14 +914,14 @@ fn counted_field(
     chars: Memo<usize>,
     max: usize,
     multiline: bool,
-    texts: Memo<Texts>,
+    texts: Memo<Texts<FeedbackStrings>>,
 ) -> impl IntoView {
     let over = move || chars.get() > max;
     let counter_id = format!("{id}-counter");
     let counter = move || {
         let t = texts.get();
         fill(
-            &t.messages().feedback.counter,
+            &t.strings().feedback.counter,
             &[
                 ("count", &t.number(chars.get() as u64)),
                 ("max", &t.number(max as u64)),
@@ -959,7 +959,7 @@ fn counted_field(
             <label for=id>
                 {move || label.get()}
                 " "
-                <span class="optional">{move || texts.get().messages().feedback.optional.clone()}</span>
+                <span class="optional">{move || texts.get().strings().feedback.optional.clone()}</span>
             </label>
             {control}
             <p class="counter" part="counter" id=counter_id class:over=over>{counter}</p>

@@ -18,7 +18,7 @@ use crate::core::config::{Identity, InvalidIdentity};
 use crate::core::games::{
     Campaign, CampaignState, ComeBack, PlayRequest, PlayResult, come_back, normalize_email,
 };
-use crate::core::i18n::fill;
+use crate::core::i18n::{GameStrings, fill};
 use crate::core::url::path_segment;
 use crate::core::wire::SIGNATURE_HEADER;
 use crate::widgets::coupon::{Arrival, CodeRow, arrival};
@@ -60,7 +60,7 @@ struct Loaded {
 #[derive(Clone, Copy)]
 pub struct GameCtl {
     host: StoredValue<Host>,
-    pub texts: Memo<Texts>,
+    pub texts: Memo<Texts<GameStrings>>,
     pub campaign: Memo<Option<Campaign>>,
     signed: Memo<bool>,
     identity: Memo<Result<Identity, InvalidIdentity>>,
@@ -158,7 +158,7 @@ impl GameCtl {
             texts,
             api,
             identity,
-        } = host.basics();
+        } = host.basics::<GameStrings>();
         let campaign_id = Memo::new({
             let host = host.clone();
             move |_| host.attribute("campaign")
@@ -257,7 +257,7 @@ impl GameCtl {
     /// and clock; the relative time is the browser's `Intl.RelativeTimeFormat`.
     pub fn come_back_text(&self, next_play_at: &str) -> String {
         let texts = self.texts.get();
-        let m = texts.messages();
+        let m = texts.strings();
         let next = js_sys::Date::new(&JsValue::from_str(next_play_at));
         let now = js_sys::Date::new_0();
         let day = |d: &js_sys::Date| (d.get_full_year() as i32, d.get_month() + 1, d.get_date());
@@ -364,7 +364,7 @@ impl GameCtl {
     fn failed(self, error: &ApiError, campaign: &Campaign) {
         self.console_error(&error.to_string());
         let texts = self.texts.get_untracked();
-        let m = texts.messages();
+        let m = texts.strings();
         let definite = matches!(error.status(), Some(400..=499));
         if definite {
             self.key.set_value(None);
@@ -485,7 +485,7 @@ impl GameCtl {
     /// The message for every phase that is not the game itself, or `None`.
     pub fn state_message(&self) -> Option<String> {
         let texts = self.texts.get();
-        let m = texts.messages();
+        let m = texts.strings();
         match self.phase.get() {
             Phase::NotEligible(next) => Some(self.come_back_text(&next)),
             Phase::Over => Some(m.game_over.clone()),
@@ -562,7 +562,7 @@ pub fn popup_shell(ctl: GameCtl, tag: &'static str, game: AnyView) -> AnyView {
         <dialog class="popup" part="dialog" node_ref=dialog aria-labelledby="lojal-title" on:close=on_close>
             <form method="dialog" class="popup-close">
                 <button class="close" part="close" type="submit"
-                    aria-label=move || ctl.texts.get().messages().close.clone()>"×"</button>
+                    aria-label=move || ctl.texts.get().strings().close.clone()>"×"</button>
             </form>
             {game}
         </dialog>
@@ -586,7 +586,7 @@ pub fn email_view(ctl: GameCtl) -> impl IntoView {
             return None;
         }
         let texts = ctl.texts.get();
-        let m = texts.messages().clone();
+        let m = texts.strings().clone();
         let consent_text = ctl.campaign.get().and_then(|c| c.consent_text);
         Some(view! {
             <div class="email" part="email">
@@ -618,7 +618,7 @@ pub fn email_view(ctl: GameCtl) -> impl IntoView {
                             prop:checked=move || ctl.consent.get()
                             on:change=move |ev| ctl.consent.set(event_target_checked(&ev))
                         />
-                        <span>{text}" "<span class="optional">{texts.messages().game_consent_optional.clone()}</span></span>
+                        <span>{text}" "<span class="optional">{texts.strings().game_consent_optional.clone()}</span></span>
                     </label>
                 })}
             </div>
@@ -634,7 +634,7 @@ pub fn result_view(ctl: GameCtl) -> impl IntoView {
             return None;
         };
         let texts = ctl.texts.get();
-        let m = texts.messages().clone();
+        let m = texts.strings().clone();
         let again = ctl.come_back_text(&result.next_play_at);
         Some(match result.prize {
             Some(prize) => {
@@ -714,7 +714,7 @@ pub fn rules_view(ctl: GameCtl) -> impl IntoView {
             return None;
         }
         let texts = ctl.texts.get();
-        let m = texts.messages().clone();
+        let m = texts.strings().clone();
         let rows = campaign
             .odds
             .clone()

@@ -124,7 +124,7 @@ pub fn Scratch(
 
     // A fresh coating for every campaign, shopper and language.
     Effect::new(move |_| {
-        let hint = ctl.texts.get().messages().game_scratch_here.clone();
+        let hint = ctl.texts.get().strings().game_scratch_here.clone();
         ctl.generation.track();
         if let Some(canvas) = canvas_ref.get() {
             paint_coating(&canvas, &hint);
@@ -148,7 +148,7 @@ pub fn Scratch(
                 let hint = ctl
                     .texts
                     .get_untracked()
-                    .messages()
+                    .strings()
                     .game_scratch_here
                     .clone();
                 paint_coating(&canvas, &hint);
@@ -260,7 +260,7 @@ pub fn Scratch(
 
     let prize_layer = move || {
         let texts = ctl.texts.get();
-        let m = texts.messages();
+        let m = texts.strings();
         match (drawn.get(), ctl.phase.get()) {
             (Some(result), _) => Some(match result.prize {
                 Some(prize) => view! {
@@ -277,7 +277,7 @@ pub fn Scratch(
     };
     let label = move || {
         let texts = ctl.texts.get();
-        let m = texts.messages();
+        let m = texts.strings();
         fill(&m.game_scratch_label, &[("reveal", &m.game_reveal)])
     };
     let playable =
@@ -288,7 +288,7 @@ pub fn Scratch(
         <div class="game scratch-game" part="game" lang=move || ctl.texts.get().locale()>
             {title_view(ctl)}
             {move || matches!(ctl.phase.get(), Phase::Loading).then(|| view! {
-                <p class="loading" role="status">{ctl.texts.get().messages().game_loading.clone()}</p>
+                <p class="loading" role="status">{ctl.texts.get().strings().game_loading.clone()}</p>
             })}
             {email_view(ctl)}
             <div
@@ -320,7 +320,7 @@ pub fn Scratch(
             </div>
             <Show when=playable>
                 <button class="reveal" part="reveal" type="button" on:click=on_reveal>
-                    {move || ctl.texts.get().messages().game_reveal.clone()}
+                    {move || ctl.texts.get().strings().game_reveal.clone()}
                 </button>
             </Show>
             {status_view(ctl)}

@@ -119,7 +119,7 @@ pub fn Wheel(
         let texts = ctl.texts.get();
         let labels: Vec<String> = campaign.segments.iter().map(|s| s.label.clone()).collect();
         let aria = fill(
-            &texts.messages().game_wheel_label,
+            &texts.strings().game_wheel_label,
             &[
                 ("count", &count.to_string()),
                 ("labels", &labels.join(", ")),
@@ -169,9 +169,9 @@ pub fn Wheel(
     let button_text = move || {
         let texts = ctl.texts.get();
         if busy() {
-            texts.messages().game_spinning.clone()
+            texts.strings().game_spinning.clone()
         } else {
-            texts.messages().game_spin.clone()
+            texts.strings().game_spin.clone()
         }
     };
     let show_button = move || {
@@ -191,7 +191,7 @@ pub fn Wheel(
         >
             {title_view(ctl)}
             {move || matches!(ctl.phase.get(), Phase::Loading).then(|| view! {
-                <p class="loading" role="status">{ctl.texts.get().messages().game_loading.clone()}</p>
+                <p class="loading" role="status">{ctl.texts.get().strings().game_loading.clone()}</p>
             })}
             <div class="stage" part="stage" class:empty=move || ctl.campaign.get().is_none()>
                 <div

@@ -583,28 +583,23 @@ impl Conn {
     /// row lock covers (a new row keyed by an email, a count per address); nothing on SQLite,
     /// whose write transactions already run one at a time.
     pub fn lock_key(&mut self, key: &str) -> Result<(), DbError> {
-        match self {
-            Self::Sqlite(_) => Ok(()),
-            Self::Postgres(_) => self
-                .execute(
-                    "SELECT pg_advisory_xact_lock(hashtextextended(?1, 0))",
-                    &[Value::from(key)],
-                )
-                .map(drop),
-        }
+        self.advisory_lock("SELECT pg_advisory_xact_lock(hashtextextended(?1, 0))", key)
     }
 
     /// [`Conn::lock_key`] shared: any number of transactions may hold `key` together, while one
     /// that takes it with `lock_key` waits for them all (and they for it).
     pub fn lock_key_shared(&mut self, key: &str) -> Result<(), DbError> {
+        self.advisory_lock(
+            "SELECT pg_advisory_xact_lock_shared(hashtextextended(?1, 0))",
+            key,
+        )
+    }
+
+    /// Runs `sql`, which takes a transaction-level advisory lock on `key`, on PostgreSQL only.
+    fn advisory_lock(&mut self, sql: &str, key: &str) -> Result<(), DbError> {
         match self {
             Self::Sqlite(_) => Ok(()),
-            Self::Postgres(_) => self
-                .execute(
-                    "SELECT pg_advisory_xact_lock_shared(hashtextextended(?1, 0))",
-                    &[Value::from(key)],
-                )
-                .map(drop),
+            Self::Postgres(_) => self.execute(sql, &[Value::from(key)]).map(drop),
         }
     }
 

@@ -344,7 +344,7 @@ pub fn play_in_transaction(
 }
 
 /// The advisory lock a play holds shared and a campaign's edit holds whole.
-pub(crate) fn campaign_lock(campaign_id: &str) -> String {
+fn campaign_lock(campaign_id: &str) -> String {
     format!("campaign:{campaign_id}")
 }
 

@@ -207,93 +207,32 @@ enum CampaignCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(Command::Programme(command)) = &cli.command {
-        return match programme_command(&cli, command) {
-            Ok(output) => {
-                println!("{output}");
-                ExitCode::SUCCESS
-            }
-            Err(error) => {
-                eprintln!("shop-api: {error}");
-                ExitCode::FAILURE
-            }
-        };
-    }
-    if let Some(Command::Console(ConsoleCommand::Password { name })) = &cli.command {
-        return match console_password(&cli, name) {
-            Ok(output) => {
-                println!("{output}");
-                ExitCode::SUCCESS
-            }
-            Err(error) => {
-                eprintln!("shop-api: {error}");
-                ExitCode::FAILURE
-            }
-        };
-    }
-    if let Some(Command::RecsEval(shape)) = &cli.command {
-        println!("{}", recs_eval(*shape));
-        return ExitCode::SUCCESS;
-    }
-    if let Some(Command::GenerateShop(shape)) = &cli.command {
-        return match generate_shop(&cli, *shape) {
-            Ok(summary) => {
-                println!("{summary}");
-                ExitCode::SUCCESS
-            }
-            Err(error) => {
-                eprintln!("shop-api: {error}");
-                ExitCode::FAILURE
-            }
-        };
-    }
-    if let Some(Command::Webhook(command)) = &cli.command {
-        return match webhook_command(&cli, command) {
-            Ok(output) => {
-                println!("{output}");
-                ExitCode::SUCCESS
-            }
-            Err(error) => {
-                eprintln!("shop-api: {error}");
-                ExitCode::FAILURE
-            }
-        };
-    }
-    if let Some(Command::Customer(command)) = &cli.command {
-        return match customer_command(&cli, command) {
-            Ok(output) => {
-                println!("{output}");
-                ExitCode::SUCCESS
-            }
-            Err(error) => {
-                eprintln!("shop-api: {error}");
-                ExitCode::FAILURE
-            }
-        };
-    }
-    if let Some(Command::Backup { file }) = &cli.command {
-        return match backup(&cli, file) {
-            Ok(summary) => {
-                println!("{summary}");
-                ExitCode::SUCCESS
-            }
-            Err(error) => {
-                eprintln!("shop-api: {error}");
-                ExitCode::FAILURE
-            }
-        };
-    }
-    if let Some(Command::Campaign(CampaignCommand::Put { file })) = &cli.command {
-        return match put_campaign(&cli, file) {
-            Ok(summary) => {
-                println!("{summary}");
-                ExitCode::SUCCESS
-            }
-            Err(error) => {
-                eprintln!("shop-api: {}: {error}", file.display());
-                ExitCode::FAILURE
-            }
-        };
+    // The commands that print what they did and end; `sign` and the server need the secret.
+    let done = match &cli.command {
+        Some(Command::Programme(command)) => Some(programme_command(&cli, command)),
+        Some(Command::Console(ConsoleCommand::Password { name })) => {
+            Some(console_password(&cli, name))
+        }
+        Some(Command::RecsEval(shape)) => Some(Ok(recs_eval(*shape))),
+        Some(Command::GenerateShop(shape)) => Some(generate_shop(&cli, *shape)),
+        Some(Command::Webhook(command)) => Some(webhook_command(&cli, command)),
+        Some(Command::Customer(command)) => Some(customer_command(&cli, command)),
+        Some(Command::Backup { file }) => Some(backup(&cli, file)),
+        Some(Command::Campaign(CampaignCommand::Put { file })) => {
+            Some(put_campaign(&cli, file).map_err(|error| format!("{}: {error}", file.display())))
+        }
+        Some(Command::Sign { .. }) | None => None,
+    };
+    match done {
+        Some(Ok(output)) => {
+            println!("{output}");
+            return ExitCode::SUCCESS;
+        }
+        Some(Err(error)) => {
+            eprintln!("shop-api: {error}");
+            return ExitCode::FAILURE;
+        }
+        None => {}
     }
     let secret = match shop_secret(&cli) {
         Ok(secret) => secret,

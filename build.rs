@@ -1,7 +1,8 @@
 //! Writes into `OUT_DIR` what the widgets `include_str!`: their stylesheets, minified (see
 //! `src/core/css.rs` for why and how), and each widget family's strings in every shipped
 //! locale, cut out of `locales/<tag>.json` by the lists in `src/core/i18n/families.rs`, so that
-//! a family's wasm carries no other family's strings.
+//! a family's wasm carries no other family's strings. The shipped locales are the files in
+//! `locales/`: adding one is adding its file.
 
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -42,10 +43,13 @@ fn minify_sheets(out: &Path) {
 
 /// Writes `locales/<family>/<tag>.json` for every family and locale file: the family's keys
 /// only, without the files' indentation. A key a file lacks is left out here; the unit tests in
-/// `src/core/i18n.rs` name it, and any key no family lists.
+/// `src/core/i18n.rs` name it, and any key no family lists. Then the tables `src/core/i18n.rs`
+/// includes: `locales/tags.rs`, the shipped tags, and `locales/<family>/shipped.rs`, each tag
+/// with its family's strings.
 fn cut_locales(out: &Path) {
     println!("cargo::rerun-if-changed=src/core/i18n/families.rs");
     println!("cargo::rerun-if-changed=locales");
+    let mut tags = Vec::new();
     let files = fs::read_dir("locales").unwrap_or_else(|e| panic!("locales/: {e}"));
     for file in files {
         let path = file.unwrap_or_else(|e| panic!("locales/: {e}")).path();
@@ -55,6 +59,7 @@ fn cut_locales(out: &Path) {
         ) else {
             continue;
         };
+        tags.push(tag.to_owned());
         let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let strings: Map<String, Value> =
             serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -64,12 +69,37 @@ fn cut_locales(out: &Path) {
                 .filter(|(key, _)| keys.contains(&key.as_str()))
                 .map(|(key, value)| (key.clone(), value.clone()))
                 .collect();
-            let dir = out.join("locales").join(family);
-            fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-            let target = dir.join(format!("{tag}.json"));
             let json = serde_json::to_string(&own).expect("a map of JSON values serialises");
-            fs::write(&target, json)
-                .unwrap_or_else(|e| panic!("writing {}: {e}", target.display()));
+            write(
+                &out.join("locales").join(family).join(format!("{tag}.json")),
+                &json,
+            );
         }
     }
+    // English, the fallback, first; then by tag, so that the tables do not follow the order
+    // the file system lists the files in.
+    tags.sort_by_key(|tag| (tag != "en", tag.clone()));
+    let list = |item: &dyn Fn(&str) -> String| {
+        let items: Vec<String> = tags.iter().map(|tag| item(tag)).collect();
+        format!("&[{}]", items.join(", "))
+    };
+    write(
+        &out.join("locales/tags.rs"),
+        &list(&|tag| format!("{tag:?}")),
+    );
+    for (family, _) in FAMILIES {
+        let dir = out.join("locales").join(family);
+        let shipped = list(&|tag| {
+            let json = dir.join(format!("{tag}.json"));
+            format!("({tag:?}, include_str!({:?}))", json.display().to_string())
+        });
+        write(&dir.join("shipped.rs"), &shipped);
+    }
+}
+
+fn write(target: &Path, text: &str) {
+    if let Some(dir) = target.parent() {
+        fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    }
+    fs::write(target, text).unwrap_or_else(|e| panic!("writing {}: {e}", target.display()));
 }

@@ -1,38 +1,13 @@
 //! Strings and locale choice. Each shipped locale is one JSON file in `locales/`; adding a
-//! language is adding a file and its tag to [`SHIPPED`] and to `shipped!`. Each widget family
+//! language is adding a file ([`SHIPPED`] lists them, from `build.rs`). Each widget family
 //! reads only its own strings (`i18n/families.rs`), and its wasm carries only those: `build.rs`
 //! cuts them out of every locale file. Plural categories, numbers and dates come from the
 //! browser's `Intl` and are passed in, so this module stays pure.
 
 use serde_json::{Map, Value};
 
-/// Every locale compiled into the bundle.
-pub const SHIPPED: &[&str] = &["en", "nb", "nn", "et", "sv", "da", "fi"];
-
-/// One family's strings in every locale of [`SHIPPED`], as `build.rs` wrote them into `OUT_DIR`.
-macro_rules! shipped {
-    ($family:literal) => {
-        &[
-            ("en", shipped!($family, "en")),
-            ("nb", shipped!($family, "nb")),
-            ("nn", shipped!($family, "nn")),
-            ("et", shipped!($family, "et")),
-            ("sv", shipped!($family, "sv")),
-            ("da", shipped!($family, "da")),
-            ("fi", shipped!($family, "fi")),
-        ]
-    };
-    ($family:literal, $tag:literal) => {
-        include_str!(concat!(
-            env!("OUT_DIR"),
-            "/locales/",
-            $family,
-            "/",
-            $tag,
-            ".json"
-        ))
-    };
-}
+/// Every locale compiled into the bundle: the files in `locales/`, English first (`build.rs`).
+pub const SHIPPED: &[&str] = include!(concat!(env!("OUT_DIR"), "/locales/tags.rs"));
 
 /// The locales to hand `Intl` for a shipped locale, best first. Browsers' ICU data often lacks
 /// Nynorsk; Bokmål numbers and dates are what a Nynorsk reader would write anyway.
@@ -181,7 +156,9 @@ macro_rules! families {
             }
 
             impl FamilyStrings for $name {
-                const SHIPPED: &[(&str, &str)] = shipped!($family);
+                // Each locale of [`SHIPPED`] with this family's strings, from `build.rs`.
+                const SHIPPED: &[(&str, &str)] =
+                    include!(concat!(env!("OUT_DIR"), "/locales/", $family, "/shipped.rs"));
 
                 fn parse(tree: &Value) -> Result<Self, String> {
                     Self::read(tree)

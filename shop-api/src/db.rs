@@ -591,6 +591,21 @@ impl Conn {
         })
     }
 
+    /// Starts a read-only transaction, ended when dropped: every query until then reads the
+    /// same snapshot. On SQLite it is also one look for other connections' commits instead of
+    /// one per query, and each look that finds one empties the connection's page cache.
+    pub fn snapshot(&mut self) -> Result<Tx<'_>, DbError> {
+        self.execute_batch(match self {
+            Self::Sqlite(_) => "BEGIN",
+            Self::Postgres(_) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        })?;
+        Ok(Tx {
+            conn: self,
+            open: true,
+            savepoint: false,
+        })
+    }
+
     /// `" FOR UPDATE"` on PostgreSQL, to append to a transaction's first `SELECT` of the row
     /// it decides on; nothing on SQLite, whose `BEGIN IMMEDIATE` already locked everything.
     pub fn for_update(&self) -> &'static str {

@@ -341,7 +341,16 @@ pub fn load_status(
     now: Timestamp,
 ) -> Result<Option<LoyaltyStatus>, ApiError> {
     let programme = programme::load(conn)?;
-    load_status_with(conn, &programme, customer_id, now)
+    // Her referral code is made the first time she needs it: a write, so before the snapshot.
+    if programme.config.way(EarnKind::Referral).is_some()
+        && referrals::code_of(conn, customer_id)?.is_none()
+    {
+        return Ok(None);
+    }
+    // A dozen queries: one snapshot makes them agree, and on SQLite spares each of them a
+    // cold page cache when a write commits meanwhile.
+    let mut snapshot = conn.snapshot()?;
+    load_status_with(&mut snapshot, &programme, customer_id, now)
 }
 
 fn load_status_with(
@@ -410,7 +419,7 @@ fn load_status_with(
     };
     let referral = match programme.config.way(EarnKind::Referral) {
         Some(way) => Some(Referral {
-            code: referrals::code_of(conn, customer_id)?,
+            code: referrals::code_of(conn, customer_id)?.ok_or(ApiError::UnknownCustomer)?,
             points: way.points.unwrap_or(0),
             friend_reward: way
                 .friend_reward

@@ -33,17 +33,18 @@ pub fn new_code() -> String {
         .replace('-', "")
 }
 
-/// The member's code, made the first time she needs one.
-pub fn code_of(conn: &mut Conn, customer_id: &str) -> Result<String, DbError> {
+/// The member's code, made the first time she needs one; nothing if she is not a customer.
+pub fn code_of(conn: &mut Conn, customer_id: &str) -> Result<Option<String>, DbError> {
     for _ in 0..5 {
-        if let Some(code) = conn
-            .query_one(
-                "SELECT referral_code FROM customers WHERE id = ?1",
-                &params![customer_id],
-            )?
-            .get::<Option<String>>(0)?
-        {
-            return Ok(code);
+        let Some(row) = conn.query_opt(
+            "SELECT referral_code FROM customers WHERE id = ?1",
+            &params![customer_id],
+        )?
+        else {
+            return Ok(None);
+        };
+        if let Some(code) = row.get::<Option<String>>(0)? {
+            return Ok(Some(code));
         }
         // Another request may set it at the same moment; the unique index keeps one.
         let _ = conn.execute(

@@ -711,7 +711,8 @@ async fn a_referred_friends_first_qualifying_order_earns_the_referrer_once() {
     let shop = shop();
     let ingrid = common::with_conn(&shop.db, |conn| {
         shop_api::referrals::code_of(conn, "c-1001")
-    });
+    })
+    .expect("a customer of the demo shop");
     let claim = |email: &str, ip: &str| {
         Request::post(format!("/api/v1/referrals/{ingrid}/claim"))
             .header(header::CONTENT_TYPE, "application/json")
@@ -818,7 +819,8 @@ async fn referral_claims_are_capped_per_address_per_week() {
     let shop = shop();
     let code = common::with_conn(&shop.db, |conn| {
         shop_api::referrals::code_of(conn, "c-1003")
-    });
+    })
+    .expect("a customer of the demo shop");
     let claim = |n: u32, ip: &str| {
         Request::post(format!("/api/v1/referrals/{code}/claim"))
             .header(header::CONTENT_TYPE, "application/json")

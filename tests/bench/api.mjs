@@ -70,6 +70,8 @@ async function figures(metricsUrl) {
     figure[name] = { sum: value(`lojal_db_${name}_seconds_sum`) || value(`lojal_db_${name}_sum`), count: value(`lojal_db_${name}_seconds_count`) || value(`lojal_db_${name}_count`) };
   }
   figure.connects = value('lojal_db_connects_total');
+  figure.logFrames = value('lojal_db_log_frames');
+  figure.logRestarts = value('lojal_db_log_restarts_total');
   return figure;
 }
 
@@ -88,6 +90,9 @@ function spent(before, after, requests) {
     commitsPerRequest: requests ? count('commit') / requests : 0,
     writesPerCommit: count('write_group_size') ? (after.write_group_size.sum - before.write_group_size.sum) / count('write_group_size') : 1,
     connects: after.connects - before.connects,
+    // SQLite's write-ahead log at the end of the level (4 KiB pages), and how often it started over.
+    logMiB: (after.logFrames * 4096) / 2 ** 20,
+    logRestarts: after.logRestarts - before.logRestarts,
   };
 }
 
@@ -184,4 +189,7 @@ export const apiTimeRows = (api) =>
       'commit (ms)': ms(r.spent.commitMs),
       'writes per commit': r.spent.writesPerCommit.toFixed(1),
       'connections opened': r.spent.connects,
+      // Only the SQLite writer counts them (the old path checkpoints as SQLite does by default).
+      'SQLite log at the end (MiB)': r.spent.logMiB || r.spent.logRestarts ? r.spent.logMiB.toFixed(0) : '—',
+      'log restarts': r.spent.logMiB || r.spent.logRestarts ? r.spent.logRestarts : '—',
     }));

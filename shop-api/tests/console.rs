@@ -505,15 +505,12 @@ async fn a_campaign_whose_chances_do_not_add_up_is_refused_with_why_and_a_stale_
     let browser = shop.sign_in().await;
     let path = "/api/v1/admin/campaigns/paske";
     let new = [("if-none-match", "*")];
-    let refused = browser
-        .write_with(
-            &shop,
-            "PUT",
-            path,
-            &new,
-            campaign("paske", &[5000, 2500, 2000]),
-        )
-        .await;
+    let put = async |headers: &[(&str, &str)], id: &str, weights: &[u32]| {
+        browser
+            .write_with(&shop, "PUT", path, headers, campaign(id, weights))
+            .await
+    };
+    let refused = put(&new, "paske", &[5000, 2500, 2000]).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         refused.json()["error"]["message"],
@@ -527,50 +524,18 @@ async fn a_campaign_whose_chances_do_not_add_up_is_refused_with_why_and_a_stale_
         0
     );
 
-    let created = browser
-        .write_with(
-            &shop,
-            "PUT",
-            path,
-            &new,
-            campaign("paske", &[5000, 2500, 2500]),
-        )
-        .await;
+    let created = put(&new, "paske", &[5000, 2500, 2500]).await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.text());
     let record: CampaignRecord = serde_json::from_slice(&created.body).unwrap();
     assert_eq!(record.revision, 1);
     // Creating it again must not replace it.
-    let again = browser
-        .write_with(
-            &shop,
-            "PUT",
-            path,
-            &new,
-            campaign("paske", &[5000, 2500, 2500]),
-        )
-        .await;
+    let again = put(&new, "paske", &[5000, 2500, 2500]).await;
     assert_eq!(again.error_code(), "campaign_exists");
 
     // Two tabs open revision 1; the first saves, the second is told.
-    let first = browser
-        .write_with(
-            &shop,
-            "PUT",
-            path,
-            &[("if-match", "1")],
-            campaign("paske", &[4000, 3000, 3000]),
-        )
-        .await;
+    let first = put(&[("if-match", "1")], "paske", &[4000, 3000, 3000]).await;
     assert_eq!(first.status, StatusCode::OK);
-    let stale = browser
-        .write_with(
-            &shop,
-            "PUT",
-            path,
-            &[("if-match", "1")],
-            campaign("paske", &[6000, 2000, 2000]),
-        )
-        .await;
+    let stale = put(&[("if-match", "1")], "paske", &[6000, 2000, 2000]).await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
     assert_eq!(stale.error_code(), "stale_campaign");
     let stored: CampaignRecord =
@@ -587,15 +552,7 @@ async fn a_campaign_whose_chances_do_not_add_up_is_refused_with_why_and_a_stale_
         serde_json::from_slice(&browser.get(&shop, "/api/v1/admin/campaigns").await.body).unwrap();
     assert!(list.iter().any(|c| c.id == "paske" && c.revision == 2));
     // A mismatched id is refused.
-    let wrong = browser
-        .write_with(
-            &shop,
-            "PUT",
-            path,
-            &[("if-match", "2")],
-            campaign("other", &[10000, 0, 0]),
-        )
-        .await;
+    let wrong = put(&[("if-match", "2")], "other", &[10000, 0, 0]).await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
     let actions: Vec<String> = audit(&shop.db)
         .into_iter()

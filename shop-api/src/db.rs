@@ -936,16 +936,19 @@ impl Writer {
                         checkpointer.log_restarted();
                     }
                     stats.log_frames.set(frames);
+                    let nearly_copied =
+                        (0..=LOG_RESTART_COPY).contains(&(frames - checkpointer.copied()));
                     if frames > LOG_RESTART_FRAMES
-                        && (0..=LOG_RESTART_COPY).contains(&(frames - checkpointer.copied()))
+                        && (nearly_copied || frames > 2 * LOG_RESTART_FRAMES)
                         && let Conn::Sqlite(sqlite) = &conn
                     {
                         // The checkpointer copies the log beside the writer, but the log only
                         // starts over when a write begins with all of it copied, and under
                         // steady load the writer begins again at once: it never would. So
                         // once the checkpointer is nearly through, the writer copies the rest
-                        // itself and its next write starts the log over. PASSIVE: a reader on
-                        // older pages makes it stop short, to try again later, not wait.
+                        // itself and its next write starts the log over; past twice the bound
+                        // it does not wait for that. PASSIVE: a reader on older pages makes it
+                        // stop short, to try again after the next group, not wait.
                         checkpoint(sqlite, &stats);
                     }
                     checkpointer.kick();

@@ -10,7 +10,7 @@ use lojal::core::loyalty::{
     Birthday, BirthdayRequest, Coupon, Expiring, LoyaltyStatus, Program, RedeemRequest,
     RedeemResponse, Referral, Reward, Tier, is_day_of_year,
 };
-use lojal::core::programme::EarnKind;
+use lojal::core::programme::{EarnKind, RewardConfig, TierConfig};
 use lojal::core::wire::{IDEMPOTENCY_HEADER, SIGNATURE_HEADER};
 
 use crate::AppState;
@@ -167,14 +167,14 @@ fn redeem_in_transaction(
         }
     }
 
-    let reward = tx
-        .query_opt(
-            "SELECT id, name, cost, kind, amount FROM rewards WHERE id = ?1 AND active = 1",
-            &params![reward_id],
-        )?
+    let offered = programme
+        .config
+        .rewards
+        .iter()
+        .find(|reward| reward.id == reward_id)
         .ok_or(ApiError::UnknownReward)?;
-    let (kind, amount): (String, Option<u64>) = (reward.get(3)?, reward.get(4)?);
-    let reward = reward_from_row(&reward)?;
+    let (kind, amount) = (offered.kind.as_str().to_owned(), offered.amount);
+    let reward = reward_of(offered);
     let points = ledger::balance(&mut tx, customer_id, now)?.points;
     if points < reward.cost {
         let who = first_name.unwrap_or_else(|| "This customer".into());
@@ -292,20 +292,23 @@ fn coupon_from_row(row: &Row) -> Result<Coupon, DbError> {
     })
 }
 
-fn reward_from_row(row: &Row) -> Result<Reward, DbError> {
-    Ok(Reward {
-        id: row.get(0)?,
-        name: row.get(1)?,
-        cost: row.get(2)?,
-    })
+// Tiers and rewards come from the programme in force, which the `tiers` and `rewards` tables
+// only mirror (for the merchant's own SQL): one query fewer each, and never out of step.
+
+fn reward_of(reward: &RewardConfig) -> Reward {
+    Reward {
+        id: reward.id.clone(),
+        name: reward.name.clone(),
+        cost: reward.cost,
+    }
 }
 
-fn tier_from_row(row: &Row) -> Result<Tier, DbError> {
-    Ok(Tier {
-        id: row.get(0)?,
-        name: row.get(1)?,
-        min_points: row.get(2)?,
-    })
+fn tier_of(tier: &TierConfig) -> Tier {
+    Tier {
+        id: tier.id.clone(),
+        name: tier.name.clone(),
+        min_points: tier.min_points,
+    }
 }
 
 pub fn load_program(conn: &mut Conn) -> Result<Program, ApiError> {
@@ -314,14 +317,8 @@ pub fn load_program(conn: &mut Conn) -> Result<Program, ApiError> {
         "SELECT name, signup_bonus, signup_url FROM program WHERE id = 1",
         &[],
     )?;
-    let tiers = conn
-        .query(
-            "SELECT id, name, min_points FROM tiers ORDER BY min_points",
-            &[],
-        )?
-        .iter()
-        .map(tier_from_row)
-        .collect::<Result<_, _>>()?;
+    let mut tiers: Vec<Tier> = programme.config.tiers.iter().map(tier_of).collect();
+    tiers.sort_by_key(|tier| tier.min_points);
     Ok(Program {
         name: row.get(0)?,
         signup_bonus: row.get(1)?,
@@ -385,31 +382,21 @@ fn load_status_with(
     };
     let balance = ledger::balance(conn, customer_id, now)?;
     let tier_points = balance.tier_points;
-    let tier = conn
-        .query_opt(
-            "SELECT id, name, min_points FROM tiers WHERE min_points <= ?1 ORDER BY min_points DESC LIMIT 1",
-            &params![tier_points],
-        )?
-        .as_ref()
-        .map(tier_from_row)
-        .transpose()?
-        .ok_or_else(|| ApiError::Internal("no tier starts at 0 points".into()))?;
-    let next_tier = conn
-        .query_opt(
-            "SELECT id, name, min_points FROM tiers WHERE min_points > ?1 ORDER BY min_points LIMIT 1",
-            &params![tier_points],
-        )?
-        .as_ref()
-        .map(tier_from_row)
-        .transpose()?;
-    let rewards = conn
-        .query(
-            "SELECT id, name, cost FROM rewards WHERE active = 1 ORDER BY cost, id LIMIT ?1",
-            &params![MAX_REWARDS],
-        )?
+    let tiers = &programme.config.tiers;
+    let tier = tiers
         .iter()
-        .map(reward_from_row)
-        .collect::<Result<_, _>>()?;
+        .filter(|tier| tier.min_points <= tier_points)
+        .max_by_key(|tier| tier.min_points)
+        .map(tier_of)
+        .ok_or_else(|| ApiError::Internal("no tier starts at 0 points".into()))?;
+    let next_tier = tiers
+        .iter()
+        .filter(|tier| tier.min_points > tier_points)
+        .min_by_key(|tier| tier.min_points)
+        .map(tier_of);
+    let mut rewards: Vec<Reward> = programme.config.rewards.iter().map(reward_of).collect();
+    rewards.sort_by(|a, b| (a.cost, &a.id).cmp(&(b.cost, &b.id)));
+    rewards.truncate(MAX_REWARDS);
     let expiring = match (&balance.last_activity, balance.points) {
         (Some(last), 1..) => jobs::expires_at(programme, last).map(|at| Expiring {
             points: balance.points,

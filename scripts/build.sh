@@ -45,6 +45,14 @@ wasm_opt() {
 }
 
 cp "$ROOT/src/mount/lojal.js" "$DIST/lojal.js"
+# terser leaves a template string as it is: the placeholder's CSS loses its layout whitespace here
+# (around braces, semicolons and commas, after colons, and a rule's last semicolon).
+node -e 'const { readFileSync, writeFileSync } = require("node:fs");
+  const file = process.argv[1], loader = readFileSync(file, "utf8");
+  const squeezed = loader.replace(/(const PLACEHOLDER_CSS = `)([^`]*)/, (_, head, css) =>
+    head + css.replace(/\s+/g, " ").replace(/ ?([{};,]) ?/g, "$1").replace(/: /g, ":").replace(/;}/g, "}").trim());
+  if (squeezed === loader) throw new Error(`${file}: no PLACEHOLDER_CSS to squeeze`);
+  writeFileSync(file, squeezed);' "$DIST/lojal.js"
 # The same boxes for the page before the loader runs (server-rendered markup): `:not(:defined)`.
 node "$ROOT/scripts/reserve-css.mjs" "$ROOT/src/mount/lojal.js" > "$DIST/lojal.css"
 for family in "${FAMILIES[@]}"; do

@@ -134,6 +134,63 @@ test('a page that starts with all seven elements fetches the one wasm of every f
     assert.deepEqual(page.consoleErrors, []);
   }));
 
+test('on a page that gets all, it also sends the answers waiting in the outbox, without the feedback family\'s own wasm', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, `${shop.url}/bli-medlem/`);
+    // Left by an earlier visit that went offline right after Send.
+    const key = '0b7f3c52-9a41-4d1e-8f25-6c3e9d7a1b40';
+    await page.evaluate(([key, url]) => localStorage.setItem(`lojal:outbox:${key}`, JSON.stringify({
+      key,
+      url,
+      body: JSON.stringify({ type: 'nps', score: 8, text: 'Raskt levert', campaign: '2026-Q4' }),
+      created_at_ms: Date.now() - 60_000,
+      attempts: 1,
+      next_attempt_at_ms: 0,
+    })), [key, `${shop.url}/api/v1/feedback`]);
+    const seen = bundleRequests(page);
+    await page.route(`${shop.url}/alle.html`, (route) => route.fulfill({ contentType: 'text/html', body: ALL_SEVEN }));
+    const delivered = page.waitForResponse((r) => r.url().endsWith('/api/v1/feedback') && r.request().method() === 'POST');
+    await page.goto(`${shop.url}/alle.html`);
+    assert.ok((await delivered).ok(), 'the API took the waiting answer');
+    await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('lojal:outbox:')));
+    await mountedOnce(page);
+    await page.waitForLoadState('networkidle');
+    assert.deepEqual(familiesIn(seen), ['all'], `one wasm for the outbox and the elements: ${seen}`);
+    assert.deepEqual(page.pageErrors, []);
+    assert.deepEqual(page.consoleErrors, []);
+  }));
+
+test('when all cannot be fetched every element keeps its box with one console error, and connected again it loads', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser);
+    await page.route('**/lojal/lojal_all_bg.*.wasm', (route) => route.abort('connectionreset'));
+    await page.route(`${shop.url}/alle.html`, (route) => route.fulfill({ contentType: 'text/html', body: ALL_SEVEN }));
+    const refused = new Promise((resolve) => {
+      const errors = [];
+      page.on('console', (m) => m.text().startsWith('lojal: <') && errors.push(m.text()) === 7 && resolve(errors));
+    });
+    await page.goto(`${shop.url}/alle.html`);
+    const errors = await refused;
+    assert.deepEqual(errors.map((e) => e.match(/^lojal: <([a-z-]+)> could not start: /)?.[1]).sort(),
+      ['lojal-badge', 'lojal-carousel', 'lojal-csat', 'lojal-nps', 'lojal-review', 'lojal-scratch', 'lojal-wheel']);
+    const placeholders = await page.evaluate(() =>
+      [...document.querySelectorAll('main > *')].every((e) => e.shadowRoot.children.length === 1 && e.shadowRoot.querySelector('.placeholder')));
+    assert.ok(placeholders, 'every element keeps the loader\'s placeholder');
+    assert.deepEqual(page.pageErrors, []);
+
+    // Back online, an element that connects again loads all, which draws it.
+    await page.unroute('**/lojal/lojal_all_bg.*.wasm');
+    const seen = bundleRequests(page);
+    await page.evaluate(() => {
+      const badge = document.querySelector('lojal-badge');
+      badge.remove();
+      document.querySelector('main').append(badge);
+    });
+    await page.locator('lojal-badge [part=cta]').waitFor();
+    assert.deepEqual(familiesIn(seen), ['all'], `${seen}`);
+    assert.deepEqual(page.pageErrors, []);
+  }));
+
 test('a page that starts with a badge and a carousel fetches what costs fewer bytes: the two families\' own wasm, or all', () =>
   withShop(async (shop) => {
     const bytes = loaderBytes();

@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# Builds the widget bundle into pkg/dist (one wasm per widget family: wasm-bindgen --target web,
-# wasm-opt -Oz; the loader), the merchant console into console/dist (its own wasm, never in
-# pkg/dist) and the reference server. Usage: scripts/build.sh
+# Builds the widget bundle into pkg/dist (one wasm per widget family and one of every family:
+# wasm-bindgen --target web, wasm-opt -Oz; the loader), the merchant console into console/dist
+# (its own wasm, never in pkg/dist) and the reference server. Usage: scripts/build.sh
 source "$(dirname "$0")/lib.sh"
 
 ensure_node_modules
 ensure_wasm_bindgen
 
 # One wasm per widget family (families/*): a page downloads only the families its elements
-# belong to. One cargo invocation builds all four, so std, Leptos and the lojal crate compile
-# once; each family is then linked (and LTO-optimised) on its own.
+# belong to. And `all` (families/all), every family in one wasm, which the loader fetches instead
+# when a page starts with elements of several families and it costs fewer bytes than theirs. One
+# cargo invocation builds all five, so std, Leptos and the lojal crate compile once; each is then
+# linked (and LTO-optimised) on its own.
 FAMILIES=(badge carousel feedback games)
+WASMS=("${FAMILIES[@]}" all)
 CONSOLE_DIST="$ROOT/console/dist"
-log "building the widget bundle (wasm, one per family: ${FAMILIES[*]}) and the merchant console"
+log "building the widget bundle (wasm, one per family: ${FAMILIES[*]}; and all of them in one) and the merchant console"
 (
   use_wasm_toolchain
   cd "$ROOT"
@@ -20,7 +23,7 @@ log "building the widget bundle (wasm, one per family: ${FAMILIES[*]}) and the m
   # router's dependencies unify a few features into the families' (futures', gloo-net's
   # defaults); built apart, the families measured within 0.2 KB brotli of this, either way.
   packages=(-p lojal-console)
-  for family in "${FAMILIES[@]}"; do packages+=(-p "lojal-$family"); done
+  for family in "${WASMS[@]}"; do packages+=(-p "lojal-$family"); done
   CARGO_TARGET_DIR="$WASM_TARGET_DIR" RUSTFLAGS="$WASM_SIZE_RUSTFLAGS" cargo build --quiet "${packages[@]}" \
     --target "$WASM_TARGET" --profile wasm-release "${WASM_BUILD_STD[@]}"
   # The size budget differs with how std was built (tests/package/size-budget.json).
@@ -45,9 +48,18 @@ wasm_opt() {
 }
 
 cp "$ROOT/src/mount/lojal.js" "$DIST/lojal.js"
+# terser leaves a template string as it is: the placeholder's CSS loses its layout whitespace here
+# (around braces, semicolons and commas, after colons, and a rule's last semicolon).
+node -e 'const { readFileSync, writeFileSync } = require("node:fs");
+  const file = process.argv[1], loader = readFileSync(file, "utf8");
+  const squeezed = loader.replace(/(const PLACEHOLDER_CSS = `)([^`]*)/, (_, head, css) =>
+    head + css.replace(/\s+/g, " ").replace(/ ?([{};,]) ?/g, "$1").replace(/: /g, ":").replace(/;}/g, "}").trim());
+  if (squeezed === loader) throw new Error(`${file}: no PLACEHOLDER_CSS to squeeze`);
+  writeFileSync(file, squeezed);' "$DIST/lojal.js"
 # The same boxes for the page before the loader runs (server-rendered markup): `:not(:defined)`.
 node "$ROOT/scripts/reserve-css.mjs" "$ROOT/src/mount/lojal.js" > "$DIST/lojal.css"
-for family in "${FAMILIES[@]}"; do
+shipped=()
+for family in "${WASMS[@]}"; do
   name="lojal_$family"
   "$WASM_BINDGEN" --target web --no-typescript --out-dir "$DIST" --out-name "$name" \
     "$WASM_TARGET_DIR/$WASM_TARGET/wasm-release/$name.wasm"
@@ -63,7 +75,18 @@ for family in "${FAMILIES[@]}"; do
   rename_reference "$DIST/lojal.js" "./$name.js" "./$glue_name"
   rename_reference "$DIST/lojal.js" "./${name}_bg.wasm" "./$wasm_name"
   log "$family: $(du -b "$DIST/$wasm_name" | cut -f1) bytes wasm ($wasm_name), $(du -b "$DIST/$glue_name" | cut -f1) bytes glue"
+  shipped+=("$wasm_name" "$glue_name")
 done
+# The loader chooses between the families' wasm and `all` by what they cost a page: it gets each
+# one's brotli bytes, glue and wasm together, as measured here (its `const bytes = { … };` line).
+node "$ROOT/scripts/precompress.mjs" "$DIST" "${shipped[@]}"
+measured=
+for family in "${WASMS[@]}"; do
+  measured+="${measured:+, }$family: $(cat "$DIST/lojal_$family".*.js.br "$DIST/lojal_${family}_bg".*.wasm.br | wc -c)"
+done
+[ "$(grep -c '^const bytes = {.*};$' "$DIST/lojal.js")" = 1 ] || die "expected one 'const bytes = { … };' line in the loader"
+sed -i "s|^const bytes = {.*};\$|const bytes = { $measured };|" "$DIST/lojal.js"
+log "brotli bytes of glue and wasm: $measured"
 minify "$DIST/lojal.js"
 
 # What theme developers and their tools read: the element manifest and the TypeScript types
@@ -74,7 +97,7 @@ node "$ROOT/scripts/types.mjs" "$ROOT/pkg/custom-elements.json" > "$DIST/lojal.d
 cat > "$DIST/snippet.html" <<'HTML'
 <script type="module" src="https://YOUR-CDN/lojal/lojal.js" data-api="https://YOUR-SHOP/api/v1" data-locale="nb" async></script>
 HTML
-node "$ROOT/scripts/precompress.mjs" "$DIST"
+node "$ROOT/scripts/precompress.mjs" "$DIST" lojal.js
 
 # The merchant console: its own folder, served by shop-api under /console/ to a signed-in
 # merchant only. Content-hashed like the widgets' files; index.html names them.
@@ -101,4 +124,4 @@ log "console: $(du -b "$CONSOLE_DIST/$console_wasm" | cut -f1) bytes wasm, $(du 
 log "building the reference server"
 (cd "$ROOT" && cargo build --release --quiet -p shop-api)
 
-log "bundle: $(cat "$DIST"/*.wasm | wc -c) bytes wasm in ${#FAMILIES[@]} families, $(cat "$DIST"/*.js | wc -c) bytes js"
+log "bundle: $(cat "$DIST"/*.wasm | wc -c) bytes wasm in ${#FAMILIES[@]} families and all of them in one, $(cat "$DIST"/*.js | wc -c) bytes js"

@@ -3,7 +3,9 @@
 //! under `families/` exports one over its own widget table, calling [`mount`] here) on connect,
 //! [`Mounted::attribute_changed`] on every observed attribute change, and `free()` on disconnect,
 //! which unmounts the view and disposes of its reactive state. One wasm instance per family
-//! serves every element of that family on the page.
+//! serves every element of that family on the page; or, where the loader chooses it for a page
+//! with several families, `families/all`, whose `mount` looks the tag up in every family's table,
+//! serves every element on the page.
 //!
 //! The dependency runs one way: this layer knows the widgets' tables and makes each element's
 //! [`Host`]; the widgets know nothing of it.

@@ -3,10 +3,11 @@
 // and the module a theme developer imports (`import { defineLojal } from 'lojal'`).
 // It defines the custom elements straight away and fetches a family's wasm (badge, carousel,
 // feedback prompts, games) only when the first element of that family connects, so a page without
-// widgets pays for this file alone, and a page with a badge for the badge's wasm alone. Loaded twice (a theme
-// and an app both adding the tag), the first copy defines the elements and later copies only
-// update the shared settings. No inline script, no eval: it runs under
-// `script-src 'self' 'wasm-unsafe-eval'`.
+// widgets pays for this file alone, and a page with a badge for the badge's wasm alone; a page
+// that starts with elements of several families gets one wasm of them all when that is fewer
+// bytes. Loaded twice (a theme and an app both adding the tag), the first copy defines the
+// elements and later copies only update the shared settings. No inline script, no eval: it runs
+// under `script-src 'self' 'wasm-unsafe-eval'`.
 
 // Shared by every copy of this file on the page (a second copy is a second module instance).
 const registry = (globalThis.__lojal ??= { defined: false, page: { api: null, locale: null } });
@@ -15,14 +16,18 @@ registry.page ??= { api: null, locale: null }; // set by an older copy of this f
 registry.locales ??= {};
 registry.live ??= new Set();
 
-// Each family's glue and wasm. The build replaces these names with the content-hashed files
-// next to this file.
+// Each family's glue and wasm, and `all`: every family in one wasm (families/all). The build
+// replaces these names with the content-hashed files next to this file.
 const families = {
   badge: [() => import('./lojal_badge.js'), new URL('./lojal_badge_bg.wasm', import.meta.url)],
   carousel: [() => import('./lojal_carousel.js'), new URL('./lojal_carousel_bg.wasm', import.meta.url)],
   feedback: [() => import('./lojal_feedback.js'), new URL('./lojal_feedback_bg.wasm', import.meta.url)],
   games: [() => import('./lojal_games.js'), new URL('./lojal_games_bg.wasm', import.meta.url)],
+  all: [() => import('./lojal_all.js'), new URL('./lojal_all_bg.wasm', import.meta.url)],
 };
+// The brotli bytes of each one's glue and wasm together: the build writes what it measured here.
+// Unmeasured (this file as it is in src/), no page gets `all`.
+const bytes = { badge: 0, carousel: 0, feedback: 0, games: 0, all: 0 };
 // The family that draws each element (its table in src/widgets/mod.rs; a test compares them).
 const familyOf = {
   'lojal-badge': 'badge',
@@ -217,25 +222,36 @@ export function defineLojal(options = {}) {
   const placeholder = new CSSStyleSheet();
   placeholder.replaceSync(PLACEHOLDER_CSS);
 
-  // One instance per family, fetched when its first element connects. The wasm download starts
-  // with the glue's, not after it: one round trip less before the first widget shows. The glue
-  // compiles it as it streams in. Families load and fail independently of each other.
+  // One instance per family, fetched when its first element connects; or `all`, one instance
+  // for every family, chosen once, when the first element connects: if the elements then in the
+  // document belong to two or more families and `all` costs fewer bytes than those families'
+  // wasm together. `all` then serves every element, those added later too, so no family ever
+  // has two runtimes on the page; otherwise a family added later fetches its own wasm. The wasm
+  // download starts with the glue's, not after it: one round trip less before the first widget
+  // shows. The glue compiles it as it streams in. Families load and fail independently.
   const loading = {};
+  let combined;
   const load = (family) => {
-    if (!loading[family]) {
-      const [glue, url] = families[family];
+    if (combined === undefined) {
+      const present = new Set([family]);
+      for (const element of document.querySelectorAll(Object.keys(familyOf))) present.add(familyOf[element.localName]);
+      let sum = 0;
+      for (const f of present) sum += bytes[f];
+      combined = present.size > 1 && bytes.all < sum;
+    }
+    const key = combined ? 'all' : family;
+    if (!loading[key]) {
+      const [glue, url] = families[key];
       const download = fetch(url);
       download.catch(() => {}); // reported once, by the glue's own await below
-      loading[family] = glue().then(async (module) => {
+      loading[key] = glue().then(async (module) => {
         await module.default({ module_or_path: download });
         return module;
       });
+      // A failed download may succeed on the next connect (the shopper came back online).
+      loading[key].catch(() => delete loading[key]);
     }
-    return loading[family];
-  };
-  // A failed download may succeed on the next connect (the shopper came back online).
-  const forgetFailedLoad = (family) => {
-    delete loading[family];
+    return loading[key];
   };
 
   for (const [tag, attributes] of Object.entries(widgets)) {
@@ -256,8 +272,7 @@ export function defineLojal(options = {}) {
             box.setAttribute('aria-hidden', 'true');
             root.append(box);
           }
-          const family = familyOf[tag];
-          load(family)
+          load(familyOf[tag])
             .then((module) => {
               // Removed or already mounted while the wasm was on its way.
               if (!this.isConnected || this.#mounted) return;
@@ -266,7 +281,6 @@ export function defineLojal(options = {}) {
               registry.live.add(this);
             })
             .catch((error) => {
-              forgetFailedLoad(family);
               console.error(`lojal: <${tag}> could not start: ${error}`);
             });
         }
@@ -290,7 +304,8 @@ export function defineLojal(options = {}) {
   }
 
   // Answers an earlier page could not deliver (offline, the API down) wait in localStorage:
-  // send them now, even from a page without any prompt on it. The feedback family owns the outbox.
+  // send them now, even from a page without any prompt on it. The feedback family owns the outbox
+  // (and `all`, when this page has it).
   try {
     if (Object.keys(localStorage).some((key) => key.startsWith('lojal:outbox:'))) {
       load('feedback')

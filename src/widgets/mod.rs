@@ -1,6 +1,6 @@
 //! Every widget, one module each, and the tables the mount layer looks tags up in: one per
 //! family, each built into its own wasm (`families/`), so a page downloads only the families
-//! its elements belong to.
+//! its elements belong to, and all of them in `families/all` for pages with several.
 
 pub mod badge;
 pub mod carousel;
@@ -73,7 +73,8 @@ pub const GAMES: &[Widget] = &[
     },
 ];
 
-/// Every family's table, in the order the loader names them.
+/// Every family's table, in the order the loader names them; `families/all` finds a tag's
+/// table here.
 pub const FAMILIES: &[(&str, &[Widget])] = &[
     ("badge", BADGE),
     ("carousel", CAROUSEL),

@@ -72,14 +72,15 @@ const compressed = (file) => {
   };
 };
 
-/** Each kind of page: the elements on it, the families it fetches, and their bytes together. */
+/** Each kind of page: the elements on it, the families it fetches (or `all` of them in one), and
+ *  their bytes together. */
 function pageRows() {
-  return Object.entries(PAGES).map(([kind, { families, files }]) => {
+  return Object.entries(PAGES).map(([kind, { fetched, files }]) => {
     const sum = (k) => Object.keys(files).reduce((a, f) => a + compressed(f)[k], 0);
     return {
       page: kind,
       elements: PAGE_KINDS[kind].join(' ') || '(none)',
-      families: families.join(' + ') || '(loader only)',
+      families: fetched.join(' + ') || '(loader only)',
       raw: sum('raw'),
       gzip: sum('gzip'),
       brotli: sum('brotli'),

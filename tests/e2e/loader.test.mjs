@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { launch, openPage, withShop, ARTIFACTS } from './harness.mjs';
+import { fetches, loaderBytes } from '../package/pages.mjs';
 
 let browser;
 before(async () => (browser = await launch()));
@@ -73,18 +74,164 @@ test('a page with only a badge fetches the badge\'s code alone; a carousel added
     assert.deepEqual(page.consoleErrors, []);
   }));
 
+// A page that starts with elements of several families: its families' own wasm, or `all` (every
+// family in one) where that is fewer bytes, by the brotli bytes the build wrote into the loader.
+const ALL_SEVEN = `<!doctype html><html lang="nb"><head><meta charset="utf-8"><title>Alle</title>
+  <script type="module" src="/lojal/lojal.js" data-api="/api/v1" async></script></head>
+  <body><main>
+    <lojal-badge></lojal-badge>
+    <lojal-carousel intent="popular"></lojal-carousel>
+    <lojal-nps></lojal-nps>
+    <lojal-csat></lojal-csat>
+    <lojal-review product-id="setesdal-genser" product-name="Setesdal-genser"></lojal-review>
+    <lojal-wheel campaign="vinterhjulet"></lojal-wheel>
+    <lojal-scratch campaign="skrapelodd"></lojal-scratch>
+  </main></body></html>`;
+
+/** Waits until every element `selector` finds is drawn by a wasm, and says how many times each
+ *  was mounted (the containers `mount` made in its shadow root). */
+const mountedOnce = async (page, selector = 'main > *') => {
+  await page.waitForFunction((selector) =>
+    [...document.querySelectorAll(selector)].every((e) => e.shadowRoot?.querySelector('.lojal-root [part]')), selector);
+  return page.evaluate((selector) => [...document.querySelectorAll(selector)].map((e) => [e.localName, e.shadowRoot.querySelectorAll('.lojal-root').length]), selector);
+};
+
+test('a page that starts with all seven elements fetches the one wasm of every family, which also draws the elements added later', () =>
+  withShop(async (shop) => {
+    const bytes = loaderBytes();
+    assert.deepEqual(fetches(['badge', 'carousel', 'feedback', 'games'], bytes), ['all'], `all (${bytes.all} B) costs less than the four families: ${JSON.stringify(bytes)}`);
+    const page = await openPage(browser);
+    const seen = bundleRequests(page);
+    await page.route(`${shop.url}/alle.html`, (route) => route.fulfill({ contentType: 'text/html', body: ALL_SEVEN }));
+    await page.goto(`${shop.url}/alle.html`);
+    const mounted = await mountedOnce(page);
+    assert.deepEqual(mounted.map(([, n]) => n), [1, 1, 1, 1, 1, 1, 1], `each element mounted once: ${mounted}`);
+    await page.waitForLoadState('networkidle');
+    assert.deepEqual(familiesIn(seen), ['all'], `no family's own code: ${seen}`);
+    assert.deepEqual(seen.slice(1).map((p) => p.replace(/\.[0-9a-f]{12}\./, '.')).sort(), ['/lojal/lojal_all.js', '/lojal/lojal_all_bg.wasm']);
+
+    // Elements the theme adds later come from the same wasm: nothing more is fetched.
+    const before = seen.length;
+    await page.evaluate(() => {
+      const carousel = document.createElement('lojal-carousel');
+      carousel.setAttribute('intent', 'popular');
+      document.querySelector('main').append(document.createElement('lojal-badge'), carousel);
+    });
+    assert.deepEqual((await mountedOnce(page)).map(([, n]) => n), [1, 1, 1, 1, 1, 1, 1, 1, 1]);
+    await page.waitForLoadState('networkidle');
+    assert.deepEqual(seen.slice(before), [], 'the added badge and carousel fetch nothing');
+
+    // One registry of parsed sheets for the page: every element adopts the same base sheet, and
+    // each sheet is parsed once: the base, the badge's, the carousel's, the prompts', the games'
+    // shared one, the wheel's and the scratch card's.
+    const sheets = await page.evaluate(() => {
+      const roots = [...document.querySelectorAll('main > *')].map((e) => e.shadowRoot);
+      return { base: roots.every((r) => r.adoptedStyleSheets[0] === roots[0].adoptedStyleSheets[0]), parsed: globalThis.__lojal.sheets.size };
+    });
+    assert.deepEqual(sheets, { base: true, parsed: 7 });
+    await page.screenshot({ path: join(ARTIFACTS, 'loader-all-seven.png'), fullPage: true });
+    assert.deepEqual(page.pageErrors, []);
+    assert.deepEqual(page.consoleErrors, []);
+  }));
+
+test('on a page that gets all, it also sends the answers waiting in the outbox, without the feedback family\'s own wasm', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, `${shop.url}/bli-medlem/`);
+    // Left by an earlier visit that went offline right after Send.
+    const key = '0b7f3c52-9a41-4d1e-8f25-6c3e9d7a1b40';
+    await page.evaluate(([key, url]) => localStorage.setItem(`lojal:outbox:${key}`, JSON.stringify({
+      key,
+      url,
+      body: JSON.stringify({ type: 'nps', score: 8, text: 'Raskt levert', campaign: '2026-Q4' }),
+      created_at_ms: Date.now() - 60_000,
+      attempts: 1,
+      next_attempt_at_ms: 0,
+    })), [key, `${shop.url}/api/v1/feedback`]);
+    const seen = bundleRequests(page);
+    await page.route(`${shop.url}/alle.html`, (route) => route.fulfill({ contentType: 'text/html', body: ALL_SEVEN }));
+    const delivered = page.waitForResponse((r) => r.url().endsWith('/api/v1/feedback') && r.request().method() === 'POST');
+    await page.goto(`${shop.url}/alle.html`);
+    assert.ok((await delivered).ok(), 'the API took the waiting answer');
+    await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('lojal:outbox:')));
+    await mountedOnce(page);
+    await page.waitForLoadState('networkidle');
+    assert.deepEqual(familiesIn(seen), ['all'], `one wasm for the outbox and the elements: ${seen}`);
+    assert.deepEqual(page.pageErrors, []);
+    assert.deepEqual(page.consoleErrors, []);
+  }));
+
+test('when all cannot be fetched every element keeps its box with one console error, and connected again it loads', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser);
+    await page.route('**/lojal/lojal_all_bg.*.wasm', (route) => route.abort('connectionreset'));
+    await page.route(`${shop.url}/alle.html`, (route) => route.fulfill({ contentType: 'text/html', body: ALL_SEVEN }));
+    const refused = new Promise((resolve) => {
+      const errors = [];
+      page.on('console', (m) => m.text().startsWith('lojal: <') && errors.push(m.text()) === 7 && resolve(errors));
+    });
+    await page.goto(`${shop.url}/alle.html`);
+    const errors = await refused;
+    assert.deepEqual(errors.map((e) => e.match(/^lojal: <([a-z-]+)> could not start: /)?.[1]).sort(),
+      ['lojal-badge', 'lojal-carousel', 'lojal-csat', 'lojal-nps', 'lojal-review', 'lojal-scratch', 'lojal-wheel']);
+    const placeholders = await page.evaluate(() =>
+      [...document.querySelectorAll('main > *')].every((e) => e.shadowRoot.children.length === 1 && e.shadowRoot.querySelector('.placeholder')));
+    assert.ok(placeholders, 'every element keeps the loader\'s placeholder');
+    assert.deepEqual(page.pageErrors, []);
+
+    // Back online, an element that connects again loads all, which draws it.
+    await page.unroute('**/lojal/lojal_all_bg.*.wasm');
+    const seen = bundleRequests(page);
+    await page.evaluate(() => {
+      const badge = document.querySelector('lojal-badge');
+      badge.remove();
+      document.querySelector('main').append(badge);
+    });
+    await page.locator('lojal-badge [part=cta]').waitFor();
+    assert.deepEqual(familiesIn(seen), ['all'], `${seen}`);
+    assert.deepEqual(page.pageErrors, []);
+  }));
+
+test('a page that starts with a badge and a carousel fetches what costs fewer bytes: the two families\' own wasm, or all', () =>
+  withShop(async (shop) => {
+    const bytes = loaderBytes();
+    // This build: the two families cost no more than all of them in one.
+    assert.ok(bytes.badge + bytes.carousel <= bytes.all, `badge ${bytes.badge} + carousel ${bytes.carousel} B against all ${bytes.all} B`);
+    for (const [priced, want] of [[null, ['badge', 'carousel']], [1, ['all']]]) {
+      const page = await openPage(browser);
+      const seen = bundleRequests(page);
+      // The same demo page once with the loader as built, once with `all` priced at 1 B.
+      if (priced) {
+        await page.route('**/lojal/lojal.js', async (route) => {
+          const loader = await (await fetch(route.request().url())).text();
+          await route.fulfill({ contentType: 'text/javascript', body: loader.replace(/all:\d+\}/, `all:${priced}}`) });
+        });
+      }
+      await page.goto(shop.url);
+      assert.deepEqual(await mountedOnce(page, 'lojal-badge, lojal-carousel'), [['lojal-badge', 1], ['lojal-carousel', 1]]);
+      await page.waitForLoadState('networkidle');
+      assert.deepEqual(familiesIn(seen), [...want].sort(), `all priced ${priced ?? bytes.all} B: ${seen}`);
+      assert.equal(seen.filter((p) => p.endsWith('.wasm')).length, want.length, `each wasm once: ${seen}`);
+      assert.deepEqual(page.pageErrors, []);
+      assert.deepEqual(page.consoleErrors, []);
+    }
+  }));
+
 test('a family whose code cannot be fetched leaves its elements inert with one console error each, and the other families work', () =>
   withShop(async (shop) => {
     const page = await openPage(browser);
     await page.route('**/lojal/lojal_games_bg.*.wasm', (route) => route.abort('connectionreset'));
     await page.goto(`${shop.url}/bli-medlem/`, { waitUntil: 'networkidle' });
+    // The badge first, so the page keeps one wasm per family (a badge and a wheel together at the
+    // start may be cheaper as `all`, which would not fail here).
+    await page.evaluate(() => document.querySelector('main').append(document.createElement('lojal-badge')));
+    await page.locator('lojal-badge [part=cta]').waitFor();
+    const refused = page.waitForEvent('console', (m) => m.text().startsWith('lojal: <lojal-wheel>'));
     await page.evaluate(() => {
-      const main = document.querySelector('main');
       const wheel = document.createElement('lojal-wheel');
       wheel.setAttribute('campaign', 'vinterhjulet');
-      main.append(wheel, document.createElement('lojal-badge'));
+      document.querySelector('main').append(wheel);
     });
-    await page.locator('lojal-badge [part=cta]').waitFor();
+    await refused;
     await page.waitForLoadState('networkidle');
     // The wheel keeps the loader's placeholder (its box, nothing to press) and says why, once.
     const wheel = await page.evaluate(() => {

@@ -1,6 +1,7 @@
 // What each kind of page downloads of lojal: the loader, and the glue and wasm of each family its
-// elements belong to, in brotli bytes (quality 11, what a CDN uses for static files). Which files
-// those are is read from the built loader itself, and which family draws each element from the
+// elements belong to, or of `all` (every family in one) where the loader chooses that, in brotli
+// bytes (quality 11, what a CDN uses for static files). Which files those are is read from the
+// built loader itself, with the bytes it chooses by, and which family draws each element from the
 // loader's source, so a page kind's figure is what a browser fetches. Shared by the size budget
 // (size.test.mjs) and the benchmark (tests/bench/bench.mjs).
 import assert from 'node:assert/strict';
@@ -23,7 +24,7 @@ export function familyOf() {
   return Object.fromEntries([...block[1].matchAll(/'([a-z-]+)':\s*'([a-z]+)'/g)].map((m) => [m[1], m[2]]));
 }
 
-/** The files of each family as the built loader names them: { badge: [glue, wasm], … }. */
+/** The files of each family, and of `all`, as the built loader names them: { badge: [glue, wasm], … }. */
 export function familyFiles() {
   const loader = readFileSync(join(DIST, 'lojal.js'), 'utf8');
   const files = readdirSync(DIST);
@@ -37,6 +38,21 @@ export function familyFiles() {
   return found;
 }
 
+/** The brotli bytes of each family's glue and wasm together, and of `all`'s, that scripts/build.sh
+ *  wrote into the built loader for it to choose by: { badge: 206373, …, all: 373924 }. */
+export function loaderBytes() {
+  const loader = readFileSync(join(DIST, 'lojal.js'), 'utf8');
+  // Minified: `{badge:206373,carousel:…,all:373924}` under whatever name terser gave it.
+  const block = loader.match(/\{((?:[a-z]+:\d+,)+all:\d+)\}/);
+  assert.ok(block, 'the built loader has no bytes table ending in `all`');
+  return Object.fromEntries(block[1].split(',').map((pair) => pair.split(':')).map(([family, n]) => [family, Number(n)]));
+}
+
+/** What the loader fetches for a page whose elements at the start belong to `families`: `all`
+ *  when they are two or more and it costs fewer bytes than theirs (src/mount/lojal.js, `load`). */
+export const fetches = (families, bytes) =>
+  families.length > 1 && bytes.all < families.reduce((sum, family) => sum + bytes[family], 0) ? ['all'] : families;
+
 // The kinds of page the budgets are for, by the elements on them.
 export const PAGE_KINDS = {
   loader: [], // a page of the theme without any lojal element
@@ -44,6 +60,8 @@ export const PAGE_KINDS = {
   carousel: ['lojal-carousel'],
   feedback: ['lojal-nps'],
   game: ['lojal-wheel'],
+  // The demo's front and product pages.
+  'badge+carousel': ['lojal-badge', 'lojal-carousel'],
   all: ['lojal-badge', 'lojal-carousel', 'lojal-nps', 'lojal-csat', 'lojal-review', 'lojal-wheel', 'lojal-scratch'],
 };
 
@@ -51,13 +69,15 @@ export const PAGE_KINDS = {
 export function pageSizes() {
   const families = familyOf();
   const files = familyFiles();
+  const bytes = loaderBytes();
   return Object.fromEntries(
     Object.entries(PAGE_KINDS).map(([kind, tags]) => {
       const needed = [...new Set(tags.map((tag) => families[tag]))];
-      for (const family of needed) assert.ok(files[family], `the built loader loads no ${family} family`);
-      const list = ['lojal.js', ...needed.flatMap((family) => files[family])];
+      const fetched = fetches(needed, bytes);
+      for (const family of fetched) assert.ok(files[family], `the built loader loads no ${family} family`);
+      const list = ['lojal.js', ...fetched.flatMap((family) => files[family])];
       const sizes = Object.fromEntries(list.map((file) => [file, brotli(file)]));
-      return [kind, { families: needed, files: sizes, total: Object.values(sizes).reduce((a, b) => a + b, 0) }];
+      return [kind, { families: needed, fetched, files: sizes, total: Object.values(sizes).reduce((a, b) => a + b, 0) }];
     }),
   );
 }

@@ -3,10 +3,10 @@
 // (pages.mjs says how they are counted). Sizes are deterministic: no timing here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PAGE_KINDS, familyFiles, familyOf, pageSizes } from './pages.mjs';
+import { DIST, PAGE_KINDS, familyFiles, familyOf, loaderBytes, pageSizes } from './pages.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const budget = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'size-budget.json'), 'utf8'));
@@ -29,15 +29,28 @@ test('every element belongs to a family the build made, and every family to an e
   const families = familyOf();
   const files = familyFiles();
   assert.deepEqual(Object.keys(families).sort(), [...PAGE_KINDS.all].sort(), 'every element has a family');
-  assert.deepEqual([...new Set(Object.values(families))].sort(), Object.keys(files).sort(), 'every family is built and named in the loader');
+  assert.deepEqual([...new Set(Object.values(families)), 'all'].sort(), Object.keys(files).sort(), 'every family, and all of them in one, is built and named in the loader');
+});
+
+test('the loader chooses by the brotli bytes of the files the build shipped', () => {
+  const files = familyFiles();
+  const bytes = loaderBytes();
+  assert.deepEqual(Object.keys(bytes).sort(), Object.keys(files).sort(), 'bytes for every family and for all');
+  for (const [family, [glue, wasm]] of Object.entries(files)) {
+    // The .br files beside them are what shop-api and a CDN send.
+    const shipped = statSync(join(DIST, `${glue}.br`)).size + statSync(join(DIST, `${wasm}.br`)).size;
+    assert.equal(bytes[family], shipped, `${family}: the loader's bytes are its glue's and wasm's .br files`);
+  }
 });
 
 test('each kind of page stays within its brotli size budget', () => {
   const { stdBuild, pages } = limits();
   assert.deepEqual(Object.keys(pages).sort(), Object.keys(PAGE_KINDS).sort(), 'a budget for each kind of page');
   const sizes = pageSizes();
-  for (const [kind, { families, files, total }] of Object.entries(sizes)) {
-    console.log(`${kind} page (${families.join(' + ') || 'no family'}): ${total} of ${pages[kind]} B brotli (std ${stdBuild}) ${JSON.stringify(files)}`);
+  for (const [kind, { families, fetched, files, total }] of Object.entries(sizes)) {
+    const chosen = fetched.join(' + ') || 'no family';
+    const what = families.length > 1 ? `${families.join(' + ')}, fetching ${chosen}` : chosen;
+    console.log(`${kind} page (${what}): ${total} of ${pages[kind]} B brotli (std ${stdBuild}) ${JSON.stringify(files)}`);
   }
   assert.deepEqual(overBudget(sizes, pages), []);
 });

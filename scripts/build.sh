@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the widget bundle into pkg/dist (one wasm per widget family and one of every family:
+# Builds the widget bundle into pkg/dist (one wasm per widget family, and bundles of several:
 # wasm-bindgen --target web, wasm-opt -Oz; the loader), the merchant console into console/dist
 # (its own wasm, never in pkg/dist) and the reference server. Usage: scripts/build.sh
 source "$(dirname "$0")/lib.sh"
@@ -8,14 +8,15 @@ ensure_node_modules
 ensure_wasm_bindgen
 
 # One wasm per widget family (families/*): a page downloads only the families its elements
-# belong to. And `all` (families/all), every family in one wasm, which the loader fetches instead
-# when a page starts with elements of several families and it costs fewer bytes than theirs. One
-# cargo invocation builds all five, so std, Leptos and the lojal crate compile once; each is then
-# linked (and LTO-optimised) on its own.
+# belong to. And bundles of several families in one wasm, which the loader fetches instead when a
+# page starts with elements of several families and that costs fewer bytes: `storefront`
+# (families/storefront: the badge and the carousel, a shop's front and product pages) and `all`
+# (families/all: every family). One cargo invocation builds all six, so std, Leptos and the lojal
+# crate compile once; each is then linked (and LTO-optimised) on its own.
 FAMILIES=(badge carousel feedback games)
-WASMS=("${FAMILIES[@]}" all)
+WASMS=("${FAMILIES[@]}" storefront all)
 CONSOLE_DIST="$ROOT/console/dist"
-log "building the widget bundle (wasm, one per family: ${FAMILIES[*]}; and all of them in one) and the merchant console"
+log "building the widget bundle (wasm, one per family: ${FAMILIES[*]}; and the bundles storefront and all) and the merchant console"
 (
   use_wasm_toolchain
   cd "$ROOT"
@@ -77,8 +78,8 @@ for family in "${WASMS[@]}"; do
   log "$family: $(du -b "$DIST/$wasm_name" | cut -f1) bytes wasm ($wasm_name), $(du -b "$DIST/$glue_name" | cut -f1) bytes glue"
   shipped+=("$wasm_name" "$glue_name")
 done
-# The loader chooses between the families' wasm and `all` by what they cost a page: it gets each
-# one's brotli bytes, glue and wasm together, as measured here (its `const bytes = { … };` line).
+# The loader chooses between the families' wasm and the bundles by what they cost a page: it gets
+# each one's brotli bytes, glue and wasm together, as measured here (its `const bytes = …;` line).
 node "$ROOT/scripts/precompress.mjs" "$DIST" "${shipped[@]}"
 measured=
 for family in "${WASMS[@]}"; do
@@ -124,4 +125,4 @@ log "console: $(du -b "$CONSOLE_DIST/$console_wasm" | cut -f1) bytes wasm, $(du 
 log "building the reference server"
 (cd "$ROOT" && cargo build --release --quiet -p shop-api)
 
-log "bundle: $(cat "$DIST"/*.wasm | wc -c) bytes wasm in ${#FAMILIES[@]} families and all of them in one, $(cat "$DIST"/*.js | wc -c) bytes js"
+log "bundle: $(cat "$DIST"/*.wasm | wc -c) bytes wasm in ${#FAMILIES[@]} families and $((${#WASMS[@]} - ${#FAMILIES[@]})) bundles of several, $(cat "$DIST"/*.js | wc -c) bytes js"

@@ -3,9 +3,10 @@
 //! under `families/` exports one over its own widget table, calling [`mount`] here) on connect,
 //! [`Mounted::attribute_changed`] on every observed attribute change, and `free()` on disconnect,
 //! which unmounts the view and disposes of its reactive state. One wasm instance per family
-//! serves every element of that family on the page; or, where the loader chooses it for a page
-//! with several families, `families/all`, whose `mount` looks the tag up in every family's table,
-//! serves every element on the page.
+//! serves every element of that family on the page; or, where the loader chooses one for a page
+//! with several families, a wasm of several families (`families/storefront`: the badge and the
+//! carousel; `families/all`: every family), whose `mount` looks the tag up in each of their tables,
+//! serves the elements of all of them.
 //!
 //! The dependency runs one way: this layer knows the widgets' tables and makes each element's
 //! [`Host`]; the widgets know nothing of it.
@@ -38,17 +39,19 @@ impl Mounted {
     }
 }
 
-/// Renders the widget for `tag`, one of `widgets` (a family's table), into `root`, the
-/// element's shadow root.
+/// Renders the widget for `tag`, one of `tables` (the widget tables of the families this wasm
+/// carries), into `root`, the element's shadow root.
 pub fn mount(
-    widgets: &'static [Widget],
+    tables: &[&'static [Widget]],
     tag: &str,
     element: HtmlElement,
     root: ShadowRoot,
     page_api: Option<String>,
     page_locale: Option<String>,
 ) -> Result<Mounted, JsError> {
-    let widget = widgets::by_tag(widgets, tag)
+    let widget = tables
+        .iter()
+        .find_map(|table| widgets::by_tag(table, tag))
         .ok_or_else(|| JsError::new(&format!("lojal: no widget is called <{tag}>")))?;
 
     let sheets = js_sys::Array::new();

@@ -23,11 +23,14 @@ const families = {
   carousel: [() => import('./lojal_carousel.js'), new URL('./lojal_carousel_bg.wasm', import.meta.url)],
   feedback: [() => import('./lojal_feedback.js'), new URL('./lojal_feedback_bg.wasm', import.meta.url)],
   games: [() => import('./lojal_games.js'), new URL('./lojal_games_bg.wasm', import.meta.url)],
+  storefront: [() => import('./lojal_storefront.js'), new URL('./lojal_storefront_bg.wasm', import.meta.url)],
   all: [() => import('./lojal_all.js'), new URL('./lojal_all_bg.wasm', import.meta.url)],
 };
+// The wasm files of several families, and which (families/storefront, families/all).
+const bundles = { storefront: ['badge', 'carousel'], all: ['badge', 'carousel', 'feedback', 'games'] };
 // The brotli bytes of each one's glue and wasm together: the build writes what it measured here.
-// Unmeasured (this file as it is in src/), no page gets `all`.
-const bytes = { badge: 0, carousel: 0, feedback: 0, games: 0, all: 0 };
+// Unmeasured (this file as it is in src/), no page gets a bundle of several.
+const bytes = { badge: 0, carousel: 0, feedback: 0, games: 0, storefront: 0, all: 0 };
 // The family that draws each element (its table in src/widgets/mod.rs; a test compares them).
 const familyOf = {
   'lojal-badge': 'badge',
@@ -222,24 +225,32 @@ export function defineLojal(options = {}) {
   const placeholder = new CSSStyleSheet();
   placeholder.replaceSync(PLACEHOLDER_CSS);
 
-  // One instance per family, fetched when its first element connects; or `all`, one instance
-  // for every family, chosen once, when the first element connects: if the elements then in the
-  // document belong to two or more families and `all` costs fewer bytes than those families'
-  // wasm together. `all` then serves every element, those added later too, so no family ever
-  // has two runtimes on the page; otherwise a family added later fetches its own wasm. The wasm
-  // download starts with the glue's, not after it: one round trip less before the first widget
-  // shows. The glue compiles it as it streams in. Families load and fail independently.
+  // One instance per family, fetched when its first element connects; or one of several
+  // families (`bundles`), chosen once, when the first element connects: the cheapest way, in
+  // bytes, to cover the families of the elements then in the document, each family's own wasm
+  // or one bundle with the others' own. A bundle then serves its families' elements, those
+  // added later too, so no family ever has two runtimes on the page; a family outside it
+  // fetches its own wasm. The wasm download starts with the glue's, not after it: one round
+  // trip less before the first widget shows. The glue compiles it as it streams in. Families
+  // load and fail independently.
   const loading = {};
-  let combined;
+  let servedBy;
   const load = (family) => {
-    if (combined === undefined) {
+    if (!servedBy) {
       const present = new Set([family]);
       for (const element of document.querySelectorAll(Object.keys(familyOf))) present.add(familyOf[element.localName]);
-      let sum = 0;
-      for (const f of present) sum += bytes[f];
-      combined = present.size > 1 && bytes.all < sum;
+      const own = (families) => families.reduce((sum, f) => sum + bytes[f], 0);
+      let best = own([...present]);
+      servedBy = {};
+      for (const [bundle, covered] of Object.entries(bundles)) {
+        const cost = bytes[bundle] + own([...present].filter((f) => !covered.includes(f)));
+        if (covered.filter((f) => present.has(f)).length > 1 && cost < best) {
+          best = cost;
+          servedBy = Object.fromEntries(covered.map((f) => [f, bundle]));
+        }
+      }
     }
-    const key = combined ? 'all' : family;
+    const key = servedBy[family] ?? family;
     if (!loading[key]) {
       const [glue, url] = families[key];
       const download = fetch(url);

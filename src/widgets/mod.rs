@@ -73,8 +73,7 @@ pub const GAMES: &[Widget] = &[
     },
 ];
 
-/// Every family's table, in the order the loader names them; `families/all` finds a tag's
-/// table here.
+/// Every family's table, in the order the loader names them.
 pub const FAMILIES: &[(&str, &[Widget])] = &[
     ("badge", BADGE),
     ("carousel", CAROUSEL),

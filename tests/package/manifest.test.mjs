@@ -157,6 +157,19 @@ function loaderFamilies() {
   return Object.fromEntries([...block[1].matchAll(/'([a-z-]+)':\s*'([a-z]+)'/g)].map((m) => [m[1], m[2]]));
 }
 
+test('each bundle of several families mounts exactly the tables of the families the loader says it carries', () => {
+  const source = readFileSync(join(ROOT, 'src', 'mount', 'lojal.js'), 'utf8');
+  const line = source.match(/const bundles = \{(.*)\};/);
+  assert.ok(line, 'src/mount/lojal.js has no `const bundles = { … };` line');
+  const table = readFileSync(join(ROOT, 'src', 'widgets', 'mod.rs'), 'utf8');
+  for (const [, bundle, list] of line[1].matchAll(/([a-z]+): \[([^\]]*)\]/g)) {
+    const tables = [...list.matchAll(/'([a-z]+)'/g)].map(([, family]) => table.match(new RegExp(`\\("${family}", ([A-Z]+)\\)`))?.[1]);
+    const crate = readFileSync(join(ROOT, 'families', bundle, 'src', 'lib.rs'), 'utf8');
+    const mounted = crate.match(/&\[([A-Z, ]+)\]/)?.[1].split(', ');
+    assert.deepEqual(mounted, tables, `families/${bundle} mounts the tables of ${list}`);
+  }
+});
+
 test('the loader fetches each element from the family whose wasm draws it', () => {
   const families = loaderFamilies();
   assert.deepEqual(sorted(Object.keys(families)), sorted(Object.keys(loaderTable())), 'a family for every element');
@@ -175,6 +188,6 @@ test('the loader fetches each element from the family whose wasm draws it', () =
     assert.match(rows, new RegExp(`tag: ${module}::${constant},`), `${name} (the ${family} family) draws ${tag}`);
     // The family's crate exports that table's mount.
     const crate = readFileSync(join(ROOT, 'families', family, 'src', 'lib.rs'), 'utf8');
-    assert.match(crate, new RegExp(`lojal::mount::mount\\(${name}, `), `families/${family} mounts the ${name} table`);
+    assert.match(crate, new RegExp(`lojal::mount::mount\\(&\\[${name}\\], `), `families/${family} mounts the ${name} table`);
   }
 });

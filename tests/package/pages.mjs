@@ -1,5 +1,5 @@
 // What each kind of page downloads of lojal: the loader, and the glue and wasm of each family its
-// elements belong to, or of `all` (every family in one) where the loader chooses that, in brotli
+// elements belong to, or of a bundle of several (`storefront`, `all`) where the loader chooses that, in brotli
 // bytes (quality 11, what a CDN uses for static files). Which files those are is read from the
 // built loader itself, with the bytes it chooses by, and which family draws each element from the
 // loader's source, so a page kind's figure is what a browser fetches. Shared by the size budget
@@ -24,7 +24,7 @@ export function familyOf() {
   return Object.fromEntries([...block[1].matchAll(/'([a-z-]+)':\s*'([a-z]+)'/g)].map((m) => [m[1], m[2]]));
 }
 
-/** The files of each family, and of `all`, as the built loader names them: { badge: [glue, wasm], … }. */
+/** The files of each family, and of each bundle, as the built loader names them: { badge: [glue, wasm], … }. */
 export function familyFiles() {
   const loader = readFileSync(join(DIST, 'lojal.js'), 'utf8');
   const files = readdirSync(DIST);
@@ -38,8 +38,8 @@ export function familyFiles() {
   return found;
 }
 
-/** The brotli bytes of each family's glue and wasm together, and of `all`'s, that scripts/build.sh
- *  wrote into the built loader for it to choose by: { badge: 206373, …, all: 373924 }. */
+/** The brotli bytes of each family's glue and wasm together, and of each bundle's, that
+ *  scripts/build.sh wrote into the built loader for it to choose by: { badge: 206373, …, all: 373924 }. */
 export function loaderBytes() {
   const loader = readFileSync(join(DIST, 'lojal.js'), 'utf8');
   // Minified: `{badge:206373,carousel:…,all:373924}` under whatever name terser gave it.
@@ -48,10 +48,31 @@ export function loaderBytes() {
   return Object.fromEntries(block[1].split(',').map((pair) => pair.split(':')).map(([family, n]) => [family, Number(n)]));
 }
 
-/** What the loader fetches for a page whose elements at the start belong to `families`: `all`
- *  when they are two or more and it costs fewer bytes than theirs (src/mount/lojal.js, `load`). */
-export const fetches = (families, bytes) =>
-  families.length > 1 && bytes.all < families.reduce((sum, family) => sum + bytes[family], 0) ? ['all'] : families;
+/** The loader's `const bundles = { name: ['family', …], … };` table: the wasm files of several families. */
+export function bundles() {
+  const source = readFileSync(join(ROOT, 'src', 'mount', 'lojal.js'), 'utf8');
+  const block = source.match(/const bundles = \{(.*)\};/);
+  assert.ok(block, 'src/mount/lojal.js has no `const bundles = { … };` line');
+  return Object.fromEntries([...block[1].matchAll(/([a-z]+): \[([^\]]*)\]/g)].map((m) => [m[1], [...m[2].matchAll(/'([a-z]+)'/g)].map((f) => f[1])]));
+}
+
+/** What the loader fetches for a page whose elements at the start belong to `families`: the
+ *  cheapest cover in bytes, each family's own wasm or one bundle of two or more of them with the
+ *  others' own (src/mount/lojal.js, `load`). */
+export function fetches(families, bytes, bundleTable = bundles()) {
+  const own = (list) => list.reduce((sum, family) => sum + bytes[family], 0);
+  let best = own(families);
+  let chosen = families;
+  for (const [bundle, covered] of Object.entries(bundleTable)) {
+    const rest = families.filter((f) => !covered.includes(f));
+    const cost = bytes[bundle] + own(rest);
+    if (families.filter((f) => covered.includes(f)).length > 1 && cost < best) {
+      best = cost;
+      chosen = [bundle, ...rest];
+    }
+  }
+  return chosen;
+}
 
 // The kinds of page the budgets are for, by the elements on them.
 export const PAGE_KINDS = {
@@ -60,7 +81,7 @@ export const PAGE_KINDS = {
   carousel: ['lojal-carousel'],
   feedback: ['lojal-nps'],
   game: ['lojal-wheel'],
-  // The demo's front and product pages.
+  // The demo's front and product pages: the storefront bundle.
   'badge+carousel': ['lojal-badge', 'lojal-carousel'],
   all: ['lojal-badge', 'lojal-carousel', 'lojal-nps', 'lojal-csat', 'lojal-review', 'lojal-wheel', 'lojal-scratch'],
 };

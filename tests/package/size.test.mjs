@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DIST, PAGE_KINDS, familyFiles, familyOf, loaderBytes, pageSizes } from './pages.mjs';
+import { DIST, PAGE_KINDS, bundles, familyFiles, familyOf, loaderBytes, pageSizes } from './pages.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const budget = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'size-budget.json'), 'utf8'));
@@ -29,13 +29,16 @@ test('every element belongs to a family the build made, and every family to an e
   const families = familyOf();
   const files = familyFiles();
   assert.deepEqual(Object.keys(families).sort(), [...PAGE_KINDS.all].sort(), 'every element has a family');
-  assert.deepEqual([...new Set(Object.values(families)), 'all'].sort(), Object.keys(files).sort(), 'every family, and all of them in one, is built and named in the loader');
+  assert.deepEqual([...new Set(Object.values(families)), ...Object.keys(bundles())].sort(), Object.keys(files).sort(), 'every family, and every bundle of several, is built and named in the loader');
+  for (const [bundle, covered] of Object.entries(bundles())) {
+    for (const family of covered) assert.ok(Object.values(families).includes(family), `${bundle} bundles ${family}, a family of the loader`);
+  }
 });
 
 test('the loader chooses by the brotli bytes of the files the build shipped', () => {
   const files = familyFiles();
   const bytes = loaderBytes();
-  assert.deepEqual(Object.keys(bytes).sort(), Object.keys(files).sort(), 'bytes for every family and for all');
+  assert.deepEqual(Object.keys(bytes).sort(), Object.keys(files).sort(), 'bytes for every family and every bundle');
   for (const [family, [glue, wasm]] of Object.entries(files)) {
     // The .br files beside them are what shop-api and a CDN send.
     const shipped = statSync(join(DIST, `${glue}.br`)).size + statSync(join(DIST, `${wasm}.br`)).size;

@@ -3,7 +3,7 @@
 //! bytes (see `src/mount/lojal.js`); once chosen it serves every lojal element on the page.
 
 use lojal::mount::Mounted;
-use lojal::widgets::{FAMILIES, Widget, by_tag};
+use lojal::widgets::{BADGE, CAROUSEL, FEEDBACK, GAMES};
 use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, ShadowRoot};
 
@@ -17,12 +17,8 @@ pub fn mount(
     page_api: Option<String>,
     page_locale: Option<String>,
 ) -> Result<Mounted, JsError> {
-    let widgets: &'static [Widget] = FAMILIES
-        .iter()
-        .map(|&(_, widgets)| widgets)
-        .find(|widgets| by_tag(widgets, tag).is_some())
-        .unwrap_or_default();
-    lojal::mount::mount(widgets, tag, element, root, page_api, page_locale)
+    let tables = &[BADGE, CAROUSEL, FEEDBACK, GAMES];
+    lojal::mount::mount(tables, tag, element, root, page_api, page_locale)
 }
 
 /// Starts the page's outbox, as the feedback family's wasm does (`lojal::api::outbox::install`).

@@ -14,5 +14,5 @@ pub fn mount(
     page_api: Option<String>,
     page_locale: Option<String>,
 ) -> Result<Mounted, JsError> {
-    lojal::mount::mount(CAROUSEL, tag, element, root, page_api, page_locale)
+    lojal::mount::mount(&[CAROUSEL], tag, element, root, page_api, page_locale)
 }

@@ -15,7 +15,7 @@ pub fn mount(
     page_api: Option<String>,
     page_locale: Option<String>,
 ) -> Result<Mounted, JsError> {
-    lojal::mount::mount(FEEDBACK, tag, element, root, page_api, page_locale)
+    lojal::mount::mount(&[FEEDBACK], tag, element, root, page_api, page_locale)
 }
 
 /// Starts the page's outbox (`lojal::api::outbox::install`). The loader calls it on every page

@@ -46,7 +46,7 @@ fn new_host(attributes: &[(&str, &str)]) -> (HtmlElement, ShadowRoot) {
 fn mount_badge(attributes: &[(&str, &str)], api: &str) -> (HtmlElement, ShadowRoot, Mounted) {
     let (host, root) = new_host(attributes);
     let mounted = mount(
-        BADGE,
+        &[BADGE],
         "lojal-badge",
         host.clone(),
         root.clone(),
@@ -96,7 +96,7 @@ fn numbers_plurals_and_dates_come_from_the_browsers_intl() {
 #[wasm_bindgen_test]
 fn an_unknown_tag_is_refused_with_a_message() {
     let (host, root) = new_host(&[]);
-    let error = mount(BADGE, "lojal-nope", host, root, None, None)
+    let error = mount(&[BADGE], "lojal-nope", host, root, None, None)
         .err()
         .expect("must be refused");
     let message: JsValue = error.into();
@@ -108,7 +108,7 @@ fn an_unknown_tag_is_refused_with_a_message() {
 
     // A family's table holds its own widgets only: the badge's wasm cannot draw a carousel.
     let (host, root) = new_host(&[]);
-    let error = mount(BADGE, "lojal-carousel", host, root, None, None)
+    let error = mount(&[BADGE], "lojal-carousel", host, root, None, None)
         .err()
         .expect("another family's tag must be refused");
     let message: JsValue = error.into();
@@ -271,7 +271,7 @@ async fn an_nps_prompt_follows_up_by_band_and_sends_one_answer_with_one_key() {
     grant_storage();
     let (host, root) = new_host(&[("campaign", "browser-test-1")]);
     let _mounted = mount(
-        FEEDBACK,
+        &[FEEDBACK],
         "lojal-nps",
         host,
         root.clone(),

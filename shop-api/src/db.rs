@@ -951,7 +951,9 @@ impl Writer {
                         // stop short, to try again after the next group, not wait.
                         checkpoint(sqlite, &stats);
                     }
-                    checkpointer.kick();
+                    // Past the bound the checkpointer goes round without rest, so that it
+                    // gets near enough to the end for the writer's share to be short.
+                    checkpointer.kick(frames > LOG_RESTART_FRAMES);
                 }
                 checkpointer.stop();
             })
@@ -1001,10 +1003,9 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 /// the load lasts (1.9 GB after 15 s of plays at 64 connections, measured) and fills the disk.
 const LOG_RESTART_FRAMES: i64 = 16384;
 
-/// Frames (8 MiB) the writer copies itself at most, to let the log start over. It holds up the
-/// writes queued meanwhile: 16–106 ms in `the_sqlite_log_starts_over_…` (64 KiB rows), once
-/// per 64 MiB of log.
-const LOG_RESTART_COPY: i64 = 2048;
+/// Frames (1 MiB) the writer copies itself at most, to let the log start over: it holds up
+/// the writes queued meanwhile, once per 64 MiB of log.
+const LOG_RESTART_COPY: i64 = 256;
 
 /// Bytes the log's file is cut back to when it starts over (`journal_size_limit`).
 const LOG_SIZE_LIMIT: i64 = 64 << 20;
@@ -1028,6 +1029,8 @@ fn checkpoint(conn: &SqliteConn, stats: &DbStats) -> Option<i64> {
 /// for one.
 struct Checkpointer {
     kicks: std::sync::mpsc::SyncSender<()>,
+    /// The log is past its bound: go round again at once, without resting.
+    hurry: Arc<std::sync::atomic::AtomicBool>,
     thread: std::thread::JoinHandle<()>,
     /// Frames of the log the last pass had copied.
     copied: Arc<std::sync::atomic::AtomicI64>,
@@ -1038,6 +1041,8 @@ impl Checkpointer {
         let (kicks, kicked) = std::sync::mpsc::sync_channel::<()>(1);
         let copied = Arc::new(std::sync::atomic::AtomicI64::new(0));
         let thread_copied = copied.clone();
+        let hurry = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let thread_hurry = hurry.clone();
         let thread = std::thread::Builder::new()
             .name("sqlite-checkpointer".into())
             .spawn(move || {
@@ -1051,9 +1056,15 @@ impl Checkpointer {
                     if let Some(frames) = checkpoint(&conn, &stats) {
                         thread_copied.store(frames, std::sync::atomic::Ordering::Relaxed);
                     }
-                    // Rest until CHECKPOINT_EVERY has passed; a kick meanwhile means another round.
+                    // Rest until CHECKPOINT_EVERY has passed; a kick meanwhile means another
+                    // round, and a long log no rest at all.
                     kicked_meanwhile = false;
-                    let until = started + CHECKPOINT_EVERY;
+                    let rest = if thread_hurry.load(std::sync::atomic::Ordering::Relaxed) {
+                        Duration::ZERO
+                    } else {
+                        CHECKPOINT_EVERY
+                    };
+                    let until = started + rest;
                     loop {
                         let left = until.saturating_duration_since(std::time::Instant::now());
                         match kicked.recv_timeout(left) {
@@ -1067,6 +1078,7 @@ impl Checkpointer {
             .map_err(|e| DbError::Task(format!("cannot start the SQLite checkpointer: {e}")))?;
         Ok(Self {
             kicks,
+            hurry,
             thread,
             copied,
         })
@@ -1082,8 +1094,9 @@ impl Checkpointer {
         self.copied.store(0, std::sync::atomic::Ordering::Relaxed);
     }
 
-    /// Something was committed: checkpoint soon.
-    fn kick(&self) {
+    /// Something was committed: checkpoint soon, or without rest while the log is `long`.
+    fn kick(&self, long: bool) {
+        self.hurry.store(long, std::sync::atomic::Ordering::Relaxed);
         let _ = self.kicks.try_send(());
     }
 

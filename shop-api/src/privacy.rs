@@ -118,6 +118,36 @@ fn objects(
         .collect()
 }
 
+/// Her rows of `table`: `columns` of the rows that `filter` (with `?1`, and any `ORDER BY`)
+/// finds for each of `keys`, as objects keyed by column.
+fn rows_of(
+    conn: &mut Conn,
+    table: &str,
+    columns: &[&str],
+    filter: &str,
+    keys: &[String],
+) -> Result<Vec<JsonValue>, DbError> {
+    let sql = format!("SELECT {} FROM {table} WHERE {filter}", columns.join(", "));
+    objects_for(conn, &sql, keys, columns)
+}
+
+/// The columns of a shop order that the export shows.
+const ORDER_COLUMNS: &[&str] = &[
+    "order_key",
+    "number",
+    "email",
+    "currency",
+    "eligible",
+    "refunded",
+    "paid",
+    "cancelled",
+    "earned",
+    "note",
+    "paid_at",
+    "created_at",
+    "updated_at",
+];
+
 /// The same rows for each of `keys`, one query per key.
 fn objects_for(
     conn: &mut Conn,
@@ -226,12 +256,9 @@ pub fn export(conn: &mut Conn, subject: &Subject, now: Timestamp) -> Result<Json
     let ids: Vec<String> = subject.customer_id.iter().cloned().collect();
     let players = subject.players();
     let emails = &subject.emails;
-    let customer = objects_for(
+    let customer = rows_of(
         conn,
-        "SELECT id, first_name, email, created_at, birthday_month, birthday_day, birthday_set_at,
-                referral_code
-         FROM customers WHERE id = ?1",
-        &ids,
+        "customers",
         &[
             "id",
             "first_name",
@@ -242,12 +269,12 @@ pub fn export(conn: &mut Conn, subject: &Subject, now: Timestamp) -> Result<Json
             "birthday_set_at",
             "referral_code",
         ],
-    )?;
-    let ledger = objects_for(
-        conn,
-        "SELECT kind, points, tier_points, source, detail, shortfall, available_at, created_at
-         FROM ledger WHERE customer_id = ?1 ORDER BY id",
+        "id = ?1",
         &ids,
+    )?;
+    let ledger = rows_of(
+        conn,
+        "ledger",
         &[
             "kind",
             "points",
@@ -258,12 +285,12 @@ pub fn export(conn: &mut Conn, subject: &Subject, now: Timestamp) -> Result<Json
             "available_at",
             "created_at",
         ],
-    )?;
-    let coupons = objects_for(
-        conn,
-        "SELECT code, reward_id, reward_name, cost, status, created_at, expires_at
-         FROM coupons WHERE customer_id = ?1 ORDER BY created_at, code",
+        "customer_id = ?1 ORDER BY id",
         &ids,
+    )?;
+    let coupons = rows_of(
+        conn,
+        "coupons",
         &[
             "code",
             "reward_id",
@@ -273,13 +300,12 @@ pub fn export(conn: &mut Conn, subject: &Subject, now: Timestamp) -> Result<Json
             "created_at",
             "expires_at",
         ],
+        "customer_id = ?1 ORDER BY created_at, code",
+        &ids,
     )?;
-    let plays = objects_for(
+    let plays = rows_of(
         conn,
-        "SELECT campaign_id, label, coupon_code, email, marketing_consent, consent_text,
-                played_at, next_play_at
-         FROM plays WHERE player = ?1 ORDER BY id",
-        &players,
+        "plays",
         &[
             "campaign_id",
             "label",
@@ -290,12 +316,12 @@ pub fn export(conn: &mut Conn, subject: &Subject, now: Timestamp) -> Result<Json
             "played_at",
             "next_play_at",
         ],
-    )?;
-    let prizes = objects_for(
-        conn,
-        "SELECT code, campaign_id, prize, status, created_at, expires_at
-         FROM game_coupons WHERE player = ?1 ORDER BY created_at, code",
+        "player = ?1 ORDER BY id",
         &players,
+    )?;
+    let prizes = rows_of(
+        conn,
+        "game_coupons",
         &[
             "code",
             "campaign_id",
@@ -304,13 +330,12 @@ pub fn export(conn: &mut Conn, subject: &Subject, now: Timestamp) -> Result<Json
             "created_at",
             "expires_at",
         ],
+        "player = ?1 ORDER BY created_at, code",
+        &players,
     )?;
-    let feedback = objects_for(
+    let feedback = rows_of(
         conn,
-        "SELECT type, score, title, text, product_id, campaign, order_id, page_url, locale,
-                status, created_at
-         FROM feedback WHERE customer_id = ?1 ORDER BY id",
-        &ids,
+        "feedback",
         &[
             "type",
             "score",
@@ -324,20 +349,20 @@ pub fn export(conn: &mut Conn, subject: &Subject, now: Timestamp) -> Result<Json
             "status",
             "created_at",
         ],
+        "customer_id = ?1 ORDER BY id",
+        &ids,
     )?;
     // The friends she invited are their own data: only what her invitations came to.
-    let invited = objects_for(
+    let invited = rows_of(
         conn,
-        "SELECT created_at, expires_at, status, converted_at
-         FROM referrals WHERE referrer_id = ?1 ORDER BY id",
-        &ids,
+        "referrals",
         &["created_at", "expires_at", "status", "converted_at"],
+        "referrer_id = ?1 ORDER BY id",
+        &ids,
     )?;
-    let invitation = objects_for(
+    let invitation = rows_of(
         conn,
-        "SELECT email, coupon_code, status, created_at, expires_at, converted_at
-         FROM referrals WHERE lower(email) = ?1",
-        emails,
+        "referrals",
         &[
             "email",
             "coupon_code",
@@ -346,50 +371,22 @@ pub fn export(conn: &mut Conn, subject: &Subject, now: Timestamp) -> Result<Json
             "expires_at",
             "converted_at",
         ],
-    )?;
-    let mut orders = objects_for(
-        conn,
-        "SELECT order_key, number, email, currency, eligible, refunded, paid, cancelled, earned,
-                note, paid_at, created_at, updated_at
-         FROM shop_orders WHERE customer_id = ?1 ORDER BY created_at",
-        &ids,
-        &[
-            "order_key",
-            "number",
-            "email",
-            "currency",
-            "eligible",
-            "refunded",
-            "paid",
-            "cancelled",
-            "earned",
-            "note",
-            "paid_at",
-            "created_at",
-            "updated_at",
-        ],
-    )?;
-    for order in objects_for(
-        conn,
-        "SELECT order_key, number, email, currency, eligible, refunded, paid, cancelled, earned,
-                note, paid_at, created_at, updated_at
-         FROM shop_orders WHERE lower(email) = ?1 AND customer_id IS NULL ORDER BY created_at",
+        "lower(email) = ?1",
         emails,
-        &[
-            "order_key",
-            "number",
-            "email",
-            "currency",
-            "eligible",
-            "refunded",
-            "paid",
-            "cancelled",
-            "earned",
-            "note",
-            "paid_at",
-            "created_at",
-            "updated_at",
-        ],
+    )?;
+    let mut orders = rows_of(
+        conn,
+        "shop_orders",
+        ORDER_COLUMNS,
+        "customer_id = ?1 ORDER BY created_at",
+        &ids,
+    )?;
+    for order in rows_of(
+        conn,
+        "shop_orders",
+        ORDER_COLUMNS,
+        "lower(email) = ?1 AND customer_id IS NULL ORDER BY created_at",
+        emails,
     )? {
         orders.push(order);
     }

@@ -1,15 +1,18 @@
 //! Custom-element glue. `lojal.js` (beside this file, shipped as is) defines the elements and
-//! forwards their lifecycle to the wasm of the element's family: its `mount` (each family crate
-//! under `families/` exports one over its own widget table, calling [`mount`] here) on connect,
-//! [`Mounted::attribute_changed`] on every observed attribute change, and `free()` on disconnect,
-//! which unmounts the view and disposes of its reactive state. One wasm instance per family
-//! serves every element of that family on the page; or, where the loader chooses one for a page
-//! with several families, a wasm of several families (`families/storefront`: the badge and the
-//! carousel; `families/all`: every family), whose `mount` looks the tag up in each of their tables,
-//! serves the elements of all of them.
+//! forwards their lifecycle to the wasm of the element's family: its `mount` on connect (each
+//! crate under `families/` exports one over its widget tables with [`mount_export!`], which
+//! calls [`mount`] here), [`Mounted::attribute_changed`] on every observed attribute change, and
+//! `free()` on disconnect, which unmounts the view and disposes of its reactive state. One wasm
+//! instance per family serves every element of that family on the page; or, where the loader
+//! chooses one for a page with several families, a wasm of several families
+//! (`families/storefront`: the badge and the carousel; `families/order`: the badge and the
+//! feedback prompts; `families/all`: every family), whose `mount` looks the tag up in each of
+//! their tables, serves the elements of all of them.
 //!
 //! The dependency runs one way: this layer knows the widgets' tables and makes each element's
 //! [`Host`]; the widgets know nothing of it.
+//!
+//! [`mount_export!`]: crate::mount_export
 
 use crate::widgets::host::Host;
 use crate::widgets::{self, Widget, intl};
@@ -37,6 +40,32 @@ impl Mounted {
             };
         });
     }
+}
+
+/// Writes the `mount` export of a wasm under `families/`, over the widget tables it carries
+/// (named as in [`crate::widgets`]): `lojal::mount_export!(BADGE, CAROUSEL);` is the whole of a
+/// wasm of the badge and the carousel. The loader calls that export as `mount(tag, element, root,
+/// page_api, page_locale)` when an element connects, and it renders the element through
+/// [`mount`], from the first of the tables that has its tag. The crate that calls the macro
+/// depends on `wasm-bindgen` and on `web-sys` with its `HtmlElement` and `ShadowRoot` features,
+/// which the export's code names.
+#[macro_export]
+macro_rules! mount_export {
+    ($($table:ident),+ $(,)?) => {
+        /// Renders a lojal element of this wasm's families into its shadow root (see
+        /// `lojal::mount::mount`).
+        #[::wasm_bindgen::prelude::wasm_bindgen]
+        pub fn mount(
+            tag: &str,
+            element: ::web_sys::HtmlElement,
+            root: ::web_sys::ShadowRoot,
+            page_api: Option<String>,
+            page_locale: Option<String>,
+        ) -> Result<$crate::mount::Mounted, ::wasm_bindgen::JsError> {
+            let tables = &[$($crate::widgets::$table),+];
+            $crate::mount::mount(tables, tag, element, root, page_api, page_locale)
+        }
+    };
 }
 
 /// Renders the widget for `tag`, one of `tables` (the widget tables of the families this wasm

@@ -16,21 +16,22 @@ registry.page ??= { api: null, locale: null }; // set by an older copy of this f
 registry.locales ??= {};
 registry.live ??= new Set();
 
-// Each family's glue and wasm, and `all`: every family in one wasm (families/all). The build
-// replaces these names with the content-hashed files next to this file.
+// Each family's glue and wasm, and each bundle's (several families in one wasm: `bundles` below).
+// The build replaces these names with the content-hashed files next to this file.
 const families = {
   badge: [() => import('./lojal_badge.js'), new URL('./lojal_badge_bg.wasm', import.meta.url)],
   carousel: [() => import('./lojal_carousel.js'), new URL('./lojal_carousel_bg.wasm', import.meta.url)],
   feedback: [() => import('./lojal_feedback.js'), new URL('./lojal_feedback_bg.wasm', import.meta.url)],
   games: [() => import('./lojal_games.js'), new URL('./lojal_games_bg.wasm', import.meta.url)],
   storefront: [() => import('./lojal_storefront.js'), new URL('./lojal_storefront_bg.wasm', import.meta.url)],
+  order: [() => import('./lojal_order.js'), new URL('./lojal_order_bg.wasm', import.meta.url)],
   all: [() => import('./lojal_all.js'), new URL('./lojal_all_bg.wasm', import.meta.url)],
 };
-// The wasm files of several families, and which (families/storefront, families/all).
-const bundles = { storefront: ['badge', 'carousel'], all: ['badge', 'carousel', 'feedback', 'games'] };
+// The wasm files of several families, and which (families/storefront, families/order, families/all).
+const bundles = { storefront: ['badge', 'carousel'], order: ['badge', 'feedback'], all: ['badge', 'carousel', 'feedback', 'games'] };
 // The brotli bytes of each one's glue and wasm together: the build writes what it measured here.
 // Unmeasured (this file as it is in src/), no page gets a bundle of several.
-const bytes = { badge: 0, carousel: 0, feedback: 0, games: 0, storefront: 0, all: 0 };
+const bytes = { badge: 0, carousel: 0, feedback: 0, games: 0, storefront: 0, order: 0, all: 0 };
 // The family that draws each element (its table in src/widgets/mod.rs; a test compares them).
 const familyOf = {
   'lojal-badge': 'badge',
@@ -316,7 +317,7 @@ export function defineLojal(options = {}) {
 
   // Answers an earlier page could not deliver (offline, the API down) wait in localStorage:
   // send them now, even from a page without any prompt on it. The feedback family owns the outbox
-  // (and `all`, when this page has it).
+  // (or the bundle that carries it, `order` or `all`, when this page has one).
   try {
     if (Object.keys(localStorage).some((key) => key.startsWith('lojal:outbox:'))) {
       load('feedback')

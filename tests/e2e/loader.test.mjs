@@ -134,31 +134,39 @@ test('a page that starts with all seven elements fetches the one wasm of every f
     assert.deepEqual(page.consoleErrors, []);
   }));
 
-test('on a page that gets all, it also sends the answers waiting in the outbox, without the feedback family\'s own wasm', () =>
-  withShop(async (shop) => {
-    const page = await openPage(browser, `${shop.url}/bli-medlem/`);
-    // Left by an earlier visit that went offline right after Send.
-    const key = '0b7f3c52-9a41-4d1e-8f25-6c3e9d7a1b40';
-    await page.evaluate(([key, url]) => localStorage.setItem(`lojal:outbox:${key}`, JSON.stringify({
-      key,
-      url,
-      body: JSON.stringify({ type: 'nps', score: 8, text: 'Raskt levert', campaign: '2026-Q4' }),
-      created_at_ms: Date.now() - 60_000,
-      attempts: 1,
-      next_attempt_at_ms: 0,
-    })), [key, `${shop.url}/api/v1/feedback`]);
-    const seen = bundleRequests(page);
-    await page.route(`${shop.url}/alle.html`, (route) => route.fulfill({ contentType: 'text/html', body: ALL_SEVEN }));
-    const delivered = page.waitForResponse((r) => r.url().endsWith('/api/v1/feedback') && r.request().method() === 'POST');
-    await page.goto(`${shop.url}/alle.html`);
-    assert.ok((await delivered).ok(), 'the API took the waiting answer');
-    await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('lojal:outbox:')));
-    await mountedOnce(page);
-    await page.waitForLoadState('networkidle');
-    assert.deepEqual(familiesIn(seen), ['all'], `one wasm for the outbox and the elements: ${seen}`);
-    assert.deepEqual(page.pageErrors, []);
-    assert.deepEqual(page.consoleErrors, []);
-  }));
+// A page that gets a bundle carrying the feedback family sends the waiting answers through the
+// bundle's flushOutbox: all on a page with all seven elements, order on the demo's order page.
+const OUTBOX_PAGES = [
+  { path: '/alle.html', bundle: 'all', elements: 'main > *' },
+  { path: '/ordre.html', bundle: 'order', elements: 'lojal-badge, lojal-nps, lojal-csat, lojal-review' },
+];
+for (const { path, bundle, elements } of OUTBOX_PAGES) {
+  test(`on a page that gets ${bundle} (${path}), it also sends the answers waiting in the outbox, without the feedback family's own wasm`, () =>
+    withShop(async (shop) => {
+      const page = await openPage(browser, `${shop.url}/bli-medlem/`);
+      // Left by an earlier visit that went offline right after Send.
+      const key = '0b7f3c52-9a41-4d1e-8f25-6c3e9d7a1b40';
+      await page.evaluate(([key, url]) => localStorage.setItem(`lojal:outbox:${key}`, JSON.stringify({
+        key,
+        url,
+        body: JSON.stringify({ type: 'nps', score: 8, text: 'Raskt levert', campaign: '2026-Q4' }),
+        created_at_ms: Date.now() - 60_000,
+        attempts: 1,
+        next_attempt_at_ms: 0,
+      })), [key, `${shop.url}/api/v1/feedback`]);
+      const seen = bundleRequests(page);
+      await page.route(`${shop.url}/alle.html`, (route) => route.fulfill({ contentType: 'text/html', body: ALL_SEVEN }));
+      const delivered = page.waitForResponse((r) => r.url().endsWith('/api/v1/feedback') && r.request().method() === 'POST');
+      await page.goto(`${shop.url}${path}`);
+      assert.ok((await delivered).ok(), 'the API took the waiting answer');
+      await page.waitForFunction(() => !Object.keys(localStorage).some((k) => k.startsWith('lojal:outbox:')));
+      await mountedOnce(page, elements);
+      await page.waitForLoadState('networkidle');
+      assert.deepEqual(familiesIn(seen), [bundle], `one wasm for the outbox and the elements: ${seen}`);
+      assert.deepEqual(page.pageErrors, []);
+      assert.deepEqual(page.consoleErrors, []);
+    }));
+}
 
 test('when all cannot be fetched every element keeps its box with one console error, and connected again it loads', () =>
   withShop(async (shop) => {
@@ -191,36 +199,45 @@ test('when all cannot be fetched every element keeps its box with one console er
     assert.deepEqual(page.pageErrors, []);
   }));
 
-test('a page that starts with a badge and a carousel fetches what costs fewer bytes: storefront, the two families\' own wasm, or all', () =>
-  withShop(async (shop) => {
-    const bytes = loaderBytes();
-    // This build: the two in one cost less than each on its own, and than all of them in one.
-    assert.ok(bytes.storefront < Math.min(bytes.badge + bytes.carousel, bytes.all), `storefront ${bytes.storefront} B against badge ${bytes.badge} + carousel ${bytes.carousel} B and all ${bytes.all} B`);
-    // The demo's front page once with the loader as built, then with a bundle priced otherwise.
-    const cases = [
-      [{}, ['storefront']],
-      [{ storefront: 10 ** 9 }, ['badge', 'carousel']],
-      [{ all: 1 }, ['all']],
-    ];
-    for (const [priced, want] of cases) {
-      const page = await openPage(browser);
-      const seen = bundleRequests(page);
-      if (Object.keys(priced).length) {
-        await page.route('**/lojal/lojal.js', async (route) => {
-          let loader = await (await fetch(route.request().url())).text();
-          for (const [bundle, price] of Object.entries(priced)) loader = loader.replace(new RegExp(`${bundle}:\\d+`), `${bundle}:${price}`);
-          await route.fulfill({ contentType: 'text/javascript', body: loader });
-        });
+// The demo's pages with two families that a bundle of both serves: the front page (a badge and a
+// carousel: storefront) and the order page (a badge and the three prompts: order).
+const PAIRS = [
+  { path: '/', bundle: 'storefront', families: ['badge', 'carousel'], elements: ['lojal-badge', 'lojal-carousel'] },
+  { path: '/ordre.html', bundle: 'order', families: ['badge', 'feedback'], elements: ['lojal-badge', 'lojal-nps', 'lojal-csat', 'lojal-review'] },
+];
+for (const { path, bundle, families, elements } of PAIRS) {
+  test(`the demo's ${path} (${families.join(' and ')}) fetches what costs fewer bytes: ${bundle}, the two families' own wasm, or all`, () =>
+    withShop(async (shop) => {
+      const bytes = loaderBytes();
+      // This build: the two in one cost less than each on its own, and than all of them in one.
+      const [a, b] = families;
+      assert.ok(bytes[bundle] < Math.min(bytes[a] + bytes[b], bytes.all), `${bundle} ${bytes[bundle]} B against ${a} ${bytes[a]} + ${b} ${bytes[b]} B and all ${bytes.all} B`);
+      // The page once with the loader as built, then with a bundle priced otherwise.
+      const cases = [
+        [{}, [bundle]],
+        [{ [bundle]: 10 ** 9 }, families],
+        [{ all: 1 }, ['all']],
+      ];
+      for (const [priced, want] of cases) {
+        const page = await openPage(browser);
+        const seen = bundleRequests(page);
+        if (Object.keys(priced).length) {
+          await page.route('**/lojal/lojal.js', async (route) => {
+            let loader = await (await fetch(route.request().url())).text();
+            for (const [name, price] of Object.entries(priced)) loader = loader.replace(new RegExp(`\\b${name}:\\d+`), `${name}:${price}`);
+            await route.fulfill({ contentType: 'text/javascript', body: loader });
+          });
+        }
+        await page.goto(`${shop.url}${path}`);
+        assert.deepEqual(await mountedOnce(page, elements.join(', ')), elements.map((tag) => [tag, 1]));
+        await page.waitForLoadState('networkidle');
+        assert.deepEqual(familiesIn(seen), [...want].sort(), `priced ${JSON.stringify(priced)}: ${seen}`);
+        assert.equal(seen.filter((p) => p.endsWith('.wasm')).length, want.length, `each wasm once: ${seen}`);
+        assert.deepEqual(page.pageErrors, []);
+        assert.deepEqual(page.consoleErrors, []);
       }
-      await page.goto(shop.url);
-      assert.deepEqual(await mountedOnce(page, 'lojal-badge, lojal-carousel'), [['lojal-badge', 1], ['lojal-carousel', 1]]);
-      await page.waitForLoadState('networkidle');
-      assert.deepEqual(familiesIn(seen), [...want].sort(), `priced ${JSON.stringify(priced)}: ${seen}`);
-      assert.equal(seen.filter((p) => p.endsWith('.wasm')).length, want.length, `each wasm once: ${seen}`);
-      assert.deepEqual(page.pageErrors, []);
-      assert.deepEqual(page.consoleErrors, []);
-    }
-  }));
+    }));
+}
 
 test('a family whose code cannot be fetched leaves its elements inert with one console error each, and the other families work', () =>
   withShop(async (shop) => {

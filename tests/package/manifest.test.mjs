@@ -165,7 +165,7 @@ test('each bundle of several families mounts exactly the tables of the families 
   for (const [, bundle, list] of line[1].matchAll(/([a-z]+): \[([^\]]*)\]/g)) {
     const tables = [...list.matchAll(/'([a-z]+)'/g)].map(([, family]) => table.match(new RegExp(`\\("${family}", ([A-Z]+)\\)`))?.[1]);
     const crate = readFileSync(join(ROOT, 'families', bundle, 'src', 'lib.rs'), 'utf8');
-    const mounted = crate.match(/&\[([A-Z, ]+)\]/)?.[1].split(', ');
+    const mounted = crate.match(/^lojal::mount_export!\(([A-Z, ]+)\);$/m)?.[1].split(', ');
     assert.deepEqual(mounted, tables, `families/${bundle} mounts the tables of ${list}`);
   }
 });
@@ -188,6 +188,6 @@ test('the loader fetches each element from the family whose wasm draws it', () =
     assert.match(rows, new RegExp(`tag: ${module}::${constant},`), `${name} (the ${family} family) draws ${tag}`);
     // The family's crate exports that table's mount.
     const crate = readFileSync(join(ROOT, 'families', family, 'src', 'lib.rs'), 'utf8');
-    assert.match(crate, new RegExp(`lojal::mount::mount\\(&\\[${name}\\], `), `families/${family} mounts the ${name} table`);
+    assert.match(crate, new RegExp(`^lojal::mount_export!\\(${name}\\);$`, 'm'), `families/${family} mounts the ${name} table`);
   }
 });

@@ -1,18 +1,3 @@
 //! The carousel's wasm: `<lojal-carousel>` and nothing of the other families.
 
-use lojal::mount::Mounted;
-use lojal::widgets::CAROUSEL;
-use wasm_bindgen::prelude::*;
-use web_sys::{HtmlElement, ShadowRoot};
-
-/// Renders `<lojal-carousel>` into its shadow root (see `lojal::mount::mount`).
-#[wasm_bindgen]
-pub fn mount(
-    tag: &str,
-    element: HtmlElement,
-    root: ShadowRoot,
-    page_api: Option<String>,
-    page_locale: Option<String>,
-) -> Result<Mounted, JsError> {
-    lojal::mount::mount(&[CAROUSEL], tag, element, root, page_api, page_locale)
-}
+lojal::mount_export!(CAROUSEL);

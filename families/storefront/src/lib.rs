@@ -3,26 +3,4 @@
 //! Leptos, std and the API client instead of two. The loader chooses it by bytes (see
 //! `src/mount/lojal.js`); once chosen it serves every badge and carousel on the page.
 
-use lojal::mount::Mounted;
-use lojal::widgets::{BADGE, CAROUSEL};
-use wasm_bindgen::prelude::*;
-use web_sys::{HtmlElement, ShadowRoot};
-
-/// Renders a badge or a carousel into its shadow root (see `lojal::mount::mount`).
-#[wasm_bindgen]
-pub fn mount(
-    tag: &str,
-    element: HtmlElement,
-    root: ShadowRoot,
-    page_api: Option<String>,
-    page_locale: Option<String>,
-) -> Result<Mounted, JsError> {
-    lojal::mount::mount(
-        &[BADGE, CAROUSEL],
-        tag,
-        element,
-        root,
-        page_api,
-        page_locale,
-    )
-}
+lojal::mount_export!(BADGE, CAROUSEL);

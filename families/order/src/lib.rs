@@ -1,0 +1,15 @@
+//! The badge's and the feedback prompts' widgets in one wasm, for a shop's order and thank-you
+//! page (a loyalty badge in the header, the prompts that ask how the purchase went): one copy of
+//! Leptos, std and the API client instead of two. The loader chooses it by bytes (see
+//! `src/mount/lojal.js`); once chosen it serves every badge and prompt on the page, and the
+//! outbox.
+
+use wasm_bindgen::prelude::*;
+
+lojal::mount_export!(BADGE, FEEDBACK);
+
+/// Starts the page's outbox, as the feedback family's wasm does (`lojal::api::outbox::install`).
+#[wasm_bindgen(js_name = flushOutbox)]
+pub fn flush_outbox() {
+    lojal::api::outbox::install();
+}

@@ -93,7 +93,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const POOL_SIZE: usize = 8;
 /// SQLite connections reading at once beside the writer, all kept once opened: three per core.
 /// More do not read faster, and each runnable one takes CPU from the writer, whose groups every
-/// write waits for: on 2 vCPUs, 16 readers against 6 made the mixed workload's p99 at 64
+/// write waits for: on 2 vCPUs, 16 readers against 4 or 6 made the mixed workload's p99 at 64
 /// connections 33 ms against 20 (README, the API under load).
 fn sqlite_readers() -> usize {
     std::thread::available_parallelism().map_or(2, usize::from) * 3

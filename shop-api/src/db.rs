@@ -939,9 +939,10 @@ impl Writer {
                         checkpointer.log_restarted();
                     }
                     stats.log_frames.set(frames);
+                    let long = frames > LOG_RESTART_FRAMES;
                     let nearly_copied =
                         (0..=LOG_RESTART_COPY).contains(&(frames - checkpointer.copied()));
-                    if frames > LOG_RESTART_FRAMES
+                    if long
                         && (nearly_copied || frames > 2 * LOG_RESTART_FRAMES)
                         && let Conn::Sqlite(sqlite) = &conn
                     {
@@ -956,7 +957,7 @@ impl Writer {
                     }
                     // Past the bound the checkpointer goes round without rest, so that it
                     // gets near enough to the end for the writer's share to be short.
-                    checkpointer.kick(frames > LOG_RESTART_FRAMES);
+                    checkpointer.kick(long);
                 }
                 checkpointer.stop();
             })
@@ -1249,11 +1250,14 @@ impl Db {
         crate::programme::load_demo_on_first_start(&mut conn)?;
         stats.idle.set(1);
         let (writer, readers, keep) = match writes {
-            SqliteWrites::Grouped => (
-                Some(Arc::new(Writer::start(path, stats.clone())?)),
-                sqlite_readers(),
-                sqlite_readers(),
-            ),
+            SqliteWrites::Grouped => {
+                let readers = sqlite_readers();
+                (
+                    Some(Arc::new(Writer::start(path, stats.clone())?)),
+                    readers,
+                    readers,
+                )
+            }
             SqliteWrites::PerRequest => (None, tokio::sync::Semaphore::MAX_PERMITS, POOL_SIZE),
         };
         Ok(Self {

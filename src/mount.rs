@@ -46,9 +46,11 @@ impl Mounted {
 /// (named as in [`crate::widgets`]): `lojal::mount_export!(BADGE, CAROUSEL);` is the whole of a
 /// wasm of the badge and the carousel. The loader calls that export as `mount(tag, element, root,
 /// page_api, page_locale)` when an element connects, and it renders the element through
-/// [`mount`], from the first of the tables that has its tag. The crate that calls the macro
-/// depends on `wasm-bindgen` and on `web-sys` with its `HtmlElement` and `ShadowRoot` features,
-/// which the export's code names.
+/// [`mount`], from the first of the tables that has its tag. With `FEEDBACK` among the tables it
+/// also writes the outbox's `flushOutbox`
+/// ([`outbox_export_with!`](crate::outbox_export_with)). The crate that calls the macro depends
+/// on `wasm-bindgen` and on `web-sys` with its `HtmlElement` and `ShadowRoot` features, which
+/// the export's code names.
 #[macro_export]
 macro_rules! mount_export {
     ($($table:ident),+ $(,)?) => {
@@ -65,7 +67,25 @@ macro_rules! mount_export {
             let tables = &[$($crate::widgets::$table),+];
             $crate::mount::mount(tables, tag, element, root, page_api, page_locale)
         }
+        $($crate::outbox_export_with!($table);)+
     };
+}
+
+/// The outbox's export, `flushOutbox`, in every wasm that carries the feedback prompts (written
+/// by [`mount_export!`] for the `FEEDBACK` table, so no such wasm can lack it): the loader calls
+/// it on whatever wasm serves the feedback family, on every page where earlier answers wait in
+/// `localStorage`, even one without a prompt.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! outbox_export_with {
+    (FEEDBACK) => {
+        /// Starts the page's outbox (`lojal::api::outbox::install`).
+        #[::wasm_bindgen::prelude::wasm_bindgen(js_name = flushOutbox)]
+        pub fn flush_outbox() {
+            $crate::api::outbox::install();
+        }
+    };
+    ($other:ident) => {};
 }
 
 /// Renders the widget for `tag`, one of `tables` (the widget tables of the families this wasm

@@ -2,12 +2,4 @@
 //! copy of Leptos, std and the API client instead of one per family. The loader chooses it by
 //! bytes (see `src/mount/lojal.js`); once chosen it serves every lojal element on the page.
 
-use wasm_bindgen::prelude::*;
-
 lojal::mount_export!(BADGE, CAROUSEL, FEEDBACK, GAMES);
-
-/// Starts the page's outbox, as the feedback family's wasm does (`lojal::api::outbox::install`).
-#[wasm_bindgen(js_name = flushOutbox)]
-pub fn flush_outbox() {
-    lojal::api::outbox::install();
-}

@@ -4,12 +4,4 @@
 //! `src/mount/lojal.js`); once chosen it serves every badge and prompt on the page, and the
 //! outbox.
 
-use wasm_bindgen::prelude::*;
-
 lojal::mount_export!(BADGE, FEEDBACK);
-
-/// Starts the page's outbox, as the feedback family's wasm does (`lojal::api::outbox::install`).
-#[wasm_bindgen(js_name = flushOutbox)]
-pub fn flush_outbox() {
-    lojal::api::outbox::install();
-}

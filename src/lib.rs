@@ -7,6 +7,8 @@ pub mod core;
 
 #[cfg(feature = "ui")]
 pub mod api;
+#[cfg(feature = "life")]
+pub mod life;
 #[cfg(feature = "ui")]
 pub mod mount;
 #[cfg(feature = "ui")]

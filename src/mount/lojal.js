@@ -298,9 +298,12 @@ export function defineLojal(options = {}) {
         }
 
         disconnectedCallback() {
-          this.#mounted?.free();
+          const mounted = this.#mounted;
           this.#mounted = null;
           registry.live.delete(this);
+          // After the current task's code, not at once: a theme's listener for one of the
+          // widget's own events may remove it while the widget's code is still running.
+          if (mounted) queueMicrotask(() => mounted.free());
         }
 
         // A locale was added: choose again.

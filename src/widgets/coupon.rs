@@ -5,11 +5,11 @@
 use crate::api::ApiClient;
 use crate::core::i18n::{BadgeStrings, FamilyStrings, GameStrings};
 use crate::core::loyalty::{CouponState, coupon_poll_delay_ms};
+use crate::life::Life;
 use crate::widgets::intl::Texts;
 use gloo_timers::future::TimeoutFuture;
 use leptos::html;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 /// How a pending coupon ended on this page.
 #[derive(Clone, Debug, PartialEq)]
@@ -21,24 +21,21 @@ pub enum Arrival {
 }
 
 /// Asks `GET /coupons/{ticket}` on the schedule of [`coupon_poll_delay_ms`] until the coupon is
-/// active or failed. `gone` ends the wait early (the widget was removed), with `None`.
-pub async fn arrival(api: ApiClient, ticket: String, gone: impl Fn() -> bool) -> Option<Arrival> {
+/// active or failed. Run by the widget's [`Life`], it stops asking when the widget is removed.
+pub async fn arrival(api: ApiClient, ticket: String) -> Arrival {
     let path = format!("/coupons/{ticket}");
     let mut asked = 0;
     while let Some(delay) = coupon_poll_delay_ms(asked) {
         TimeoutFuture::new(delay).await;
-        if gone() {
-            return None;
-        }
         asked += 1;
         // Failing to ask (offline, a 503) is the same as "still pending": ask again later.
         if let Ok(state) = api.get(&path, &[], CouponState::from_json).await
             && state.status != "pending"
         {
-            return Some(Arrival::Settled(state));
+            return Arrival::Settled(state);
         }
     }
-    Some(Arrival::StillPending)
+    Arrival::StillPending
 }
 
 /// The strings of a family whose widgets show codes: the copy button's two labels.
@@ -68,6 +65,7 @@ pub fn CodeRow<S: FamilyStrings + CopyLabels>(
     /// For the button's "Copy" / "Copied".
     texts: Memo<Texts<S>>,
 ) -> impl IntoView {
+    let life = Life::new();
     let copied = RwSignal::new(false);
     let node = NodeRef::<html::Code>::new();
     let copy = {
@@ -77,7 +75,7 @@ pub fn CodeRow<S: FamilyStrings + CopyLabels>(
                 return;
             };
             let promise = window.navigator().clipboard().write_text(&code);
-            spawn_local(async move {
+            life.spawn(async move {
                 if wasm_bindgen_futures::JsFuture::from(promise).await.is_ok() {
                     copied.set(true);
                 } else if let (Some(el), Ok(Some(selection))) =

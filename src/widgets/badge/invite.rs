@@ -10,6 +10,7 @@ use crate::core::loyalty::{
     ReferralClaim, ReferralCoupon, ReferralInvite, coupon_poll_delay_ms, is_referral_code,
 };
 use crate::core::url::{path_segment, query_param};
+use crate::life::Life;
 use crate::widgets::coupon::CodeRow;
 use crate::widgets::host::Host;
 use crate::widgets::intl::Texts;
@@ -17,7 +18,6 @@ use gloo_timers::future::TimeoutFuture;
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 const STORED_CODE: &str = "lojal:referral";
 
@@ -82,7 +82,7 @@ async fn claim_coupon(
         let waiting = answer.status == "pending";
         coupon.set(Some(answer));
         match coupon_poll_delay_ms(asked).filter(|_| waiting) {
-            Some(delay) if !coupon.is_disposed() => {
+            Some(delay) => {
                 TimeoutFuture::new(delay).await;
                 asked += 1;
             }
@@ -104,9 +104,10 @@ pub(super) fn Invited(
     signup_href: Option<String>,
 ) -> impl IntoView {
     // Asked once: the code comes with the visit, not with the element's attributes.
+    let life = Life::new();
     let invite = RwSignal::new(None::<ReferralInvite>);
     if let Some(code) = referral_code(&host) {
-        spawn_local(load_invite(api.get_untracked(), code, host.clone(), invite));
+        life.spawn(load_invite(api.get_untracked(), code, host.clone(), invite));
     }
     let open = RwSignal::new(false);
     let email = RwSignal::new(String::new());
@@ -132,7 +133,7 @@ pub(super) fn Invited(
     let toggle = move |_| {
         open.update(|o| *o = !*o);
         if open.get_untracked() {
-            request_animation_frame(move || {
+            life.next_frame(move || {
                 if let Some(h) = heading.get_untracked() {
                     let _ = h.focus();
                 }
@@ -168,7 +169,7 @@ pub(super) fn Invited(
             busy.set(true);
             problem.set(None);
             let (api, host) = (api.get_untracked(), stored_host.get_value());
-            spawn_local(async move {
+            life.spawn(async move {
                 if let Err(e) = claim_coupon(api, invite.code, address, coupon).await {
                     host.console_warn(&e.to_string());
                     problem.set(Some(refusal(&t, &e)));

@@ -33,13 +33,13 @@ use crate::core::loyalty::{Coupon, LoyaltyStatus, Program, RedeemRequest, Redeem
 use crate::core::loyalty_source::LoyaltyMapping;
 use crate::core::url::{path_segment, safe_link};
 use crate::core::wire::SIGNATURE_HEADER;
+use crate::life::Life;
 use crate::widgets::coupon::{Arrival, arrival};
 use crate::widgets::host::{Basics, Host, js_object};
 use crate::widgets::intl::Texts;
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use std::collections::BTreeMap;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -200,6 +200,8 @@ enum CouponShown {
 #[derive(Clone, Copy)]
 struct BadgeCtl {
     host: StoredValue<Host>,
+    /// Redemptions, coupon follow-ups and the popover's focus end with the element.
+    life: Life,
     texts: Memo<Texts<BadgeStrings>>,
     api: Memo<ApiClient>,
     identity: Memo<Result<Identity, InvalidIdentity>>,
@@ -241,13 +243,10 @@ impl BadgeCtl {
             .update(|a| drop(a.insert(ticket.clone(), None)));
         let ctl = *self;
         let reward_id = coupon.reward_id.clone();
-        spawn_local(async move {
+        ctl.life.spawn(async move {
             let api = ctl.api.get_untracked();
             let arrivals = ctl.arrivals;
-            let Some(outcome) = arrival(api, ticket.clone(), move || arrivals.is_disposed()).await
-            else {
-                return;
-            };
+            let outcome = arrival(api, ticket.clone()).await;
             if let Arrival::Settled(state) = &outcome {
                 if state.status == "failed" {
                     ctl.host().console_error(&format!(
@@ -410,8 +409,10 @@ pub fn Badge(
         _ => None,
     });
     let stale = move || matches!(shown.get(), Shown::Member { stale: true, .. });
+    let life = Life::new();
     let ctl = BadgeCtl {
         host: StoredValue::new(host.clone()),
+        life,
         texts,
         api,
         identity,
@@ -451,7 +452,7 @@ pub fn Badge(
             notice.set(None);
             open.set(true);
             // The heading exists once the popover rendered, on the next frame.
-            request_animation_frame(move || {
+            life.next_frame(move || {
                 if let Some(h) = heading.get_untracked() {
                     let _ = h.focus();
                 }
@@ -495,7 +496,7 @@ pub fn Badge(
         coupon.set(None);
         let key = new_idempotency_key();
         let api = api.get_untracked();
-        spawn_local(async move {
+        life.spawn(async move {
             let result = match from_source {
                 Some(source) => redeem_at_source(&api, &source, &reward, &id, &key).await,
                 None => redeem_at_lojal(&api, &reward, &id, &signature, &key).await,

@@ -13,7 +13,6 @@ use crate::widgets::coupon::CodeRow;
 use crate::widgets::host::js_object;
 use crate::widgets::intl::Texts;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 /// What a referred friend gets, in words: `gratis frakt`, `50 kr i rabatt`, `10 % rabatt`.
@@ -216,7 +215,7 @@ pub(super) fn birthday(ctl: BadgeCtl) -> impl IntoView {
         saving.set(true);
         problem.set(None);
         let failed = l.birthday_failed.clone();
-        spawn_local(async move {
+        ctl.life.spawn(async move {
             let body = serde_json::json!({ "month": m, "day": d }).to_string();
             let path = format!("/loyalty/{}/birthday", path_segment(&id));
             let answer = ctl
@@ -374,7 +373,7 @@ pub(super) fn referral(ctl: BadgeCtl) -> impl IntoView {
             return;
         };
         let promise = window.navigator().clipboard().write_text(&url);
-        spawn_local(async move {
+        ctl.life.spawn(async move {
             copied.set(wasm_bindgen_futures::JsFuture::from(promise).await.is_ok());
         });
     };
@@ -393,7 +392,7 @@ pub(super) fn referral(ctl: BadgeCtl) -> impl IntoView {
         let navigator = web_sys::window().map(|w| w.navigator());
         if let Ok(promise) = share.call1(&navigator.into(), &data) {
             // She may cancel the share sheet; nothing to say about that.
-            spawn_local(async move {
+            ctl.life.spawn(async move {
                 let _ = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise)).await;
             });
         }

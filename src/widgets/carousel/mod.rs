@@ -30,6 +30,7 @@ use crate::core::catalog::{Intent, Product};
 use crate::core::config::Identity;
 use crate::core::i18n::{CarouselStrings, fill};
 use crate::core::wire::SIGNATURE_HEADER;
+use crate::life::Life;
 use crate::widgets::host::{Host, js_object};
 use leptos::ev;
 use leptos::html;
@@ -265,6 +266,8 @@ pub fn Carousel(
     /// The custom element: attributes, page defaults, events.
     host: Host,
 ) -> impl IntoView {
+    // The frames it waits for end with the element.
+    let life = Life::new();
     let texts = Memo::new({
         let host = host.clone();
         move |_| host.texts::<CarouselStrings>()
@@ -463,7 +466,7 @@ pub fn Carousel(
             let intent = settings.get_untracked().intent;
             let host = host.clone();
             let seen = seen.clone();
-            request_animation_frame(move || {
+            life.next_frame(move || {
                 update_edges();
                 // New cards (a new locale re-renders them) start from the first: move the tab
                 // stop to where the rail is.
@@ -547,7 +550,7 @@ pub fn Carousel(
             make_tab_stop(&rail, card);
         }
         if let Some(to) = show_card(&cards, target) {
-            request_animation_frame(move || scroll_rail_to(to));
+            life.next_frame(move || scroll_rail_to(to));
         }
     };
     let on_keydown = move |ev: ev::KeyboardEvent| {

@@ -34,6 +34,7 @@ use crate::core::i18n::{FeedbackStrings, fill};
 use crate::core::outbox::{Entry, uuid_v4};
 use crate::core::url::path_segment;
 use crate::core::wire::SIGNATURE_HEADER;
+use crate::life::Life;
 use crate::widgets::host::{Basics, Host, js_object};
 use crate::widgets::intl::Texts;
 
@@ -108,8 +109,8 @@ fn scrolled() -> u8 {
     scrolled_percent(top, viewport, document)
 }
 
-fn focus_later(target: impl Fn() -> Option<web_sys::HtmlElement> + 'static) {
-    request_animation_frame(move || {
+fn focus_later(life: Life, target: impl Fn() -> Option<web_sys::HtmlElement> + 'static) {
+    life.next_frame(move || {
         if let Some(el) = target() {
             let _ = el.focus();
         }
@@ -124,6 +125,8 @@ pub fn Prompt(
     /// NPS, CSAT or review.
     kind: PromptType,
 ) -> impl IntoView {
+    // Its timers and the frames it waits for end with the element.
+    let life = Life::new();
     let attribute = {
         let host = host.clone();
         move |name: &'static str| {
@@ -375,7 +378,7 @@ pub fn Prompt(
     });
 
     let focus_in_form = move |selector: &'static str| {
-        focus_later(move || {
+        focus_later(life, move || {
             let form = form.get_untracked()?;
             let el = form.query_selector(selector).ok().flatten()?;
             wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el).ok()
@@ -486,14 +489,26 @@ pub fn Prompt(
             }
             phase.set(Phase::Sending);
             let host = host.clone();
+            let budget = floats.get_untracked().then(budget_key);
+            // Not `life.spawn`: the answer is kept and sent even when the prompt leaves the page
+            // the moment she sends it. Only showing how it went needs the prompt.
             spawn_local(async move {
                 let delivery = outbox::submit(entry).await;
+                let kept = matches!(delivery, Delivery::Delivered | Delivery::Queued);
+                if kept || matches!(delivery, Delivery::Rejected { status: 409, .. }) {
+                    remember(&host, "answered");
+                }
+                if let (true, Some(budget)) = (kept, &budget) {
+                    host.budget_settle(budget, "answered");
+                }
+                if life.is_over() {
+                    return;
+                }
                 let m = &texts.get_untracked().strings().feedback.clone();
                 let queued = match delivery {
                     Delivery::Delivered => Some(false),
                     Delivery::Queued => Some(true),
                     Delivery::Rejected { status: 409, .. } => {
-                        remember(&host, "answered");
                         phase.set(Phase::Done(Done::AlreadyAnswered));
                         None
                     }
@@ -515,15 +530,11 @@ pub fn Prompt(
                     }
                 };
                 if let Some(queued) = queued {
-                    remember(&host, "answered");
-                    if floats.get_untracked() {
-                        host.budget_settle(&budget_key(), "answered");
-                    }
                     phase.set(Phase::Done(Done::Thanks { queued }));
                     host.emit("feedback", &event_detail(&answer, &idempotency_key, queued));
                 }
                 if matches!(phase.get_untracked(), Phase::Done(_)) {
-                    focus_later(move || thanks.get_untracked().map(Into::into));
+                    focus_later(life, move || thanks.get_untracked().map(Into::into));
                 }
             });
         }
@@ -564,7 +575,9 @@ pub fn Prompt(
                 .and_then(|d| d.active_element())
                 .is_some_and(|el| el.is_same_node(Some(host.element())));
             if had_focus {
-                focus_later(move || came_from.get_value().filter(|el| el.is_connected()));
+                focus_later(life, move || {
+                    came_from.get_value().filter(|el| el.is_connected())
+                });
             }
             remember(&host, "dismissed");
             if floats.get_untracked() {

@@ -21,12 +21,12 @@ use crate::core::games::{
 use crate::core::i18n::{GameStrings, fill};
 use crate::core::url::path_segment;
 use crate::core::wire::SIGNATURE_HEADER;
+use crate::life::Life;
 use crate::widgets::coupon::{Arrival, CodeRow, arrival};
 use crate::widgets::host::{Basics, Host, js_object};
 use crate::widgets::intl::Texts;
 use leptos::html;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use wasm_bindgen::JsValue;
 
 /// Where a game stands, apart from its own animation.
@@ -60,6 +60,8 @@ struct Loaded {
 #[derive(Clone, Copy)]
 pub struct GameCtl {
     host: StoredValue<Host>,
+    /// Plays, timers and prize follow-ups end with the element.
+    pub life: Life,
     pub texts: Memo<Texts<GameStrings>>,
     pub campaign: Memo<Option<Campaign>>,
     signed: Memo<bool>,
@@ -167,6 +169,7 @@ impl GameCtl {
             let host = host.clone();
             move || load(api.get(), campaign_id.get(), identity.get(), host.clone())
         });
+        let life = Life::new();
         let phase = RwSignal::new(Phase::Loading);
         let notice = RwSignal::new(None::<String>);
         let key = StoredValue::new(None::<String>);
@@ -203,10 +206,9 @@ impl GameCtl {
             }
             // `lojal:wheel:ready` / `lojal:scratch:ready`, once the DOM updates this phase
             // causes have run (render effects are microtasks; a timeout comes after them all).
-            set_timeout(
-                move || host_value.with_value(Host::mark_ready),
-                std::time::Duration::ZERO,
-            );
+            life.after(std::time::Duration::ZERO, move || {
+                host_value.with_value(Host::mark_ready)
+            });
         });
         let campaign = Memo::new(move |_| match loaded.get() {
             Some(Ok(Loaded { campaign, .. })) => Some(campaign),
@@ -216,6 +218,7 @@ impl GameCtl {
             Memo::new(move |_| matches!(loaded.get(), Some(Ok(Loaded { signed: true, .. }))));
         Self {
             host: host_value,
+            life,
             texts,
             campaign,
             signed,
@@ -340,7 +343,7 @@ impl GameCtl {
         let api = self.api.get_untracked();
         let count = campaign.segments.len();
         let path = format!("/campaigns/{}/play", path_segment(&campaign.id));
-        spawn_local(async move {
+        self.life.spawn(async move {
             let headers: Vec<(&str, &str)> = signature
                 .as_deref()
                 .map(|s| vec![(SIGNATURE_HEADER, s)])
@@ -464,9 +467,9 @@ impl GameCtl {
         self.prize_arrival.set(Some(None));
         let arrivals = self.prize_arrival;
         let api = self.api.get_untracked();
-        spawn_local(async move {
-            let outcome = arrival(api, ticket, move || arrivals.is_disposed()).await;
-            if let Some(Arrival::Settled(state)) = &outcome
+        self.life.spawn(async move {
+            let outcome = arrival(api, ticket).await;
+            if let Arrival::Settled(state) = &outcome
                 && state.status == "failed"
             {
                 self.host.with_value(|h| {
@@ -476,9 +479,7 @@ impl GameCtl {
                     ))
                 });
             }
-            if let Some(outcome) = outcome {
-                arrivals.set(Some(Some(outcome)));
-            }
+            arrivals.set(Some(Some(outcome)));
         });
     }
 
@@ -524,10 +525,10 @@ pub fn popup_shell(ctl: GameCtl, tag: &'static str, game: AnyView) -> AnyView {
             .with_untracked(|c| c.as_ref().map(|c| c.id.clone()));
         format!("{tag}:{}", campaign.unwrap_or_default())
     };
-    set_timeout(
-        move || waited.set(true),
-        std::time::Duration::from_millis(delay_ms),
-    );
+    ctl.life
+        .after(std::time::Duration::from_millis(delay_ms), move || {
+            waited.set(true)
+        });
     Effect::new(move |_| {
         if waited.get() && matches!(ctl.phase.get(), Phase::Ready) && !asked.get_value() {
             asked.set_value(true);

@@ -102,14 +102,12 @@ pub fn Wheel(
             rotation.set(target);
             // `transitionend` ends the spin; this covers a tab in the background, where the
             // transition may never report its end. Removing the transition lands the wheel.
-            set_timeout(
-                move || {
+            ctl.life
+                .after(Duration::from_millis(SPIN_MS + 1500), move || {
                     if spin_id.get_value() == id {
                         finish();
                     }
-                },
-                Duration::from_millis(SPIN_MS + 1500),
-            );
+                });
         });
     };
 

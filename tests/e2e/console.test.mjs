@@ -381,3 +381,36 @@ test('Tab reaches every control of every console page, at 1280 px and at 320 px,
       await page.context().close();
     }
   }));
+
+test('a merchant who leaves a page while its answer is on the way (a page loading, a save) meets no error, and the console goes on working', () =>
+  withShop(async (shop) => {
+    const page = await openPage(browser, null, WIDE);
+    await signIn(page, shop);
+    // Every console request answers half a second late, so each page is left mid-request.
+    await page.route('**/api/v1/admin/**', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await route.continue();
+    });
+    for (const [from, to] of [['Kampanjer', 'Program'], ['Program', 'Kunder'], ['Kunder', 'Tilbakemeldinger'], ['Tilbakemeldinger', 'Endringslogg'], ['Endringslogg', 'Kampanjer']]) {
+      await page.getByRole('link', { name: from }).click();
+      await page.waitForTimeout(100);
+      await page.getByRole('link', { name: to }).click();
+    }
+    await page.waitForTimeout(1_000);
+
+    // A save, left before its answer: it is stored all the same.
+    await page.goto(`${shop.url}/console/campaigns/vinterhjulet`);
+    await page.getByLabel('Navn', { exact: true }).fill('Vinterhjulet, lagret på vei ut');
+    await page.getByLabel('Navn', { exact: true }).press('Tab');
+    const saved = page.waitForResponse((r) => r.url().endsWith('/api/v1/admin/campaigns/vinterhjulet') && r.request().method() === 'PUT');
+    await page.getByRole('button', { name: 'Lagre' }).click();
+    await page.getByRole('link', { name: 'Tilbakemeldinger' }).click();
+    assert.equal((await saved).status(), 200);
+    await page.waitForTimeout(500);
+    assert.equal((await merchant(shop, '/admin/campaigns/vinterhjulet')).campaign.name, 'Vinterhjulet, lagret på vei ut');
+
+    await page.unroute('**/api/v1/admin/**');
+    await page.getByRole('link', { name: 'Kampanjer' }).click();
+    await page.getByRole('link', { name: 'Vinterhjulet, lagret på vei ut' }).waitFor();
+    assert.deepEqual(page.pageErrors, []);
+  }));

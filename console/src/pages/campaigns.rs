@@ -14,6 +14,7 @@ use super::programme::{Kind, PREVIEW_SIGNATURE, field, set, shown};
 use super::{Loading, PageTitle, Preview, Problem};
 use crate::api::{self, Failure};
 use crate::i18n::{I18n, use_i18n};
+use lojal::life::Life;
 
 fn state_key(state: CampaignState) -> &'static str {
     match state {
@@ -182,6 +183,8 @@ fn problems(i18n: I18n, model: &Value) -> Vec<String> {
 
 #[component]
 pub fn CampaignEditor() -> impl IntoView {
+    // Its loads and saves end with the page: a merchant may leave before they answer.
+    let life = Life::new();
     let i18n = use_i18n();
     let params = use_params_map();
     let navigate = use_navigate();
@@ -205,7 +208,7 @@ pub fn CampaignEditor() -> impl IntoView {
             loaded.set(true);
             return;
         }
-        leptos::task::spawn_local(async move {
+        life.spawn(async move {
             match api::get::<CampaignRecord>(&format!("/api/v1/admin/campaigns/{id}")).await {
                 Ok(found) => {
                     let mut config = serde_json::to_value(&found.campaign).unwrap_or(Value::Null);
@@ -259,7 +262,7 @@ pub fn CampaignEditor() -> impl IntoView {
         };
         let navigate = navigate.clone();
         status.set(None);
-        leptos::task::spawn_local(async move {
+        life.spawn(async move {
             let path = format!("/api/v1/admin/campaigns/{id}");
             match api::write::<CampaignRecord>("PUT", &path, &body, &[(header.0, &header.1)]).await
             {

@@ -9,6 +9,7 @@ use lojal::core::console::{Adjustment, CustomerDetail, CustomerHit, MAX_ADJUSTME
 use super::{Loading, PageTitle, Problem};
 use crate::api::{self, Failure};
 use crate::i18n::use_i18n;
+use lojal::life::Life;
 
 #[component]
 pub fn Customers() -> impl IntoView {
@@ -71,6 +72,8 @@ pub fn Customers() -> impl IntoView {
 
 #[component]
 pub fn CustomerPage() -> impl IntoView {
+    // Its loads and saves end with the page: a merchant may leave before they answer.
+    let life = Life::new();
     let i18n = use_i18n();
     let t = move |key: &'static str| move || i18n.t(key);
     let params = use_params_map();
@@ -78,7 +81,7 @@ pub fn CustomerPage() -> impl IntoView {
     let load_failure = RwSignal::new(None::<Failure>);
     Effect::new(move |_| {
         let id = params.read().get("id").unwrap_or_default();
-        leptos::task::spawn_local(async move {
+        life.spawn(async move {
             match api::get::<CustomerDetail>(&format!(
                 "/api/v1/admin/customers/{}",
                 js_sys::encode_uri_component(&id)
@@ -124,7 +127,7 @@ pub fn CustomerPage() -> impl IntoView {
             js_sys::encode_uri_component(&current.customer.id)
         );
         let idempotency = key.get_untracked();
-        leptos::task::spawn_local(async move {
+        life.spawn(async move {
             match api::write::<CustomerDetail>(
                 "POST",
                 &path,

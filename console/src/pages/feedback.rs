@@ -7,6 +7,7 @@ use lojal::core::console::{AnswerPage, AnswerRow};
 use super::{Loading, PageTitle, Problem};
 use crate::api::{self, Failure};
 use crate::i18n::use_i18n;
+use lojal::life::Life;
 
 /// The filter form's fields, as typed.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -36,6 +37,8 @@ impl Filters {
 
 #[component]
 pub fn Feedback() -> impl IntoView {
+    // Its loads and saves end with the page: a merchant may leave before they answer.
+    let life = Life::new();
     let i18n = use_i18n();
     let t = move |key: &'static str| move || i18n.t(key);
     let draft = RwSignal::new(Filters::default());
@@ -62,7 +65,7 @@ pub fn Feedback() -> impl IntoView {
     let moderation_failure = RwSignal::new(None::<Failure>);
     let moderation_status = RwSignal::new(None::<String>);
     let moderate = move |id: i64, from: String, to: &'static str| {
-        leptos::task::spawn_local(async move {
+        life.spawn(async move {
             let body = serde_json::json!({ "status": to, "from": from });
             match api::write_raw(
                 "POST",

@@ -13,6 +13,7 @@ use lojal::core::console::PreviewCreated;
 
 use crate::api::{self, Failure};
 use crate::i18n::use_i18n;
+use lojal::life::Life;
 
 thread_local! {
     /// Whether a page was shown already: the first one keeps the browser's own focus (at the
@@ -87,13 +88,15 @@ pub struct Preview {
     /// The API base the widget reads the draft from, once stored.
     pub api: RwSignal<Option<String>>,
     failure: RwSignal<Option<Failure>>,
+    /// The page's: a draft stored after the merchant left is not shown.
+    life: Life,
 }
 
 impl Preview {
     /// Stores `config` as a draft of `kind` (`programme`, `campaign`) for the widget to read.
     pub fn store(self, kind: &'static str, config: &impl serde::Serialize) {
         let body = serde_json::json!({ "kind": kind, "config": config });
-        leptos::task::spawn_local(async move {
+        self.life.spawn(async move {
             match api::write::<PreviewCreated>("POST", "/api/v1/admin/previews", &body, &[]).await {
                 Ok(created) => {
                     self.failure.set(None);

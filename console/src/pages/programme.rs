@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use super::{Loading, PageTitle, Preview, Problem};
 use crate::api::{self, Failure};
 use crate::i18n::use_i18n;
+use lojal::life::Life;
 
 /// `GET /api/v1/admin/programme`.
 #[derive(Clone, Debug, serde::Deserialize)]
@@ -121,6 +122,8 @@ pub const PREVIEW_SIGNATURE: &str =
 
 #[component]
 pub fn Programme() -> impl IntoView {
+    // Its loads and saves end with the page: a merchant may leave before they answer.
+    let life = Life::new();
     let i18n = use_i18n();
     let t = move |key: &'static str| Signal::derive(move || i18n.t(key));
     let model = RwSignal::new(Value::Null);
@@ -135,7 +138,7 @@ pub fn Programme() -> impl IntoView {
     let saving = RwSignal::new(false);
 
     let reload = move || {
-        leptos::task::spawn_local(async move {
+        life.spawn(async move {
             match api::get::<Stored>("/api/v1/admin/programme").await {
                 Ok(stored) => {
                     model.set(stored.programme);
@@ -171,7 +174,7 @@ pub fn Programme() -> impl IntoView {
         let expected = revision.get_untracked().to_string();
         saving.set(true);
         status.set(None);
-        leptos::task::spawn_local(async move {
+        life.spawn(async move {
             let answer = api::write::<Stored>(
                 "PUT",
                 "/api/v1/admin/programme",

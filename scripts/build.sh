@@ -11,13 +11,14 @@ ensure_wasm_bindgen
 # belong to. And bundles of several families in one wasm, which the loader fetches instead when a
 # page starts with elements of several families and that costs fewer bytes: `storefront`
 # (families/storefront: the badge and the carousel, a shop's front and product pages), `order`
-# (families/order: the badge and the feedback prompts, its order and thank-you page) and `all`
-# (families/all: every family). One cargo invocation builds all seven, so std, Leptos and the
-# lojal crate compile once; each is then linked (and LTO-optimised) on its own.
+# (families/order: the badge and the feedback prompts, its order and thank-you page), `campaign`
+# (families/campaign: the badge and the games, its campaign page) and `all` (families/all: every
+# family). One cargo invocation builds all eight, so std, Leptos and the lojal crate compile
+# once; each is then linked (and LTO-optimised) on its own.
 FAMILIES=(badge carousel feedback games)
-WASMS=("${FAMILIES[@]}" storefront order all)
+WASMS=("${FAMILIES[@]}" storefront order campaign all)
 CONSOLE_DIST="$ROOT/console/dist"
-log "building the widget bundle (wasm, one per family: ${FAMILIES[*]}; and the bundles storefront, order and all) and the merchant console"
+log "building the widget bundle (wasm, one per family: ${FAMILIES[*]}; and the bundles storefront, order, campaign and all) and the merchant console"
 (
   use_wasm_toolchain
   cd "$ROOT"

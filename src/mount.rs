@@ -6,8 +6,9 @@
 //! instance per family serves every element of that family on the page; or, where the loader
 //! chooses one for a page with several families, a wasm of several families
 //! (`families/storefront`: the badge and the carousel; `families/order`: the badge and the
-//! feedback prompts; `families/all`: every family), whose `mount` looks the tag up in each of
-//! their tables, serves the elements of all of them.
+//! feedback prompts; `families/campaign`: the badge and the games; `families/all`: every
+//! family), whose `mount` looks the tag up in each of their tables, serves the elements of all
+//! of them.
 //!
 //! The dependency runs one way: this layer knows the widgets' tables and makes each element's
 //! [`Host`]; the widgets know nothing of it.

@@ -200,12 +200,16 @@ test('when all cannot be fetched every element keeps its box with one console er
   }));
 
 // The demo's pages with two families that a bundle of both serves: the front page (a badge and a
-// carousel: storefront) and the order page (a badge and the three prompts: order).
+// carousel: storefront), the order page (a badge and the three prompts: order) and the campaign
+// page (a badge, a wheel and a scratch card: campaign). `unbundled` is what the page fetches with
+// its bundle priced out, where that is not the two families' own: the campaign page then gets
+// all, which costs less than the badge and the games (as it did before campaign).
 const PAIRS = [
   { path: '/', bundle: 'storefront', families: ['badge', 'carousel'], elements: ['lojal-badge', 'lojal-carousel'] },
   { path: '/ordre.html', bundle: 'order', families: ['badge', 'feedback'], elements: ['lojal-badge', 'lojal-nps', 'lojal-csat', 'lojal-review'] },
+  { path: '/kampanje.html', bundle: 'campaign', families: ['badge', 'games'], elements: ['lojal-badge', 'lojal-wheel', 'lojal-scratch'], unbundled: ['all'] },
 ];
-for (const { path, bundle, families, elements } of PAIRS) {
+for (const { path, bundle, families, elements, unbundled = families } of PAIRS) {
   test(`the demo's ${path} (${families.join(' and ')}) fetches what costs fewer bytes: ${bundle}, the two families' own wasm, or all`, () =>
     withShop(async (shop) => {
       const bytes = loaderBytes();
@@ -215,7 +219,9 @@ for (const { path, bundle, families, elements } of PAIRS) {
       // The page once with the loader as built, then with a bundle priced otherwise.
       const cases = [
         [{}, [bundle]],
-        [{ [bundle]: 10 ** 9 }, families],
+        [{ [bundle]: 10 ** 9 }, unbundled],
+        // With all priced out as well, the two families' own.
+        ...(unbundled === families ? [] : [[{ [bundle]: 10 ** 9, all: 10 ** 9 }, families]]),
         [{ all: 1 }, ['all']],
       ];
       for (const [priced, want] of cases) {

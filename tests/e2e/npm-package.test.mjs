@@ -31,7 +31,7 @@ test('the packed npm package installs, type-checks and builds in a Vite app, and
   for (const file of ['package/dist/lojal.js', 'package/dist/lojal.d.ts', 'package/custom-elements.json', 'package/LICENSE', 'package/README.md', 'package/CHANGELOG.md']) {
     assert.ok(listing.includes(file), `${file} in ${tarball}`);
   }
-  for (const family of ['badge', 'carousel', 'feedback', 'games', 'storefront', 'order', 'all']) {
+  for (const family of ['badge', 'carousel', 'feedback', 'games', 'storefront', 'order', 'campaign', 'all']) {
     assert.ok(listing.some((f) => new RegExp(`^package/dist/lojal_${family}_bg\\.[0-9a-f]{12}\\.wasm$`).test(f)), `the ${family} family's wasm is packed`);
     assert.ok(listing.some((f) => new RegExp(`^package/dist/lojal_${family}\\.[0-9a-f]{12}\\.js$`).test(f)), `the ${family} family's glue is packed`);
   }

@@ -1,5 +1,5 @@
 // What each kind of page downloads of lojal: the loader, and the glue and wasm of each family its
-// elements belong to, or of a bundle of several (`storefront`, `order`, `all`) where the loader chooses that, in brotli
+// elements belong to, or of a bundle of several (`storefront`, `order`, `campaign`, `all`) where the loader chooses that, in brotli
 // bytes (quality 11, what a CDN uses for static files). Which files those are is read from the
 // built loader itself, with the bytes it chooses by, and which family draws each element from the
 // loader's source, so a page kind's figure is what a browser fetches. Shared by the size budget
@@ -86,6 +86,9 @@ export const PAGE_KINDS = {
   // An order or thank-you page with the badge and one prompt (the demo's ordre.html has all
   // three prompts, of the same family): the order bundle.
   'badge+feedback': ['lojal-badge', 'lojal-nps'],
+  // A campaign page with the badge and a game (the demo's kampanje.html has the wheel and the
+  // scratch card, of the same family): the campaign bundle.
+  'badge+game': ['lojal-badge', 'lojal-wheel'],
   all: ['lojal-badge', 'lojal-carousel', 'lojal-nps', 'lojal-csat', 'lojal-review', 'lojal-wheel', 'lojal-scratch'],
 };
 

@@ -36,14 +36,13 @@ async function pageWith(shop, body) {
 /** Appends one fresh element of every family and waits until each has loaded. */
 async function freshOnesWork(page) {
   await page.evaluate((elements) => {
-    for (const { tag, html } of elements) {
+    for (const html of elements) {
       const box = document.createElement('div');
       box.className = 'fresh';
       box.innerHTML = html;
       document.querySelector('main').append(box);
-      void tag;
     }
-  }, ELEMENTS.map(({ tag, attributes }) => ({ tag, html: markup(tag, attributes) })));
+  }, ELEMENTS.map(({ tag, attributes }) => markup(tag, attributes)));
   for (const { tag, loaded } of ELEMENTS) {
     await page.locator(`.fresh ${tag} ${loaded}`).first().waitFor({ timeout: 15_000 });
   }

@@ -103,8 +103,8 @@ pub(super) fn Invited(
     signup_text: String,
     signup_href: Option<String>,
 ) -> impl IntoView {
-    // Asked once: the code comes with the visit, not with the element's attributes.
     let life = Life::new();
+    // Asked once: the code comes with the visit, not with the element's attributes.
     let invite = RwSignal::new(None::<ReferralInvite>);
     if let Some(code) = referral_code(&host) {
         life.spawn(load_invite(api.get_untracked(), code, host.clone(), invite));

@@ -465,7 +465,6 @@ impl GameCtl {
     /// Asks about a prize's code until the shop platform made or refused it.
     fn follow_prize(self, ticket: String) {
         self.prize_arrival.set(Some(None));
-        let arrivals = self.prize_arrival;
         let api = self.api.get_untracked();
         self.life.spawn(async move {
             let outcome = arrival(api, ticket).await;
@@ -479,7 +478,7 @@ impl GameCtl {
                     ))
                 });
             }
-            arrivals.set(Some(Some(outcome)));
+            self.prize_arrival.set(Some(Some(outcome)));
         });
     }
 

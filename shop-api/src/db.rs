@@ -1431,6 +1431,13 @@ fn connect_sqlite(path: &Path, stats: &DbStats) -> Result<Box<SqliteConn>, DbErr
     // rusqlite keeps 16 by default; a redemption alone runs some thirty different statements,
     // and one evicted is parsed and planned again on its next use.
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    // Otherwise SQLite plans `LIMIT ?n` with the bound number (and, built with STAT4 as
+    // rusqlite's is, ranges with their bound values), so binding a statement from the cache
+    // throws its plan away: every status read parsed and planned its lists again.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
     stats.connects.inc();
     Ok(Box::new(SqliteConn {
         conn,
@@ -1605,6 +1612,29 @@ pub fn schema_version(conn: &mut Conn) -> Result<i64, DbError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A statement from the cache keeps its plan when bound anew; SQLite's default plans
+    /// `LIMIT ?n` with the value bound, and then parses and plans the statement again each time.
+    #[test]
+    fn cached_statements_are_not_planned_again_for_new_values() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let sqlite = connect_sqlite(&dir.path().join("plans.sqlite"), &DbStats::default()).unwrap();
+        let conn = &sqlite.conn;
+        conn.execute_batch("CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1), (2), (3);")
+            .unwrap();
+        let sql = "SELECT n FROM t WHERE n > ?1 ORDER BY n LIMIT ?2";
+        for (above, limit) in [(0, 1), (1, 2), (0, 3)] {
+            let mut statement = conn.prepare_cached(sql).unwrap();
+            let rows: Vec<i64> = statement
+                .query_map((above, limit), |row| row.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert_eq!(rows.len(), limit.min(3 - above) as usize);
+            let planned_again = statement.get_status(rusqlite::StatementStatus::RePrepare);
+            assert_eq!(planned_again, 0, "planned again for ({above}, {limit})");
+        }
+    }
 
     #[test]
     fn placeholders_are_renumbered_outside_strings_only() {

@@ -16,6 +16,7 @@ use lojal::core::catalog::wire::{Recommendations, WireImage, WirePrice, WireProd
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::calendar;
 use crate::db::{Conn, DbError, Row, Value};
 use crate::error::ApiError;
 use crate::params;
@@ -197,6 +198,15 @@ pub fn recommend(
     }
     let this = Value::from(product_id.unwrap_or(""));
     let limit = Value::from(limit);
+    // Bound as a value rather than written as `strftime(…, 'now', …)`: PostgreSQL's stand-in for
+    // it is a PL/pgSQL function, which the popular rail called once per order line (23 ms a
+    // rail, measured).
+    let since = |days: u32| {
+        Value::from(calendar::text(calendar::plus_days(
+            calendar::now(),
+            -i64::from(days),
+        )))
+    };
     let (sql, values) = match intent {
         Intent::BoughtTogether => (
             format!(
@@ -218,24 +228,24 @@ pub fn recommend(
              WHERE p.id <> ?1
              GROUP BY p.id
              HAVING SUM(l.quantity) > 0
-             ORDER BY SUM(CASE WHEN o.created_at >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?3)
+             ORDER BY SUM(CASE WHEN o.created_at >= ?3
                                THEN l.quantity ELSE 0 END) DESC,
                       SUM(l.quantity) DESC, p.title
              LIMIT ?2"
             ),
-            vec![this, limit, Value::from(format!("-{RECENT_DAYS} days"))],
+            vec![this, limit, since(RECENT_DAYS)],
         ),
         Intent::BackInStock => (
             format!(
             "SELECT {COLUMNS} FROM restock_events r
              JOIN products p ON p.id = r.product_id
-             WHERE r.restocked_at >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?3)
+             WHERE r.restocked_at >= ?3
                AND p.stock > 0 AND p.id <> ?1
              GROUP BY p.id
              ORDER BY MAX(r.restocked_at) DESC, p.title
              LIMIT ?2"
             ),
-            vec![this, limit, Value::from(format!("-{RESTOCK_DAYS} days"))],
+            vec![this, limit, since(RESTOCK_DAYS)],
         ),
         Intent::Related => (
             format!(

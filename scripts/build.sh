@@ -45,9 +45,16 @@ rename_reference() { # file, old name, new name
 # loader is what every page of a theme downloads, so its comments stay in src/mount/lojal.js.
 minify() { "$ROOT/node_modules/.bin/terser" "$1" --module --compress --mangle --output "$1"; }
 # The feature flags name what rustc 1.96 emits for wasm32 by default.
-wasm_opt() {
-  "$ROOT/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-    --enable-sign-ext --enable-reference-types --enable-multivalue --enable-mutable-globals "$@"
+WASM_FEATURES=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+  --enable-reference-types --enable-multivalue --enable-mutable-globals)
+wasm_opt() { "$ROOT/node_modules/.bin/wasm-opt" -Oz "${WASM_FEATURES[@]}" "$@"; }
+# leptos asks for server_fn's `browser` feature even for CSR, and that brings wasm-streams, whose
+# stream adapters (IntoUnderlyingSource, IntoUnderlyingSink, IntoUnderlyingByteSource) every wasm
+# exports and nothing in lojal uses; no cargo feature turns them off. This takes their classes out
+# of the glue and their exports out of the wasm (wasm-metadce), before wasm-opt drops the code only
+# they reached; it fails if their names change. Run right after wasm-bindgen.
+drop_streams() { # glue, wasm
+  node "$ROOT/scripts/drop-streams.mjs" "$1" "$2" "$ROOT/node_modules/.bin/wasm-metadce" "${WASM_FEATURES[@]}"
 }
 
 cp "$ROOT/src/mount/lojal.js" "$DIST/lojal.js"
@@ -66,6 +73,7 @@ for family in "${WASMS[@]}"; do
   name="lojal_$family"
   "$WASM_BINDGEN" --target web --no-typescript --out-dir "$DIST" --out-name "$name" \
     "$WASM_TARGET_DIR/$WASM_TARGET/wasm-release/$name.wasm"
+  drop_streams "$DIST/$name.js" "$DIST/${name}_bg.wasm"
   # wasm-opt drops the function names; twiggy (scripts/bench.sh, docs) needs them.
   cp "$DIST/${name}_bg.wasm" "$WASM_TARGET_DIR/${name}_named.wasm"
   wasm_opt "$DIST/${name}_bg.wasm" -o "$DIST/${name}_bg.wasm"
@@ -107,6 +115,7 @@ node "$ROOT/scripts/precompress.mjs" "$DIST" lojal.js
 rm -rf "$CONSOLE_DIST" && mkdir -p "$CONSOLE_DIST"
 "$WASM_BINDGEN" --target web --no-typescript --out-dir "$CONSOLE_DIST" --out-name lojal_console \
   "$WASM_TARGET_DIR/$WASM_TARGET/wasm-release/lojal_console.wasm"
+drop_streams "$CONSOLE_DIST/lojal_console.js" "$CONSOLE_DIST/lojal_console_bg.wasm"
 wasm_opt "$CONSOLE_DIST/lojal_console_bg.wasm" -o "$CONSOLE_DIST/lojal_console_bg.wasm"
 console_wasm="lojal_console_bg.$(hash_of "$CONSOLE_DIST/lojal_console_bg.wasm").wasm"
 mv "$CONSOLE_DIST/lojal_console_bg.wasm" "$CONSOLE_DIST/$console_wasm"

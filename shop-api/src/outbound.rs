@@ -105,17 +105,20 @@ pub fn emit(conn: &mut Conn, kind: &str, data: Value, now: Timestamp) -> Result<
     debug_assert!(EVENT_TYPES.contains(&kind), "unknown event type {kind}");
     let id = event_id();
     let payload = json!({ "type": kind, "timestamp": calendar::text(now), "data": data });
-    conn.execute(
-        "INSERT INTO events (id, type, payload, created_at) VALUES (?1, ?2, ?3, ?4)",
-        &params![&id, kind, payload.to_string(), calendar::text(now)],
-    )?;
-    let endpoints = conn.query(
-        "SELECT id, events FROM webhook_endpoints WHERE enabled = 1",
-        &[],
-    )?;
-    for row in endpoints {
-        let (endpoint, events): (String, String) = (row.get(0)?, row.get(1)?);
-        if subscribed(&events, kind) {
+    // The enabled endpoints come back with the insert, one "id events" line each: every
+    // redemption, play and order emits, and on PostgreSQL a second query is a second round trip.
+    let endpoints: Option<String> = conn
+        .query_one(
+            "INSERT INTO events (id, type, payload, created_at) VALUES (?1, ?2, ?3, ?4)
+             RETURNING (SELECT string_agg(id || ' ' || events, ?5) FROM webhook_endpoints
+                        WHERE enabled = 1)",
+            &params![&id, kind, payload.to_string(), calendar::text(now), "\n"],
+        )?
+        .get(0)?;
+    for line in endpoints.as_deref().unwrap_or("").lines() {
+        // Ids are `ep_` and base32, events a list of event types: neither holds a space.
+        let (endpoint, events) = line.split_once(' ').unwrap_or((line, ""));
+        if subscribed(events, kind) {
             queue::enqueue(
                 conn,
                 &NewJob {

@@ -242,19 +242,26 @@ pub fn play_in_transaction(
     let prize = match &segment.prize {
         Some(name) => {
             let valid = format!("+{} days", config.coupon_valid_days);
-            let (code, expires_at) =
-                insert_coupon(&mut tx, campaign_id, &player_key, name, &now, &valid)?;
+            let discount = segment.discount.as_ref();
+            let (code, expires_at) = insert_coupon(
+                &mut tx,
+                campaign_id,
+                &player_key,
+                name,
+                (
+                    discount.map_or("", |d| d.kind.as_str()),
+                    discount.and_then(|d| d.amount),
+                ),
+                &now,
+                &valid,
+            )?;
             let currency = crate::programme::load(&mut tx)?.config.currency;
             let spec = crate::providers::CouponSpec {
                 table: "game_coupons".into(),
                 code: code.clone(),
                 title: format!("lojal: {name} ({})", config.name),
-                kind: segment
-                    .discount
-                    .as_ref()
-                    .map_or("", |d| d.kind.as_str())
-                    .to_owned(),
-                amount: segment.discount.as_ref().and_then(|d| d.amount),
+                kind: discount.map_or("", |d| d.kind.as_str()).to_owned(),
+                amount: discount.and_then(|d| d.amount),
                 currency,
                 customer_id: match player {
                     Player::Customer(id) => Some(id.clone()),
@@ -411,6 +418,7 @@ fn insert_coupon(
     campaign_id: &str,
     player_key: &str,
     prize: &str,
+    (discount_kind, discount_amount): (&str, Option<u64>),
     now: &str,
     valid: &str,
 ) -> Result<(String, String), ApiError> {
@@ -419,11 +427,21 @@ fn insert_coupon(
     for _ in 0..5 {
         let code = coupon::new_code();
         let inserted = conn.query_opt(
-            "INSERT INTO game_coupons (code, campaign_id, player, prize, created_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, strftime('%Y-%m-%dT%H:%M:%SZ', ?5, ?6))
+            "INSERT INTO game_coupons (code, campaign_id, player, prize, created_at, expires_at,
+                                       discount_kind, discount_amount)
+             VALUES (?1, ?2, ?3, ?4, ?5, strftime('%Y-%m-%dT%H:%M:%SZ', ?5, ?6), ?7, ?8)
              ON CONFLICT (code) DO NOTHING
              RETURNING code, expires_at",
-            &params![code, campaign_id, player_key, prize, now, valid],
+            &params![
+                code,
+                campaign_id,
+                player_key,
+                prize,
+                now,
+                valid,
+                discount_kind,
+                discount_amount
+            ],
         )?;
         if let Some(row) = inserted {
             return Ok((row.get(0)?, row.get(1)?));

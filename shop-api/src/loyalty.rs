@@ -42,14 +42,43 @@ pub async fn status(
     headers: HeaderMap,
 ) -> Result<Json<LoyaltyStatus>, ApiError> {
     authenticate(&state, &customer_id, &headers)?;
-    state
-        .db
-        .run(move |conn| {
-            load_status(conn, &customer_id, calendar::now())?
-                .map(Json)
-                .ok_or(ApiError::UnknownCustomer)
+    status_of(&state, customer_id, None).await.map(Json)
+}
+
+/// Her status, read on a reader connection with the programme given (or loaded). Her referral
+/// code is made the first time she needs it; that is a write, so it goes to the writer: on a
+/// reader, SQLite would make it wait for the writer's lock in its busy handler, for seconds
+/// under load.
+async fn status_of(
+    state: &AppState,
+    customer_id: String,
+    programme: Option<Programme>,
+) -> Result<LoyaltyStatus, ApiError> {
+    let read = |customer_id: String, programme: Option<Programme>| {
+        state.db.run(move |conn| {
+            let programme = match programme {
+                Some(programme) => programme,
+                None => programme::load(conn)?,
+            };
+            let mut snapshot = conn.snapshot()?;
+            let read = load_status_with(&mut snapshot, &programme, &customer_id, calendar::now())?;
+            Ok::<_, ApiError>((read, programme))
         })
-        .await
+    };
+    let (found, programme) = read(customer_id.clone(), programme).await?;
+    let found = match found {
+        Read::NoReferralCode => {
+            let id = customer_id.clone();
+            state
+                .db
+                .write(move |conn| referrals::code_of(conn, &id))
+                .await?
+                .ok_or(ApiError::UnknownCustomer)?;
+            read(customer_id, Some(programme)).await?.0
+        }
+        found => found,
+    };
+    found.status().ok_or(ApiError::UnknownCustomer)
 }
 
 pub async fn redeem(
@@ -69,29 +98,27 @@ pub async fn redeem(
     }
     let provider = state.provider.clone();
     let who = customer_id.clone();
-    let coupon = state
+    let redeemed = state
         .db
         .write(move |conn| {
-            redeem_in_transaction(
+            let programme = programme::load(conn)?;
+            let coupon = redeem_in_transaction(
                 conn,
+                &programme,
                 &provider,
                 &who,
                 &request.reward_id,
                 idempotency_key.as_deref(),
-            )
+            )?;
+            Ok::<_, ApiError>((coupon, programme))
         })
         .await;
     // A coupon for the shop platform waits in the queue: start on it now.
     state.wake.notify_one();
-    let coupon = coupon?;
+    let (coupon, programme) = redeemed?;
     // Her new status is read once the redemption is committed, outside the write lock (or the
-    // customer's row lock), which it would otherwise hold for a dozen more queries.
-    let status = state
-        .db
-        .run(move |conn| {
-            load_status(conn, &customer_id, calendar::now())?.ok_or(ApiError::UnknownCustomer)
-        })
-        .await?;
+    // customer's row lock), which it would otherwise hold for half a dozen more queries.
+    let status = status_of(&state, customer_id, Some(programme)).await?;
     Ok(Json(RedeemResponse { coupon, status }))
 }
 
@@ -131,13 +158,13 @@ pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Api
 /// Spends the points on a coupon (or finds the coupon an earlier try with the same key made).
 fn redeem_in_transaction(
     conn: &mut Conn,
+    programme: &Programme,
     provider: &crate::providers::Provider,
     customer_id: &str,
     reward_id: &str,
     idempotency_key: Option<&str>,
 ) -> Result<Coupon, ApiError> {
     let now = calendar::now();
-    let programme = programme::load(conn)?;
     // The customer's row is read first and locked (BEGIN IMMEDIATE on SQLite, FOR UPDATE on
     // PostgreSQL), so two concurrent redemptions cannot both spend the same points, and a
     // retried request finds the coupon its first attempt committed.
@@ -193,6 +220,7 @@ fn redeem_in_transaction(
         &mut tx,
         customer_id,
         &reward,
+        (&kind, amount),
         idempotency_key,
         now,
         valid_days,
@@ -240,6 +268,7 @@ fn insert_coupon(
     conn: &mut Conn,
     customer_id: &str,
     reward: &Reward,
+    (discount_kind, discount_amount): (&str, Option<u64>),
     idempotency_key: Option<&str>,
     now: Timestamp,
     valid_days: i64,
@@ -250,8 +279,8 @@ fn insert_coupon(
         let code = coupon::new_code();
         let inserted = conn.query_opt(
             "INSERT INTO coupons (code, customer_id, reward_id, reward_name, cost, idempotency_key,
-                                  created_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                                  created_at, expires_at, discount_kind, discount_amount)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT (code) DO NOTHING
              RETURNING code, reward_id, reward_name, expires_at, status, ticket",
             &params![
@@ -262,7 +291,9 @@ fn insert_coupon(
                 reward.cost,
                 idempotency_key,
                 calendar::text(now),
-                &expires_at
+                &expires_at,
+                discount_kind,
+                discount_amount
             ],
         )?;
         if let Some(row) = inserted {
@@ -338,16 +369,38 @@ pub fn load_status(
     now: Timestamp,
 ) -> Result<Option<LoyaltyStatus>, ApiError> {
     let programme = programme::load(conn)?;
-    // Her referral code is made the first time she needs it: a write, so before the snapshot.
-    if programme.config.way(EarnKind::Referral).is_some()
-        && referrals::code_of(conn, customer_id)?.is_none()
-    {
-        return Ok(None);
-    }
-    // A dozen queries: one snapshot makes them agree, and on SQLite spares each of them a
+    // Half a dozen queries: one snapshot makes them agree, and on SQLite spares each of them a
     // cold page cache when a write commits meanwhile.
-    let mut snapshot = conn.snapshot()?;
-    load_status_with(&mut snapshot, &programme, customer_id, now)
+    let read = |conn: &mut Conn| {
+        let mut snapshot = conn.snapshot()?;
+        load_status_with(&mut snapshot, &programme, customer_id, now)
+    };
+    match read(conn)? {
+        // Her referral code is made the first time she needs it: a write, so outside the
+        // snapshot, and only then (every later read finds it in her row).
+        Read::NoReferralCode => match referrals::code_of(conn, customer_id)? {
+            Some(_) => Ok(read(conn)?.status()),
+            None => Ok(None),
+        },
+        found => Ok(found.status()),
+    }
+}
+
+/// What one read of her status found.
+enum Read {
+    Status(Box<LoyaltyStatus>),
+    NoCustomer,
+    /// The programme has referrals and she has no code yet.
+    NoReferralCode,
+}
+
+impl Read {
+    fn status(self) -> Option<LoyaltyStatus> {
+        match self {
+            Read::Status(status) => Some(*status),
+            Read::NoCustomer | Read::NoReferralCode => None,
+        }
+    }
 }
 
 fn load_status_with(
@@ -355,15 +408,21 @@ fn load_status_with(
     programme: &Programme,
     customer_id: &str,
     now: Timestamp,
-) -> Result<Option<LoyaltyStatus>, ApiError> {
+) -> Result<Read, ApiError> {
+    // Her referral code and the friends it converted come with her row: on PostgreSQL each
+    // query is a round trip.
     let Some(row) = conn.query_opt(
-        "SELECT first_name, birthday_month, birthday_day, birthday_set_at FROM customers
-         WHERE id = ?1",
+        "SELECT first_name, birthday_month, birthday_day, birthday_set_at, referral_code,
+                (SELECT COUNT(*) FROM referrals
+                 WHERE referrer_id = ?1 AND converted_at IS NOT NULL)
+         FROM customers WHERE id = ?1",
         &params![customer_id],
     )?
     else {
-        return Ok(None);
+        return Ok(Read::NoCustomer);
     };
+    let referral_code: Option<String> = row.get(4)?;
+    let converted: u64 = row.get(5)?;
     let first_name: Option<String> = row.get(0)?;
     let birthday_set_at: Option<String> = row.get(3)?;
     let birthday = match (row.get::<Option<u8>>(1)?, row.get::<Option<u8>>(2)?) {
@@ -404,9 +463,10 @@ fn load_status_with(
         }),
         _ => None,
     };
-    let referral = match programme.config.way(EarnKind::Referral) {
-        Some(way) => Some(Referral {
-            code: referrals::code_of(conn, customer_id)?.ok_or(ApiError::UnknownCustomer)?,
+    let referral = match (programme.config.way(EarnKind::Referral), referral_code) {
+        (Some(_), None) => return Ok(Read::NoReferralCode),
+        (Some(way), Some(code)) => Some(Referral {
+            code,
             points: way.points.unwrap_or(0),
             friend_reward: way
                 .friend_reward
@@ -414,9 +474,9 @@ fn load_status_with(
                 .map(programme::offer)
                 .ok_or_else(|| ApiError::Internal("a referral without a friend reward".into()))?,
             min_order: way.min_order.unwrap_or(0),
-            converted: referrals::converted(conn, customer_id)?,
+            converted,
         }),
-        None => None,
+        (None, _) => None,
     };
     let birthday_points = programme.config.points_for(EarnKind::Birthday);
     let coupons = conn
@@ -429,7 +489,7 @@ fn load_status_with(
         .iter()
         .map(coupon_from_row)
         .collect::<Result<_, _>>()?;
-    Ok(Some(LoyaltyStatus {
+    Ok(Read::Status(Box::new(LoyaltyStatus {
         customer_id: customer_id.to_owned(),
         first_name,
         points: balance.points,
@@ -450,7 +510,7 @@ fn load_status_with(
         birthday_points,
         referral,
         coupons,
-    }))
+    })))
 }
 
 /// `PUT /api/v1/loyalty/{customer_id}/birthday`: she sets her birthday once; changing it is
@@ -512,7 +572,11 @@ pub fn birthday_in_transaction(
             &params![customer_id, request.month, request.day, calendar::text(now)],
         )?;
     }
+    if programme.config.way(EarnKind::Referral).is_some() {
+        referrals::code_of(&mut tx, customer_id)?;
+    }
     let status = load_status_with(&mut tx, &programme, customer_id, now)?
+        .status()
         .ok_or(ApiError::UnknownCustomer)?;
     tx.commit()?;
     Ok(status)

@@ -73,7 +73,7 @@ pub enum Issued {
     Pending { ticket: String },
 }
 
-/// Run right after a coupon row is inserted in `tx`: with no provider (or a prize without a
+/// Run right after a coupon row is inserted in `tx`, its discount with it: with no provider (or a prize without a
 /// discount, which the shop honours by hand) the coupon is active and `coupon.issued` is
 /// emitted; otherwise it is pending and its creation is queued.
 pub fn after_insert(
@@ -84,15 +84,6 @@ pub fn after_insert(
     now: Timestamp,
 ) -> Result<Issued, DbError> {
     let code = table.code_column();
-    if table != Table::Referrals {
-        tx.execute(
-            &format!(
-                "UPDATE {} SET discount_kind = ?2, discount_amount = ?3 WHERE {code} = ?1",
-                table.name()
-            ),
-            &params![&spec.code, &spec.kind, spec.amount],
-        )?;
-    }
     if !provider.is_external() || spec.kind.is_empty() {
         outbound::emit(tx, "coupon.issued", coupon_event(spec), now)?;
         return Ok(Issued::Active);

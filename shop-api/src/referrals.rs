@@ -57,15 +57,6 @@ pub fn code_of(conn: &mut Conn, customer_id: &str) -> Result<Option<String>, DbE
     ))
 }
 
-/// Friends her link has brought so far whose first order earned her points.
-pub fn converted(conn: &mut Conn, customer_id: &str) -> Result<u64, DbError> {
-    conn.query_one(
-        "SELECT COUNT(*) FROM referrals WHERE referrer_id = ?1 AND converted_at IS NOT NULL",
-        &params![customer_id],
-    )?
-    .get(0)
-}
-
 fn is_code(code: &str) -> bool {
     (4..=32).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric())
 }

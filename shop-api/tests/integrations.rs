@@ -421,6 +421,14 @@ async fn redeemed_once_under(kind: &str, faults: Vec<Fault>) {
         1,
         "coupon.issued once it is active"
     );
+    assert_eq!(
+        count(
+            &shop.db,
+            "SELECT COUNT(*) FROM coupons WHERE discount_kind = 'fixed_amount' AND discount_amount = 5000"
+        ),
+        1,
+        "the coupon's row keeps its discount"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -565,6 +573,14 @@ async fn won_once_under(kind: &str, faults: Vec<Fault>) {
     assert!(
         shop.platform.faults.lock().unwrap().is_empty(),
         "{kind}: faults left over"
+    );
+    assert_eq!(
+        count(
+            &shop.db,
+            "SELECT COUNT(*) FROM game_coupons WHERE discount_kind = 'percentage' AND discount_amount = 10"
+        ),
+        1,
+        "the prize's row keeps its discount"
     );
     let (_, input) = shop.platform.coupons.lock().unwrap()[0].clone();
     match kind {

@@ -324,6 +324,8 @@ pub struct SqliteConn {
     stats: DbStats,
     /// Inside the writer's group transaction: a transaction is a savepoint in it.
     grouped: bool,
+    /// A job was queued since the last look ([`Conn::note_queued`]).
+    queued: bool,
 }
 
 impl std::ops::Deref for SqliteConn {
@@ -467,6 +469,8 @@ pub struct PgClient {
     /// By the SQL as written (`?N`): each statement is prepared once per connection, so a query
     /// costs one round trip instead of two, also inside a transaction that holds a row lock.
     statements: std::collections::HashMap<String, postgres::Statement>,
+    /// A job was queued since the last look ([`Conn::note_queued`]).
+    queued: bool,
 }
 
 impl PgClient {
@@ -475,6 +479,7 @@ impl PgClient {
             client: Some(client),
             stats,
             statements: std::collections::HashMap::new(),
+            queued: false,
         }
     }
 
@@ -654,6 +659,24 @@ impl Conn {
             Self::Postgres(client) => client.batch_execute(sql)?,
         }
         Ok(())
+    }
+
+    /// Notes that this connection queued a job ([`crate::queue::enqueue`]): the [`Db`] wakes
+    /// the queue's worker once the work that queued it has committed, and only then, so an
+    /// idle worker does not look for jobs after every write.
+    pub fn note_queued(&mut self) {
+        match self {
+            Self::Sqlite(conn) => conn.queued = true,
+            Self::Postgres(client) => client.queued = true,
+        }
+    }
+
+    /// Whether a job was queued since the last call.
+    fn take_queued(&mut self) -> bool {
+        match self {
+            Self::Sqlite(conn) => std::mem::take(&mut conn.queued),
+            Self::Postgres(client) => std::mem::take(&mut client.queued),
+        }
     }
 
     fn stats(&self) -> &DbStats {
@@ -1227,6 +1250,8 @@ pub struct Db {
     writer: Option<Arc<Writer>>,
     /// Idle connections kept for reuse.
     keep: usize,
+    /// Wakes the queue's worker when a committed write has queued a job.
+    wake: Arc<tokio::sync::Notify>,
 }
 
 impl Db {
@@ -1267,6 +1292,7 @@ impl Db {
             stats,
             writer,
             keep,
+            wake: Arc::default(),
         })
     }
 
@@ -1296,12 +1322,19 @@ impl Db {
             stats,
             writer: None,
             keep: POSTGRES_CONNECTIONS,
+            wake: Arc::default(),
         })
     }
 
     /// What this database's connections measure, for `/metrics`.
     pub fn stats(&self) -> &DbStats {
         &self.stats
+    }
+
+    /// Notified each time a write that queued a job has committed: the queue's worker waits
+    /// on it.
+    pub fn wake(&self) -> Arc<tokio::sync::Notify> {
+        self.wake.clone()
     }
 
     /// Runs `work` with a connection on a blocking thread, so the database never stalls the
@@ -1329,6 +1362,10 @@ impl Db {
             let started = std::time::Instant::now();
             let result = work(&mut conn);
             db.stats.hold.observe(started.elapsed().as_secs_f64());
+            // Outside the writer, `work` commits its own transactions before it returns.
+            if conn.take_queued() && result.is_ok() {
+                db.wake.notify_one();
+            }
             db.stats.in_use.dec();
             db.checkin(conn);
             drop(permit);
@@ -1356,12 +1393,17 @@ impl Db {
         let (reply, answer) = tokio::sync::oneshot::channel::<Result<T, E>>();
         let asked = std::time::Instant::now();
         let stats = self.stats.clone();
+        let wake = self.wake.clone();
         let job: WriteJob = Box::new(move |conn: &mut Conn| {
             stats.wait.observe(asked.elapsed().as_secs_f64());
             let started = std::time::Instant::now();
             let result = work(conn);
             stats.hold.observe(started.elapsed().as_secs_f64());
+            let queued = conn.take_queued() && result.is_ok();
             Box::new(move |committed: Result<(), String>| {
+                if queued && committed.is_ok() {
+                    wake.notify_one();
+                }
                 let _ = reply.send(match committed {
                     Ok(()) => result,
                     Err(error) => Err(E::from(DbError::Task(error))),
@@ -1443,6 +1485,7 @@ fn connect_sqlite(path: &Path, stats: &DbStats) -> Result<Box<SqliteConn>, DbErr
         conn,
         stats: stats.clone(),
         grouped: false,
+        queued: false,
     }))
 }
 

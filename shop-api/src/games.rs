@@ -123,7 +123,7 @@ pub async fn play(
         text: request.consent_text,
     };
     let provider = state.provider.clone();
-    let answer = state
+    state
         .db
         .write(move |conn| {
             play_in_transaction(
@@ -137,9 +137,7 @@ pub async fn play(
             )
         })
         .await
-        .map(Json);
-    state.wake.notify_one();
-    answer
+        .map(Json)
 }
 
 /// A guest's marketing consent as the play request gives it.

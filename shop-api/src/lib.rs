@@ -69,7 +69,7 @@ pub struct AppState {
     pub provider: providers::Provider,
     /// The bounded HTTP clients for calls out (providers, the merchant's endpoints).
     pub egress: egress::Egress,
-    /// Wakes this process's queue worker when a job is queued or finished.
+    /// Wakes this process's queue worker when a job is queued ([`Db::wake`]) or finished.
     pub wake: std::sync::Arc<tokio::sync::Notify>,
     /// The queue's first retry wait ([`queue::BACKOFF_BASE`]; tests shorten it).
     pub backoff_base: std::time::Duration,
@@ -88,6 +88,7 @@ impl AppState {
     /// A shop on `db` signing customers with `secret`; no merchant token, no webhooks.
     pub fn new(db: Db, secret: ShopSecret) -> Self {
         Self {
+            wake: db.wake(),
             metrics: std::sync::Arc::new(telemetry::Metrics::new(db.stats())),
             lifecycle: std::sync::Arc::default(),
             db,
@@ -97,7 +98,6 @@ impl AppState {
             trust_forwarded_for: false,
             provider: providers::Provider::None,
             egress: egress::Egress::new(),
-            wake: std::sync::Arc::new(tokio::sync::Notify::new()),
             backoff_base: queue::BACKOFF_BASE,
             recs: std::sync::Arc::new(recs::Learner::default()),
             storefront_url: None,

@@ -113,8 +113,6 @@ pub async fn redeem(
             Ok::<_, ApiError>((coupon, programme))
         })
         .await;
-    // A coupon for the shop platform waits in the queue: start on it now.
-    state.wake.notify_one();
     let (coupon, programme) = redeemed?;
     // Her new status is read once the redemption is committed, outside the write lock (or the
     // customer's row lock), which it would otherwise hold for half a dozen more queries.

@@ -37,6 +37,7 @@ pub struct NewJob<'a> {
 /// Enqueues `job` in the caller's transaction; answers whether it was new.
 pub fn enqueue(conn: &mut Conn, job: &NewJob, now: Timestamp) -> Result<bool, DbError> {
     let now = calendar::text(now);
+    conn.note_queued();
     Ok(conn.execute(
         "INSERT INTO work_queue (kind, job_key, ordering, payload, run_at, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5)

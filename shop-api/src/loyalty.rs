@@ -200,7 +200,7 @@ fn redeem_in_transaction(
         .ok_or(ApiError::UnknownReward)?;
     let (kind, amount) = (offered.kind.as_str().to_owned(), offered.amount);
     let reward = reward_of(offered);
-    let points = ledger::balance(&mut tx, customer_id, now)?.points;
+    let points = ledger::spendable(&mut tx, customer_id, now)?;
     if points < reward.cost {
         let who = first_name.unwrap_or_else(|| "This customer".into());
         return Err(ApiError::InsufficientPoints {

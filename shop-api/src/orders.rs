@@ -230,7 +230,7 @@ pub fn apply_in(
             let (points, shortfall, available_at) = if change > 0 || release > now {
                 (change, 0, release)
             } else {
-                let spendable = ledger::balance(tx, &customer_id, now)?.points;
+                let spendable = ledger::spendable(tx, &customer_id, now)?;
                 let take = (-change).min(i64::try_from(spendable).unwrap_or(i64::MAX));
                 (-take, -change - take, now)
             };

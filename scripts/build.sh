@@ -115,7 +115,9 @@ for family in "${FAMILIES[@]}"; do
     name="lojal_$family.$tag.$hash.json"
     cp "$strings_out/$family/$tag.json" "$DIST/$name"
     shipped+=("$name")
-    entries+="${entries:+, }'$tag': new URL('./$name', import.meta.url)"
+    # `?no-inline`: Vite inlines files under 4 KB into the app's JavaScript otherwise, every
+    # locale's; servers and CDNs ignore it.
+    entries+="${entries:+, }'$tag': new URL('./$name?no-inline', import.meta.url)"
   done
   table+="${table:+, }$family: { $entries }"
 done

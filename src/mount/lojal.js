@@ -39,7 +39,7 @@ const bundles = { storefront: ['badge', 'carousel'], order: ['badge', 'feedback'
 const bytes = { badge: 0, carousel: 0, feedback: 0, games: 0, storefront: 0, order: 0, campaign: 0, all: 0 };
 // Each family's strings in every shipped locale but English, which each wasm carries itself (the
 // fallback): one file per family and locale, fetched beside the wasm for the locales the page's
-// elements speak. The build writes the table here, `{ badge: { da: new URL('./lojal_badge.da.<hash>.json',
+// elements speak. The build writes the table here, `{ badge: { da: new URL('./lojal_badge.da.<hash>.json?no-inline',
 // import.meta.url), … }, … }`, literal URLs so that bundlers copy the files as they copy the wasm.
 // Empty (this file as it is in src/), every element speaks English.
 const strings = {};

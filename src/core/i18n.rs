@@ -904,8 +904,10 @@ mod tests {
         let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
         let huge = format!("{{\"redeem\": \"{}\"}}", "x".repeat(MAX_STRINGS_BYTES));
         let carousel = cut("carousel", "nb");
+        /// What the loader fetched: the file's text, or why it failed; `None`: nothing.
+        type Fetched<'a> = Option<Result<&'a str, &'a str>>;
         // (locale, what the loader fetched, the tree or the start of why English shows)
-        let cases: &[(&str, Option<Result<&str, &str>>, Result<Value, &str>)] = &[
+        let cases: &[(&str, Fetched, Result<Value, &str>)] = &[
             ("en", None, Ok(english.clone())),
             ("en", Some(Ok("not JSON")), Ok(english.clone())),
             ("xx", None, Ok(english.clone())),

@@ -92,12 +92,12 @@ function pageRows() {
 }
 
 function sizes() {
-  const rows = FILES.map((file) => ({ file, kind: file.endsWith('.wasm') ? 'wasm' : 'js', ...compressed(file) }));
+  const rows = FILES.map((file) => ({ file, kind: file.match(/\.(wasm|json)$/)?.[1] ?? 'js', ...compressed(file) }));
   const sum = (file, kind) => {
     const of = rows.filter((r) => !kind || r.kind === kind);
     return { file, kind: kind ?? 'all', ...Object.fromEntries(['raw', 'gzip', 'brotli'].map((k) => [k, of.reduce((a, r) => a + r[k], 0)])) };
   };
-  return [...rows, sum('all js', 'js'), sum('all wasm', 'wasm'), sum('total')];
+  return [...rows, sum('all js', 'js'), sum('all wasm', 'wasm'), sum('all strings', 'json'), sum('total')];
 }
 
 // ---- 2./3. One page load in a fresh context: timings, layout shift, heap.

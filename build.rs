@@ -1,8 +1,9 @@
 //! Writes into `OUT_DIR` what the widgets `include_str!`: their stylesheets, minified (see
 //! `src/core/css.rs` for why and how), and each widget family's strings in every shipped
 //! locale, cut out of `locales/<tag>.json` by the lists in `src/core/i18n/families.rs`, so that
-//! a family's wasm carries no other family's strings. The shipped locales are the files in
-//! `locales/`: adding one is adding its file.
+//! a family's wasm carries no other family's strings. A wasm includes only the English ones;
+//! `scripts/build.sh` ships the others as files beside it, for the loader to fetch the page's
+//! locale. The shipped locales are the files in `locales/`: adding one is adding its file.
 
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -43,9 +44,8 @@ fn minify_sheets(out: &Path) {
 
 /// Writes `locales/<family>/<tag>.json` for every family and locale file: the family's keys
 /// only, without the files' indentation. A key a file lacks is left out here; the unit tests in
-/// `src/core/i18n.rs` name it, and any key no family lists. Then the tables `src/core/i18n.rs`
-/// includes: `locales/tags.rs`, the shipped tags, and `locales/<family>/shipped.rs`, each tag
-/// with its family's strings.
+/// `src/core/i18n.rs` name it, and any key no family lists. Then `locales/tags.rs`, the shipped
+/// tags, which `src/core/i18n.rs` includes with each family's `en.json`.
 fn cut_locales(out: &Path) {
     println!("cargo::rerun-if-changed=src/core/i18n/families.rs");
     println!("cargo::rerun-if-changed=locales");
@@ -76,25 +76,14 @@ fn cut_locales(out: &Path) {
             );
         }
     }
-    // English, the fallback, first; then by tag, so that the tables do not follow the order
+    assert!(
+        tags.iter().any(|tag| tag == "en"),
+        "locales/en.json, the fallback every wasm carries, is missing"
+    );
+    // English, the fallback, first; then by tag, so that the table does not follow the order
     // the file system lists the files in.
     tags.sort_by_key(|tag| (tag != "en", tag.clone()));
-    let list = |item: &dyn Fn(&str) -> String| {
-        let items: Vec<String> = tags.iter().map(|tag| item(tag)).collect();
-        format!("&[{}]", items.join(", "))
-    };
-    write(
-        &out.join("locales/tags.rs"),
-        &list(&|tag| format!("{tag:?}")),
-    );
-    for (family, _) in FAMILIES {
-        let dir = out.join("locales").join(family);
-        let shipped = list(&|tag| {
-            let json = dir.join(format!("{tag}.json"));
-            format!("({tag:?}, include_str!({:?}))", json.display().to_string())
-        });
-        write(&dir.join("shipped.rs"), &shipped);
-    }
+    write(&out.join("locales/tags.rs"), &format!("&{tags:?}"));
 }
 
 fn write(target: &Path, text: &str) {

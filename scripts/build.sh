@@ -27,8 +27,10 @@ log "building the widget bundle (wasm, one per family: ${FAMILIES[*]}; and the b
   # defaults); built apart, the families measured within 0.2 KB brotli of this, either way.
   packages=(-p lojal-console)
   for family in "${WASMS[@]}"; do packages+=(-p "lojal-$family"); done
+  # Cargo's messages say where build.rs wrote the strings files (below).
   CARGO_TARGET_DIR="$WASM_TARGET_DIR" RUSTFLAGS="$WASM_SIZE_RUSTFLAGS" cargo build --quiet "${packages[@]}" \
-    --target "$WASM_TARGET" --profile wasm-release "${WASM_BUILD_STD[@]}"
+    --target "$WASM_TARGET" --profile wasm-release "${WASM_BUILD_STD[@]}" \
+    --message-format=json-render-diagnostics > "$WASM_TARGET_DIR/build-messages.json"
   # The size budget differs with how std was built (tests/package/size-budget.json).
   if [ ${#WASM_BUILD_STD[@]} -gt 0 ]; then echo built-here; else echo prebuilt; fi > "$WASM_TARGET_DIR/std-build"
 )
@@ -88,6 +90,40 @@ for family in "${WASMS[@]}"; do
   log "$family: $(du -b "$DIST/$wasm_name" | cut -f1) bytes wasm ($wasm_name), $(du -b "$DIST/$glue_name" | cut -f1) bytes glue"
   shipped+=("$wasm_name" "$glue_name")
 done
+# Each family's strings in every shipped locale but English (which its wasm carries), as the lojal
+# crate's build.rs cut them out of locales/: one file per family and locale, which the loader
+# fetches beside the wasm for the locales a page speaks. Named with a hash of the family's files
+# together, so that the loader's table of them, its `const strings = {};` line, stays small: a
+# change in one renames its family's six.
+strings_out=$(node -e 'const { readFileSync } = require("node:fs");
+  const dirs = new Set(readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean).map(JSON.parse)
+    .filter((m) => m.reason === "build-script-executed" && /[\/]build[\/]lojal-[0-9a-f]{16}[\/]out$/.test(m.out_dir))
+    .map((m) => m.out_dir));
+  if (dirs.size === 0) throw new Error("cargo reported no build script output of the lojal crate");
+  console.log(`${[...dirs][0]}/locales`);' "$WASM_TARGET_DIR/build-messages.json")
+table=
+for family in "${FAMILIES[@]}"; do
+  tags=()
+  for file in "$strings_out/$family"/*.json; do
+    tag=$(basename "$file" .json)
+    [ "$tag" = en ] || tags+=("$tag")
+  done
+  [ ${#tags[@]} -gt 0 ] || die "no strings files of the $family family in $strings_out"
+  hash=$(for tag in "${tags[@]}"; do echo "$tag"; cat "$strings_out/$family/$tag.json"; done | sha256sum | cut -c1-12)
+  entries=
+  for tag in "${tags[@]}"; do
+    name="lojal_$family.$tag.$hash.json"
+    cp "$strings_out/$family/$tag.json" "$DIST/$name"
+    shipped+=("$name")
+    # `?no-inline`: Vite inlines files under 4 KB into the app's JavaScript otherwise, every
+    # locale's; servers and CDNs ignore it.
+    entries+="${entries:+, }'$tag': new URL('./$name?no-inline', import.meta.url)"
+  done
+  table+="${table:+, }$family: { $entries }"
+done
+[ "$(grep -c '^const strings = {};$' "$DIST/lojal.js")" = 1 ] || die "expected one 'const strings = {};' line in the loader"
+sed -i "s|^const strings = {};\$|const strings = { $table };|" "$DIST/lojal.js"
+log "strings: ${#tags[@]} locales besides English for each of ${FAMILIES[*]}"
 # The loader chooses between the families' wasm and the bundles by what they cost a page: it gets
 # each one's brotli bytes, glue and wasm together, as measured here (its `const bytes = …;` line).
 node "$ROOT/scripts/precompress.mjs" "$DIST" "${shipped[@]}"

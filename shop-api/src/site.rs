@@ -141,7 +141,8 @@ async fn cache_hashed_files(request: Request, next: Next) -> Response {
     response
 }
 
-/// `name.<12 hex digits>.js|wasm`, the names `scripts/build.sh` gives the wasm and its glue.
+/// `name.<12 hex digits>.js|wasm|json`, the names `scripts/build.sh` gives the wasm, its glue
+/// and the strings files.
 fn is_content_hashed(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or_default();
     let mut pieces = file.rsplit('.');
@@ -149,7 +150,7 @@ fn is_content_hashed(path: &str) -> bool {
     else {
         return false;
     };
-    matches!(extension, "js" | "wasm")
+    matches!(extension, "js" | "wasm" | "json")
         && hash.len() == 12
         && hash
             .bytes()
@@ -230,6 +231,8 @@ mod tests {
     fn only_content_hashed_bundle_files_are_immutable() {
         assert!(is_content_hashed("/lojal/lojal_wasm_bg.0123456789ab.wasm"));
         assert!(is_content_hashed("/lojal/lojal_wasm.0123456789ab.js"));
+        assert!(is_content_hashed("/lojal/lojal_badge.nb.0123456789ab.json"));
+        assert!(!is_content_hashed("/lojal/lojal_badge.nb.json"));
         assert!(!is_content_hashed("/lojal/lojal.js"));
         assert!(!is_content_hashed("/lojal/lojal_wasm_bg.wasm"));
         assert!(!is_content_hashed("/lojal/x.0123456789AB.js"));

@@ -1,12 +1,14 @@
 //! Strings and locale choice. Each shipped locale is one JSON file in `locales/`; adding a
 //! language is adding a file ([`SHIPPED`] lists them, from `build.rs`). Each widget family
-//! reads only its own strings (`i18n/families.rs`), and its wasm carries only those: `build.rs`
-//! cuts them out of every locale file. Plural categories, numbers and dates come from the
-//! browser's `Intl` and are passed in, so this module stays pure.
+//! reads only its own strings (`i18n/families.rs`): `build.rs` cuts them out of every locale
+//! file. A family's wasm carries its English strings only; the loader fetches the others, one
+//! file per family and locale, beside the wasm for the locales a page speaks
+//! ([`FamilyStrings::shipped_value`] checks them). Plural categories, numbers and dates come
+//! from the browser's `Intl` and are passed in, so this module stays pure.
 
 use serde_json::{Map, Value};
 
-/// Every locale compiled into the bundle: the files in `locales/`, English first (`build.rs`).
+/// Every shipped locale: the files in `locales/`, English first (`build.rs`).
 pub const SHIPPED: &[&str] = include!(concat!(env!("OUT_DIR"), "/locales/tags.rs"));
 
 /// The locales to hand `Intl` for a shipped locale, best first. Browsers' ICU data often lacks
@@ -156,9 +158,9 @@ macro_rules! families {
             }
 
             impl FamilyStrings for $name {
-                // Each locale of [`SHIPPED`] with this family's strings, from `build.rs`.
-                const SHIPPED: &[(&str, &str)] =
-                    include!(concat!(env!("OUT_DIR"), "/locales/", $family, "/shipped.rs"));
+                const FAMILY: &str = $family;
+                const ENGLISH: &str =
+                    include_str!(concat!(env!("OUT_DIR"), "/locales/", $family, "/en.json"));
 
                 fn parse(tree: &Value) -> Result<Self, String> {
                     Self::read(tree)
@@ -287,35 +289,59 @@ pub struct PromptStrings at "feedback." {
 
 /// The strings of one widget family (listed in `i18n/families.rs`), read from its part of each
 /// locale file. A widget reads its family's type only, so it cannot show a string its family's
-/// wasm does not carry, and a family's wasm carries no other family's strings.
+/// wasm does not carry or fetch, and a family's wasm carries no other family's strings.
 pub trait FamilyStrings: Sized + PartialEq + 'static {
-    /// This family's strings in each shipped locale, as `build.rs` cut them out of `locales/`.
-    const SHIPPED: &[(&str, &str)];
+    /// The family's name in `i18n/families.rs`, which also names its strings files.
+    const FAMILY: &str;
+
+    /// This family's English strings, as `build.rs` cut them out of `locales/en.json`: the only
+    /// ones its wasm carries, since every page may need them (the fallback).
+    const ENGLISH: &str;
 
     /// A complete tree of this family's strings, or the first key it lacks or has too many.
     fn parse(tree: &Value) -> Result<Self, String>;
 
-    /// The strings of a shipped locale (`resolve` first); English for anything else.
-    fn for_locale(locale: &str) -> Self {
-        Self::from_value(Self::shipped_value(locale))
-    }
-
-    /// Strings from a tree [`overlay`] built on a shipped locale, which has every key.
+    /// Strings from a tree [`overlay`] built on a complete one ([`FamilyStrings::shipped_value`]).
     fn from_value(tree: Value) -> Self {
         Self::parse(&tree).unwrap_or_else(|e| panic!("locale strings: {e}"))
     }
 
-    /// The JSON tree of this family's strings in a shipped locale; English for anything else.
-    fn shipped_value(locale: &str) -> Value {
-        let source = Self::SHIPPED
-            .iter()
-            .find(|(tag, _)| *tag == locale)
-            .or_else(|| Self::SHIPPED.iter().find(|(tag, _)| *tag == FALLBACK))
-            .map(|(_, json)| *json)
-            .unwrap_or("{}");
-        serde_json::from_str(source).unwrap_or_else(|e| panic!("locales/{locale}.json: {e}"))
+    /// The JSON tree of this family's English strings.
+    fn english() -> Value {
+        serde_json::from_str(Self::ENGLISH).unwrap_or_else(|e| panic!("locales/en.json: {e}"))
+    }
+
+    /// The JSON tree of this family's strings in `locale` (as [`resolve`] chose it): English's
+    /// for English and for a locale that is not shipped; for another shipped one, `fetched`,
+    /// the text of its file as the loader fetched it from beside the wasm, or why that failed
+    /// (`None`: it fetched none). The file comes over the network, so it must be JSON of no
+    /// more than [`MAX_STRINGS_BYTES`] with exactly this family's strings; if it is not, or is
+    /// missing, `Err` says why and the caller shows English.
+    fn shipped_value(locale: &str, fetched: Option<Result<&str, &str>>) -> Result<Value, String> {
+        if locale == FALLBACK || !SHIPPED.contains(&locale) {
+            return Ok(Self::english());
+        }
+        let text = match fetched {
+            None => return Err("the loader fetched no file of them".to_owned()),
+            Some(Err(why)) => return Err(why.to_owned()),
+            Some(Ok(text)) if text.len() > MAX_STRINGS_BYTES => {
+                return Err(format!(
+                    "the file has {} bytes, more than {MAX_STRINGS_BYTES}",
+                    text.len()
+                ));
+            }
+            Some(Ok(text)) => text,
+        };
+        let tree: Value =
+            serde_json::from_str(text).map_err(|e| format!("the file is not JSON: {e}"))?;
+        Self::parse(&tree).map_err(|e| format!("the file is not these strings: {e}"))?;
+        Ok(tree)
     }
 }
+
+/// The most a fetched strings file may have: the largest shipped one has about 6 KB, and a
+/// file many times that is a server's error page or worse, never strings.
+pub const MAX_STRINGS_BYTES: usize = 64 * 1024;
 
 /// Whether some family's strings have the top-level key `key`.
 fn any_family_has(key: &str) -> bool {
@@ -508,14 +534,16 @@ mod tests {
 
     /// What the tests need of one family, found by its name in [`FAMILIES`].
     struct Family {
-        shipped: &'static [(&'static str, &'static str)],
+        name: &'static str,
+        english: &'static str,
         parse: fn(&Value) -> Result<(), String>,
     }
 
     fn family(name: &str) -> Family {
         fn of<S: FamilyStrings>() -> Family {
             Family {
-                shipped: S::SHIPPED,
+                name: S::FAMILY,
+                english: S::ENGLISH,
                 parse: |tree| S::parse(tree).map(drop),
             }
         }
@@ -531,9 +559,24 @@ mod tests {
     impl Family {
         /// The tree of this family's strings in the shipped locale `tag`.
         fn tree(&self, tag: &str) -> Value {
-            let (_, json) = self.shipped.iter().find(|(t, _)| *t == tag).unwrap();
-            serde_json::from_str(json).unwrap()
+            serde_json::from_str(&cut(self.name, tag)).unwrap()
         }
+    }
+
+    /// The file of `family`'s strings in `tag` as `build.rs` cut it, which the wasm includes
+    /// (English) or `scripts/build.sh` ships beside it (the others).
+    fn cut(family: &str, tag: &str) -> String {
+        let path = format!("{}/locales/{family}/{tag}.json", env!("OUT_DIR"));
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// The strings of family `S` in the shipped locale `tag`, from its file.
+    fn strings<S: FamilyStrings>(tag: &str) -> S {
+        S::from_value(tree::<S>(tag))
+    }
+
+    fn tree<S: FamilyStrings>(tag: &str) -> Value {
+        S::shipped_value(tag, Some(Ok(&cut(S::FAMILY, tag)))).unwrap()
     }
 
     /// `locales/<tag>.json` as people edit it, every family's strings in it.
@@ -603,13 +646,9 @@ mod tests {
         for (name, keys) in FAMILIES {
             let family = family(name);
             assert_eq!(
-                family
-                    .shipped
-                    .iter()
-                    .map(|(tag, _)| *tag)
-                    .collect::<Vec<_>>(),
-                SHIPPED,
-                "{name}"
+                family.english,
+                cut(name, "en"),
+                "{name}: the wasm's English"
             );
             for tag in SHIPPED {
                 let mut own = locale_file(tag);
@@ -731,7 +770,7 @@ mod tests {
         );
         assert_eq!(
             BadgeStrings::parse(&family("badge").tree("en")),
-            Ok(BadgeStrings::for_locale("en"))
+            Ok(strings::<BadgeStrings>("en"))
         );
     }
 
@@ -785,7 +824,7 @@ mod tests {
 
     #[test]
     fn plural_forms_follow_the_category_with_other_as_fallback() {
-        let m = BadgeStrings::for_locale("en");
+        let m = strings::<BadgeStrings>("en");
         assert_eq!(m.points.select("one"), "{count} point");
         assert_eq!(m.points.select("other"), "{count} points");
         assert_eq!(m.points.select("few"), "{count} points");
@@ -794,7 +833,7 @@ mod tests {
 
     #[test]
     fn placeholders_are_filled_and_unknown_ones_stay_visible() {
-        let m = BadgeStrings::for_locale("nb");
+        let m = strings::<BadgeStrings>("nb");
         assert_eq!(
             fill(
                 m.points_to_next_tier.select("other"),
@@ -850,18 +889,85 @@ mod tests {
     #[test]
     fn every_locale_names_all_five_csat_scores() {
         for tag in SHIPPED {
-            let m = FeedbackStrings::for_locale(tag);
+            let m = strings::<FeedbackStrings>(tag);
             assert_eq!(m.feedback.csat_scores.len(), 5, "locales/{tag}.json");
         }
     }
 
     #[test]
-    fn an_unknown_locale_gets_english_strings() {
+    fn english_and_unknown_locales_need_no_file_and_any_other_only_its_own_good_one() {
+        let english = BadgeStrings::english();
+        let nb = cut("badge", "nb");
+        let mut extra: Value = serde_json::from_str(&nb).unwrap();
+        extra["game_spin"] = json!("Spinn");
+        let extra = extra.to_string();
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        let huge = format!("{{\"redeem\": \"{}\"}}", "x".repeat(MAX_STRINGS_BYTES));
+        let carousel = cut("carousel", "nb");
+        /// What the loader fetched: the file's text, or why it failed; `None`: nothing.
+        type Fetched<'a> = Option<Result<&'a str, &'a str>>;
+        // (locale, what the loader fetched, the tree or the start of why English shows)
+        let cases: &[(&str, Fetched, Result<Value, &str>)] = &[
+            ("en", None, Ok(english.clone())),
+            ("en", Some(Ok("not JSON")), Ok(english.clone())),
+            ("xx", None, Ok(english.clone())),
+            ("nb-NO", None, Ok(english.clone())),
+            ("nb", Some(Ok(&nb)), Ok(serde_json::from_str(&nb).unwrap())),
+            ("nb", None, Err("the loader fetched no file of them")),
+            (
+                "nb",
+                Some(Err("lojal_badge.nb.0123456789ab.json: HTTP 404")),
+                Err("lojal_badge.nb.0123456789ab.json: HTTP 404"),
+            ),
+            (
+                "nb",
+                Some(Ok("<html>Not found</html>")),
+                Err("the file is not JSON: "),
+            ),
+            ("nb", Some(Ok("")), Err("the file is not JSON: ")),
+            (
+                "nb",
+                Some(Ok(&deep)),
+                Err("the file is not JSON: recursion limit"),
+            ),
+            (
+                "nb",
+                Some(Ok(&huge)),
+                Err("the file has 65550 bytes, more than 65536"),
+            ),
+            (
+                "nb",
+                Some(Ok("{}")),
+                Err("the file is not these strings: points is missing"),
+            ),
+            (
+                "nb",
+                Some(Ok("[]")),
+                Err("the file is not these strings: the strings are not"),
+            ),
+            (
+                "nb",
+                Some(Ok(&carousel)),
+                Err("the file is not these strings: "),
+            ),
+            (
+                "nb",
+                Some(Ok(&extra)),
+                Err("the file is not these strings: game_spin is not a known string"),
+            ),
+        ];
+        for (locale, fetched, expected) in cases {
+            let got = BadgeStrings::shipped_value(locale, *fetched);
+            match (got, expected) {
+                (Ok(tree), Ok(want)) => assert_eq!(&tree, want, "{locale} {fetched:?}"),
+                (Err(why), Err(start)) => assert!(why.starts_with(start), "{locale}: {why}"),
+                (got, _) => panic!("{locale} {fetched:?}: {got:?}"),
+            }
+        }
         assert_eq!(
-            BadgeStrings::for_locale("xx"),
-            BadgeStrings::for_locale("en")
+            strings::<GameStrings>("en"),
+            GameStrings::from_value(GameStrings::english())
         );
-        assert_eq!(GameStrings::for_locale("xx"), GameStrings::for_locale("en"));
     }
 
     #[test]
@@ -895,8 +1001,8 @@ mod tests {
             "feedback": { "thanks": "Takk!" },
             "points": { "one": "{count} poeng!" }
         });
-        let mut badge = BadgeStrings::shipped_value("nb");
-        let mut prompts = FeedbackStrings::shipped_value("nb");
+        let mut badge = tree::<BadgeStrings>("nb");
+        let mut prompts = tree::<FeedbackStrings>("nb");
         let mut rejected = Vec::new();
         overlay(&mut badge, &over, &mut rejected);
         overlay(&mut prompts, &over, &mut rejected);
@@ -906,8 +1012,8 @@ mod tests {
             FeedbackStrings::from_value(prompts),
         );
         let (nb, nb_prompts) = (
-            BadgeStrings::for_locale("nb"),
-            FeedbackStrings::for_locale("nb"),
+            strings::<BadgeStrings>("nb"),
+            strings::<FeedbackStrings>("nb"),
         );
         assert_eq!(badge.redeem, "Hent");
         assert_eq!(badge.points.select("one"), "{count} poeng!");
@@ -992,7 +1098,7 @@ mod tests {
 
     #[test]
     fn a_plural_override_may_add_the_categories_a_language_needs() {
-        let mut tree = BadgeStrings::shipped_value("en");
+        let mut tree = BadgeStrings::english();
         let mut rejected = Vec::new();
         let lt = json!({ "points": { "one": "{count} taškas", "few": "{count} taškai", "other": "{count} taškų" } });
         overlay(&mut tree, &lt, &mut rejected);
@@ -1004,8 +1110,8 @@ mod tests {
 
     #[test]
     fn missing_keys_of_an_added_locale_are_listed_by_path_for_the_family_only() {
-        let en = BadgeStrings::shipped_value("en");
-        assert!(missing_keys(&en, &BadgeStrings::shipped_value("fi")).is_empty());
+        let en = BadgeStrings::english();
+        assert!(missing_keys(&en, &tree::<BadgeStrings>("fi")).is_empty());
         let partial = json!({
             "points": { "one": "x" },
             "feedback": { "thanks": "Ačiū!" }
@@ -1020,7 +1126,7 @@ mod tests {
                 || k.starts_with("game_")),
             "{missing:?}"
         );
-        let missing = missing_keys(&FeedbackStrings::shipped_value("en"), &partial);
+        let missing = missing_keys(&FeedbackStrings::english(), &partial);
         assert!(missing.contains(&"feedback.send".to_owned()), "{missing:?}");
         assert!(
             !missing

@@ -12,8 +12,11 @@
 // Shared by every copy of this file on the page (a second copy is a second module instance).
 const registry = (globalThis.__lojal ??= { defined: false, page: { api: null, locale: null } });
 registry.page ??= { api: null, locale: null }; // set by an older copy of this file
-// Locales added at run time (tag → JSON text, parsed by the wasm) and the mounted elements.
+// Locales added at run time (tag → JSON text, parsed by the wasm), the shipped locales' strings
+// fetched so far (family → tag → the file's text, or the Error that kept it) and the mounted
+// elements.
 registry.locales ??= {};
+registry.strings ??= {};
 registry.live ??= new Set();
 
 // Each family's glue and wasm, and each bundle's (several families in one wasm: `bundles` below).
@@ -34,6 +37,12 @@ const bundles = { storefront: ['badge', 'carousel'], order: ['badge', 'feedback'
 // The brotli bytes of each one's glue and wasm together: the build writes what it measured here.
 // Unmeasured (this file as it is in src/), no page gets a bundle of several.
 const bytes = { badge: 0, carousel: 0, feedback: 0, games: 0, storefront: 0, order: 0, campaign: 0, all: 0 };
+// Each family's strings in every shipped locale but English, which each wasm carries itself (the
+// fallback): one file per family and locale, fetched beside the wasm for the locales the page's
+// elements speak. The build writes the table here, `{ badge: { da: new URL('./lojal_badge.da.<hash>.json?no-inline',
+// import.meta.url), … }, … }`, literal URLs so that bundlers copy the files as they copy the wasm.
+// Empty (this file as it is in src/), every element speaks English.
+const strings = {};
 // The family that draws each element (its table in src/widgets/mod.rs; a test compares them).
 const familyOf = {
   'lojal-badge': 'badge',
@@ -238,6 +247,27 @@ export function defineLojal(options = {}) {
   // load and fail independently.
   const loading = {};
   let servedBy;
+  // The strings file `element` will be drawn with, fetched once per page: that of the first of its
+  // `locale`, the page's and `<html lang>` whose language is shipped (src/core/i18n.rs, `resolve`,
+  // which the wasm then runs), none for English. Locales the page adds are not asked: at worst
+  // that fetches a file the element does not show. The promise never fails: a failure is kept
+  // for the wasm, which shows English and says why.
+  const fetching = {};
+  const stringsFor = (element) => {
+    const family = familyOf[element.localName];
+    for (const candidate of [element.getAttribute('locale'), registry.page.locale, document.documentElement.getAttribute('lang')]) {
+      let language = (candidate ?? '').trim().split(/[-_]/)[0].toLowerCase();
+      if (language === 'no') language = 'nb';
+      if (language === 'en') return;
+      const url = strings[family]?.[language];
+      if (url) {
+        return (fetching[url] ??= fetch(url)
+          .then((response) => (response.ok ? response.text() : Promise.reject(new Error(`HTTP ${response.status}`))))
+          .catch((error) => new Error(`${url}: ${error.message}`))
+          .then((text) => ((registry.strings[family] ??= {})[language] = text)));
+      }
+    }
+  };
   const load = (family) => {
     if (!servedBy) {
       const present = new Set([family]);
@@ -286,8 +316,11 @@ export function defineLojal(options = {}) {
             box.setAttribute('aria-hidden', 'true');
             root.append(box);
           }
-          load(familyOf[tag])
-            .then((module) => {
+          // The element's strings come beside its wasm, not after it.
+          Promise.all([load(familyOf[tag]), stringsFor(this)])
+            .then(async ([module]) => {
+              // Its locale may have changed while the wasm was on its way.
+              await stringsFor(this);
               // Removed or already mounted while the wasm was on its way.
               if (!this.isConnected || this.#mounted) return;
               const { api, locale } = registry.page;
@@ -308,13 +341,17 @@ export function defineLojal(options = {}) {
           if (mounted) queueMicrotask(() => mounted.free());
         }
 
-        // A locale was added: choose again.
-        refreshLocale() {
+        // A locale was added, or the element's changed: choose again, once the strings file the
+        // choice needs is here (the widget would show English until then).
+        async refreshLocale() {
+          await stringsFor(this);
           this.#mounted?.attribute_changed('locale', this.getAttribute('locale'));
         }
 
         attributeChangedCallback(name, oldValue, value) {
-          if (oldValue !== value) this.#mounted?.attribute_changed(name, value);
+          if (oldValue === value || !this.#mounted) return;
+          if (name === 'locale') this.refreshLocale();
+          else this.#mounted.attribute_changed(name, value);
         }
       },
     );

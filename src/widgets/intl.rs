@@ -2,7 +2,8 @@
 //! strings of one widget family and the element's overrides. Built once per locale and
 //! overrides; a widget re-renders with a new one when `locale` or `strings` changes. Locales a
 //! page adds at run time (`lojal.addLocale`, `<script type="application/json"
-//! data-lojal-locale>`) wait in the loader's registry as JSON text, and are read from there.
+//! data-lojal-locale>`) wait in the loader's registry as JSON text, and are read from there; so
+//! do the shipped locales' strings other than English, which the loader fetches beside the wasm.
 
 use crate::core::i18n::{self, FamilyStrings, Plural, fill};
 use js_sys::{Array, Date, Function, Intl, Object, Reflect};
@@ -103,6 +104,59 @@ thread_local! {
     /// Added locales already laid onto English (or onto the shipped locale they replace): each
     /// is parsed, and warned about, once per page and family.
     static ADDED: RefCell<Vec<Added>> = const { RefCell::new(Vec::new()) };
+    /// The families and shipped locales (`badge nb`) whose strings showed as English instead,
+    /// each reported once per page.
+    static REPORTED: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The complete tree of the strings `S` in a shipped `locale`: English from the wasm itself,
+/// another locale from the file the loader fetched (`__lojal.strings[family][locale]`: its
+/// text, or the `Error` that kept it). English again, with one console error per family and
+/// locale, when that file is missing, failed, or not this family's strings.
+fn shipped_tree<S: FamilyStrings>(locale: &str) -> Value {
+    let fetched = Reflect::get(&js_sys::global(), &"__lojal".into())
+        .and_then(|registry| Reflect::get(&registry, &"strings".into()))
+        .and_then(|strings| Reflect::get(&strings, &S::FAMILY.into()))
+        .and_then(|family| Reflect::get(&family, &locale.into()))
+        .ok()
+        .filter(|value| !value.is_undefined())
+        .map(|value| {
+            value
+                .as_string()
+                .ok_or_else(|| match value.dyn_ref::<js_sys::Error>() {
+                    Some(error) => String::from(error.message()),
+                    None => "the loader kept no text for them".to_owned(),
+                })
+        });
+    let fetched = fetched
+        .as_ref()
+        .map(|f| f.as_deref().map_err(String::as_str));
+    S::shipped_value(locale, fetched).unwrap_or_else(|why| {
+        let key = [S::FAMILY, " ", locale].concat();
+        let first = REPORTED.with_borrow_mut(|reported| {
+            let first = !reported.contains(&key);
+            if first {
+                reported.push(key);
+            }
+            first
+        });
+        if first {
+            web_sys::console::error_1(
+                &[
+                    "lojal: the ",
+                    S::FAMILY,
+                    " strings in ",
+                    locale,
+                    " could not be used (",
+                    &why,
+                    "): English shows instead",
+                ]
+                .concat()
+                .into(),
+            );
+        }
+        S::english()
+    })
 }
 
 /// The complete tree of the strings `S` for `locale`: an added locale over its base, or a
@@ -112,7 +166,7 @@ fn locale_tree<S: FamilyStrings>(locale: &str) -> Value {
         .and_then(|added| Reflect::get(&added, &locale.into()).ok())
         .and_then(|json| json.as_string());
     let Some(source) = source else {
-        return S::shipped_value(locale);
+        return shipped_tree::<S>(locale);
     };
     let family = TypeId::of::<S>();
     ADDED.with_borrow_mut(|cache| {
@@ -124,7 +178,11 @@ fn locale_tree<S: FamilyStrings>(locale: &str) -> Value {
         }
         // A shipped language the page replaces keeps its own strings under the new ones.
         let shipped = i18n::SHIPPED.contains(&locale);
-        let mut tree = S::shipped_value(if shipped { locale } else { i18n::FALLBACK });
+        let mut tree = if shipped {
+            shipped_tree::<S>(locale)
+        } else {
+            S::english()
+        };
         match serde_json::from_str::<Value>(&source) {
             Ok(strings) => {
                 let mut rejected = Vec::new();
@@ -143,7 +201,7 @@ fn locale_tree<S: FamilyStrings>(locale: &str) -> Value {
                 let missing = if shipped {
                     Vec::new()
                 } else {
-                    i18n::missing_keys(&S::shipped_value(i18n::FALLBACK), &strings)
+                    i18n::missing_keys(&S::english(), &strings)
                 };
                 if !missing.is_empty() {
                     warn(

@@ -40,10 +40,11 @@ for (const p of PARTS) if (!['badge', 'carousel', 'games', 'api', 'recs'].includ
 const DIST = join(ROOT, 'pkg', 'dist');
 const OUT = join(ROOT, 'target', 'bench');
 // What each kind of page loads from the bundle: the loader, and the glue and wasm (content-hashed
-// names) of each family its elements belong to (tests/package/pages.mjs, as the size budget).
-// Only the browser parts need the built bundle; the API and "for you" parts need the server alone.
+// names) of each family its elements belong to, with their strings in the demo's locale, Bokmål
+// (tests/package/pages.mjs, as the size budget). Only the browser parts need the built bundle;
+// the API and "for you" parts need the server alone.
 const BROWSER_PARTS = ['badge', 'carousel', 'games'].filter((p) => PARTS.has(p));
-const PAGES = BROWSER_PARTS.length ? pageSizes() : null;
+const PAGES = BROWSER_PARTS.length ? pageSizes('nb') : null;
 // The demo's front page, where the badge is timed, shows a badge and a carousel: the loader
 // serves both from the storefront bundle, so that is what its size table counts.
 const DEMO_PAGE_KIND = 'badge+carousel';
@@ -91,12 +92,12 @@ function pageRows() {
 }
 
 function sizes() {
-  const rows = FILES.map((file) => ({ file, kind: file.endsWith('.wasm') ? 'wasm' : 'js', ...compressed(file) }));
+  const rows = FILES.map((file) => ({ file, kind: file.match(/\.(wasm|json)$/)?.[1] ?? 'js', ...compressed(file) }));
   const sum = (file, kind) => {
     const of = rows.filter((r) => !kind || r.kind === kind);
     return { file, kind: kind ?? 'all', ...Object.fromEntries(['raw', 'gzip', 'brotli'].map((k) => [k, of.reduce((a, r) => a + r[k], 0)])) };
   };
-  return [...rows, sum('all js', 'js'), sum('all wasm', 'wasm'), sum('total')];
+  return [...rows, sum('all js', 'js'), sum('all wasm', 'wasm'), sum('all strings', 'json'), sum('total')];
 }
 
 // ---- 2./3. One page load in a fresh context: timings, layout shift, heap.

@@ -56,7 +56,7 @@ test('a page with only a badge fetches the badge\'s code alone; a carousel added
     const first = [...seen];
     assert.equal(first[0], '/lojal/lojal.js');
     assert.deepEqual(familiesIn(first), ['badge'], `the badge page asks for no carousel, game or feedback code: ${first}`);
-    assert.deepEqual(first.slice(1).map((p) => p.replace(/\.[0-9a-f]{12}\./, '.')).sort(), ['/lojal/lojal_badge.js', '/lojal/lojal_badge_bg.wasm'], `the badge's glue and wasm, once each: ${first}`);
+    assert.deepEqual(first.slice(1).map((p) => p.replace(/\.[0-9a-f]{12}\./, '.')).sort(), ['/lojal/lojal_badge.js', '/lojal/lojal_badge.nb.json', '/lojal/lojal_badge_bg.wasm'], `the badge's glue, wasm and Bokmål strings, once each: ${first}`);
 
     // The theme adds a carousel after load: only its family comes, the badge's is not fetched again.
     await page.evaluate(() => {
@@ -67,7 +67,7 @@ test('a page with only a badge fetches the badge\'s code alone; a carousel added
     await page.locator('lojal-carousel [part~=card] >> nth=0').waitFor();
     await page.waitForLoadState('networkidle');
     const added = seen.slice(first.length);
-    assert.deepEqual(added.map((p) => p.replace(/\.[0-9a-f]{12}\./, '.')).sort(), ['/lojal/lojal_carousel.js', '/lojal/lojal_carousel_bg.wasm'], `the carousel's part and nothing else: ${added}`);
+    assert.deepEqual(added.map((p) => p.replace(/\.[0-9a-f]{12}\./, '.')).sort(), ['/lojal/lojal_carousel.js', '/lojal/lojal_carousel.nb.json', '/lojal/lojal_carousel_bg.wasm'], `the carousel's part and nothing else: ${added}`);
     // Both still work, each from its own wasm.
     await page.locator('lojal-badge [part=cta]').waitFor();
     assert.deepEqual(page.pageErrors, []);
@@ -108,7 +108,8 @@ test('a page that starts with all seven elements fetches the one wasm of every f
     assert.deepEqual(mounted.map(([, n]) => n), [1, 1, 1, 1, 1, 1, 1], `each element mounted once: ${mounted}`);
     await page.waitForLoadState('networkidle');
     assert.deepEqual(familiesIn(seen), ['all'], `no family's own code: ${seen}`);
-    assert.deepEqual(seen.slice(1).map((p) => p.replace(/\.[0-9a-f]{12}\./, '.')).sort(), ['/lojal/lojal_all.js', '/lojal/lojal_all_bg.wasm']);
+    // The wasm of all, and each family's strings in Bokmål, the page's language.
+    assert.deepEqual(seen.slice(1).map((p) => p.replace(/\.[0-9a-f]{12}\./, '.')).sort(), ['/lojal/lojal_all.js', '/lojal/lojal_all_bg.wasm', '/lojal/lojal_badge.nb.json', '/lojal/lojal_carousel.nb.json', '/lojal/lojal_feedback.nb.json', '/lojal/lojal_games.nb.json']);
 
     // Elements the theme adds later come from the same wasm: nothing more is fetched.
     const before = seen.length;

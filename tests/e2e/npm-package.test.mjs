@@ -48,18 +48,30 @@ test('the packed npm package installs, type-checks and builds in a Vite app, and
   }
   const assets = readdirSync(join(app, 'dist', 'assets'));
   assert.ok(assets.some((f) => f.endsWith('.wasm')), `Vite emitted the wasm as an asset: ${assets}`);
+  // Each family's strings in each locale but English, as files too: inlined (Vite does so below
+  // 4 KB unless told `?no-inline`), all of them would weigh on every page of the app.
+  const locales = readdirSync(join(ROOT, 'locales')).filter((f) => f !== 'en.json').length;
+  assert.equal(assets.filter((f) => /^lojal_[a-z]+\.[A-Za-z-]+\.[0-9a-f]{12}-.*\.json$/.test(f)).length, 4 * locales, `${assets}`);
+  for (const script of assets.filter((f) => f.endsWith('.js'))) {
+    assert.doesNotMatch(readFileSync(join(app, 'dist', 'assets', script), 'utf8'), /data:application\/json/, `${script} inlines no strings`);
+  }
 
   const shop = await startShop({ www: join(app, 'dist') });
   try {
     const page = await openPage(browser);
     const wasmRequests = [];
+    const stringsRequests = [];
     page.on('request', (r) => r.url().endsWith('.wasm') && wasmRequests.push(new URL(r.url()).pathname));
+    page.on('request', (r) => /\/lojal_[a-z]+\.[A-Za-z-]+\.[0-9a-f]{12}\b[^/]*\.json$/.test(r.url()) && stringsRequests.push(new URL(r.url()).pathname));
     await page.goto(shop.url);
     const points = page.locator('#badge [part=points]');
     await points.waitFor();
     assert.equal(plain(await points.textContent()), '1 250 poeng');
     assert.equal(wasmRequests.length, 1, `the badge's wasm alone: ${wasmRequests}`);
     assert.match(wasmRequests[0], /^\/assets\/lojal_badge_bg\b/, 'the badge’s wasm comes from the app’s own bundle');
+    // The page speaks Bokmål: the badge's Bokmål strings come too, from the app's own bundle.
+    await page.waitForLoadState('networkidle');
+    assert.deepEqual(stringsRequests.map((p) => p.match(/^\/assets\/lojal_([a-z]+\.[A-Za-z-]+)\./)?.[1]), ['badge.nb'], `${stringsRequests}`);
     await page.screenshot({ path: join(ARTIFACTS, 'consumer-react-vite.png') });
 
     // React replaces the element when the shopper signs out; the new one mounts as a guest.

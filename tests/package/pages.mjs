@@ -1,5 +1,6 @@
 // What each kind of page downloads of lojal: the loader, and the glue and wasm of each family its
-// elements belong to, or of a bundle of several (`storefront`, `order`, `campaign`, `all`) where the loader chooses that, in brotli
+// elements belong to, or of a bundle of several (`storefront`, `order`, `campaign`, `all`) where the loader chooses that, and
+// the strings file of each of those families in the page's locale unless it is English, in brotli
 // bytes (quality 11, what a CDN uses for static files). Which files those are is read from the
 // built loader itself, with the bytes it chooses by, and which family draws each element from the
 // loader's source, so a page kind's figure is what a browser fetches. Shared by the size budget
@@ -34,6 +35,18 @@ export function familyFiles() {
     assert.ok(wasm, `the built loader names no wasm for the ${family} family`);
     found[family] = [`lojal_${family}.${hash}.js`, wasm[1]];
     for (const file of found[family]) assert.ok(files.includes(file), `${file}, named by the built loader, is in ${DIST}`);
+  }
+  return found;
+}
+
+/** Each family's strings files as the built loader names them: { badge: { da: 'lojal_badge.da.<hash>.json', … }, … }. */
+export function stringsFiles() {
+  const loader = readFileSync(join(DIST, 'lojal.js'), 'utf8');
+  const files = readdirSync(DIST);
+  const found = {};
+  for (const [name, family, tag] of loader.matchAll(/lojal_([a-z]+)\.([A-Za-z-]+)\.[0-9a-f]{12}\.json/g)) {
+    assert.ok(files.includes(name), `${name}, named by the built loader, is in ${DIST}`);
+    (found[family] ??= {})[tag] = name;
   }
   return found;
 }
@@ -92,19 +105,28 @@ export const PAGE_KINDS = {
   all: ['lojal-badge', 'lojal-carousel', 'lojal-nps', 'lojal-csat', 'lojal-review', 'lojal-wheel', 'lojal-scratch'],
 };
 
-/** What each kind of page downloads, file by file, in brotli bytes. */
-export function pageSizes() {
+/** What each kind of page downloads, file by file, in brotli bytes, in `locale` (the demo's is
+ *  `nb`); without one, in the shipped locale where that kind of page is largest. `english` is the
+ *  same page in English, which fetches no strings file. */
+export function pageSizes(locale = null) {
   const families = familyOf();
   const files = familyFiles();
+  const texts = stringsFiles();
   const bytes = loaderBytes();
+  const sum = (sizes) => Object.values(sizes).reduce((a, b) => a + b, 0);
   return Object.fromEntries(
     Object.entries(PAGE_KINDS).map(([kind, tags]) => {
       const needed = [...new Set(tags.map((tag) => families[tag]))];
       const fetched = fetches(needed, bytes);
       for (const family of fetched) assert.ok(files[family], `the built loader loads no ${family} family`);
-      const list = ['lojal.js', ...fetched.flatMap((family) => files[family])];
-      const sizes = Object.fromEntries(list.map((file) => [file, brotli(file)]));
-      return [kind, { families: needed, fetched, files: sizes, total: Object.values(sizes).reduce((a, b) => a + b, 0) }];
+      const code = Object.fromEntries(['lojal.js', ...fetched.flatMap((family) => files[family])].map((file) => [file, brotli(file)]));
+      // The strings of each family whose elements the page shows, whatever wasm draws them.
+      const locales = locale ? [locale] : [...new Set(needed.flatMap((family) => Object.keys(texts[family] ?? {})))];
+      const [chosen, strings] = locales
+        .map((tag) => [tag, Object.fromEntries(needed.map((family) => texts[family]?.[tag]).filter(Boolean).map((file) => [file, brotli(file)]))])
+        .reduce((worst, next) => (sum(next[1]) > sum(worst[1]) ? next : worst), [null, {}]);
+      const sizes = { ...code, ...strings };
+      return [kind, { families: needed, fetched, locale: chosen, files: sizes, total: sum(sizes), english: sum(code) }];
     }),
   );
 }

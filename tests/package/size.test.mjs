@@ -3,10 +3,10 @@
 // (pages.mjs says how they are counted). Sizes are deterministic: no timing here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DIST, PAGE_KINDS, bundles, familyFiles, familyOf, loaderBytes, pageSizes } from './pages.mjs';
+import { DIST, PAGE_KINDS, bundles, familyFiles, familyOf, loaderBytes, pageSizes, stringsFiles } from './pages.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const budget = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'size-budget.json'), 'utf8'));
@@ -46,14 +46,25 @@ test('the loader chooses by the brotli bytes of the files the build shipped', ()
   }
 });
 
+test('every family\'s strings ship in every locale but English, which its wasm carries, precompressed', () => {
+  const locales = readdirSync(join(ROOT, 'locales')).map((file) => file.replace(/\.json$/, '')).filter((tag) => tag !== 'en').sort();
+  const texts = stringsFiles();
+  assert.deepEqual(Object.keys(texts).sort(), [...new Set(Object.values(familyOf()))].sort(), 'strings for each family');
+  for (const [family, files] of Object.entries(texts)) {
+    assert.deepEqual(Object.keys(files).sort(), locales, `${family}: a file for each shipped locale but English`);
+    for (const file of Object.values(files)) for (const suffix of ['.br', '.gz']) statSync(join(DIST, file + suffix));
+  }
+});
+
 test('each kind of page stays within its brotli size budget', () => {
   const { stdBuild, pages } = limits();
   assert.deepEqual(Object.keys(pages).sort(), Object.keys(PAGE_KINDS).sort(), 'a budget for each kind of page');
   const sizes = pageSizes();
-  for (const [kind, { families, fetched, files, total }] of Object.entries(sizes)) {
+  const nb = pageSizes('nb');
+  for (const [kind, { families, fetched, locale, files, total, english }] of Object.entries(sizes)) {
     const chosen = fetched.join(' + ') || 'no family';
     const what = families.length > 1 ? `${families.join(' + ')}, fetching ${chosen}` : chosen;
-    console.log(`${kind} page (${what}): ${total} of ${pages[kind]} B brotli (std ${stdBuild}) ${JSON.stringify(files)}`);
+    console.log(`${kind} page (${what}): ${total} of ${pages[kind]} B brotli in ${locale ?? 'any locale'} (std ${stdBuild}); in nb ${nb[kind].total}, in English ${english} ${JSON.stringify(files)}`);
   }
   assert.deepEqual(overBudget(sizes, pages), []);
 });

@@ -27,7 +27,9 @@ log "building the widget bundle (wasm, one per family: ${FAMILIES[*]}; and the b
   # defaults); built apart, the families measured within 0.2 KB brotli of this, either way.
   packages=(-p lojal-console)
   for family in "${WASMS[@]}"; do packages+=(-p "lojal-$family"); done
-  # Cargo's messages say where build.rs wrote the strings files (below).
+  # Cargo's messages say where build.rs wrote the strings files (below). On a fresh clone
+  # nothing has made the target directory yet, and the redirection needs it.
+  mkdir -p "$WASM_TARGET_DIR"
   CARGO_TARGET_DIR="$WASM_TARGET_DIR" RUSTFLAGS="$WASM_SIZE_RUSTFLAGS" cargo build --quiet "${packages[@]}" \
     --target "$WASM_TARGET" --profile wasm-release "${WASM_BUILD_STD[@]}" \
     --message-format=json-render-diagnostics > "$WASM_TARGET_DIR/build-messages.json"

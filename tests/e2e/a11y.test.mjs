@@ -82,9 +82,17 @@ test('the badge speaks every shipped language, with the browser’s number forma
     await badge(page).locator('[part=points]').waitFor();
     for (const [locale, points] of LANGUAGES) {
       await page.selectOption('#locale', locale);
+      // nn's points read as nb's, so wait for the language too: the new locale's strings arrive
+      // in their own fetch, and until then the badge still speaks the old one.
       await page.waitForFunction(
-        ([want]) => document.querySelector('#badge').shadowRoot.querySelector('[part=points]')?.textContent.replace(/[\u00a0\u202f]/g, ' ') === want,
-        [points],
+        ([lang, want]) => {
+          const root = document.querySelector('#badge').shadowRoot;
+          return (
+            root.querySelector('[part=badge]')?.getAttribute('lang') === lang &&
+            root.querySelector('[part=points]')?.textContent.replace(/[\u00a0\u202f]/g, ' ') === want
+          );
+        },
+        [locale, points],
       );
       assert.equal(await badge(page).locator('[part=badge]').getAttribute('lang'), locale);
       assert.equal(plain(await badge(page).locator('[part=points]').textContent()), points, locale);

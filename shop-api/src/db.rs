@@ -79,6 +79,11 @@ const MIGRATIONS: &[(&str, &str, &str)] = &[
         include_str!("../migrations/0010_status_indexes.sql"),
         "",
     ),
+    (
+        "0011_list_indexes",
+        include_str!("../migrations/0011_list_indexes.sql"),
+        "",
+    ),
 ];
 
 const POSTGRES_PRELUDE: &str = include_str!("../migrations/postgres/prelude.sql");

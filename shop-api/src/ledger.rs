@@ -205,6 +205,12 @@ pub fn ensure_customer(
     Ok(created)
 }
 
+/// Her newest rows (?1 the customer, ?2 how many), in an order `ledger_by_customer` gives
+/// itself (`tests/plans.rs`): a list of ten reads ten rows, however many share a second.
+pub const ACTIVITY_SQL: &str = "SELECT kind, points, created_at, available_at, detail FROM ledger
+     WHERE customer_id = ?1 AND points <> 0
+     ORDER BY created_at DESC, id DESC LIMIT ?2";
+
 /// The newest `limit` rows, as the badge lists them.
 pub fn activity(
     conn: &mut Conn,
@@ -212,12 +218,7 @@ pub fn activity(
     now: Timestamp,
     limit: usize,
 ) -> Result<Vec<Activity>, DbError> {
-    conn.query(
-        "SELECT kind, points, created_at, available_at, detail FROM ledger
-         WHERE customer_id = ?1 AND points <> 0
-         ORDER BY created_at DESC, id DESC LIMIT ?2",
-        &params![customer_id, limit],
-    )?
+    conn.query(ACTIVITY_SQL, &params![customer_id, limit])?
     .iter()
     .map(|row| activity_from_row(row, now))
     .collect()

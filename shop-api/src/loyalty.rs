@@ -31,6 +31,12 @@ const ACTIVITY_ROWS: usize = 10;
 const BIRTHDAY_LOCK_DAYS: i64 = 365;
 /// Her newest coupons the status lists: enough for every reward of a busy season.
 const STATUS_COUPONS: usize = 10;
+/// Her newest coupons that have not expired (?1 the customer, ?2 now, ?3 how many), in an
+/// order `coupons_by_customer` gives itself (`tests/plans.rs`).
+pub const STATUS_COUPONS_SQL: &str =
+    "SELECT code, reward_id, reward_name, expires_at, status, ticket FROM coupons
+     WHERE customer_id = ?1 AND expires_at > ?2
+     ORDER BY created_at DESC, code LIMIT ?3";
 
 pub async fn program(State(state): State<AppState>) -> Result<Json<Program>, ApiError> {
     state.db.run(|conn| Ok(Json(load_program(conn)?))).await
@@ -479,9 +485,7 @@ fn load_status_with(
     let birthday_points = programme.config.points_for(EarnKind::Birthday);
     let coupons = conn
         .query(
-            "SELECT code, reward_id, reward_name, expires_at, status, ticket FROM coupons
-             WHERE customer_id = ?1 AND expires_at > ?2
-             ORDER BY created_at DESC, code LIMIT ?3",
+            STATUS_COUPONS_SQL,
             &params![customer_id, calendar::text(now), STATUS_COUPONS],
         )?
         .iter()

@@ -84,6 +84,11 @@ const MIGRATIONS: &[(&str, &str, &str)] = &[
         include_str!("../migrations/0011_list_indexes.sql"),
         "",
     ),
+    (
+        "0012_ledger_totals",
+        include_str!("../migrations/0012_ledger_totals.sql"),
+        include_str!("../migrations/postgres/0012_ledger_totals.sql"),
+    ),
 ];
 
 const POSTGRES_PRELUDE: &str = include_str!("../migrations/postgres/prelude.sql");

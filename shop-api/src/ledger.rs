@@ -134,16 +134,26 @@ pub struct Balance {
     pub last_activity: Option<String>,
 }
 
+/// Her balance is the total of all her rows (kept on her customer row by migration 0012's
+/// triggers) less the rows not yet available at `now`: only her pending rows are read,
+/// however long her history.
 pub fn balance(conn: &mut Conn, customer_id: &str, now: Timestamp) -> Result<Balance, DbError> {
-    let row = conn.query_one(
-        "SELECT COALESCE(SUM(CASE WHEN available_at <= ?2 THEN points ELSE 0 END), 0),
-                COALESCE(SUM(CASE WHEN available_at > ?2 THEN points ELSE 0 END), 0),
-                COALESCE(SUM(CASE WHEN available_at <= ?2 THEN tier_points ELSE 0 END), 0),
-                MIN(CASE WHEN available_at > ?2 AND points > 0 THEN available_at END),
-                MAX(CASE WHEN kind <> 'expire' THEN created_at END)
-         FROM ledger WHERE customer_id = ?1",
+    let Some(row) = conn.query_opt(
+        "SELECT c.ledger_points - p.points, p.points, c.ledger_tier_points - p.tier_points,
+                p.until,
+                (SELECT created_at FROM ledger WHERE customer_id = ?1 AND kind <> 'expire'
+                 ORDER BY created_at DESC LIMIT 1)
+         FROM customers c,
+              (SELECT COALESCE(SUM(points), 0) AS points,
+                      COALESCE(SUM(tier_points), 0) AS tier_points,
+                      MIN(CASE WHEN points > 0 THEN available_at END) AS until
+               FROM ledger WHERE customer_id = ?1 AND available_at > ?2) p
+         WHERE c.id = ?1",
         &params![customer_id, calendar::text(now)],
-    )?;
+    )?
+    else {
+        return Ok(Balance::default());
+    };
     // Sums are never negative by construction; clamp anyway so a hand-edited row cannot
     // make a balance wrap around.
     let clamp = |n: i64| u64::try_from(n).unwrap_or(0);
@@ -156,19 +166,20 @@ pub fn balance(conn: &mut Conn, customer_id: &str, now: Timestamp) -> Result<Bal
     })
 }
 
-/// Her points spendable at `now`: [`balance`]'s `points` alone. A redemption needs no more,
-/// and in the writer, which runs one at a time, one comparison per ledger row instead of the
-/// balance's dozen is most of what a redemption costs.
+/// Her points spendable at `now`: [`balance`]'s `points` alone, which is all a redemption
+/// needs, in the writer that runs one at a time.
 pub fn spendable(conn: &mut Conn, customer_id: &str, now: Timestamp) -> Result<u64, DbError> {
-    let sum: i64 = conn
-        .query_one(
-            "SELECT COALESCE(SUM(points), 0) FROM ledger
-             WHERE customer_id = ?1 AND available_at <= ?2",
-            &params![customer_id, calendar::text(now)],
-        )?
-        .get(0)?;
+    let Some(row) = conn.query_opt(
+        "SELECT ledger_points - (SELECT COALESCE(SUM(points), 0) FROM ledger
+                                 WHERE customer_id = ?1 AND available_at > ?2)
+         FROM customers WHERE id = ?1",
+        &params![customer_id, calendar::text(now)],
+    )?
+    else {
+        return Ok(0);
+    };
     // As in `balance`: a hand-edited row cannot make it wrap around.
-    Ok(u64::try_from(sum).unwrap_or(0))
+    Ok(u64::try_from(row.get::<i64>(0)?).unwrap_or(0))
 }
 
 /// Locks the customer's row for the rest of the transaction (PostgreSQL; SQLite's
@@ -219,9 +230,9 @@ pub fn activity(
     limit: usize,
 ) -> Result<Vec<Activity>, DbError> {
     conn.query(ACTIVITY_SQL, &params![customer_id, limit])?
-    .iter()
-    .map(|row| activity_from_row(row, now))
-    .collect()
+        .iter()
+        .map(|row| activity_from_row(row, now))
+        .collect()
 }
 
 fn activity_from_row(row: &Row, now: Timestamp) -> Result<Activity, DbError> {

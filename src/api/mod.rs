@@ -1,6 +1,7 @@
 //! The HTTP client every widget uses: base URL, timeout, retries with backoff for requests that
 //! are safe to repeat, and typed errors that name the endpoint and the status.
 
+pub mod json;
 pub mod outbox;
 
 use crate::core::retry::{Outcome, RetryPolicy, parse_retry_after};

@@ -526,8 +526,8 @@ pub struct AnsweredStatus {
 }
 
 impl AnsweredStatus {
-    pub fn from_json(json: &str) -> Result<Self, serde_json::Error> {
-        serde_json::from_str(json)
+    pub fn from_json(json: &str) -> Result<Self, crate::core::json::JsonError> {
+        crate::core::json::parse(json)
     }
 }
 

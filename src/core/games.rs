@@ -205,7 +205,7 @@ impl Campaign {
     /// theme's palette takes over) rather than put into the page.
     pub fn from_json(body: &str) -> Result<Self, InvalidCampaign> {
         let mut campaign: Self =
-            serde_json::from_str(body).map_err(|e| InvalidCampaign::Shape(e.to_string()))?;
+            crate::core::json::parse(body).map_err(|e| InvalidCampaign::Shape(e.to_string()))?;
         check_text(&campaign.name, "name", MAX_NAME_LEN)?;
         let count = campaign.segments.len();
         if !(MIN_SEGMENTS..=MAX_SEGMENTS).contains(&count) {
@@ -241,7 +241,7 @@ impl PlayResult {
     /// Parses a play answer for a campaign of `segment_count` segments.
     pub fn from_json(body: &str, segment_count: usize) -> Result<Self, InvalidCampaign> {
         let result: Self =
-            serde_json::from_str(body).map_err(|e| InvalidCampaign::Shape(e.to_string()))?;
+            crate::core::json::parse(body).map_err(|e| InvalidCampaign::Shape(e.to_string()))?;
         if result.segment_index >= segment_count {
             return Err(invalid(format!(
                 "segment {} drawn on a wheel of {segment_count}",
@@ -337,7 +337,7 @@ pub struct SegmentConfig {
 impl CampaignConfig {
     pub fn from_json(body: &str) -> Result<Self, InvalidCampaign> {
         let config: Self =
-            serde_json::from_str(body).map_err(|e| InvalidCampaign::Shape(e.to_string()))?;
+            crate::core::json::parse(body).map_err(|e| InvalidCampaign::Shape(e.to_string()))?;
         config.validate()?;
         Ok(config)
     }

@@ -308,7 +308,7 @@ pub trait FamilyStrings: Sized + PartialEq + 'static {
 
     /// The JSON tree of this family's English strings.
     fn english() -> Value {
-        serde_json::from_str(Self::ENGLISH).unwrap_or_else(|e| panic!("locales/en.json: {e}"))
+        crate::core::json::parse(Self::ENGLISH).unwrap_or_else(|e| panic!("locales/en.json: {e}"))
     }
 
     /// The JSON tree of this family's strings in `locale` (as [`resolve`] chose it): English's
@@ -333,7 +333,7 @@ pub trait FamilyStrings: Sized + PartialEq + 'static {
             Some(Ok(text)) => text,
         };
         let tree: Value =
-            serde_json::from_str(text).map_err(|e| format!("the file is not JSON: {e}"))?;
+            crate::core::json::parse(text).map_err(|e| format!("the file is not JSON: {e}"))?;
         Self::parse(&tree).map_err(|e| format!("the file is not these strings: {e}"))?;
         Ok(tree)
     }

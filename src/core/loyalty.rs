@@ -317,7 +317,7 @@ impl LoyaltyStatus {
     /// Parses and checks a status as received from the network.
     pub fn from_json(body: &str) -> Result<Self, InvalidLoyalty> {
         let mut status: Self =
-            serde_json::from_str(body).map_err(|e| InvalidLoyalty::Shape(e.to_string()))?;
+            crate::core::json::parse(body).map_err(|e| InvalidLoyalty::Shape(e.to_string()))?;
         status.validate()?;
         status.prune();
         Ok(status)
@@ -431,7 +431,7 @@ impl LoyaltyStatus {
 impl Program {
     pub fn from_json(body: &str) -> Result<Self, InvalidLoyalty> {
         let program: Self =
-            serde_json::from_str(body).map_err(|e| InvalidLoyalty::Shape(e.to_string()))?;
+            crate::core::json::parse(body).map_err(|e| InvalidLoyalty::Shape(e.to_string()))?;
         check_text(&program.name, "name")?;
         check_ways(&program.ways_to_earn)?;
         if let Some(currency) = &program.currency {
@@ -444,7 +444,7 @@ impl Program {
 impl ReferralInvite {
     pub fn from_json(body: &str) -> Result<Self, InvalidLoyalty> {
         let invite: Self =
-            serde_json::from_str(body).map_err(|e| InvalidLoyalty::Shape(e.to_string()))?;
+            crate::core::json::parse(body).map_err(|e| InvalidLoyalty::Shape(e.to_string()))?;
         check_text(&invite.code, "code")?;
         if let Some(name) = &invite.referrer_first_name {
             check_text(name, "referrer_first_name")?;
@@ -458,7 +458,7 @@ impl ReferralInvite {
 impl ReferralCoupon {
     pub fn from_json(body: &str) -> Result<Self, InvalidLoyalty> {
         let coupon: Self =
-            serde_json::from_str(body).map_err(|e| InvalidLoyalty::Shape(e.to_string()))?;
+            crate::core::json::parse(body).map_err(|e| InvalidLoyalty::Shape(e.to_string()))?;
         if coupon.status == "active" {
             check_text(&coupon.code, "code")?;
         }
@@ -566,7 +566,7 @@ pub(crate) fn check_ticket(ticket: Option<&str>) -> Result<(), InvalidLoyalty> {
 impl CouponState {
     pub fn from_json(body: &str) -> Result<Self, InvalidLoyalty> {
         let state: Self =
-            serde_json::from_str(body).map_err(|e| InvalidLoyalty::Shape(e.to_string()))?;
+            crate::core::json::parse(body).map_err(|e| InvalidLoyalty::Shape(e.to_string()))?;
         check_text(&state.name, "name")?;
         match (state.status.as_str(), &state.code) {
             ("active", Some(code)) => check_text(code, "code")?,
@@ -614,7 +614,7 @@ impl RedeemResponse {
 
     pub fn from_json(body: &str) -> Result<Self, InvalidLoyalty> {
         let mut response: Self =
-            serde_json::from_str(body).map_err(|e| InvalidLoyalty::Shape(e.to_string()))?;
+            crate::core::json::parse(body).map_err(|e| InvalidLoyalty::Shape(e.to_string()))?;
         response.coupon.check()?;
         response.status.validate()?;
         response.status.prune();

@@ -159,7 +159,7 @@ impl LoyaltyMapping {
             return Err(ConfigError("longer than 8 KiB".into()));
         }
         let spec: Spec =
-            serde_json::from_str(config.trim()).map_err(|e| ConfigError(e.to_string()))?;
+            crate::core::json::parse(config.trim()).map_err(|e| ConfigError(e.to_string()))?;
         let pointer = |key: &str, text: &str| {
             Pointer::parse(text).map_err(|e| ConfigError(format!("`{key}`: {e}")))
         };
@@ -232,7 +232,7 @@ impl LoyaltyMapping {
         }
         // serde_json refuses nesting deeper than 128 by itself: a hostile document cannot
         // exhaust the stack.
-        let json: Value = serde_json::from_str(body)
+        let json: Value = crate::core::json::parse(body)
             .map_err(|e| ResponseError(format!("the answer is not JSON: {e}")))?;
         let mut warnings = Vec::new();
         let required = |pointer: &Pointer, key: &str| {
@@ -384,7 +384,7 @@ impl LoyaltyMapping {
         if body.len() > MAX_BODY_BYTES {
             return Err(ResponseError("the redeem answer is too large".into()));
         }
-        let json: Value = serde_json::from_str(body)
+        let json: Value = crate::core::json::parse(body)
             .map_err(|e| ResponseError(format!("the redeem answer is not JSON: {e}")))?;
         let code = redeem
             .code

@@ -8,6 +8,7 @@ pub mod css;
 pub mod feedback;
 pub mod games;
 pub mod i18n;
+pub mod json;
 pub mod loyalty;
 pub mod loyalty_source;
 pub mod outbox;

@@ -90,7 +90,7 @@ impl Entry {
     /// Reads a stored entry; `None` for anything that is not one (another script's item, a
     /// truncated write), which the caller removes.
     pub fn parse(json: &str) -> Option<Self> {
-        serde_json::from_str::<Self>(json)
+        crate::core::json::parse::<Self>(json)
             .ok()
             .filter(|e| !e.key.is_empty() && !e.url.is_empty())
     }

@@ -34,7 +34,7 @@ impl ErrorBody {
 
     /// Reads an error body; `None` when the server sent something else (an HTML error page, say).
     pub fn parse(body: &str) -> Option<Self> {
-        serde_json::from_str(body).ok()
+        crate::core::json::parse(body).ok()
     }
 }
 

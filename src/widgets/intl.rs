@@ -183,7 +183,7 @@ fn locale_tree<S: FamilyStrings>(locale: &str) -> Value {
         } else {
             S::english()
         };
-        match serde_json::from_str::<Value>(&source) {
+        match crate::core::json::parse::<Value>(&source) {
             Ok(strings) => {
                 let mut rejected = Vec::new();
                 i18n::overlay(&mut tree, &strings, &mut rejected);
@@ -254,7 +254,7 @@ impl<S: FamilyStrings> Texts<S> {
         } else {
             let mut tree = locale_tree::<S>(locale);
             for source in overrides {
-                match serde_json::from_str::<Value>(source) {
+                match crate::core::json::parse::<Value>(source) {
                     Ok(strings) => {
                         let mut rejected = Vec::new();
                         i18n::overlay(&mut tree, &strings, &mut rejected);

@@ -89,6 +89,39 @@ test('a signed-in shopper’s status: every hostile case', async (t) => {
   }
 });
 
+// The widgets' JSON is parsed by the browser and deserialised by serde-wasm-bindgen, which recurses
+// as deep as the value goes where the widget reads it as a JSON value (a rail's answer through its
+// mapping, a badge's through `source`); core::json refuses anything deeper than serde_json's old
+// limit before that. Recursing into this body would exhaust the wasm's stack and stop every
+// element the wasm serves; refused, it is one console error, and the same wasm goes on drawing.
+test('a 100 000-deep answer is refused with one console error, and the wasm goes on serving', async () => {
+  const page = await openPage(browser);
+  try {
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    const forYou = '**/api/v1/recommendations?*intent=for-you*';
+    await page.route(forYou, (route) => fulfil(route, { status: 200, contentType: 'application/json', body: deep }));
+    await page.goto(shop.url);
+    await page.waitForFunction(() => document.querySelector('#for-you').hasAttribute('empty'));
+    const errors = page.consoleErrors.filter((m) => m.startsWith('lojal:'));
+    assert.equal(errors.length, 1, `one console error, got: ${errors.join(' | ')}`);
+    assert.match(errors[0], /GET \S*\/api\/v1\/recommendations\?\S*intent=for-you.*recursion limit exceeded/);
+    assert.deepEqual(page.pageErrors, [], 'no uncaught exception');
+    // The page's badge is drawn by the same wasm (storefront), and so is a rail added now.
+    await page.waitForFunction(settled);
+    assert.equal(await page.locator('#badge [part=tier]').textContent(), valid.status.tier.name);
+    await page.unroute(forYou);
+    await page.evaluate(() => {
+      const again = document.querySelector('#for-you').cloneNode();
+      again.id = 'again';
+      document.body.append(again);
+    });
+    await page.locator('#again [part=slide]').first().waitFor();
+    assert.deepEqual(page.pageErrors, [], 'no uncaught exception');
+  } finally {
+    await page.context().close();
+  }
+});
+
 // A badge over the shop's own JSON (source=…, the README's app-proxy mapping) gets the same
 // corpus. The mapping reads a number where it wants a name as that number's digits (a shop may
 // name its tiers 1, 2, 3), so "every string a number" is shown, as harmless digits, not refused.

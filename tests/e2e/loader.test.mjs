@@ -202,21 +202,23 @@ test('when all cannot be fetched every element keeps its box with one console er
 
 // The demo's pages with two families that a bundle of both serves: the front page (a badge and a
 // carousel: storefront), the order page (a badge and the three prompts: order) and the campaign
-// page (a badge, a wheel and a scratch card: campaign). `unbundled` is what the page fetches with
-// its bundle priced out, where that is not the two families' own: the campaign page then gets
-// all, which costs less than the badge and the games (as it did before campaign).
+// page (a badge, a wheel and a scratch card: campaign). With its bundle priced out a page fetches
+// whichever costs less of all and the two families' own, by this build's bytes: the campaign
+// page got all before its families lost serde_json's parser, and gets the badge and the games
+// since (351 284 B against all's 352 096 when measured).
 const PAIRS = [
   { path: '/', bundle: 'storefront', families: ['badge', 'carousel'], elements: ['lojal-badge', 'lojal-carousel'] },
   { path: '/ordre.html', bundle: 'order', families: ['badge', 'feedback'], elements: ['lojal-badge', 'lojal-nps', 'lojal-csat', 'lojal-review'] },
-  { path: '/kampanje.html', bundle: 'campaign', families: ['badge', 'games'], elements: ['lojal-badge', 'lojal-wheel', 'lojal-scratch'], unbundled: ['all'] },
+  { path: '/kampanje.html', bundle: 'campaign', families: ['badge', 'games'], elements: ['lojal-badge', 'lojal-wheel', 'lojal-scratch'] },
 ];
-for (const { path, bundle, families, elements, unbundled = families } of PAIRS) {
+for (const { path, bundle, families, elements } of PAIRS) {
   test(`the demo's ${path} (${families.join(' and ')}) fetches what costs fewer bytes: ${bundle}, the two families' own wasm, or all`, () =>
     withShop(async (shop) => {
       const bytes = loaderBytes();
       // This build: the two in one cost less than each on its own, and than all of them in one.
       const [a, b] = families;
       assert.ok(bytes[bundle] < Math.min(bytes[a] + bytes[b], bytes.all), `${bundle} ${bytes[bundle]} B against ${a} ${bytes[a]} + ${b} ${bytes[b]} B and all ${bytes.all} B`);
+      const unbundled = bytes.all < bytes[a] + bytes[b] ? ['all'] : families;
       // The page once with the loader as built, then with a bundle priced otherwise.
       const cases = [
         [{}, [bundle]],

@@ -289,7 +289,7 @@ impl Mapping {
         }
         let mut spec = if config.starts_with('{') {
             let mut written: Value =
-                serde_json::from_str(config).map_err(|e| ConfigError::Json(e.to_string()))?;
+                crate::core::json::parse(config).map_err(|e| ConfigError::Json(e.to_string()))?;
             match written.as_object_mut().and_then(|o| o.remove("preset")) {
                 Some(Value::String(name)) => {
                     let mut base = preset_json(&name)?;
@@ -477,7 +477,7 @@ impl Mapping {
             return Err(ResponseError::TooLarge(body.len()));
         }
         let document: Value =
-            serde_json::from_str(body).map_err(|e| ResponseError::NotJson(e.to_string()))?;
+            crate::core::json::parse(body).map_err(|e| ResponseError::NotJson(e.to_string()))?;
         self.apply(&document, context)
     }
 
@@ -841,7 +841,7 @@ fn preset_json(name: &str) -> Result<Value, ConfigError> {
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(name))
         .ok_or_else(|| ConfigError::UnknownPreset(name.into()))?;
-    serde_json::from_str(json).map_err(|e| ConfigError::Json(format!("preset {name}: {e}")))
+    crate::core::json::parse(json).map_err(|e| ConfigError::Json(format!("preset {name}: {e}")))
 }
 
 /// Overrides `base` with `over`, object by object: `{"price": {"currency": "NOK"}}` changes the

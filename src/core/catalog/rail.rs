@@ -167,7 +167,7 @@ impl Shopper {
 /// snapshots, newest first), for a `for-you` rail to send with the shopper's consent. Ids only:
 /// nothing else of the snapshots leaves the browser. Anything unreadable is no views.
 pub fn viewed_ids(stored: &str) -> Vec<String> {
-    let Ok(serde_json::Value::Array(items)) = serde_json::from_str(stored) else {
+    let Ok(serde_json::Value::Array(items)) = crate::core::json::parse(stored) else {
         return Vec::new();
     };
     id_list(

@@ -154,16 +154,24 @@ pub fn balance(conn: &mut Conn, customer_id: &str, now: Timestamp) -> Result<Bal
     else {
         return Ok(Balance::default());
     };
-    // Sums are never negative by construction; clamp anyway so a hand-edited row cannot
-    // make a balance wrap around.
-    let clamp = |n: i64| u64::try_from(n).unwrap_or(0);
-    Ok(Balance {
-        points: clamp(row.get(0)?),
-        pending: clamp(row.get(1)?),
-        tier_points: clamp(row.get(2)?),
-        pending_until: row.get(3)?,
-        last_activity: row.get(4)?,
-    })
+    Balance::from_row(&row)
+}
+
+impl Balance {
+    /// A row of points, pending, tier points, pending until and last activity, in that order:
+    /// [`balance`]'s, and the row-by-row sums its tests hold it to.
+    pub fn from_row(row: &Row) -> Result<Self, DbError> {
+        // Sums are never negative by construction; clamp anyway so a hand-edited row cannot
+        // make a balance wrap around.
+        let clamp = |n: i64| u64::try_from(n).unwrap_or(0);
+        Ok(Self {
+            points: clamp(row.get(0)?),
+            pending: clamp(row.get(1)?),
+            tier_points: clamp(row.get(2)?),
+            pending_until: row.get(3)?,
+            last_activity: row.get(4)?,
+        })
+    }
 }
 
 /// Her points spendable at `now`: [`balance`]'s `points` alone, which is all a redemption

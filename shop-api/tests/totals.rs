@@ -24,14 +24,7 @@ fn summed(conn: &mut Conn, customer_id: &str, now: Timestamp) -> Result<Balance,
          FROM ledger WHERE customer_id = ?1",
         &params![customer_id, calendar::text(now)],
     )?;
-    let clamp = |n: i64| u64::try_from(n).unwrap_or(0);
-    Ok(Balance {
-        points: clamp(row.get(0)?),
-        pending: clamp(row.get(1)?),
-        tier_points: clamp(row.get(2)?),
-        pending_until: row.get(3)?,
-        last_activity: row.get(4)?,
-    })
+    Balance::from_row(&row)
 }
 
 fn days(n: i64) -> SignedDuration {
